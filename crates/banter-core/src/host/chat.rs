@@ -1,0 +1,346 @@
+//! The chat namespace's handlers: extract, call the registry, emit.
+//!
+//! Every handler follows the same order: spend from the socket's request budget, decode the payload (a wrong shape
+//! is answered with `bad_request`, never ignored), lock the registry for one decision, unlock, then emit. Failed
+//! emits are logged; nothing a client sends can make a handler panic or affect another socket's requests.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use serde::Serialize;
+use socketioxide::extract::{AckSender, SocketRef, State, TryData};
+use socketioxide::handler::ConnectHandler;
+use socketioxide::socket::DisconnectReason;
+use socketioxide::SocketIo;
+
+use super::hub::{lobby_socket_room, socket_room_of_room, socket_room_of_user, BANTER_SOCKETS, PLAIN_SOCKETS};
+use super::registry::{Dialect, Posted};
+use super::Hub;
+use crate::protocol::{
+    event, Ack, ErrorBody, ErrorKind, Handshake, LeaveReason, MemberJoined, MemberLeft, Message, Pong, RoomList,
+    RoomRequest, SendDirect, SendMessage, TypingSet, TypingUpdate, UserNotice, Welcome, CHAT_NAMESPACE, LOBBY,
+    PROTOCOL_VERSION,
+};
+use crate::validate;
+
+pub fn register(io: &SocketIo) {
+    io.ns(CHAT_NAMESPACE, on_connect.with(check_handshake));
+}
+
+/// The text of a connect refusal: `kind: message`, so that clients which only see the message string (the
+/// JavaScript client's `connect_error`, rust_socketio's `error` event) can still switch on the kind.
+#[derive(Debug)]
+pub struct Refusal(pub ErrorBody);
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}: {}", self.0.kind.as_str(), self.0.message)
+    }
+}
+
+/// Refuses a handshake before the socket joins the namespace, so the client gets `connect_error` with the reason.
+async fn check_handshake(State(hub): State<Hub>, TryData(handshake): TryData<Handshake>) -> Result<(), Refusal> {
+    let handshake =
+        handshake.map_err(|error| Refusal(ErrorBody::new(ErrorKind::BadRequest, format!("Unreadable handshake: {error}"))))?;
+    hub.registry().check_admission(&handshake).map_err(Refusal)
+}
+
+async fn on_connect(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, TryData(handshake): TryData<Handshake>) {
+    let handshake = handshake.unwrap_or_default();
+    let dialect = if handshake.protocol.is_some() { Dialect::Banter } else { Dialect::Plain };
+    let connection = socket.id.to_string();
+    let admitted = hub.registry().admit(&connection, &handshake, dialect, Instant::now());
+    let admitted = match admitted {
+        Ok(admitted) => admitted,
+        Err(error) => {
+            // Two sockets raced for one name between the middleware's check and here; the loser hears why.
+            tracing::info!(%connection, %error, "refusing a socket admitted by the handshake check");
+            emit_to_socket(&socket, event::SESSION_CLOSING, &crate::protocol::Closing {
+                reason: crate::protocol::ClosingReason::Kicked,
+                message: format!("{}: {}", error.kind.as_str(), error.message),
+            });
+            if let Err(error) = socket.disconnect() {
+                tracing::warn!(%connection, %error, "could not disconnect a refused socket");
+            }
+            return;
+        }
+    };
+    tracing::info!(%connection, user = %admitted.user.name, ?dialect, "socket connected");
+
+    socket.on_disconnect(on_disconnect);
+    socket.on(event::CHAT_MESSAGE, on_chat_message);
+    socket.on(event::PRIVATE_MESSAGE, on_private_message);
+    socket.on(event::SESSION_PING, on_ping);
+    socket.on(event::ROOM_CREATE, async |s: SocketRef, io: SocketIo, hub: State<Hub>, d: TryData<RoomRequest>, ack: AckSender| {
+        on_room_join(s, io, hub, d, ack, true).await;
+    });
+    socket.on(event::ROOM_JOIN, async |s: SocketRef, io: SocketIo, hub: State<Hub>, d: TryData<RoomRequest>, ack: AckSender| {
+        on_room_join(s, io, hub, d, ack, false).await;
+    });
+    socket.on(event::ROOM_LEAVE, on_room_leave);
+    socket.on(event::MESSAGE_SEND, on_message_send);
+    socket.on(event::DM_SEND, on_dm_send);
+    socket.on(event::TYPING_SET, on_typing_set);
+    socket.on(event::ATTACHMENT_UPLOAD, on_attachment_upload);
+
+    let user_key = validate::name_key(&admitted.user.name);
+    socket.join(socket_room_of_user(&user_key));
+    match dialect {
+        Dialect::Plain => socket.join(PLAIN_SOCKETS),
+        Dialect::Banter => {
+            socket.join(vec![BANTER_SOCKETS.to_owned(), lobby_socket_room()]);
+            let welcome = {
+                let registry = hub.registry();
+                Welcome {
+                    protocol: PROTOCOL_VERSION,
+                    socket_id: connection.clone(),
+                    user: admitted.user.clone(),
+                    users: registry.users(),
+                    rooms: registry.room_list(),
+                    history: registry.lobby_history(),
+                    limits: registry.limits().announced(),
+                }
+            };
+            emit_to_socket(&socket, event::SESSION_WELCOME, &welcome);
+        }
+    }
+
+    if admitted.came_online {
+        broadcast(socket.broadcast().to(BANTER_SOCKETS), event::USER_ONLINE, &UserNotice { user: admitted.user.clone() }).await;
+    }
+    if admitted.joined_lobby {
+        let notice = MemberJoined { room: LOBBY.to_owned(), user: admitted.user.name.clone() };
+        broadcast(socket.broadcast().to(lobby_socket_room()), event::MEMBER_JOINED, &notice).await;
+        broadcast_room_list(&io, &hub).await;
+    }
+}
+
+async fn on_disconnect(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, reason: DisconnectReason) {
+    let connection = socket.id.to_string();
+    let Some(departed) = hub.registry().depart(&connection) else { return };
+    tracing::info!(%connection, user = %departed.user.name, %reason, "socket disconnected");
+    if !departed.left_rooms.is_empty() {
+        // One emit to the union of the rooms: a socket sharing several of them hears it once.
+        let rooms: Vec<String> = departed.left_rooms.iter().map(|room| socket_room_of_room(room)).collect();
+        let notice = MemberLeft { rooms: departed.left_rooms.clone(), user: departed.user.name.clone(), reason: LeaveReason::Disconnected };
+        broadcast(io.to(rooms), event::MEMBER_LEFT, &notice).await;
+    }
+    if departed.went_offline {
+        broadcast(io.to(BANTER_SOCKETS), event::USER_OFFLINE, &UserNotice { user: departed.user.clone() }).await;
+    }
+    if !departed.left_rooms.is_empty() || !departed.deleted_rooms.is_empty() {
+        broadcast_room_list(&io, &hub).await;
+    }
+}
+
+/// The tutorial's `chat message`: a plain string, posted to the lobby.
+async fn on_chat_message(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, TryData(text): TryData<String>, ack: AckSender) {
+    let connection = socket.id.to_string();
+    let result = budget(&hub, &connection).and_then(|()| {
+        let text = text.map_err(bad_request)?;
+        let request = SendMessage { room: LOBBY.to_owned(), text, client_id: None, attachment: None };
+        hub.registry().post(&connection, &request, None)
+    });
+    match result {
+        Ok(posted) => {
+            deliver_room_message(&io, &hub, &connection, &posted.message).await;
+            reply(ack, Ok(posted.message));
+        }
+        Err(error) => {
+            tracing::debug!(%connection, %error, "chat message refused");
+            reply::<Message>(ack, Err(error));
+        }
+    }
+}
+
+/// The tutorial's `private message`: `(toSocketId, msg)` arrives as `(fromSocketId, msg)` at that socket only.
+async fn on_private_message(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, TryData(data): TryData<(String, String)>, ack: AckSender) {
+    let connection = socket.id.to_string();
+    let result = budget(&hub, &connection).and_then(|()| {
+        let (target, text) = data.map_err(bad_request)?;
+        let text = validate::message_text(&text, hub.registry().limits().max_message_chars, false)?;
+        let target = target
+            .parse()
+            .ok()
+            .and_then(|sid| io.get_socket(sid))
+            .ok_or_else(|| ErrorBody::new(ErrorKind::NotFound, "No socket with that id is connected."))?;
+        Ok((target, text))
+    });
+    match result {
+        Ok((target, text)) => {
+            if let Err(error) = target.emit(event::PRIVATE_MESSAGE, &(connection.as_str(), text.as_str())) {
+                tracing::warn!(%connection, target = %target.id, %error, "could not deliver a private message");
+            }
+            reply(ack, Ok(()));
+        }
+        Err(error) => reply::<()>(ack, Err(error)),
+    }
+}
+
+async fn on_ping(socket: SocketRef, State(hub): State<Hub>, ack: AckSender) {
+    let connection = socket.id.to_string();
+    let server_time = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
+    reply(ack, budget(&hub, &connection).map(|()| Pong { server_time }));
+}
+
+async fn on_room_join(
+    socket: SocketRef,
+    io: SocketIo,
+    State(hub): State<Hub>,
+    TryData(request): TryData<RoomRequest>,
+    ack: AckSender,
+    create_only: bool,
+) {
+    let connection = socket.id.to_string();
+    let result = budget(&hub, &connection)
+        .and_then(|()| request.map_err(bad_request))
+        .and_then(|request| hub.registry().join(&connection, &request.room, create_only));
+    let joined = match result {
+        Ok(joined) => joined,
+        Err(error) => return reply::<()>(ack, Err(error)),
+    };
+    let room = socket_room_of_room(&joined.state.room);
+    if hub.registry().dialect(&connection) == Some(Dialect::Banter) {
+        socket.join(room.clone());
+    }
+    if joined.new_member {
+        let notice = MemberJoined { room: joined.state.room.clone(), user: joined.user.clone() };
+        broadcast(socket.broadcast().to(room), event::MEMBER_JOINED, &notice).await;
+    }
+    if joined.new_member || joined.created {
+        broadcast_room_list(&io, &hub).await;
+    }
+    reply(ack, Ok(joined.state));
+}
+
+async fn on_room_leave(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, TryData(request): TryData<RoomRequest>, ack: AckSender) {
+    let connection = socket.id.to_string();
+    let result = budget(&hub, &connection)
+        .and_then(|()| request.map_err(bad_request))
+        .and_then(|request| hub.registry().leave(&connection, &request.room));
+    let left = match result {
+        Ok(left) => left,
+        Err(error) => return reply::<()>(ack, Err(error)),
+    };
+    let room = socket_room_of_room(&left.room);
+    socket.leave(room.clone());
+    if left.member_left {
+        let notice = MemberLeft { rooms: vec![left.room.clone()], user: left.user.clone(), reason: LeaveReason::Left };
+        broadcast(io.to(room), event::MEMBER_LEFT, &notice).await;
+        broadcast_room_list(&io, &hub).await;
+    }
+    reply(ack, Ok(crate::protocol::RoomLeft { room: left.room }));
+}
+
+async fn on_message_send(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, TryData(request): TryData<SendMessage>, ack: AckSender) {
+    let connection = socket.id.to_string();
+    let result = budget(&hub, &connection).and_then(|()| {
+        let request = request.map_err(bad_request)?;
+        let attachment = request.attachment.as_deref().map(|id| hub.attachments().describe(id)).transpose()?;
+        hub.registry().post(&connection, &request, attachment)
+    });
+    match result {
+        Ok(Posted { message, duplicate }) => {
+            if !duplicate {
+                deliver_room_message(&io, &hub, &connection, &message).await;
+            }
+            reply(ack, Ok(message));
+        }
+        Err(error) => reply::<Message>(ack, Err(error)),
+    }
+}
+
+async fn on_dm_send(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, TryData(request): TryData<SendDirect>, ack: AckSender) {
+    let connection = socket.id.to_string();
+    let result = budget(&hub, &connection).and_then(|()| {
+        let request = request.map_err(bad_request)?;
+        let attachment = request.attachment.as_deref().map(|id| hub.attachments().describe(id)).transpose()?;
+        let sender = hub.registry().user_key_of(&connection).unwrap_or_default();
+        hub.registry().direct(&connection, &request, attachment).map(|(posted, recipient)| (posted, sender, recipient))
+    });
+    match result {
+        Ok((Posted { message, duplicate }, sender, recipient)) => {
+            if !duplicate {
+                // Every connection of both users, each once, the sender's other devices included.
+                let rooms = vec![socket_room_of_user(&sender), socket_room_of_user(&recipient)];
+                broadcast(io.to(rooms), event::DM_NEW, &message).await;
+            }
+            reply(ack, Ok(message));
+        }
+        Err(error) => reply::<()>(ack, Err(error)),
+    }
+}
+
+async fn on_typing_set(socket: SocketRef, State(hub): State<Hub>, TryData(request): TryData<TypingSet>, ack: AckSender) {
+    let connection = socket.id.to_string();
+    let result = budget(&hub, &connection).and_then(|()| {
+        let request = request.map_err(bad_request)?;
+        let (room, user) = hub.registry().typing_in(&connection, &request.room)?;
+        Ok(TypingUpdate { room, user, active: request.active })
+    });
+    match result {
+        Ok(update) => {
+            broadcast(socket.to(socket_room_of_room(&update.room)), event::TYPING_UPDATE, &update).await;
+            reply(ack, Ok(()));
+        }
+        Err(error) => reply::<()>(ack, Err(error)),
+    }
+}
+
+async fn on_attachment_upload(socket: SocketRef, State(hub): State<Hub>, TryData(bytes): TryData<Bytes>, ack: AckSender) {
+    let connection = socket.id.to_string();
+    let result = budget(&hub, &connection)
+        .and_then(|()| bytes.map_err(|_| ErrorBody::new(ErrorKind::BadRequest, "attachment:upload takes one binary argument.")))
+        .and_then(|bytes| hub.attachments().stage(bytes));
+    let answer: Ack<_> = result.into();
+    // Sent as an event too: rust_socketio cannot ask for an ack on a binary emit.
+    emit_to_socket(&socket, event::ATTACHMENT_STAGED, &answer);
+    if let Err(error) = ack.send(&answer) {
+        tracing::warn!(%connection, %error, "could not acknowledge an upload");
+    }
+}
+
+/// A room message goes to the room's Banter sockets; a lobby message also reaches tutorial pages as the plain
+/// `chat message` string they understand, with the author's name in front when the author has one.
+async fn deliver_room_message(io: &SocketIo, hub: &Hub, connection: &str, message: &Message) {
+    broadcast(io.to(socket_room_of_room(&message.room)), event::MESSAGE_NEW, message).await;
+    if validate::name_key(&message.room) == LOBBY {
+        let author_is_plain = hub.registry().dialect(&connection.to_owned()) == Some(Dialect::Plain);
+        let text = if author_is_plain { message.text.clone() } else { format!("{}: {}", message.from, message.text) };
+        broadcast(io.to(PLAIN_SOCKETS), event::CHAT_MESSAGE, &text).await;
+    }
+}
+
+async fn broadcast_room_list(io: &SocketIo, hub: &Hub) {
+    let rooms = hub.registry().room_list();
+    broadcast(io.to(BANTER_SOCKETS), event::ROOM_LIST, &RoomList { rooms }).await;
+}
+
+fn budget(hub: &Hub, connection: &str) -> Result<(), ErrorBody> {
+    hub.registry().spend_request(&connection.to_owned(), Instant::now())
+}
+
+fn bad_request(error: impl std::fmt::Display) -> ErrorBody {
+    ErrorBody::new(ErrorKind::BadRequest, format!("The payload does not have the expected shape: {error}"))
+}
+
+/// Answers a request with `{data}` or `{error}`; a client that asked for no ack gets nothing.
+fn reply<T: Serialize>(ack: AckSender, result: Result<T, ErrorBody>) {
+    if let Err(error) = ack.send(&Ack::from(result)) {
+        tracing::warn!(%error, "could not send an ack");
+    }
+}
+
+fn emit_to_socket<T: Serialize + ?Sized>(socket: &SocketRef, name: &str, data: &T) {
+    if let Err(error) = socket.emit(name, data) {
+        tracing::warn!(socket = %socket.id, event = name, %error, "emit failed");
+    }
+}
+
+async fn broadcast<T: Serialize + ?Sized>(operators: socketioxide::operators::BroadcastOperators, name: &str, data: &T) {
+    if let Err(error) = operators.emit(name, data).await {
+        tracing::warn!(event = name, %error, "broadcast failed for some sockets");
+    }
+}

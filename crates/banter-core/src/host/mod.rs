@@ -1,0 +1,138 @@
+//! The host: an axum server carrying Socket.IO v4 (socketioxide) with Banter's handlers.
+//!
+//! [`serve`] is a function of its inputs, as in mini-redis: it is given a bound listener and a shutdown signal,
+//! so the caller (CLI, desktop app, test) picks the address and decides when it ends. [`spawn`] wraps it for
+//! callers that want a handle instead.
+
+mod admin;
+pub mod attachments;
+mod chat;
+mod http;
+mod hub;
+pub mod registry;
+mod throttle;
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+
+use rand::Rng;
+use socketioxide::{ParserConfig, SocketIo};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use hub::Hub;
+
+use crate::limits::Limits;
+use crate::protocol::{event, Closing, ClosingReason};
+
+/// How a host is set up.
+#[derive(Debug, Clone, Default)]
+pub struct HostConfig {
+    pub limits: Limits,
+    /// The token the `/admin` namespace requires; a random one is made when none is given.
+    pub admin_token: Option<String>,
+}
+
+/// Builds the Socket.IO layer and the HTTP routes around it, sharing one [`Hub`].
+fn build(config: HostConfig) -> (axum::Router, SocketIo, Hub) {
+    let limits = config.limits;
+    let admin_token = config.admin_token.unwrap_or_else(|| format!("{:032x}", rand::thread_rng().gen::<u128>()));
+    let hub = Hub::new(limits.clone(), admin_token);
+    let parser = ParserConfig::common()
+        .max_incoming_binaries(limits.max_incoming_binaries)
+        .max_incoming_binary_buf_size(limits.max_payload_bytes)
+        .packet_completion_timeout(limits.packet_completion_timeout);
+    let (layer, io) = SocketIo::builder()
+        .with_parser(parser)
+        .max_payload(u64::try_from(limits.max_payload_bytes).unwrap_or(u64::MAX))
+        .ws_max_message_size(limits.max_payload_bytes)
+        .ws_max_frame_size(limits.max_frame_bytes)
+        .max_buffer_size(limits.socket_buffer_packets)
+        .connect_timeout(limits.connect_timeout)
+        .with_state(hub.clone())
+        .build_layer();
+    chat::register(&io);
+    admin::register(&io);
+    let router = http::routes(hub.clone()).layer(layer);
+    (router, io, hub)
+}
+
+/// Serves Banter on `listener` until `shutdown` completes, then tells every guest the host is closing,
+/// disconnects them and returns.
+pub async fn serve(
+    listener: TcpListener,
+    config: HostConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let (router, io, _hub) = build(config);
+    serve_router(listener, router, io, shutdown).await
+}
+
+async fn serve_router(
+    listener: TcpListener,
+    router: axum::Router,
+    io: SocketIo,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let graceful = async move {
+        shutdown.await;
+        tracing::info!("host shutting down: telling guests, then disconnecting them");
+        let notice = Closing { reason: ClosingReason::Shutdown, message: "The host stopped the chat.".into() };
+        if let Err(error) = io.to(hub::BANTER_SOCKETS).emit(event::SESSION_CLOSING, &notice).await {
+            tracing::warn!(%error, "could not tell every guest about the shutdown");
+        }
+        io.close().await;
+    };
+    axum::serve(listener, router).with_graceful_shutdown(graceful).await
+}
+
+/// A running host started by [`spawn`].
+#[derive(Debug)]
+pub struct HostHandle {
+    local_addr: SocketAddr,
+    hub: Hub,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<io::Result<()>>,
+}
+
+/// Starts a host on `listener` in a new task.
+pub fn spawn(listener: TcpListener, config: HostConfig) -> io::Result<HostHandle> {
+    let local_addr = listener.local_addr()?;
+    let (router, io, hub) = build(config);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve_router(listener, router, io, async move {
+        // A dropped handle stops the host too: nothing could stop it otherwise.
+        let _ = stopped.await;
+    }));
+    Ok(HostHandle { local_addr, hub, stop: Some(stop), task })
+}
+
+impl HostHandle {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The token of the `/admin` namespace.
+    pub fn admin_token(&self) -> &str {
+        self.hub.admin_token()
+    }
+
+    /// The host's shared state, for in-process observers (the desktop app's host panel, tests).
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// Stops the host gracefully and waits until it has stopped.
+    pub async fn shutdown(mut self) -> io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            // The receiver is gone only if the server already ended; its result is what matters then.
+            let _ = stop.send(());
+        }
+        match (&mut self.task).await {
+            Ok(result) => result,
+            Err(join_error) => Err(io::Error::other(join_error)),
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Banter's chat engine: an embedded Socket.IO v4 host ([`host`]) and a reconnecting client ([`client`]) that
+//! speak the same wire ([`protocol`]). Nothing here depends on Tauri: the desktop app, the CLI and the tests all
+//! drive the same engine.
+
+pub mod address;
+pub mod client;
+pub mod host;
+pub mod limits;
+pub mod protocol;
+pub mod validate;

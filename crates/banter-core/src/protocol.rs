@@ -1,0 +1,473 @@
+//! The wire, declared once: every event name and every payload that crosses a Banter socket.
+//!
+//! The host, the client, the CLI and (later) the UI bindings all use these types, and docs/PROTOCOL.md describes
+//! them for outsiders. Event names follow `noun:verb`, except the two that come from the Socket.IO chat tutorial
+//! (`chat message`, `private message`), which keep their names so that stock tutorial pages interoperate.
+//!
+//! Field names are camelCase on the wire because most Socket.IO peers are JavaScript.
+
+use serde::{Deserialize, Serialize};
+
+/// The version of Banter's own protocol, announced in [`Welcome`]. Bumped on incompatible changes.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The namespace of the chat itself: the one the Socket.IO tutorial uses.
+pub const CHAT_NAMESPACE: &str = "/";
+/// The namespace of the host's own moderation tools, closed without the host token.
+pub const ADMIN_NAMESPACE: &str = "/admin";
+/// The room every Banter socket is in from connect to disconnect; it cannot be left.
+pub const LOBBY: &str = "lobby";
+
+/// Event names. Requests are sent by clients and answered with an [`Ack`]; notices are pushed by the host.
+pub mod event {
+    /// Tutorial: a plain string, relayed to every plain socket of the namespace and posted to the lobby.
+    pub const CHAT_MESSAGE: &str = "chat message";
+    /// Tutorial: `(toSocketId, msg)` from a client becomes `(fromSocketId, msg)` at the target socket.
+    pub const PRIVATE_MESSAGE: &str = "private message";
+
+    /// Notice: the first event a Banter socket receives after connecting ([`super::Welcome`]).
+    pub const SESSION_WELCOME: &str = "session:welcome";
+    /// Notice: the host is about to close this socket ([`super::Closing`]).
+    pub const SESSION_CLOSING: &str = "session:closing";
+    /// Request: a liveness probe; the ack carries the host's clock ([`super::Pong`]).
+    pub const SESSION_PING: &str = "session:ping";
+
+    /// Notice: a user's first connection arrived ([`super::UserNotice`]).
+    pub const USER_ONLINE: &str = "user:online";
+    /// Notice: a user's last connection left ([`super::UserNotice`]).
+    pub const USER_OFFLINE: &str = "user:offline";
+
+    /// Notice: the list of rooms with their member counts changed ([`super::RoomList`]).
+    pub const ROOM_LIST: &str = "room:list";
+    /// Request: create a room that does not exist yet, and join it ([`super::RoomRequest`] → [`super::RoomJoined`]).
+    pub const ROOM_CREATE: &str = "room:create";
+    /// Request: join a room, creating it when missing ([`super::RoomRequest`] → [`super::RoomJoined`]).
+    pub const ROOM_JOIN: &str = "room:join";
+    /// Request: leave a room ([`super::RoomRequest`] → [`super::RoomLeft`]).
+    pub const ROOM_LEAVE: &str = "room:leave";
+
+    /// Notice: a user entered a room ([`super::MemberJoined`]).
+    pub const MEMBER_JOINED: &str = "member:joined";
+    /// Notice: a user left one or more rooms ([`super::MemberLeft`]).
+    pub const MEMBER_LEFT: &str = "member:left";
+
+    /// Request: post to a room ([`super::SendMessage`] → [`super::Message`]).
+    pub const MESSAGE_SEND: &str = "message:send";
+    /// Notice: a message posted to a room the socket is in ([`super::Message`]).
+    pub const MESSAGE_NEW: &str = "message:new";
+
+    /// Request: a direct message to a user ([`super::SendDirect`] → [`super::DirectMessage`]).
+    pub const DM_SEND: &str = "dm:send";
+    /// Notice: a direct message to or from this socket's user ([`super::DirectMessage`]).
+    pub const DM_NEW: &str = "dm:new";
+
+    /// Request without an answer: this socket's user starts or stops typing in a room ([`super::TypingSet`]).
+    pub const TYPING_SET: &str = "typing:set";
+    /// Notice: someone else in the room started or stopped typing ([`super::TypingUpdate`]).
+    pub const TYPING_UPDATE: &str = "typing:update";
+
+    /// Request: one binary argument, an image, staged for the next message ([`super::Attachment`]).
+    pub const ATTACHMENT_UPLOAD: &str = "attachment:upload";
+    /// Notice: the answer to an upload, an [`super::Ack`] of [`super::Attachment`], also sent as the
+    /// upload's ack when one was asked for.
+    pub const ATTACHMENT_STAGED: &str = "attachment:staged";
+
+    /// Admin request: every user with their connections ([`super::AdminUser`] list).
+    pub const ADMIN_USERS_LIST: &str = "users:list";
+    /// Admin request: disconnect every connection of a user ([`super::KickRequest`] → [`super::Kicked`]).
+    pub const ADMIN_USER_KICK: &str = "user:kick";
+}
+
+/// What a client gives in the Socket.IO handshake (`auth`). Every field is optional: the tutorial's page sends
+/// nothing and is admitted under a generated guest name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Handshake {
+    /// The display name to appear under; validated by [`crate::validate::display_name`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// An opaque key the client keeps: connections with the same name and key are the same user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_key: Option<String>,
+    /// Set by clients that speak Banter's protocol; the others get the tutorial's events only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<u32>,
+}
+
+/// What a client gives in the `/admin` handshake.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminHandshake {
+    pub token: String,
+}
+
+/// A user as others see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserInfo {
+    pub name: String,
+    /// How many sockets this user has open (tabs, devices).
+    pub connections: u32,
+}
+
+/// A room as the room list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomInfo {
+    pub name: String,
+    /// Distinct users in the room, not sockets.
+    pub members: u32,
+}
+
+/// The limits a client should respect; the host enforces them whatever the client does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnnouncedLimits {
+    pub max_message_chars: u32,
+    pub max_name_chars: u32,
+    pub max_room_chars: u32,
+    pub max_attachment_bytes: u32,
+    pub history_per_room: u32,
+}
+
+/// `session:welcome`: who this socket is and what the host looks like right now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Welcome {
+    pub protocol: u32,
+    /// This socket's id: Rust clients cannot read it from the connection itself.
+    pub socket_id: String,
+    /// The user this socket was admitted as (the generated guest name when none was given).
+    pub user: UserInfo,
+    pub users: Vec<UserInfo>,
+    pub rooms: Vec<RoomInfo>,
+    /// The lobby's recent history.
+    pub history: Vec<Message>,
+    pub limits: AnnouncedLimits,
+}
+
+/// Why the host is closing a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosingReason {
+    /// The host is stopping.
+    Shutdown,
+    /// The host's moderator removed this user.
+    Kicked,
+}
+
+/// `session:closing`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Closing {
+    pub reason: ClosingReason,
+    pub message: String,
+}
+
+/// The ack of `session:ping`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pong {
+    pub server_time: u64,
+}
+
+/// `user:online` and `user:offline`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserNotice {
+    pub user: UserInfo,
+}
+
+/// `room:list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomList {
+    pub rooms: Vec<RoomInfo>,
+}
+
+/// `room:create`, `room:join` and `room:leave`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomRequest {
+    pub room: String,
+}
+
+/// The ack of `room:create` and `room:join`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomJoined {
+    pub room: String,
+    /// Names of the users in the room, this one included.
+    pub members: Vec<String>,
+    /// The room's most recent messages, oldest first.
+    pub history: Vec<Message>,
+}
+
+/// The ack of `room:leave`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomLeft {
+    pub room: String,
+}
+
+/// `member:joined`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberJoined {
+    pub room: String,
+    pub user: String,
+}
+
+/// Why a member left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveReason {
+    /// The user left the room on purpose.
+    Left,
+    /// The user's last connection in the room closed.
+    Disconnected,
+}
+
+/// `member:left`. One notice names every room the user left at once (a disconnect leaves them all), and each
+/// socket receives it once even when it shares several of those rooms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberLeft {
+    pub rooms: Vec<String>,
+    pub user: String,
+    pub reason: LeaveReason,
+}
+
+/// An image staged by `attachment:upload` and referenced by a message; its bytes are served by the host at
+/// `GET /attachments/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: String,
+    /// `image/png`, `image/jpeg`, `image/gif` or `image/webp`, read from the bytes, not taken from the client.
+    pub mime: String,
+    pub size: u32,
+}
+
+/// `message:send`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendMessage {
+    pub room: String,
+    #[serde(default)]
+    pub text: String,
+    /// Chosen by the client, unique per user: a resent message with a known id is acknowledged again, not posted
+    /// twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The id from `attachment:staged`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<String>,
+}
+
+/// `message:new`, and the ack of `message:send`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    /// Unique on this host.
+    pub id: String,
+    pub room: String,
+    /// 1, 2, 3… within the room, in the order the host accepted the messages.
+    pub seq: u64,
+    /// Milliseconds since the Unix epoch, by the host's clock.
+    pub ts: u64,
+    pub from: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Attachment>,
+}
+
+/// `dm:send`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendDirect {
+    /// The recipient's display name.
+    pub to: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<String>,
+}
+
+/// `dm:new`, and the ack of `dm:send`. Reaches every connection of both users.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectMessage {
+    pub id: String,
+    pub ts: u64,
+    pub from: String,
+    pub to: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Attachment>,
+}
+
+/// `typing:set`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypingSet {
+    pub room: String,
+    pub active: bool,
+}
+
+/// `typing:update`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypingUpdate {
+    pub room: String,
+    pub user: String,
+    pub active: bool,
+}
+
+/// One connection of a user, for the moderator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminConnection {
+    pub socket_id: String,
+    pub rooms: Vec<String>,
+}
+
+/// A user, for the moderator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminUser {
+    pub name: String,
+    pub connections: Vec<AdminConnection>,
+}
+
+/// `user:kick`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KickRequest {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The ack of `user:kick`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kicked {
+    pub name: String,
+    pub connections: u32,
+}
+
+/// What went wrong with a request, by kind: clients switch on `kind`, never on `message`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The payload does not have the shape the event takes.
+    BadRequest,
+    /// A display name, room name or text broke a rule (length, forbidden characters).
+    Invalid,
+    /// Another user holds this display name.
+    NameTaken,
+    /// No such room, user or attachment.
+    NotFound,
+    /// The room exists already (`room:create`).
+    AlreadyExists,
+    /// The request is not allowed (leaving the lobby, posting to a room one is not in, admin without token).
+    Forbidden,
+    /// Too large: a message over the length limit, an attachment over the size limit.
+    TooLarge,
+    /// Too many requests from this socket; retry later.
+    RateLimited,
+    /// Something failed inside the host; it is logged there.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The wire spelling, also used as the prefix of connect-error messages (`name_taken: …`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::BadRequest => "bad_request",
+            ErrorKind::Invalid => "invalid",
+            ErrorKind::NameTaken => "name_taken",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::AlreadyExists => "already_exists",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Internal => "internal",
+        }
+    }
+
+    /// The inverse of [`ErrorKind::as_str`].
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            ErrorKind::BadRequest,
+            ErrorKind::Invalid,
+            ErrorKind::NameTaken,
+            ErrorKind::NotFound,
+            ErrorKind::AlreadyExists,
+            ErrorKind::Forbidden,
+            ErrorKind::TooLarge,
+            ErrorKind::RateLimited,
+            ErrorKind::Internal,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
+    }
+}
+
+/// An error as it crosses the wire: `{kind, message}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ErrorBody {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        ErrorBody { kind, message: message.into() }
+    }
+}
+
+/// Every acknowledgement: `{"data": …}` on success, `{"error": {kind, message}}` on failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Ack<T> {
+    Data(T),
+    Error(ErrorBody),
+}
+
+impl<T> From<Result<T, ErrorBody>> for Ack<T> {
+    fn from(result: Result<T, ErrorBody>) -> Self {
+        match result {
+            Ok(data) => Ack::Data(data),
+            Err(error) => Ack::Error(error),
+        }
+    }
+}
+
+impl<T> From<Ack<T>> for Result<T, ErrorBody> {
+    fn from(ack: Ack<T>) -> Self {
+        match ack {
+            Ack::Data(data) => Ok(data),
+            Ack::Error(error) => Err(error),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn acks_have_the_documented_shape() {
+        let ok: Ack<RoomLeft> = Ack::Data(RoomLeft { room: "general".into() });
+        assert_eq!(serde_json::to_string(&ok).ok().as_deref(), Some(r#"{"data":{"room":"general"}}"#));
+        let error: Ack<RoomLeft> = Ack::Error(ErrorBody::new(ErrorKind::NameTaken, "taken"));
+        assert_eq!(
+            serde_json::to_string(&error).ok().as_deref(),
+            Some(r#"{"error":{"kind":"name_taken","message":"taken"}}"#)
+        );
+    }
+
+    #[test]
+    fn error_kinds_round_trip_through_their_wire_spelling() {
+        for kind in [ErrorKind::BadRequest, ErrorKind::NameTaken, ErrorKind::RateLimited, ErrorKind::Internal] {
+            let json = serde_json::to_string(&kind).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(ErrorKind::parse(kind.as_str()), Some(kind));
+        }
+    }
+}
