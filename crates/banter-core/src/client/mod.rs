@@ -1,0 +1,317 @@
+//! The client: joins a Banter host (or any Socket.IO v4 server) and keeps the conversation going.
+//!
+//! [`Client::connect`] returns at once with a handle and a typed stream of [`ClientEvent`]s; a supervisor task owns
+//! the rust_socketio connection. It retries the first connection and reconnects after a drop with backoff,
+//! rejoins the rooms it was in, and keeps an outbox: every message gets a client id and stays queued until the
+//! host acknowledges it, so a message sent while disconnected is delivered after the reconnect, once (the host
+//! answers a resent client id without posting it again). Requests go out one at a time, because rust_socketio
+//! picks ack ids at random from 0..999 and two in flight could share one.
+//!
+//! Against a plain Socket.IO server that never sends `session:welcome`, the client falls back to the tutorial's
+//! `chat message`: lobby messages go out as plain strings and plain strings come in as [`ClientEvent::Plain`].
+
+mod connection;
+mod supervisor;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use rand::Rng;
+use serde::de::DeserializeOwned;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::address::{self, AddressError};
+use crate::limits::Limits;
+use crate::protocol::{
+    Attachment, Closing, DirectMessage, ErrorBody, ErrorKind, MemberJoined, MemberLeft, Message, RoomInfo, RoomJoined,
+    RoomLeft, RoomRequest, SendDirect, SendMessage, TypingUpdate, UserInfo, Welcome,
+};
+use crate::validate;
+
+/// How a client connects and how patient it is.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// What the user typed: `host`, `host:port` or an `http://` URL.
+    pub address: String,
+    pub name: String,
+    /// Identifies this user across connections; a random key is made when none is given. Keep it to stay the
+    /// same user after a restart.
+    pub user_key: Option<String>,
+    /// How long one connection attempt may take, transport and namespace together.
+    pub connect_timeout: Duration,
+    /// Stop retrying the first connection after this long (`None`: keep trying). Reconnects after a drop keep
+    /// trying until the client is closed.
+    pub give_up_after: Option<Duration>,
+    /// How long a request may wait for its ack before the connection is considered dead.
+    pub request_timeout: Duration,
+    /// How long to wait for `session:welcome` before treating the server as a plain Socket.IO server.
+    pub welcome_timeout: Duration,
+    /// How often an idle connection is probed with `session:ping`, to notice a host that vanished silently.
+    pub ping_interval: Duration,
+    /// Delay before the first retry, doubled up to `backoff_max`.
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+    /// Messages and requests that may wait for a connection; past it, sending fails at once.
+    pub outbox_limit: usize,
+}
+
+impl ClientConfig {
+    pub fn new(address: impl Into<String>, name: impl Into<String>) -> Self {
+        ClientConfig {
+            address: address.into(),
+            name: name.into(),
+            user_key: None,
+            connect_timeout: Duration::from_secs(5),
+            give_up_after: None,
+            request_timeout: Duration::from_secs(10),
+            welcome_timeout: Duration::from_secs(2),
+            ping_interval: Duration::from_secs(10),
+            backoff_min: Duration::from_millis(250),
+            backoff_max: Duration::from_secs(5),
+            outbox_limit: 1000,
+        }
+    }
+}
+
+/// What kind of server the client is talking to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerKind {
+    /// A Banter host: rooms, presence, direct messages.
+    Banter,
+    /// A plain Socket.IO server that knows only the tutorial's `chat message`.
+    Plain,
+}
+
+/// The connection's state, reported as it changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionState {
+    /// Trying to connect for the first time (attempt 1, 2, …).
+    Connecting { attempt: u32 },
+    Connected { server: ServerKind },
+    /// The connection dropped; the next attempt starts after `retry_in`.
+    Reconnecting { attempt: u32, retry_in: Duration, reason: String },
+    /// The client stopped for good: closed by its owner, kicked, or refused.
+    Closed { reason: String },
+}
+
+/// Everything a client hears, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientEvent {
+    State(ConnectionState),
+    /// The host admitted this connection (on every connect and reconnect).
+    Welcome(Welcome),
+    /// A message in a room this client is in (its own included).
+    Message(Message),
+    /// A direct message to or from this user (its own included, from any of its connections).
+    Direct(DirectMessage),
+    /// The host acknowledged one of this client's sends.
+    Delivered { client_id: String },
+    /// The host refused one of this client's sends; it will not be retried.
+    SendFailed { client_id: String, error: ErrorBody },
+    /// The client (re)joined a room; carries the room's members and recent history.
+    Joined(RoomJoined),
+    MemberJoined(MemberJoined),
+    MemberLeft(MemberLeft),
+    UserOnline(UserInfo),
+    UserOffline(UserInfo),
+    Rooms(Vec<RoomInfo>),
+    Typing(TypingUpdate),
+    /// A tutorial `chat message` string (only from plain servers; a Banter host sends [`ClientEvent::Message`]).
+    Plain(String),
+    /// A tutorial `private message` sent to this socket's id.
+    PrivateMessage { from_socket: String, text: String },
+    /// The host is closing this connection, and why.
+    Closing(Closing),
+}
+
+/// What went wrong, classified so that a UI can switch on [`ClientError::kind`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    /// The host refused this client (name taken, invalid name) or a request (with its reason).
+    #[error("{0}")]
+    Refused(ErrorBody),
+    #[error("Could not reach the host: {0}")]
+    Unreachable(String),
+    #[error("The host did not answer in time.")]
+    Timeout,
+    #[error("The server is a plain Socket.IO server; it does not support {0}.")]
+    Unsupported(&'static str),
+    #[error("{0} messages are already waiting to be sent; wait for the connection to come back.")]
+    OutboxFull(usize),
+    #[error("The client is closed.")]
+    Closed,
+}
+
+impl ClientError {
+    /// A stable name for the kind of error, for UIs and logs: the wire's [`ErrorKind`] for refusals.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClientError::Address(_) => "invalid_address",
+            ClientError::Refused(body) => body.kind.as_str(),
+            ClientError::Unreachable(_) => "unreachable",
+            ClientError::Timeout => "timeout",
+            ClientError::Unsupported(_) => "unsupported",
+            ClientError::OutboxFull(_) => "outbox_full",
+            ClientError::Closed => "closed",
+        }
+    }
+}
+
+/// A request waiting in the outbox.
+#[derive(Debug)]
+pub(crate) struct Outgoing {
+    pub request: Request,
+    /// Who is waiting for the answer, if anyone; sends report through events instead.
+    pub reply: Option<oneshot::Sender<Result<serde_json::Value, ClientError>>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Request {
+    Send(SendMessage),
+    Direct(SendDirect),
+    Join { room: String, create: bool },
+    Leave { room: String },
+}
+
+#[derive(Debug)]
+pub(crate) enum Command {
+    Enqueue(Outgoing),
+    Typing { room: String, active: bool },
+    Upload { bytes: Bytes, reply: oneshot::Sender<Result<Attachment, ClientError>> },
+    Flush { done: oneshot::Sender<Result<(), ClientError>> },
+    Close { done: oneshot::Sender<()> },
+}
+
+/// A handle on a running client; cheap to clone. The connection closes when [`Client::close`] is called or the
+/// last handle is dropped.
+#[derive(Debug, Clone)]
+pub struct Client {
+    commands: mpsc::Sender<Command>,
+    name: String,
+}
+
+/// The stream of [`ClientEvent`]s of one client.
+pub type ClientEvents = mpsc::Receiver<ClientEvent>;
+
+impl Client {
+    /// Checks the address and name, then starts connecting in the background.
+    pub fn connect(config: ClientConfig) -> Result<(Client, ClientEvents), ClientError> {
+        let url = address::parse_host_address(&config.address)?;
+        let limits = Limits::default();
+        let name = validate::display_name(&config.name, limits.max_name_chars).map_err(ClientError::Refused)?;
+        let user_key = config.user_key.clone().unwrap_or_else(|| format!("{:032x}", rand::thread_rng().gen::<u128>()));
+        let (commands, command_receiver) = mpsc::channel(256);
+        let (event_sender, events) = mpsc::channel(4096);
+        let settings = supervisor::Settings { url, name: name.clone(), user_key, config };
+        tokio::spawn(supervisor::run(settings, command_receiver, event_sender));
+        Ok((Client { commands, name }, events))
+    }
+
+    /// The display name this client asked for.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Queues a message to a room and returns its client id; [`ClientEvent::Delivered`] or
+    /// [`ClientEvent::SendFailed`] with that id follows.
+    pub async fn send_message(&self, room: &str, text: &str) -> Result<String, ClientError> {
+        self.send_message_with(room, text, None).await
+    }
+
+    /// Like [`Client::send_message`], with an attachment from [`Client::upload_image`].
+    pub async fn send_message_with(&self, room: &str, text: &str, attachment: Option<&Attachment>) -> Result<String, ClientError> {
+        let client_id = new_client_id();
+        let request = SendMessage {
+            room: room.to_owned(),
+            text: text.to_owned(),
+            client_id: Some(client_id.clone()),
+            attachment: attachment.map(|attachment| attachment.id.clone()),
+        };
+        self.enqueue(Request::Send(request), None).await?;
+        Ok(client_id)
+    }
+
+    /// Queues a direct message to a user by display name; reports like [`Client::send_message`].
+    pub async fn send_direct(&self, to: &str, text: &str) -> Result<String, ClientError> {
+        let client_id = new_client_id();
+        let request = SendDirect { to: to.to_owned(), text: text.to_owned(), client_id: Some(client_id.clone()), attachment: None };
+        self.enqueue(Request::Direct(request), None).await?;
+        Ok(client_id)
+    }
+
+    /// Joins a room (creating it if needed) and returns its members and history. The room is rejoined after
+    /// every reconnect.
+    pub async fn join_room(&self, room: &str) -> Result<RoomJoined, ClientError> {
+        self.request(Request::Join { room: room.to_owned(), create: false }).await
+    }
+
+    /// Creates a room that must not exist yet, and joins it.
+    pub async fn create_room(&self, room: &str) -> Result<RoomJoined, ClientError> {
+        self.request(Request::Join { room: room.to_owned(), create: true }).await
+    }
+
+    pub async fn leave_room(&self, room: &str) -> Result<RoomLeft, ClientError> {
+        self.request(Request::Leave { room: room.to_owned() }).await
+    }
+
+    /// Tells the room this user is typing, or stopped. Dropped while disconnected: it is stale by the reconnect.
+    pub async fn set_typing(&self, room: &str, active: bool) -> Result<(), ClientError> {
+        self.command(Command::Typing { room: room.to_owned(), active }).await
+    }
+
+    /// Uploads an image for a following message; fails while disconnected.
+    pub async fn upload_image(&self, bytes: Bytes) -> Result<Attachment, ClientError> {
+        let (reply, answer) = oneshot::channel();
+        self.command(Command::Upload { bytes, reply }).await?;
+        answer.await.map_err(|_| ClientError::Closed)?
+    }
+
+    /// Waits until every queued message and request has been answered by the host.
+    pub async fn flush(&self) -> Result<(), ClientError> {
+        let (done, finished) = oneshot::channel();
+        self.command(Command::Flush { done }).await?;
+        finished.await.map_err(|_| ClientError::Closed)?
+    }
+
+    /// Disconnects and stops the client; queued messages that were not acknowledged are dropped.
+    pub async fn close(&self) {
+        let (done, finished) = oneshot::channel();
+        if self.command(Command::Close { done }).await.is_ok() {
+            // An error here means the supervisor already stopped, which is what was asked.
+            let _ = finished.await;
+        }
+    }
+
+    async fn request<T: DeserializeOwned>(&self, request: Request) -> Result<T, ClientError> {
+        let (reply, answer) = oneshot::channel();
+        self.enqueue(request, Some(reply)).await?;
+        let value = answer.await.map_err(|_| ClientError::Closed)??;
+        serde_json::from_value(value)
+            .map_err(|error| ClientError::Refused(ErrorBody::new(ErrorKind::BadRequest, format!("Unexpected answer from the host: {error}"))))
+    }
+
+    async fn enqueue(
+        &self,
+        request: Request,
+        reply: Option<oneshot::Sender<Result<serde_json::Value, ClientError>>>,
+    ) -> Result<(), ClientError> {
+        self.command(Command::Enqueue(Outgoing { request, reply })).await
+    }
+
+    async fn command(&self, command: Command) -> Result<(), ClientError> {
+        self.commands.send(command).await.map_err(|_| ClientError::Closed)
+    }
+}
+
+fn new_client_id() -> String {
+    // Random, not a counter: a user key outlives the process, and the host remembers ids per user key.
+    format!("{:032x}", rand::thread_rng().gen::<u128>())
+}
+
+impl RoomRequest {
+    pub(crate) fn named(room: &str) -> Self {
+        RoomRequest { room: room.to_owned() }
+    }
+}

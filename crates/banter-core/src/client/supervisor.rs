@@ -1,0 +1,497 @@
+//! The task behind a [`super::Client`]: connects, reconnects, and drains the outbox one request at a time.
+//!
+//! Answers to the owner travel on oneshot channels; a failed `send` on one of them only means the owner stopped
+//! waiting, so those results are deliberately ignored.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{sleep_until, Instant};
+use url::Url;
+
+use super::connection::{Connection, Incoming, OpenFailure};
+use super::{ClientConfig, ClientError, ClientEvent, Command, ConnectionState, Outgoing, Request, ServerKind};
+use crate::protocol::{
+    event, Ack, Attachment, Closing, ClosingReason, ErrorBody, ErrorKind, RoomJoined, RoomRequest, TypingSet, LOBBY,
+    PROTOCOL_VERSION,
+};
+use crate::validate;
+
+pub(crate) struct Settings {
+    pub url: Url,
+    pub name: String,
+    pub user_key: String,
+    pub config: ClientConfig,
+}
+
+/// How a connected session ended.
+enum SessionEnd {
+    /// The owner closed the client, or dropped every handle.
+    Closed,
+    /// The host removed this user; reconnecting would only be refused or kicked again.
+    Kicked(String),
+    /// The connection broke; try again.
+    Lost(String),
+}
+
+/// What stays true across connections.
+struct State {
+    settings: Settings,
+    commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<ClientEvent>,
+    outbox: VecDeque<Outgoing>,
+    /// Rooms joined on purpose, by name key, with their display names: rejoined after each reconnect.
+    rooms: BTreeMap<String, String>,
+    flush_waiters: Vec<oneshot::Sender<Result<(), ClientError>>>,
+    /// Uploads sent on this connection, waiting for their `attachment:staged`, oldest first.
+    upload_waiters: VecDeque<oneshot::Sender<Result<Attachment, ClientError>>>,
+}
+
+pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, events: mpsc::Sender<ClientEvent>) {
+    let mut state =
+        State {
+        settings,
+        commands,
+        events,
+        outbox: VecDeque::new(),
+        rooms: BTreeMap::new(),
+        flush_waiters: Vec::new(),
+        upload_waiters: VecDeque::new(),
+    };
+    let started = Instant::now();
+    let mut ever_connected = false;
+    let mut attempt: u32 = 0;
+    let mut last_reason = String::new();
+    loop {
+        attempt += 1;
+        let announce = if ever_connected {
+            ConnectionState::Reconnecting { attempt, retry_in: Duration::ZERO, reason: last_reason.clone() }
+        } else {
+            ConnectionState::Connecting { attempt }
+        };
+        state.report(ClientEvent::State(announce)).await;
+        let auth = json!({ "name": state.settings.name, "userKey": state.settings.user_key, "protocol": PROTOCOL_VERSION });
+        let config = &state.settings.config;
+        match Connection::open(&state.settings.url, auth, config.connect_timeout).await {
+            Ok(connection) => {
+                ever_connected = true;
+                attempt = 0;
+                match session(&mut state, connection).await {
+                    SessionEnd::Closed => return state.stop("closed by the user".into(), ClientError::Closed).await,
+                    SessionEnd::Kicked(reason) => {
+                        let error = ClientError::Refused(ErrorBody::new(ErrorKind::Forbidden, reason.clone()));
+                        return state.stop(reason, error).await;
+                    }
+                    SessionEnd::Lost(reason) => last_reason = reason,
+                }
+            }
+            Err(OpenFailure::Refused(body)) => {
+                let reason = body.message.clone();
+                return state.stop(reason, ClientError::Refused(body)).await;
+            }
+            Err(OpenFailure::Transient(reason)) => {
+                tracing::debug!(%reason, attempt, "connection attempt failed");
+                if !ever_connected && config.give_up_after.is_some_and(|limit| started.elapsed() >= limit) {
+                    return state.stop(format!("could not connect: {reason}"), ClientError::Unreachable(reason)).await;
+                }
+                last_reason = reason;
+            }
+        }
+        let config = &state.settings.config;
+        let exponent = attempt.saturating_sub(1).min(16);
+        let delay = config.backoff_min.saturating_mul(1 << exponent).min(config.backoff_max);
+        let retry = if ever_connected {
+            ConnectionState::Reconnecting { attempt: attempt + 1, retry_in: delay, reason: last_reason.clone() }
+        } else {
+            ConnectionState::Connecting { attempt: attempt + 1 }
+        };
+        state.report(ClientEvent::State(retry)).await;
+        if !state.wait_offline(delay).await {
+            return state.stop("closed by the user".into(), ClientError::Closed).await;
+        }
+    }
+}
+
+/// One connected session: rejoin rooms, drain the outbox, translate events, watch liveness.
+async fn session(state: &mut State, mut connection: Connection) -> SessionEnd {
+    let config = state.settings.config.clone();
+    let server = match wait_for_welcome(state, &mut connection, config.welcome_timeout).await {
+        Ok(server) => server,
+        Err(end) => {
+            connection.disconnect().await;
+            return end;
+        }
+    };
+    state.report(ClientEvent::State(ConnectionState::Connected { server })).await;
+    if server == ServerKind::Banter {
+        // Rejoin before anything queued, so that queued messages to those rooms are accepted.
+        for room in state.rooms.values().rev() {
+            state.outbox.push_front(Outgoing { request: Request::Join { room: room.clone(), create: false }, reply: None });
+        }
+    }
+
+    let mut sequence: u64 = 0;
+    // The request in flight: its sequence number, whether it is the outbox's head (or a ping), and its deadline.
+    let mut in_flight: Option<(u64, bool, Instant)> = None;
+    let mut hold_until: Option<Instant> = None;
+    let mut next_ping = Instant::now() + config.ping_interval;
+    let end = loop {
+        if server == ServerKind::Plain {
+            state.send_plain(&connection).await;
+        } else if in_flight.is_none() && hold_until.is_none_or(|until| Instant::now() >= until) {
+            hold_until = None;
+            if let Some(head) = state.outbox.front() {
+                sequence += 1;
+                let (name, data) = request_wire(&head.request);
+                if let Err(error) = connection.request(name, data, sequence, config.request_timeout).await {
+                    break SessionEnd::Lost(format!("could not send: {error}"));
+                }
+                in_flight = Some((sequence, true, Instant::now() + config.request_timeout));
+            }
+        }
+        state.settle_flush_waiters(in_flight.is_some());
+        let deadline = in_flight.map_or(next_ping, |(_, _, deadline)| deadline);
+        let wake = hold_until.map_or(deadline, |until| until.min(deadline));
+        tokio::select! {
+            command = state.commands.recv() => match command {
+                None => break SessionEnd::Closed,
+                Some(Command::Close { done }) => {
+                    connection.disconnect().await;
+                    // The owner may have stopped waiting; closing goes ahead either way.
+                    let _ = done.send(());
+                    return SessionEnd::Closed;
+                }
+                Some(command) => state.on_command(command, Some(&connection), server).await,
+            },
+            incoming = connection.next() => match incoming {
+                None | Some(Incoming::Close) => break SessionEnd::Lost("the host closed the connection".into()),
+                Some(Incoming::Open) => {}
+                Some(Incoming::Error(text)) => tracing::debug!(%text, "connection error"),
+                Some(Incoming::Ack { sequence: answered, payload }) => {
+                    let Some((expected, is_outbox, _)) = in_flight else { continue };
+                    if answered != expected {
+                        continue;
+                    }
+                    in_flight = None;
+                    next_ping = Instant::now() + config.ping_interval;
+                    if is_outbox {
+                        if let Some(until) = state.on_ack(payload).await {
+                            hold_until = Some(until);
+                        }
+                    }
+                }
+                Some(Incoming::Event { name, args }) => {
+                    next_ping = Instant::now() + config.ping_interval;
+                    if let Some(end) = state.on_event(&name, args).await {
+                        break end;
+                    }
+                }
+            },
+            () = sleep_until(wake) => {
+                if in_flight.is_some_and(|(_, _, deadline)| Instant::now() >= deadline) {
+                    break SessionEnd::Lost("the host stopped answering".into());
+                }
+                if in_flight.is_none() && server == ServerKind::Banter && Instant::now() >= next_ping {
+                    sequence += 1;
+                    if let Err(error) = connection.request(event::SESSION_PING, json!({}), sequence, config.request_timeout).await {
+                        break SessionEnd::Lost(format!("could not send: {error}"));
+                    }
+                    in_flight = Some((sequence, false, Instant::now() + config.request_timeout));
+                } else if server == ServerKind::Plain {
+                    next_ping = Instant::now() + config.ping_interval;
+                }
+            }
+        }
+    };
+    connection.disconnect().await;
+    for waiter in state.upload_waiters.drain(..) {
+        let _ = waiter.send(Err(ClientError::Unreachable("the connection dropped during the upload".into())));
+    }
+    end
+}
+
+/// Waits for `session:welcome`; a server that sends none in time is a plain Socket.IO server.
+async fn wait_for_welcome(state: &mut State, connection: &mut Connection, timeout: Duration) -> Result<ServerKind, SessionEnd> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        tokio::select! {
+            incoming = connection.next() => match incoming {
+                None | Some(Incoming::Close) => return Err(SessionEnd::Lost("the host closed the connection".into())),
+                Some(Incoming::Event { name, args }) => {
+                    let is_welcome = name == event::SESSION_WELCOME;
+                    if let Some(end) = state.on_event(&name, args).await {
+                        return Err(end);
+                    }
+                    if is_welcome {
+                        return Ok(ServerKind::Banter);
+                    }
+                }
+                Some(other) => tracing::debug!(?other, "ignored while waiting for the welcome"),
+            },
+            () = sleep_until(deadline) => return Ok(ServerKind::Plain),
+        }
+    }
+}
+
+/// The event name and payload of a queued request.
+fn request_wire(request: &Request) -> (&'static str, Value) {
+    let to_value = |value: Result<Value, serde_json::Error>| value.unwrap_or(Value::Null);
+    match request {
+        Request::Send(message) => (event::MESSAGE_SEND, to_value(serde_json::to_value(message))),
+        Request::Direct(message) => (event::DM_SEND, to_value(serde_json::to_value(message))),
+        Request::Join { room, create: false } => (event::ROOM_JOIN, to_value(serde_json::to_value(RoomRequest::named(room)))),
+        Request::Join { room, create: true } => (event::ROOM_CREATE, to_value(serde_json::to_value(RoomRequest::named(room)))),
+        Request::Leave { room } => (event::ROOM_LEAVE, to_value(serde_json::to_value(RoomRequest::named(room)))),
+    }
+}
+
+fn decode<T: DeserializeOwned>(name: &str, args: Vec<Value>) -> Option<T> {
+    let first = args.into_iter().next()?;
+    match serde_json::from_value(first) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            tracing::warn!(event = name, %error, "ignoring an event with an unexpected payload");
+            None
+        }
+    }
+}
+
+impl State {
+    async fn report(&self, event: ClientEvent) {
+        if self.events.send(event).await.is_err() {
+            tracing::trace!("client event dropped: nobody is listening");
+        }
+    }
+
+    /// Fails everything still waiting and reports the final state.
+    async fn stop(mut self, reason: String, error: ClientError) {
+        for outgoing in self.outbox.drain(..) {
+            if let Some(reply) = outgoing.reply {
+                let _ = reply.send(Err(error.clone()));
+            } else if let Some(client_id) = client_id_of(&outgoing.request) {
+                let failure = ErrorBody::new(ErrorKind::Internal, format!("not sent: {error}"));
+                let _ = self.events.send(ClientEvent::SendFailed { client_id, error: failure }).await;
+            }
+        }
+        for waiter in self.flush_waiters.drain(..) {
+            let _ = waiter.send(Err(error.clone()));
+        }
+        self.report(ClientEvent::State(ConnectionState::Closed { reason })).await;
+        // Commands that still arrive get `Closed` from the dropped receiver.
+        self.commands.close();
+    }
+
+    /// Sleeps through a backoff delay while still accepting commands. Returns false if the client was closed.
+    async fn wait_offline(&mut self, delay: Duration) -> bool {
+        let until = Instant::now() + delay;
+        loop {
+            tokio::select! {
+                () = sleep_until(until) => return true,
+                command = self.commands.recv() => match command {
+                    None => return false,
+                    Some(Command::Close { done }) => {
+                        let _ = done.send(());
+                        return false;
+                    }
+                    Some(command) => self.on_command(command, None, ServerKind::Banter).await,
+                },
+            }
+        }
+    }
+
+    async fn on_command(&mut self, command: Command, connection: Option<&Connection>, server: ServerKind) {
+        match command {
+            Command::Enqueue(outgoing) => {
+                if self.outbox.len() >= self.settings.config.outbox_limit {
+                    let error = ClientError::OutboxFull(self.outbox.len());
+                    self.fail(outgoing, error).await;
+                } else {
+                    self.outbox.push_back(outgoing);
+                }
+            }
+            Command::Typing { room, active } => {
+                let (Some(connection), ServerKind::Banter) = (connection, server) else { return };
+                let payload = serde_json::to_value(TypingSet { room, active }).unwrap_or(Value::Null);
+                if let Err(error) = connection.emit(event::TYPING_SET, vec![payload]).await {
+                    tracing::debug!(%error, "typing notice not sent");
+                }
+            }
+            Command::Upload { bytes, reply } => {
+                let result = match (connection, server) {
+                    (Some(connection), ServerKind::Banter) => connection
+                        .emit_binary(event::ATTACHMENT_UPLOAD, bytes)
+                        .await
+                        .map_err(ClientError::Unreachable),
+                    (Some(_), ServerKind::Plain) => Err(ClientError::Unsupported("attachments")),
+                    (None, _) => Err(ClientError::Unreachable("not connected".into())),
+                };
+                match result {
+                    // The answer arrives as `attachment:staged`, in order with the other events.
+                    Ok(()) => self.upload_waiters.push_back(reply),
+                    Err(error) => {
+                        let _ = reply.send(Err(error));
+                    }
+                }
+            }
+            Command::Flush { done } => self.flush_waiters.push(done),
+            Command::Close { done } => {
+                let _ = done.send(());
+            }
+        }
+    }
+
+    /// Handles the ack of the outbox's head. Returns when to retry it if the host asked to slow down.
+    async fn on_ack(&mut self, payload: Option<Value>) -> Option<Instant> {
+        let answer: Result<Value, ErrorBody> = match payload.map(serde_json::from_value::<Ack<Value>>) {
+            Some(Ok(ack)) => ack.into(),
+            Some(Err(error)) => Err(ErrorBody::new(ErrorKind::BadRequest, format!("unreadable ack: {error}"))),
+            None => Err(ErrorBody::new(ErrorKind::BadRequest, "empty ack")),
+        };
+        if let Err(ErrorBody { kind: ErrorKind::RateLimited, .. }) = &answer {
+            return Some(Instant::now() + Duration::from_millis(500));
+        }
+        let outgoing = self.outbox.pop_front()?;
+        match (&outgoing.request, &answer) {
+            (Request::Join { room, .. }, Ok(value)) => {
+                if let Ok(joined) = serde_json::from_value::<RoomJoined>(value.clone()) {
+                    let name = joined.room.clone();
+                    self.rooms.insert(validate::name_key(&name), name);
+                    self.report(ClientEvent::Joined(joined)).await;
+                } else {
+                    tracing::warn!(%room, "unreadable room:join answer");
+                }
+            }
+            (Request::Join { room, .. }, Err(error)) if outgoing.reply.is_none() => {
+                tracing::warn!(%room, %error, "could not rejoin a room after reconnecting");
+                self.rooms.remove(&validate::name_key(room));
+            }
+            (Request::Leave { room }, Ok(_)) => {
+                self.rooms.remove(&validate::name_key(room));
+            }
+            _ => {}
+        }
+        if let Some(client_id) = client_id_of(&outgoing.request) {
+            let report = match &answer {
+                Ok(_) => ClientEvent::Delivered { client_id },
+                Err(error) => ClientEvent::SendFailed { client_id, error: error.clone() },
+            };
+            self.report(report).await;
+        }
+        if let Some(reply) = outgoing.reply {
+            let _ = reply.send(answer.map_err(ClientError::Refused));
+        }
+        None
+    }
+
+    /// Turns a host event into a [`ClientEvent`]. Returns how the session ends if the host closes it.
+    async fn on_event(&mut self, name: &str, args: Vec<Value>) -> Option<SessionEnd> {
+        let translated = match name {
+            event::SESSION_WELCOME => decode(name, args).map(ClientEvent::Welcome),
+            event::MESSAGE_NEW => decode(name, args).map(ClientEvent::Message),
+            event::DM_NEW => decode(name, args).map(ClientEvent::Direct),
+            event::MEMBER_JOINED => decode(name, args).map(ClientEvent::MemberJoined),
+            event::MEMBER_LEFT => decode(name, args).map(ClientEvent::MemberLeft),
+            event::USER_ONLINE => decode::<crate::protocol::UserNotice>(name, args).map(|notice| ClientEvent::UserOnline(notice.user)),
+            event::USER_OFFLINE => decode::<crate::protocol::UserNotice>(name, args).map(|notice| ClientEvent::UserOffline(notice.user)),
+            event::ROOM_LIST => decode::<crate::protocol::RoomList>(name, args).map(|list| ClientEvent::Rooms(list.rooms)),
+            event::TYPING_UPDATE => decode(name, args).map(ClientEvent::Typing),
+            event::CHAT_MESSAGE => decode(name, args).map(ClientEvent::Plain),
+            event::PRIVATE_MESSAGE => match (args.first().and_then(Value::as_str), args.get(1).and_then(Value::as_str)) {
+                (Some(from), Some(text)) => Some(ClientEvent::PrivateMessage { from_socket: from.to_owned(), text: text.to_owned() }),
+                _ => None,
+            },
+            event::ATTACHMENT_STAGED => {
+                let answer = decode::<Ack<Attachment>>(name, args);
+                let result = match answer {
+                    Some(ack) => Result::from(ack).map_err(ClientError::Refused),
+                    None => Err(ClientError::Refused(ErrorBody::new(ErrorKind::BadRequest, "unreadable upload answer"))),
+                };
+                if let Some(reply) = self.upload_waiters.pop_front() {
+                    let _ = reply.send(result);
+                }
+                None
+            }
+            event::SESSION_CLOSING => {
+                let closing: Option<Closing> = decode(name, args);
+                let end = match &closing {
+                    Some(Closing { reason: ClosingReason::Kicked, message }) => SessionEnd::Kicked(message.clone()),
+                    Some(Closing { message, .. }) => SessionEnd::Lost(message.clone()),
+                    None => SessionEnd::Lost("the host is closing the connection".into()),
+                };
+                if let Some(closing) = closing {
+                    self.report(ClientEvent::Closing(closing)).await;
+                }
+                return Some(end);
+            }
+            other => {
+                tracing::debug!(event = other, "ignoring an unknown event");
+                None
+            }
+        };
+        if let Some(event) = translated {
+            self.report(event).await;
+        }
+        None
+    }
+
+    /// Against a plain server, lobby messages go out as `chat message` strings without an ack; everything else is
+    /// refused as unsupported.
+    async fn send_plain(&mut self, connection: &Connection) {
+        while let Some(outgoing) = self.outbox.pop_front() {
+            let client_id = client_id_of(&outgoing.request);
+            let result = match &outgoing.request {
+                Request::Send(message) if validate::name_key(&message.room) == LOBBY => connection
+                    .emit(event::CHAT_MESSAGE, vec![Value::String(message.text.clone())])
+                    .await
+                    .map(|()| json!(null))
+                    .map_err(ClientError::Unreachable),
+                Request::Send(_) => Err(ClientError::Unsupported("rooms")),
+                Request::Direct(_) => Err(ClientError::Unsupported("direct messages")),
+                Request::Join { .. } | Request::Leave { .. } => Err(ClientError::Unsupported("rooms")),
+            };
+            if let Err(ClientError::Unreachable(_)) = &result {
+                // Keep it for the next connection.
+                self.outbox.push_front(outgoing);
+                return;
+            }
+            if let Some(client_id) = client_id {
+                let report = match &result {
+                    Ok(_) => ClientEvent::Delivered { client_id },
+                    Err(error) => ClientEvent::SendFailed { client_id, error: ErrorBody::new(ErrorKind::Forbidden, error.to_string()) },
+                };
+                self.report(report).await;
+            }
+            if let Some(reply) = outgoing.reply {
+                let _ = reply.send(result);
+            }
+        }
+    }
+
+    async fn fail(&mut self, outgoing: Outgoing, error: ClientError) {
+        if let Some(reply) = outgoing.reply {
+            let _ = reply.send(Err(error));
+        } else if let Some(client_id) = client_id_of(&outgoing.request) {
+            let body = ErrorBody::new(ErrorKind::TooLarge, error.to_string());
+            self.report(ClientEvent::SendFailed { client_id, error: body }).await;
+        }
+    }
+
+    fn settle_flush_waiters(&mut self, request_in_flight: bool) {
+        if self.outbox.is_empty() && !request_in_flight {
+            for waiter in self.flush_waiters.drain(..) {
+                let _ = waiter.send(Ok(()));
+            }
+        }
+    }
+}
+
+fn client_id_of(request: &Request) -> Option<String> {
+    match request {
+        Request::Send(message) => message.client_id.clone(),
+        Request::Direct(message) => message.client_id.clone(),
+        Request::Join { .. } | Request::Leave { .. } => None,
+    }
+}

@@ -1,0 +1,131 @@
+//! Rooms: create, join, leave, the pushed room list, typing notices and the announcement of departures.
+
+mod common;
+
+use std::time::Duration;
+
+use banter_core::client::ClientEvent;
+use banter_core::protocol::{ErrorKind, LeaveReason, RoomInfo, LOBBY};
+use common::*;
+
+fn room_list_with(name: &'static str, members: u32) -> impl FnMut(&ClientEvent) -> Option<()> {
+    move |event| match event {
+        ClientEvent::Rooms(rooms) if rooms.contains(&RoomInfo { name: name.into(), members }) => Some(()),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn a_room_message_reaches_its_members_only() {
+    let host = start_host().await;
+    let (alice, mut alice_events) = join(host.local_addr(), "alice").await;
+    let (bob, mut bob_events) = join(host.local_addr(), "bob").await;
+    let (_carol, mut carol_events) = join(host.local_addr(), "carol").await;
+
+    let created = alice.create_room("design").await.unwrap();
+    assert_eq!(created.members, vec!["alice".to_owned()]);
+    let joined = bob.join_room("Design").await.unwrap();
+    assert_eq!((joined.room.as_str(), joined.members.len()), ("design", 2));
+    expect(&mut alice_events, |event| matches!(event, ClientEvent::MemberJoined(j) if j.user == "bob" && j.room == "design").then_some(())).await;
+
+    alice.send_message("design", "mockups are up").await.unwrap();
+    let seen = expect(&mut bob_events, message_with_text("mockups are up")).await;
+    assert_eq!((seen.room.as_str(), seen.from.as_str(), seen.seq), ("design", "alice", 1));
+    expect(&mut alice_events, message_with_text("mockups are up")).await;
+    expect_none(&mut carol_events, Duration::from_millis(300), |event| matches!(event, ClientEvent::Message(m) if m.room == "design")).await;
+}
+
+#[tokio::test]
+async fn the_room_list_is_pushed_to_everyone_on_every_change() {
+    let host = start_host().await;
+    let (alice, _alice_events) = join(host.local_addr(), "alice").await;
+    let (bob, _bob_events) = join(host.local_addr(), "bob").await;
+    let (_watcher, mut watcher_events) = join(host.local_addr(), "watcher").await;
+
+    alice.create_room("ops").await.unwrap();
+    expect(&mut watcher_events, room_list_with("ops", 1)).await;
+    bob.join_room("ops").await.unwrap();
+    expect(&mut watcher_events, room_list_with("ops", 2)).await;
+    bob.leave_room("ops").await.unwrap();
+    expect(&mut watcher_events, room_list_with("ops", 1)).await;
+    alice.leave_room("ops").await.unwrap();
+    // The last member left: the room is deleted.
+    expect(&mut watcher_events, |event| match event {
+        ClientEvent::Rooms(rooms) if rooms.iter().all(|room| room.name != "ops") => Some(()),
+        _ => None,
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn joining_returns_the_recent_history() {
+    let host = start_host().await;
+    let (alice, _alice_events) = join(host.local_addr(), "alice").await;
+    alice.join_room("log").await.unwrap();
+    for text in ["one", "two", "three"] {
+        alice.send_message("log", text).await.unwrap();
+    }
+    alice.flush().await.unwrap();
+    let (bob, _bob_events) = join(host.local_addr(), "bob").await;
+    let joined = bob.join_room("log").await.unwrap();
+    let texts: Vec<&str> = joined.history.iter().map(|message| message.text.as_str()).collect();
+    assert_eq!(texts, ["one", "two", "three"]);
+    let seqs: Vec<u64> = joined.history.iter().map(|message| message.seq).collect();
+    assert_eq!(seqs, [1, 2, 3]);
+}
+
+fn kind<T>(result: Result<T, banter_core::client::ClientError>) -> Option<&'static str> {
+    result.err().map(|error| error.kind())
+}
+
+#[tokio::test]
+async fn room_requests_are_validated() {
+    let host = start_host().await;
+    let (alice, _events) = join(host.local_addr(), "alice").await;
+    assert_eq!(kind(alice.join_room("bad\u{202E}name").await), Some("invalid"));
+    assert_eq!(kind(alice.join_room(&"x".repeat(49)).await), Some("invalid"));
+    assert_eq!(kind(alice.leave_room(LOBBY).await), Some("forbidden"));
+    assert_eq!(kind(alice.leave_room("never-joined").await), Some("not_found"));
+    alice.create_room("once").await.unwrap();
+    assert_eq!(kind(alice.create_room("ONCE").await), Some(ErrorKind::AlreadyExists.as_str()));
+}
+
+#[tokio::test]
+async fn typing_notices_reach_the_room_except_the_sender() {
+    let host = start_host().await;
+    let (alice, mut alice_events) = join(host.local_addr(), "alice").await;
+    let (bob, mut bob_events) = join(host.local_addr(), "bob").await;
+    alice.join_room("chat").await.unwrap();
+    bob.join_room("chat").await.unwrap();
+    alice.set_typing("chat", true).await.unwrap();
+    let update = expect(&mut bob_events, |event| match event {
+        ClientEvent::Typing(update) => Some(update.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!((update.room.as_str(), update.user.as_str(), update.active), ("chat", "alice", true));
+    expect_none(&mut alice_events, Duration::from_millis(300), |event| matches!(event, ClientEvent::Typing(_))).await;
+}
+
+#[tokio::test]
+async fn a_departure_is_announced_once_to_every_room_it_leaves() {
+    let host = start_host().await;
+    let (alice, _alice_events) = join(host.local_addr(), "alice").await;
+    let (bob, mut bob_events) = join(host.local_addr(), "bob").await;
+    for room in ["red", "blue"] {
+        alice.join_room(room).await.unwrap();
+        bob.join_room(room).await.unwrap();
+    }
+    alice.close().await;
+    let left = expect(&mut bob_events, |event| match event {
+        ClientEvent::MemberLeft(left) if left.user == "alice" => Some(left.clone()),
+        _ => None,
+    })
+    .await;
+    let mut rooms = left.rooms.clone();
+    rooms.sort();
+    assert_eq!(rooms, ["blue", "lobby", "red"]);
+    assert_eq!(left.reason, LeaveReason::Disconnected);
+    // Bob shares three of those rooms with alice and still hears it once.
+    expect_none(&mut bob_events, Duration::from_millis(300), |event| matches!(event, ClientEvent::MemberLeft(_))).await;
+}
