@@ -178,7 +178,13 @@ impl Connection {
 
 /// Words a user understands for the usual transport failures.
 fn describe_transport_error(error: &rust_socketio::Error) -> String {
-    let text = error.to_string();
+    // rust_socketio's own message is only "EngineIO Error"; the cause is further down the chain.
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
     let lower = text.to_lowercase();
     if lower.contains("connection refused") {
         "connection refused: nothing is listening at that address and port".into()
