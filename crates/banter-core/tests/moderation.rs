@@ -1,0 +1,79 @@
+//! The `/admin` namespace and graceful shutdown.
+
+mod common;
+
+use banter_core::client::{ClientEvent, ConnectionState};
+use banter_core::protocol::ClosingReason;
+use common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn the_admin_namespace_needs_the_host_token() {
+    let host = start_host().await;
+    for auth in [None, Some(json!({ "token": "wrong" })), Some(json!({ "token": 7 }))] {
+        let refusal = RawSocket::connect(host.local_addr(), "/admin", auth).await.err().expect("refused");
+        assert!(refusal.contains("forbidden"), "{refusal}");
+    }
+    assert!(RawSocket::connect(host.local_addr(), "/admin", Some(json!({ "token": host.admin_token() }))).await.is_ok());
+}
+
+#[tokio::test]
+async fn the_moderator_lists_users_and_kicks_one_with_every_connection() {
+    let host = start_host().await;
+    let mut config = fast_config(host.local_addr(), "troll");
+    config.user_key = Some("troll-key-01".into());
+    let (_troll, mut troll_events) = join_with(config.clone()).await;
+    let (_troll_again, mut troll_again_events) = join_with(config).await;
+    let (_alice, mut alice_events) = join(host.local_addr(), "alice").await;
+    let admin = RawSocket::connect(host.local_addr(), "/admin", Some(json!({ "token": host.admin_token() }))).await.unwrap();
+
+    let users = admin.request("users:list", json!({})).await;
+    let names: Vec<&str> = users["data"].as_array().unwrap().iter().map(|user| user["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["alice", "troll"]);
+    assert_eq!(users["data"][1]["connections"].as_array().unwrap().len(), 2);
+
+    let kicked = admin.request("user:kick", json!({ "name": "Troll", "reason": "Be kind." })).await;
+    assert_eq!(kicked["data"], json!({ "name": "Troll", "connections": 2 }));
+    for events in [&mut troll_events, &mut troll_again_events] {
+        let closing = expect(events, |event| match event {
+            ClientEvent::Closing(closing) => Some(closing.clone()),
+            _ => None,
+        })
+        .await;
+        assert_eq!((closing.reason, closing.message.as_str()), (ClosingReason::Kicked, "Be kind."));
+        // A kicked client stops instead of coming straight back.
+        expect(events, |event| matches!(event, ClientEvent::State(ConnectionState::Closed { .. })).then_some(())).await;
+    }
+    expect(&mut alice_events, |event| matches!(event, ClientEvent::UserOffline(user) if user.name == "troll").then_some(())).await;
+
+    let missing = admin.request("user:kick", json!({ "name": "nobody" })).await;
+    assert_eq!(missing["error"]["kind"], "not_found");
+    let malformed = admin.request("user:kick", json!({ "who": "troll" })).await;
+    assert_eq!(malformed["error"]["kind"], "bad_request");
+}
+
+#[tokio::test]
+async fn shutdown_tells_every_guest_then_disconnects_them() {
+    let host = start_host().await;
+    let (_alice, mut alice_events) = join(host.local_addr(), "alice").await;
+    let page = RawSocket::connect(host.local_addr(), "/", None).await.unwrap();
+    let address = host.local_addr();
+    host.shutdown().await.unwrap();
+    let closing = expect(&mut alice_events, |event| match event {
+        ClientEvent::Closing(closing) => Some(closing.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(closing.reason, ClosingReason::Shutdown);
+    // A tutorial page is not told (it knows no such event) but its connection is closed: its emits start failing.
+    let mut closed = false;
+    for _ in 0..50 {
+        if page.socket.emit("chat message", json!("anyone?")).await.is_err() {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(closed, "the page's connection stayed open after the shutdown");
+    assert!(tokio::net::TcpStream::connect(address).await.is_err(), "the host still accepts connections");
+}
