@@ -1,1 +1,54 @@
-fn main(){}
+//! `banter-cli`: a headless Banter host and a line-oriented client, on the same engine as the desktop app.
+
+mod format;
+mod join;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "banter-cli", version, about = "Banter LAN chat from a terminal: host a room or join one.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Host a chat on this machine until Ctrl-C.
+    Serve(serve::ServeArgs),
+    /// Join a host: lines on stdin are sent, messages received are printed.
+    Join(join::JoinArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BANTER_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("banter-cli: could not start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Join(args) => join::run(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("banter-cli: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

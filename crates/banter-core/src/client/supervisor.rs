@@ -64,15 +64,13 @@ pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, e
     let started = Instant::now();
     let mut ever_connected = false;
     let mut attempt: u32 = 0;
-    let mut last_reason = String::new();
+    let mut last_reason;
     loop {
         attempt += 1;
-        let announce = if ever_connected {
-            ConnectionState::Reconnecting { attempt, retry_in: Duration::ZERO, reason: last_reason.clone() }
-        } else {
-            ConnectionState::Connecting { attempt }
-        };
-        state.report(ClientEvent::State(announce)).await;
+        // Later attempts were announced, with their delay, before the wait that preceded them.
+        if attempt == 1 && !ever_connected {
+            state.report(ClientEvent::State(ConnectionState::Connecting { attempt })).await;
+        }
         let auth = json!({ "name": state.settings.name, "userKey": state.settings.user_key, "protocol": PROTOCOL_VERSION });
         let config = &state.settings.config;
         match Connection::open(&state.settings.url, auth, config.connect_timeout).await {

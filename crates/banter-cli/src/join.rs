@@ -1,0 +1,240 @@
+//! `banter-cli join`: lines on stdin become messages; what the host sends becomes lines on stdout.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use banter_core::client::{Client, ClientConfig, ClientEvent, ClientEvents, ConnectionState, ServerKind};
+use banter_core::protocol::LOBBY;
+use clap::Args;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::format::{self, Line};
+
+#[derive(Debug, Args)]
+#[command(after_help = "Lines starting with / are commands: /join ROOM, /leave ROOM, /dm NAME TEXT, /quit. \
+Start a line with // to send it with a single leading /.")]
+pub struct JoinArgs {
+    /// The host: 192.168.1.20, 192.168.1.20:7878 or http://192.168.1.20:7878 (port 7878 unless given).
+    address: String,
+    /// Your display name (at most 32 characters, no invisible or control characters).
+    #[arg(long)]
+    name: String,
+    /// The room to join and send to (created if it does not exist).
+    #[arg(long, default_value = LOBBY)]
+    room: String,
+    /// Print one JSON object per line instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Print the room's recent messages after joining.
+    #[arg(long)]
+    history: bool,
+    /// Give up if no connection is made within this many seconds.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    connect_timeout: u64,
+    /// At end of input, wait at most this many seconds for the host to acknowledge what was sent.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    flush_timeout: u64,
+    /// Keep this key to stay the same user across runs (another run with the same name and key is another
+    /// device of yours, not an impostor). Also read from BANTER_USER_KEY.
+    #[arg(long, env = "BANTER_USER_KEY", hide_env_values = true)]
+    user_key: Option<String>,
+}
+
+/// Prints events and counts what went wrong.
+struct Printer {
+    json: bool,
+    failed_sends: usize,
+    closed: Option<String>,
+}
+
+impl Printer {
+    fn print(&mut self, event: &ClientEvent) {
+        match event {
+            ClientEvent::SendFailed { .. } => self.failed_sends += 1,
+            ClientEvent::State(ConnectionState::Closed { reason }) => self.closed = Some(reason.clone()),
+            _ => {}
+        }
+        // Status lines go to stderr in both modes: stdout carries the chat, as text or as JSON.
+        match format::text(event) {
+            Some(Line::Out(line)) if !self.json => println!("{line}"),
+            Some(Line::Err(line)) => eprintln!("{line}"),
+            _ => {}
+        }
+        if self.json {
+            if let Some(value) = format::json(event) {
+                println!("{value}");
+            }
+        }
+    }
+}
+
+pub async fn run(args: JoinArgs) -> anyhow::Result<ExitCode> {
+    let connect_timeout = Duration::from_secs(args.connect_timeout.max(1));
+    let mut config = ClientConfig::new(args.address.clone(), args.name.clone());
+    config.user_key = args.user_key.clone();
+    config.give_up_after = Some(connect_timeout);
+    config.connect_timeout = connect_timeout.min(Duration::from_secs(5));
+    let (client, mut events) = match Client::connect(config) {
+        Ok(started) => started,
+        Err(error) => {
+            eprintln!("banter-cli: {error}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let mut printer = Printer { json: args.json, failed_sends: 0, closed: None };
+
+    let server = match wait_until_connected(&mut events, &mut printer, connect_timeout + Duration::from_secs(5)).await {
+        Ok(server) => server,
+        Err(reason) => {
+            eprintln!("banter-cli: could not join {}: {reason}", args.address);
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let mut room = LOBBY.to_owned();
+    if !args.room.trim().eq_ignore_ascii_case(LOBBY) {
+        if server == ServerKind::Plain {
+            eprintln!("banter-cli: {} is a plain Socket.IO server; it has only the lobby.", args.address);
+            client.close().await;
+            return Ok(ExitCode::FAILURE);
+        }
+        match client.join_room(&args.room).await {
+            Ok(joined) => {
+                room = joined.room.clone();
+                if args.history {
+                    joined.history.into_iter().for_each(|message| printer.print(&ClientEvent::Message(message)));
+                }
+            }
+            Err(error) => {
+                eprintln!("banter-cli: could not join room “{}”: {error}", args.room);
+                client.close().await;
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    loop {
+        tokio::select! {
+            line = lines.next_line() => match line {
+                Ok(Some(line)) => {
+                    if !handle_line(&client, &mut room, &line, &mut printer).await {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    eprintln!("banter-cli: stopped reading input: {error}");
+                    break;
+                }
+            },
+            event = events.recv() => match event {
+                Some(event) => {
+                    printer.print(&event);
+                    if let Some(reason) = &printer.closed {
+                        eprintln!("banter-cli: disconnected: {reason}");
+                        return Ok(ExitCode::FAILURE);
+                    }
+                }
+                None => return Ok(ExitCode::FAILURE),
+            },
+        }
+    }
+
+    // End of input: stay until the host has acknowledged everything, printing what still arrives.
+    let flushed = tokio::time::timeout(Duration::from_secs(args.flush_timeout), async {
+        let flush = client.flush();
+        tokio::pin!(flush);
+        loop {
+            tokio::select! {
+                result = &mut flush => return result,
+                Some(event) = events.recv() => printer.print(&event),
+            }
+        }
+    })
+    .await;
+    client.close().await;
+    while let Ok(event) = events.try_recv() {
+        printer.print(&event);
+    }
+    match flushed {
+        Err(_) => {
+            eprintln!("banter-cli: the host did not acknowledge every message within {}s", args.flush_timeout);
+            Ok(ExitCode::FAILURE)
+        }
+        Ok(Err(error)) => {
+            eprintln!("banter-cli: {error}");
+            Ok(ExitCode::FAILURE)
+        }
+        Ok(Ok(())) if printer.failed_sends > 0 => {
+            eprintln!("banter-cli: {} message(s) were refused by the host", printer.failed_sends);
+            Ok(ExitCode::FAILURE)
+        }
+        Ok(Ok(())) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Prints events until the client is connected (returning the kind of server) or has given up (returning why).
+async fn wait_until_connected(events: &mut ClientEvents, printer: &mut Printer, limit: Duration) -> Result<ServerKind, String> {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let event = match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Some(event)) => event,
+            Ok(None) => return Err("the client stopped".into()),
+            Err(_) => return Err("no connection in time".into()),
+        };
+        printer.print(&event);
+        match event {
+            ClientEvent::State(ConnectionState::Connected { server }) => return Ok(server),
+            ClientEvent::State(ConnectionState::Closed { reason }) => return Err(reason),
+            _ => {}
+        }
+    }
+}
+
+/// Sends a line or runs a command. Returns false when the user asked to quit.
+async fn handle_line(client: &Client, room: &mut String, line: &str, printer: &mut Printer) -> bool {
+    let report = |error: banter_core::client::ClientError, printer: &mut Printer| {
+        printer.failed_sends += 1;
+        eprintln!("! {error}");
+    };
+    if line.trim().is_empty() {
+        return true;
+    }
+    let Some(command) = line.strip_prefix('/').filter(|rest| !rest.starts_with('/')) else {
+        let text = line.strip_prefix('/').unwrap_or(line);
+        if let Err(error) = client.send_message(room, text).await {
+            report(error, printer);
+        }
+        return true;
+    };
+    let (verb, rest) = command.split_once(' ').unwrap_or((command, ""));
+    match verb {
+        "quit" | "exit" => return false,
+        "join" if !rest.trim().is_empty() => match client.join_room(rest.trim()).await {
+            Ok(joined) => {
+                eprintln!("* now sending to {}", joined.room);
+                *room = joined.room;
+            }
+            Err(error) => eprintln!("! could not join {}: {error}", rest.trim()),
+        },
+        "leave" if !rest.trim().is_empty() => match client.leave_room(rest.trim()).await {
+            Ok(left) => {
+                if left.room.eq_ignore_ascii_case(room) {
+                    *room = LOBBY.to_owned();
+                    eprintln!("* now sending to {LOBBY}");
+                }
+            }
+            Err(error) => eprintln!("! could not leave {}: {error}", rest.trim()),
+        },
+        "dm" => match rest.split_once(' ') {
+            Some((to, text)) if !text.trim().is_empty() => {
+                if let Err(error) = client.send_direct(to, text).await {
+                    report(error, printer);
+                }
+            }
+            _ => eprintln!("! usage: /dm NAME TEXT"),
+        },
+        _ => eprintln!("! unknown command /{verb}: use /join ROOM, /leave ROOM, /dm NAME TEXT or /quit (// sends a line starting with /)"),
+    }
+    true
+}

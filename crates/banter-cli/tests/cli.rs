@@ -1,0 +1,138 @@
+//! The real `banter-cli` binary, end to end on 127.0.0.1.
+
+mod support;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use support::*;
+use tokio::io::AsyncWriteExt;
+
+#[tokio::test]
+async fn help_is_available_everywhere() {
+    for args in [&["--help"][..], &["serve", "--help"], &["join", "--help"]] {
+        let output = banter_cli().args(args).output().await.unwrap();
+        assert!(output.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&output.stdout).contains("Usage: banter-cli"), "{args:?}");
+    }
+}
+
+#[tokio::test]
+async fn two_terminal_users_chat_in_the_lobby_and_a_room() {
+    let host = Served::start().await;
+    let mut bob = Joined::start(&host.address, &["--name", "bob"]).await;
+    let mut alice = Joined::start(&host.address, &["--name", "alice"]).await;
+    wait_for(&mut bob.stdout, |line| line == "* alice joined lobby").await;
+
+    alice.say("hello bob").await;
+    wait_for(&mut bob.stdout, |line| line == "[lobby] alice: hello bob").await;
+    bob.say("/join ops").await;
+    wait_for(&mut bob.stderr, |line| line == "* now sending to ops").await;
+    alice.say("/join ops").await;
+    wait_for(&mut bob.stdout, |line| line == "* alice joined ops").await;
+    alice.say("deploy at noon").await;
+    wait_for(&mut bob.stdout, |line| line == "[ops] alice: deploy at noon").await;
+    alice.say("/dm bob psst").await;
+    wait_for(&mut bob.stdout, |line| line == "[dm] alice → bob: psst").await;
+    alice.say("//etc/hosts is a path").await;
+    wait_for(&mut bob.stdout, |line| line == "[ops] alice: /etc/hosts is a path").await;
+
+    assert_eq!(alice.finish().await, Some(0));
+    wait_for(&mut bob.stdout, |line| line == "* alice left lobby, ops (disconnected)" || line == "* alice left ops, lobby (disconnected)").await;
+    assert_eq!(bob.finish().await, Some(0));
+}
+
+#[tokio::test]
+async fn piped_input_is_all_delivered_before_exit() {
+    let host = Served::start().await;
+    let mut reader = Joined::start(&host.address, &["--name", "reader", "--room", "log"]).await;
+    let mut writer = banter_cli()
+        .args(["join", &host.address, "--name", "writer", "--room", "log"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines: String = (1..=40).map(|n| format!("line {n}\n")).collect();
+    let mut stdin = writer.stdin.take().unwrap();
+    stdin.write_all(lines.as_bytes()).await.unwrap();
+    drop(stdin);
+    // 40 lines exceed the burst the host allows one socket; the client slows down and still delivers all.
+    let status = tokio::time::timeout(WAIT, writer.wait()).await.expect("exits in time").unwrap();
+    assert!(status.success());
+    for n in 1..=40 {
+        let expected = format!("[log] writer: line {n}");
+        wait_for(&mut reader.stdout, |line| line == expected).await;
+    }
+    assert_eq!(reader.finish().await, Some(0));
+}
+
+#[tokio::test]
+async fn json_output_is_one_object_per_line() {
+    let host = Served::start().await;
+    let mut reader = Joined::start(&host.address, &["--name", "reader", "--json"]).await;
+    let mut writer = Joined::start(&host.address, &["--name", "writer"]).await;
+    writer.say("structured").await;
+    let line = wait_for(&mut reader.stdout, |line| line.contains("structured")).await;
+    let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(value["type"], "message");
+    assert_eq!(value["message"]["from"], "writer");
+    assert_eq!(value["message"]["room"], "lobby");
+    assert!(value["message"]["seq"].as_u64().is_some());
+    assert_eq!(writer.finish().await, Some(0));
+}
+
+#[tokio::test]
+async fn an_unreachable_host_fails_fast_with_the_reason() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let started = Instant::now();
+    let output = banter_cli()
+        .args(["join", &format!("127.0.0.1:{port}"), "--name", "nobody", "--connect-timeout", "2"])
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("could not join") && stderr.contains("connection refused"), "{stderr}");
+}
+
+#[tokio::test]
+async fn bad_addresses_names_and_taken_names_are_explained() {
+    let host = Served::start().await;
+    let run = |args: Vec<String>| async move {
+        let output = banter_cli().args(args).stdin(Stdio::null()).output().await.unwrap();
+        (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    let (code, stderr) = run(vec!["join".into(), "ftp://x".into(), "--name".into(), "a".into()]).await;
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("URLs are not supported"), "{stderr}");
+    let (code, stderr) = run(vec!["join".into(), host.address.clone(), "--name".into(), "a\u{202E}b".into()]).await;
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("invisible or control character"), "{stderr}");
+
+    let _taken = Joined::start(&host.address, &["--name", "alice"]).await;
+    let (code, stderr) = run(vec!["join".into(), host.address.clone(), "--name".into(), "Alice".into()]).await;
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("already called “alice”"), "{stderr}");
+}
+
+#[tokio::test]
+async fn serve_refuses_a_port_in_use_and_stops_on_interrupt() {
+    let host = Served::start().await;
+    let port = host.address.rsplit(':').next().unwrap().to_owned();
+    let output = banter_cli().args(["serve", "--bind", "127.0.0.1", "--port", &port]).output().await.unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("already in use"));
+
+    let mut guest = Joined::start(&host.address, &["--name", "guest"]).await;
+    let mut host = host;
+    let pid = host.child.id().unwrap().to_string();
+    let killed = tokio::process::Command::new("kill").args(["-INT", &pid]).status().await.unwrap();
+    assert!(killed.success());
+    wait_for(&mut host.stdout, |line| line == "Stopped.").await;
+    let status = tokio::time::timeout(WAIT, host.child.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+    wait_for(&mut guest.stderr, |line| line.contains("The host stopped the chat.")).await;
+}
