@@ -60,7 +60,7 @@ impl Joined {
         let stdin = child.stdin.take();
         let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
-        wait_for(&mut stderr, |line| line == "* connected").await;
+        wait_for(&mut stderr, |line| line.starts_with("* connected")).await;
         Joined { child, stdin, stdout, stderr }
     }
 
