@@ -15,7 +15,11 @@ pub enum Line {
 pub fn text(event: &ClientEvent) -> Option<Line> {
     let line = match event {
         ClientEvent::Message(message) => {
-            let attachment = message.attachment.as_ref().map(|a| format!(" [image {} bytes: /attachments/{}]", a.size, a.id)).unwrap_or_default();
+            let attachment = message
+                .attachment
+                .as_ref()
+                .map(|a| format!(" [image {} bytes: /attachments/{}]", a.size, a.id))
+                .unwrap_or_default();
             Line::Out(format!("[{}] {}: {}{}", message.room, message.from, message.text, attachment))
         }
         ClientEvent::Direct(direct) => Line::Out(format!("[dm] {} → {}: {}", direct.from, direct.to, direct.text)),
@@ -61,18 +65,30 @@ pub fn json(event: &ClientEvent) -> Option<Value> {
         ClientEvent::Message(message) => json!({ "type": "message", "message": message }),
         ClientEvent::Direct(direct) => json!({ "type": "direct", "message": direct }),
         ClientEvent::Plain(text) => json!({ "type": "plain", "text": text }),
-        ClientEvent::PrivateMessage { from_socket, text } => json!({ "type": "private", "from": from_socket, "text": text }),
+        ClientEvent::PrivateMessage { from_socket, text } => {
+            json!({ "type": "private", "from": from_socket, "text": text })
+        }
         ClientEvent::MemberJoined(joined) => json!({ "type": "joined", "room": joined.room, "user": joined.user }),
-        ClientEvent::MemberLeft(left) => json!({ "type": "left", "rooms": left.rooms, "user": left.user, "reason": left.reason }),
+        ClientEvent::MemberLeft(left) => {
+            json!({ "type": "left", "rooms": left.rooms, "user": left.user, "reason": left.reason })
+        }
         ClientEvent::UserOnline(user) => json!({ "type": "online", "user": user }),
         ClientEvent::UserOffline(user) => json!({ "type": "offline", "user": user }),
         ClientEvent::Rooms(rooms) => json!({ "type": "rooms", "rooms": rooms }),
-        ClientEvent::Typing(typing) => json!({ "type": "typing", "room": typing.room, "user": typing.user, "active": typing.active }),
+        ClientEvent::Typing(typing) => {
+            json!({ "type": "typing", "room": typing.room, "user": typing.user, "active": typing.active })
+        }
         ClientEvent::Delivered { client_id } => json!({ "type": "delivered", "clientId": client_id }),
-        ClientEvent::SendFailed { client_id, error } => json!({ "type": "send_failed", "clientId": client_id, "error": error }),
+        ClientEvent::SendFailed { client_id, error } => {
+            json!({ "type": "send_failed", "clientId": client_id, "error": error })
+        }
         ClientEvent::Joined(joined) => json!({ "type": "room", "room": joined.room, "members": joined.members }),
-        ClientEvent::Closing(closing) => json!({ "type": "closing", "reason": closing.reason, "message": closing.message }),
-        ClientEvent::Welcome(welcome) => json!({ "type": "welcome", "user": welcome.user, "socketId": welcome.socket_id }),
+        ClientEvent::Closing(closing) => {
+            json!({ "type": "closing", "reason": closing.reason, "message": closing.message })
+        }
+        ClientEvent::Welcome(welcome) => {
+            json!({ "type": "welcome", "user": welcome.user, "socketId": welcome.socket_id })
+        }
         ClientEvent::State(state) => json!({ "type": "state", "state": format!("{state:?}") }),
     };
     Some(value)
@@ -105,7 +121,11 @@ mod tests {
 
     #[test]
     fn departures_name_every_room() {
-        let left = ClientEvent::MemberLeft(MemberLeft { rooms: vec!["lobby".into(), "ops".into()], user: "bo".into(), reason: LeaveReason::Disconnected });
+        let left = ClientEvent::MemberLeft(MemberLeft {
+            rooms: vec!["lobby".into(), "ops".into()],
+            user: "bo".into(),
+            reason: LeaveReason::Disconnected,
+        });
         assert_eq!(text(&left), Some(Line::Out("* bo left lobby, ops (disconnected)".into())));
     }
 }

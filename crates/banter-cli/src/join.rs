@@ -174,7 +174,11 @@ pub async fn run(args: JoinArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Prints events until the client is connected (returning the kind of server) or has given up (returning why).
-async fn wait_until_connected(events: &mut ClientEvents, printer: &mut Printer, limit: Duration) -> Result<ServerKind, String> {
+async fn wait_until_connected(
+    events: &mut ClientEvents,
+    printer: &mut Printer,
+    limit: Duration,
+) -> Result<ServerKind, String> {
     let deadline = tokio::time::Instant::now() + limit;
     loop {
         let event = match tokio::time::timeout_at(deadline, events.recv()).await {

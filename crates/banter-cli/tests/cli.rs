@@ -1,5 +1,7 @@
 //! The real `banter-cli` binary, end to end on 127.0.0.1.
 
+#![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
+
 mod support;
 
 use std::process::Stdio;
@@ -38,7 +40,10 @@ async fn two_terminal_users_chat_in_the_lobby_and_a_room() {
     wait_for(&mut bob.stdout, |line| line == "[ops] alice: /etc/hosts is a path").await;
 
     assert_eq!(alice.finish().await, Some(0));
-    wait_for(&mut bob.stdout, |line| line == "* alice left lobby, ops (disconnected)" || line == "* alice left ops, lobby (disconnected)").await;
+    wait_for(&mut bob.stdout, |line| {
+        line == "* alice left lobby, ops (disconnected)" || line == "* alice left ops, lobby (disconnected)"
+    })
+    .await;
     assert_eq!(bob.finish().await, Some(0));
 }
 

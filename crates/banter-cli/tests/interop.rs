@@ -1,6 +1,8 @@
 //! Interoperability with the official JavaScript Socket.IO (npm, pinned by tests/interop/package-lock.json):
 //! stock clients on a Banter host, and Banter clients on the tutorial's own express + socket.io server.
 
+#![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
+
 mod support;
 
 use std::path::PathBuf;
@@ -59,7 +61,10 @@ async fn connect(address: &str, name: &str, server: ServerKind) -> (Client, Clie
     let mut config = ClientConfig::new(address, name);
     config.give_up_after = Some(WAIT);
     let (client, mut events) = Client::connect(config).unwrap();
-    expect(&mut events, |event| matches!(event, ClientEvent::State(ConnectionState::Connected { server: s }) if *s == server).then_some(())).await;
+    expect(&mut events, |event| {
+        matches!(event, ClientEvent::State(ConnectionState::Connected { server: s }) if *s == server).then_some(())
+    })
+    .await;
     (client, events)
 }
 
@@ -80,13 +85,15 @@ async fn stock_socket_io_clients_chat_with_a_banter_host() {
     let mut steps = BufReader::new(script.stdout.take().unwrap()).lines();
 
     // The page's plain `chat message` is a lobby message from a guest.
-    let (room, from, _) = expect(&mut events, |event| text_of(event).filter(|(_, _, text)| text == "plain hello")).await;
+    let (room, from, _) =
+        expect(&mut events, |event| text_of(event).filter(|(_, _, text)| text == "plain hello")).await;
     assert!(room == LOBBY && from.starts_with("guest-"), "{room} {from}");
     wait_for(&mut steps, |line| line == "step chat-message").await;
     rusty.send_message(LOBBY, "rust hello").await.unwrap();
     wait_for(&mut steps, |line| line == "step lobby-from-banter").await;
 
-    let (room, from, _) = expect(&mut events, |event| text_of(event).filter(|(_, _, text)| text == "js room hello")).await;
+    let (room, from, _) =
+        expect(&mut events, |event| text_of(event).filter(|(_, _, text)| text == "js room hello")).await;
     assert_eq!((room.as_str(), from.as_str()), ("js", "carol"));
     wait_for(&mut steps, |line| line == "step rooms").await;
     rusty.send_message("js", "rust to js room").await.unwrap();
@@ -133,7 +140,10 @@ async fn a_banter_client_chats_with_the_tutorial_server_both_ways() {
     let stdin = page.stdin.as_mut().unwrap();
     stdin.write_all(b"hello from the page\n").await.unwrap();
     stdin.flush().await.unwrap();
-    expect(&mut events, |event| matches!(event, ClientEvent::Plain(text) if text == "hello from the page").then_some(())).await;
+    expect(&mut events, |event| {
+        matches!(event, ClientEvent::Plain(text) if text == "hello from the page").then_some(())
+    })
+    .await;
 
     // Rooms need a Banter host, and the client says so instead of pretending.
     let error = banter.join_room("ops").await.err().map(|error| error.kind());

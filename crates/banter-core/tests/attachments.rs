@@ -1,5 +1,7 @@
 //! Image attachments: uploaded as a binary payload, referenced by a message, served over HTTP.
 
+#![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
+
 mod common;
 
 use banter_core::client::ClientEvent;

@@ -1,6 +1,8 @@
 //! Hostile and broken input: malformed packets, oversized frames, wrong types and floods. Each case is followed
 //! by a check that everyone else is still served.
 
+#![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
+
 mod common;
 
 use std::time::Duration;
@@ -66,9 +68,9 @@ async fn malformed_packets_close_only_the_sender() {
     let (alice, _alice_events) = join(host.local_addr(), "alice").await;
     let (_bob, mut bob_events) = join(host.local_addr(), "bob").await;
     let garbage = [
-        "42[\"chat message\"",                   // truncated JSON
-        "4zzz",                                  // unknown Socket.IO packet type
-        "9",                                     // unknown engine.io packet type
+        "42[\"chat message\"",                                           // truncated JSON
+        "4zzz",                                                          // unknown Socket.IO packet type
+        "9",                                                             // unknown engine.io packet type
         "42[\"chat message\",\"\u{00e9}\u{0301}", // truncated in the middle of a multibyte sequence
         "451-[\"attachment:upload\",{\"_placeholder\":true,\"num\":7}]", // attachment never sent
     ];
@@ -135,34 +137,32 @@ async fn a_flooding_socket_is_slowed_down_and_others_are_served() {
     let host = start_host_with(limits).await;
     let (alice, _alice_events) = join(host.local_addr(), "alice").await;
     let (_bob, mut bob_events) = join(host.local_addr(), "bob").await;
-    let flooder = RawSocket::connect(host.local_addr(), "/", Some(banter_auth("flood", "flood-key-1"))).await.unwrap();
+    // By hand rather than with rust_socketio, whose ack bookkeeping panics with hundreds of acks outstanding.
+    let mut flooder = raw_websocket(host.local_addr()).await;
 
-    // A bounded flood: 300 requests as fast as the socket takes them.
-    let (answers_sender, mut answers) = tokio::sync::mpsc::unbounded_channel();
+    // A bounded flood: 300 requests written back to back, each asking for an ack.
     for index in 0..300 {
-        let answers_sender = answers_sender.clone();
-        let callback = move |payload: rust_socketio::Payload, _| {
-            let _ = answers_sender.send(format!("{payload:?}"));
-            futures_util::FutureExt::boxed(async {})
-        };
-        let request = json!({ "room": "lobby", "text": format!("spam {index}"), "clientId": format!("spam-{index}") });
-        flooder.socket.emit_with_ack("message:send", request, WAIT, callback).await.unwrap();
+        let packet = format!("42{index}[\"message:send\",{{\"room\":\"lobby\",\"text\":\"spam {index}\"}}]");
+        flooder.send(Frame::text(packet)).await.unwrap();
     }
     others_still_chat(&alice, &mut bob_events, "heard through the flood").await;
 
-    let mut limited = 0;
-    let mut accepted = 0;
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while limited + accepted < 300 {
-        match tokio::time::timeout_at(deadline, answers.recv()).await {
-            Ok(Some(answer)) if answer.contains("rate_limited") => limited += 1,
-            Ok(Some(_)) => accepted += 1,
-            _ => break,
+    let (mut accepted, mut limited) = (0, 0);
+    while accepted + limited < 300 {
+        let Some(frame) = next_text(&mut flooder).await else { break };
+        if !frame.starts_with("43") {
+            continue; // lobby messages (its own included) also arrive on this socket
+        }
+        if frame.contains("\"rate_limited\"") {
+            limited += 1;
+        } else {
+            accepted += 1;
         }
     }
-    // rust_socketio may pair a few acks with the wrong callback (its ack ids repeat), so count loosely.
-    assert!(accepted >= 20 && accepted < 100, "accepted {accepted}");
-    assert!(limited > 150, "limited {limited}");
-    let stored = host.hub().registry().lobby_history().iter().filter(|message| message.from == "flood").count();
-    assert!(stored < 100, "{stored} flood messages were posted");
+    assert_eq!(accepted + limited, 300, "every request was answered");
+    // The burst, plus what the budget refilled while the flood was being read.
+    assert!((20..60).contains(&accepted), "accepted {accepted}");
+    let stored =
+        host.hub().registry().lobby_history().iter().filter(|message| message.text.starts_with("spam")).count();
+    assert_eq!(stored, accepted);
 }

@@ -1,5 +1,7 @@
 //! Delivery: message metadata, acks, reconnection, the outbox and exactly-once resends, graceful shutdown.
 
+#![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
+
 mod common;
 
 use std::time::Duration;
@@ -17,7 +19,10 @@ async fn every_message_gets_an_id_a_room_sequence_and_a_timestamp() {
     let first_id = alice.send_message(LOBBY, "first").await.unwrap();
     alice.send_message(LOBBY, "second").await.unwrap();
     let first = expect(&mut events, message_with_text("first")).await;
-    expect(&mut events, |event| matches!(event, ClientEvent::Delivered { client_id } if *client_id == first_id).then_some(())).await;
+    expect(&mut events, |event| {
+        matches!(event, ClientEvent::Delivered { client_id } if *client_id == first_id).then_some(())
+    })
+    .await;
     let second = expect(&mut events, message_with_text("second")).await;
     assert_eq!(first.client_id.as_deref(), Some(first_id.as_str()));
     assert_eq!((first.seq, second.seq), (1, 2));
@@ -51,7 +56,8 @@ async fn a_resent_client_id_is_delivered_once() {
     let again = raw.request("message:send", request).await;
     assert_eq!(first, again, "the resend is answered with the original message");
     expect(&mut watcher_events, message_with_text("only once")).await;
-    expect_none(&mut watcher_events, Duration::from_millis(300), |event| matches!(event, ClientEvent::Message(_))).await;
+    expect_none(&mut watcher_events, Duration::from_millis(300), |event| matches!(event, ClientEvent::Message(_)))
+        .await;
 }
 
 #[tokio::test]
@@ -62,8 +68,14 @@ async fn the_client_reconnects_rejoins_and_delivers_what_was_queued_once() {
     alice.join_room("ops").await.unwrap();
 
     first_host.shutdown().await.unwrap();
-    expect(&mut alice_events, |event| matches!(event, ClientEvent::Closing(closing) if closing.reason == ClosingReason::Shutdown).then_some(())).await;
-    expect(&mut alice_events, |event| matches!(event, ClientEvent::State(ConnectionState::Reconnecting { .. })).then_some(())).await;
+    expect(&mut alice_events, |event| {
+        matches!(event, ClientEvent::Closing(closing) if closing.reason == ClosingReason::Shutdown).then_some(())
+    })
+    .await;
+    expect(&mut alice_events, |event| {
+        matches!(event, ClientEvent::State(ConnectionState::Reconnecting { .. })).then_some(())
+    })
+    .await;
     // Sent while no host is there: queued, not lost.
     let queued: Vec<String> = futures_util::future::join_all(
         ["while away 1", "while away 2", "while away 3"].map(|text| alice.send_message("ops", text)),
@@ -74,10 +86,16 @@ async fn the_client_reconnects_rejoins_and_delivers_what_was_queued_once() {
     .collect();
 
     let second_host = start_host_at(address).await;
-    expect(&mut alice_events, |event| matches!(event, ClientEvent::Joined(joined) if joined.room == "ops").then_some(())).await;
+    expect(&mut alice_events, |event| {
+        matches!(event, ClientEvent::Joined(joined) if joined.room == "ops").then_some(())
+    })
+    .await;
     alice.flush().await.unwrap();
     for client_id in &queued {
-        expect(&mut alice_events, |event| matches!(event, ClientEvent::Delivered { client_id: id } if id == client_id).then_some(())).await;
+        expect(&mut alice_events, |event| {
+            matches!(event, ClientEvent::Delivered { client_id: id } if id == client_id).then_some(())
+        })
+        .await;
     }
     let history = second_host.hub().registry().lobby_history();
     assert!(history.is_empty(), "the queued messages went to ops, not the lobby");
@@ -96,9 +114,13 @@ async fn the_first_connection_is_retried_until_a_host_appears() {
         listener.local_addr().unwrap()
     };
     let (client, mut events) = banter_core::client::Client::connect(fast_config(address, "early")).unwrap();
-    expect(&mut events, |event| matches!(event, ClientEvent::State(ConnectionState::Connecting { attempt: 2 })).then_some(())).await;
+    expect(&mut events, |event| {
+        matches!(event, ClientEvent::State(ConnectionState::Connecting { attempt: 2 })).then_some(())
+    })
+    .await;
     let _host = start_host_at(address).await;
-    expect(&mut events, |event| matches!(event, ClientEvent::State(ConnectionState::Connected { .. })).then_some(())).await;
+    expect(&mut events, |event| matches!(event, ClientEvent::State(ConnectionState::Connected { .. })).then_some(()))
+        .await;
     client.send_message(LOBBY, "made it").await.unwrap();
     expect(&mut events, message_with_text("made it")).await;
 }

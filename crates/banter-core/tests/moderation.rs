@@ -1,5 +1,7 @@
 //! The `/admin` namespace and graceful shutdown.
 
+#![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
+
 mod common;
 
 use banter_core::client::{ClientEvent, ConnectionState};
@@ -14,7 +16,9 @@ async fn the_admin_namespace_needs_the_host_token() {
         let refusal = RawSocket::connect(host.local_addr(), "/admin", auth).await.err().expect("refused");
         assert!(refusal.contains("forbidden"), "{refusal}");
     }
-    assert!(RawSocket::connect(host.local_addr(), "/admin", Some(json!({ "token": host.admin_token() }))).await.is_ok());
+    assert!(RawSocket::connect(host.local_addr(), "/admin", Some(json!({ "token": host.admin_token() })))
+        .await
+        .is_ok());
 }
 
 #[tokio::test]
@@ -25,10 +29,12 @@ async fn the_moderator_lists_users_and_kicks_one_with_every_connection() {
     let (_troll, mut troll_events) = join_with(config.clone()).await;
     let (_troll_again, mut troll_again_events) = join_with(config).await;
     let (_alice, mut alice_events) = join(host.local_addr(), "alice").await;
-    let admin = RawSocket::connect(host.local_addr(), "/admin", Some(json!({ "token": host.admin_token() }))).await.unwrap();
+    let admin =
+        RawSocket::connect(host.local_addr(), "/admin", Some(json!({ "token": host.admin_token() }))).await.unwrap();
 
     let users = admin.request("users:list", json!({})).await;
-    let names: Vec<&str> = users["data"].as_array().unwrap().iter().map(|user| user["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        users["data"].as_array().unwrap().iter().map(|user| user["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["alice", "troll"]);
     assert_eq!(users["data"][1]["connections"].as_array().unwrap().len(), 2);
 
@@ -44,7 +50,10 @@ async fn the_moderator_lists_users_and_kicks_one_with_every_connection() {
         // A kicked client stops instead of coming straight back.
         expect(events, |event| matches!(event, ClientEvent::State(ConnectionState::Closed { .. })).then_some(())).await;
     }
-    expect(&mut alice_events, |event| matches!(event, ClientEvent::UserOffline(user) if user.name == "troll").then_some(())).await;
+    expect(&mut alice_events, |event| {
+        matches!(event, ClientEvent::UserOffline(user) if user.name == "troll").then_some(())
+    })
+    .await;
 
     let missing = admin.request("user:kick", json!({ "name": "nobody" })).await;
     assert_eq!(missing["error"]["kind"], "not_found");

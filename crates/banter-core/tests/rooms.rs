@@ -1,5 +1,7 @@
 //! Rooms: create, join, leave, the pushed room list, typing notices and the announcement of departures.
 
+#![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
+
 mod common;
 
 use std::time::Duration;
@@ -26,13 +28,21 @@ async fn a_room_message_reaches_its_members_only() {
     assert_eq!(created.members, vec!["alice".to_owned()]);
     let joined = bob.join_room("Design").await.unwrap();
     assert_eq!((joined.room.as_str(), joined.members.len()), ("design", 2));
-    expect(&mut alice_events, |event| matches!(event, ClientEvent::MemberJoined(j) if j.user == "bob" && j.room == "design").then_some(())).await;
+    expect(&mut alice_events, |event| {
+        matches!(event, ClientEvent::MemberJoined(j) if j.user == "bob" && j.room == "design").then_some(())
+    })
+    .await;
 
     alice.send_message("design", "mockups are up").await.unwrap();
     let seen = expect(&mut bob_events, message_with_text("mockups are up")).await;
     assert_eq!((seen.room.as_str(), seen.from.as_str(), seen.seq), ("design", "alice", 1));
     expect(&mut alice_events, message_with_text("mockups are up")).await;
-    expect_none(&mut carol_events, Duration::from_millis(300), |event| matches!(event, ClientEvent::Message(m) if m.room == "design")).await;
+    expect_none(
+        &mut carol_events,
+        Duration::from_millis(300),
+        |event| matches!(event, ClientEvent::Message(m) if m.room == "design"),
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -1,5 +1,7 @@
 //! The Socket.IO tutorial's behaviour, with tutorial-style clients (no auth, plain events) beside Banter clients.
 
+#![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
+
 mod common;
 
 use banter_core::client::ClientEvent;
@@ -38,7 +40,10 @@ async fn tutorial_pages_and_banter_users_see_each_others_lobby_messages() {
     assert_eq!(args, vec![json!("alice: hi from banter")]);
     // The Banter client hears its own message once, as a message, never as a plain string.
     expect(&mut alice_events, message_with_text("hi from banter")).await;
-    expect_none(&mut alice_events, std::time::Duration::from_millis(300), |event| matches!(event, ClientEvent::Plain(_))).await;
+    expect_none(&mut alice_events, std::time::Duration::from_millis(300), |event| {
+        matches!(event, ClientEvent::Plain(_))
+    })
+    .await;
 }
 
 async fn socket_id_of(socket: &mut RawSocket) -> String {
@@ -60,7 +65,8 @@ async fn private_message_goes_to_one_socket_with_the_senders_id() {
     sender.socket.emit("private message", vec![json!(target_id), json!("just for you")]).await.unwrap();
     let (_, args) = target.next_named(&["private message"]).await;
     assert_eq!(args, vec![json!(sender_id), json!("just for you")]);
-    let stray = tokio::time::timeout(std::time::Duration::from_millis(300), bystander.next_named(&["private message"])).await;
+    let stray =
+        tokio::time::timeout(std::time::Duration::from_millis(300), bystander.next_named(&["private message"])).await;
     assert!(stray.is_err(), "the private message reached a bystander");
 
     let ack = sender.request("private message", vec![json!("no-such-socket"), json!("hello?")]).await;
@@ -77,8 +83,16 @@ async fn arrivals_and_departures_are_announced() {
         _ => None,
     })
     .await;
-    expect(&mut events, |event| matches!(event, ClientEvent::MemberJoined(joined) if joined.user == guest && joined.room == LOBBY).then_some(())).await;
+    expect(&mut events, |event| {
+        matches!(event, ClientEvent::MemberJoined(joined) if joined.user == guest && joined.room == LOBBY).then_some(())
+    })
+    .await;
     page.socket.disconnect().await.unwrap();
-    expect(&mut events, |event| matches!(event, ClientEvent::MemberLeft(left) if left.user == guest && left.rooms == vec![LOBBY.to_owned()]).then_some(())).await;
-    expect(&mut events, |event| matches!(event, ClientEvent::UserOffline(user) if user.name == guest).then_some(())).await;
+    expect(&mut events, |event| {
+        matches!(event, ClientEvent::MemberLeft(left) if left.user == guest && left.rooms == vec![LOBBY.to_owned()])
+            .then_some(())
+    })
+    .await;
+    expect(&mut events, |event| matches!(event, ClientEvent::UserOffline(user) if user.name == guest).then_some(()))
+        .await;
 }

@@ -1,5 +1,7 @@
 //! Users: names, several connections of one user, guests, and direct messages.
 
+#![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
+
 mod common;
 
 use std::time::Duration;
@@ -30,7 +32,8 @@ async fn invalid_names_are_refused_before_connecting() {
     let host = start_host().await;
     let error = Client::connect(fast_config(host.local_addr(), "zero\u{200B}width")).err();
     assert_eq!(error.map(|e| e.kind()), Some("invalid"));
-    let refusal = RawSocket::connect(host.local_addr(), "/", Some(json!({ "name": "x".repeat(33), "protocol": 1 }))).await.err();
+    let refusal =
+        RawSocket::connect(host.local_addr(), "/", Some(json!({ "name": "x".repeat(33), "protocol": 1 }))).await.err();
     assert!(refusal.unwrap_or_default().contains("invalid: The display name has 33 characters"));
     let refusal = RawSocket::connect(host.local_addr(), "/", Some(json!({ "name": 42 }))).await.err();
     assert!(refusal.unwrap_or_default().contains("bad_request"));
@@ -45,7 +48,8 @@ async fn one_user_may_be_connected_several_times() {
     let (_phone, _phone_events) = join_with(config).await;
     assert_eq!(host.hub().registry().users().iter().find(|u| u.name == "dana").map(|u| u.connections), Some(2));
     // The second connection is not a new arrival.
-    expect_none(&mut laptop_events, Duration::from_millis(300), |event| matches!(event, ClientEvent::UserOnline(_))).await;
+    expect_none(&mut laptop_events, Duration::from_millis(300), |event| matches!(event, ClientEvent::UserOnline(_)))
+        .await;
 }
 
 #[tokio::test]

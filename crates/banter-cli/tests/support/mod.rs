@@ -82,7 +82,10 @@ pub async fn next_line<R: tokio::io::AsyncBufRead + Unpin>(lines: &mut Lines<R>)
 }
 
 /// Reads lines until one matches; panics with what was read if the stream ends or time runs out.
-pub async fn wait_for<R: tokio::io::AsyncBufRead + Unpin>(lines: &mut Lines<R>, mut matches: impl FnMut(&str) -> bool) -> String {
+pub async fn wait_for<R: tokio::io::AsyncBufRead + Unpin>(
+    lines: &mut Lines<R>,
+    mut matches: impl FnMut(&str) -> bool,
+) -> String {
     let mut seen = Vec::new();
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {

@@ -25,9 +25,15 @@ pub(crate) enum Incoming {
     /// A transport error, or the namespace refused the socket (the text then starts with rust_socketio's
     /// "Received an ConnectError frame: ").
     Error(String),
-    Event { name: String, args: Vec<Value> },
+    Event {
+        name: String,
+        args: Vec<Value>,
+    },
     /// The answer to request `sequence`.
-    Ack { sequence: u64, payload: Option<Value> },
+    Ack {
+        sequence: u64,
+        payload: Option<Value>,
+    },
 }
 
 /// Why a connection attempt failed.
@@ -94,12 +100,21 @@ impl Connection {
             .auth(auth)
             .transport_type(TransportType::Websocket)
             .reconnect(false)
-            .on(Event::Connect, { let sender = sender.clone(); move |_, _| forward(&sender, Incoming::Open) })
-            .on(Event::Close, { let sender = sender.clone(); move |_, _| forward(&sender, Incoming::Close) })
+            .on(Event::Connect, {
+                let sender = sender.clone();
+                move |_, _| forward(&sender, Incoming::Open)
+            })
+            .on(Event::Close, {
+                let sender = sender.clone();
+                move |_, _| forward(&sender, Incoming::Close)
+            })
             .on(Event::Error, {
                 let sender = sender.clone();
                 move |payload, _| {
-                    let text = payload_values(payload).first().map(|value| value.as_str().map_or_else(|| value.to_string(), str::to_owned)).unwrap_or_default();
+                    let text = payload_values(payload)
+                        .first()
+                        .map(|value| value.as_str().map_or_else(|| value.to_string(), str::to_owned))
+                        .unwrap_or_default();
                     forward(&sender, Incoming::Error(text))
                 }
             })
@@ -122,7 +137,9 @@ impl Connection {
                         Some(raw) => return Err(OpenFailure::Refused(parse_refusal(raw))),
                         None => tracing::debug!(%text, "error while connecting"),
                     },
-                    Some(Incoming::Close) | None => return Err(OpenFailure::Transient("the host closed the connection".into())),
+                    Some(Incoming::Close) | None => {
+                        return Err(OpenFailure::Transient("the host closed the connection".into()))
+                    }
                     Some(other) => tracing::debug!(?other, "ignored before the namespace accepted the socket"),
                 }
             }
@@ -137,7 +154,9 @@ impl Connection {
             }
             Err(_) => {
                 connection.disconnect().await;
-                Err(OpenFailure::Transient("the host accepted the connection but not the chat namespace in time".into()))
+                Err(OpenFailure::Transient(
+                    "the host accepted the connection but not the chat namespace in time".into(),
+                ))
             }
         }
     }
@@ -156,7 +175,13 @@ impl Connection {
     }
 
     /// Sends a request whose ack arrives later as [`Incoming::Ack`] with this `sequence`.
-    pub(crate) async fn request(&self, event: &str, data: Value, sequence: u64, timeout: Duration) -> Result<(), String> {
+    pub(crate) async fn request(
+        &self,
+        event: &str,
+        data: Value,
+        sequence: u64,
+        timeout: Duration,
+    ) -> Result<(), String> {
         let sender = self.forward.clone();
         let callback = move |payload: Payload, _: SocketClient| {
             // rust_socketio hands an ack's arguments over as one JSON array; Banter acks have one argument.
@@ -166,7 +191,10 @@ impl Connection {
             });
             forward(&sender, Incoming::Ack { sequence, payload: first })
         };
-        self.socket.emit_with_ack(event, Payload::Text(vec![data]), timeout, callback).await.map_err(|error| error.to_string())
+        self.socket
+            .emit_with_ack(event, Payload::Text(vec![data]), timeout, callback)
+            .await
+            .map_err(|error| error.to_string())
     }
 
     pub(crate) async fn disconnect(self) {
@@ -188,7 +216,8 @@ fn describe_transport_error(error: &rust_socketio::Error) -> String {
     let lower = text.to_lowercase();
     if lower.contains("connection refused") {
         "connection refused: nothing is listening at that address and port".into()
-    } else if lower.contains("failed to lookup") || lower.contains("dns") || lower.contains("name or service not known") {
+    } else if lower.contains("failed to lookup") || lower.contains("dns") || lower.contains("name or service not known")
+    {
         format!("the host name could not be resolved ({text})")
     } else if lower.contains("timed out") {
         "the host did not answer in time".into()

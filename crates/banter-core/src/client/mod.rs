@@ -86,12 +86,22 @@ pub enum ServerKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnectionState {
     /// Trying to connect for the first time (attempt 1, 2, …).
-    Connecting { attempt: u32 },
-    Connected { server: ServerKind },
+    Connecting {
+        attempt: u32,
+    },
+    Connected {
+        server: ServerKind,
+    },
     /// The connection dropped; the next attempt starts after `retry_in`.
-    Reconnecting { attempt: u32, retry_in: Duration, reason: String },
+    Reconnecting {
+        attempt: u32,
+        retry_in: Duration,
+        reason: String,
+    },
     /// The client stopped for good: closed by its owner, kicked, or refused.
-    Closed { reason: String },
+    Closed {
+        reason: String,
+    },
 }
 
 /// Everything a client hears, in order.
@@ -105,9 +115,14 @@ pub enum ClientEvent {
     /// A direct message to or from this user (its own included, from any of its connections).
     Direct(DirectMessage),
     /// The host acknowledged one of this client's sends.
-    Delivered { client_id: String },
+    Delivered {
+        client_id: String,
+    },
     /// The host refused one of this client's sends; it will not be retried.
-    SendFailed { client_id: String, error: ErrorBody },
+    SendFailed {
+        client_id: String,
+        error: ErrorBody,
+    },
     /// The client (re)joined a room; carries the room's members and recent history.
     Joined(RoomJoined),
     MemberJoined(MemberJoined),
@@ -119,7 +134,10 @@ pub enum ClientEvent {
     /// A tutorial `chat message` string (only from plain servers; a Banter host sends [`ClientEvent::Message`]).
     Plain(String),
     /// A tutorial `private message` sent to this socket's id.
-    PrivateMessage { from_socket: String, text: String },
+    PrivateMessage {
+        from_socket: String,
+        text: String,
+    },
     /// The host is closing this connection, and why.
     Closing(Closing),
 }
@@ -221,7 +239,12 @@ impl Client {
     }
 
     /// Like [`Client::send_message`], with an attachment from [`Client::upload_image`].
-    pub async fn send_message_with(&self, room: &str, text: &str, attachment: Option<&Attachment>) -> Result<String, ClientError> {
+    pub async fn send_message_with(
+        &self,
+        room: &str,
+        text: &str,
+        attachment: Option<&Attachment>,
+    ) -> Result<String, ClientError> {
         let client_id = new_client_id();
         let request = SendMessage {
             room: room.to_owned(),
@@ -236,7 +259,12 @@ impl Client {
     /// Queues a direct message to a user by display name; reports like [`Client::send_message`].
     pub async fn send_direct(&self, to: &str, text: &str) -> Result<String, ClientError> {
         let client_id = new_client_id();
-        let request = SendDirect { to: to.to_owned(), text: text.to_owned(), client_id: Some(client_id.clone()), attachment: None };
+        let request = SendDirect {
+            to: to.to_owned(),
+            text: text.to_owned(),
+            client_id: Some(client_id.clone()),
+            attachment: None,
+        };
         self.enqueue(Request::Direct(request), None).await?;
         Ok(client_id)
     }
@@ -288,8 +316,12 @@ impl Client {
         let (reply, answer) = oneshot::channel();
         self.enqueue(request, Some(reply)).await?;
         let value = answer.await.map_err(|_| ClientError::Closed)??;
-        serde_json::from_value(value)
-            .map_err(|error| ClientError::Refused(ErrorBody::new(ErrorKind::BadRequest, format!("Unexpected answer from the host: {error}"))))
+        serde_json::from_value(value).map_err(|error| {
+            ClientError::Refused(ErrorBody::new(
+                ErrorKind::BadRequest,
+                format!("Unexpected answer from the host: {error}"),
+            ))
+        })
     }
 
     async fn enqueue(

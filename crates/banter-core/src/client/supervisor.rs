@@ -51,8 +51,7 @@ struct State {
 }
 
 pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, events: mpsc::Sender<ClientEvent>) {
-    let mut state =
-        State {
+    let mut state = State {
         settings,
         commands,
         events,
@@ -71,7 +70,8 @@ pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, e
         if attempt == 1 && !ever_connected {
             state.report(ClientEvent::State(ConnectionState::Connecting { attempt })).await;
         }
-        let auth = json!({ "name": state.settings.name, "userKey": state.settings.user_key, "protocol": PROTOCOL_VERSION });
+        let auth =
+            json!({ "name": state.settings.name, "userKey": state.settings.user_key, "protocol": PROTOCOL_VERSION });
         let config = &state.settings.config;
         match Connection::open(&state.settings.url, auth, config.connect_timeout).await {
             Ok(connection) => {
@@ -127,7 +127,9 @@ async fn session(state: &mut State, mut connection: Connection) -> SessionEnd {
     if server == ServerKind::Banter {
         // Rejoin before anything queued, so that queued messages to those rooms are accepted.
         for room in state.rooms.values().rev() {
-            state.outbox.push_front(Outgoing { request: Request::Join { room: room.clone(), create: false }, reply: None });
+            state
+                .outbox
+                .push_front(Outgoing { request: Request::Join { room: room.clone(), create: false }, reply: None });
         }
     }
 
@@ -212,7 +214,11 @@ async fn session(state: &mut State, mut connection: Connection) -> SessionEnd {
 }
 
 /// Waits for `session:welcome`; a server that sends none in time is a plain Socket.IO server.
-async fn wait_for_welcome(state: &mut State, connection: &mut Connection, timeout: Duration) -> Result<ServerKind, SessionEnd> {
+async fn wait_for_welcome(
+    state: &mut State,
+    connection: &mut Connection,
+    timeout: Duration,
+) -> Result<ServerKind, SessionEnd> {
     let deadline = Instant::now() + timeout;
     loop {
         tokio::select! {
@@ -240,8 +246,12 @@ fn request_wire(request: &Request) -> (&'static str, Value) {
     match request {
         Request::Send(message) => (event::MESSAGE_SEND, to_value(serde_json::to_value(message))),
         Request::Direct(message) => (event::DM_SEND, to_value(serde_json::to_value(message))),
-        Request::Join { room, create: false } => (event::ROOM_JOIN, to_value(serde_json::to_value(RoomRequest::named(room)))),
-        Request::Join { room, create: true } => (event::ROOM_CREATE, to_value(serde_json::to_value(RoomRequest::named(room)))),
+        Request::Join { room, create: false } => {
+            (event::ROOM_JOIN, to_value(serde_json::to_value(RoomRequest::named(room))))
+        }
+        Request::Join { room, create: true } => {
+            (event::ROOM_CREATE, to_value(serde_json::to_value(RoomRequest::named(room))))
+        }
         Request::Leave { room } => (event::ROOM_LEAVE, to_value(serde_json::to_value(RoomRequest::named(room)))),
     }
 }
@@ -319,10 +329,9 @@ impl State {
             }
             Command::Upload { bytes, reply } => {
                 let result = match (connection, server) {
-                    (Some(connection), ServerKind::Banter) => connection
-                        .emit_binary(event::ATTACHMENT_UPLOAD, bytes)
-                        .await
-                        .map_err(ClientError::Unreachable),
+                    (Some(connection), ServerKind::Banter) => {
+                        connection.emit_binary(event::ATTACHMENT_UPLOAD, bytes).await.map_err(ClientError::Unreachable)
+                    }
                     (Some(_), ServerKind::Plain) => Err(ClientError::Unsupported("attachments")),
                     (None, _) => Err(ClientError::Unreachable("not connected".into())),
                 };
@@ -392,20 +401,31 @@ impl State {
             event::DM_NEW => decode(name, args).map(ClientEvent::Direct),
             event::MEMBER_JOINED => decode(name, args).map(ClientEvent::MemberJoined),
             event::MEMBER_LEFT => decode(name, args).map(ClientEvent::MemberLeft),
-            event::USER_ONLINE => decode::<crate::protocol::UserNotice>(name, args).map(|notice| ClientEvent::UserOnline(notice.user)),
-            event::USER_OFFLINE => decode::<crate::protocol::UserNotice>(name, args).map(|notice| ClientEvent::UserOffline(notice.user)),
-            event::ROOM_LIST => decode::<crate::protocol::RoomList>(name, args).map(|list| ClientEvent::Rooms(list.rooms)),
+            event::USER_ONLINE => {
+                decode::<crate::protocol::UserNotice>(name, args).map(|notice| ClientEvent::UserOnline(notice.user))
+            }
+            event::USER_OFFLINE => {
+                decode::<crate::protocol::UserNotice>(name, args).map(|notice| ClientEvent::UserOffline(notice.user))
+            }
+            event::ROOM_LIST => {
+                decode::<crate::protocol::RoomList>(name, args).map(|list| ClientEvent::Rooms(list.rooms))
+            }
             event::TYPING_UPDATE => decode(name, args).map(ClientEvent::Typing),
             event::CHAT_MESSAGE => decode(name, args).map(ClientEvent::Plain),
-            event::PRIVATE_MESSAGE => match (args.first().and_then(Value::as_str), args.get(1).and_then(Value::as_str)) {
-                (Some(from), Some(text)) => Some(ClientEvent::PrivateMessage { from_socket: from.to_owned(), text: text.to_owned() }),
+            event::PRIVATE_MESSAGE => match (args.first().and_then(Value::as_str), args.get(1).and_then(Value::as_str))
+            {
+                (Some(from), Some(text)) => {
+                    Some(ClientEvent::PrivateMessage { from_socket: from.to_owned(), text: text.to_owned() })
+                }
                 _ => None,
             },
             event::ATTACHMENT_STAGED => {
                 let answer = decode::<Ack<Attachment>>(name, args);
                 let result = match answer {
                     Some(ack) => Result::from(ack).map_err(ClientError::Refused),
-                    None => Err(ClientError::Refused(ErrorBody::new(ErrorKind::BadRequest, "unreadable upload answer"))),
+                    None => {
+                        Err(ClientError::Refused(ErrorBody::new(ErrorKind::BadRequest, "unreadable upload answer")))
+                    }
                 };
                 if let Some(reply) = self.upload_waiters.pop_front() {
                     let _ = reply.send(result);
@@ -458,7 +478,10 @@ impl State {
             if let Some(client_id) = client_id {
                 let report = match &result {
                     Ok(_) => ClientEvent::Delivered { client_id },
-                    Err(error) => ClientEvent::SendFailed { client_id, error: ErrorBody::new(ErrorKind::Forbidden, error.to_string()) },
+                    Err(error) => ClientEvent::SendFailed {
+                        client_id,
+                        error: ErrorBody::new(ErrorKind::Forbidden, error.to_string()),
+                    },
                 };
                 self.report(report).await;
             }

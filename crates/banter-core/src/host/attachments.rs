@@ -75,7 +75,8 @@ impl AttachmentStore {
                 self.total_bytes -= evicted.bytes.len();
             }
         }
-        let attachment = Attachment { id: id.clone(), mime: mime.to_owned(), size: u32::try_from(bytes.len()).unwrap_or(u32::MAX) };
+        let attachment =
+            Attachment { id: id.clone(), mime: mime.to_owned(), size: u32::try_from(bytes.len()).unwrap_or(u32::MAX) };
         self.order.push_back(id.clone());
         self.by_id.insert(id, Stored { mime, bytes });
         Ok(attachment)
@@ -83,11 +84,14 @@ impl AttachmentStore {
 
     /// The description of a stored attachment, for a message that references it.
     pub fn describe(&self, id: &str) -> Result<Attachment, ErrorBody> {
-        let stored = self
-            .by_id
-            .get(id)
-            .ok_or_else(|| ErrorBody::new(ErrorKind::NotFound, "That attachment is not on the host (upload it again)."))?;
-        Ok(Attachment { id: id.to_owned(), mime: stored.mime.to_owned(), size: u32::try_from(stored.bytes.len()).unwrap_or(u32::MAX) })
+        let stored = self.by_id.get(id).ok_or_else(|| {
+            ErrorBody::new(ErrorKind::NotFound, "That attachment is not on the host (upload it again).")
+        })?;
+        Ok(Attachment {
+            id: id.to_owned(),
+            mime: stored.mime.to_owned(),
+            size: u32::try_from(stored.bytes.len()).unwrap_or(u32::MAX),
+        })
     }
 
     /// The content type and bytes of an attachment, for the HTTP route.

@@ -40,8 +40,8 @@ impl std::fmt::Display for Refusal {
 
 /// Refuses a handshake before the socket joins the namespace, so the client gets `connect_error` with the reason.
 async fn check_handshake(State(hub): State<Hub>, TryData(handshake): TryData<Handshake>) -> Result<(), Refusal> {
-    let handshake =
-        handshake.map_err(|error| Refusal(ErrorBody::new(ErrorKind::BadRequest, format!("Unreadable handshake: {error}"))))?;
+    let handshake = handshake
+        .map_err(|error| Refusal(ErrorBody::new(ErrorKind::BadRequest, format!("Unreadable handshake: {error}"))))?;
     hub.registry().check_admission(&handshake).map_err(Refusal)
 }
 
@@ -55,10 +55,14 @@ async fn on_connect(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, Try
         Err(error) => {
             // Two sockets raced for one name between the middleware's check and here; the loser hears why.
             tracing::info!(%connection, %error, "refusing a socket admitted by the handshake check");
-            emit_to_socket(&socket, event::SESSION_CLOSING, &crate::protocol::Closing {
-                reason: crate::protocol::ClosingReason::Kicked,
-                message: format!("{}: {}", error.kind.as_str(), error.message),
-            });
+            emit_to_socket(
+                &socket,
+                event::SESSION_CLOSING,
+                &crate::protocol::Closing {
+                    reason: crate::protocol::ClosingReason::Kicked,
+                    message: format!("{}: {}", error.kind.as_str(), error.message),
+                },
+            );
             if let Err(error) = socket.disconnect() {
                 tracing::warn!(%connection, %error, "could not disconnect a refused socket");
             }
@@ -71,12 +75,18 @@ async fn on_connect(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, Try
     socket.on(event::CHAT_MESSAGE, on_chat_message);
     socket.on(event::PRIVATE_MESSAGE, on_private_message);
     socket.on(event::SESSION_PING, on_ping);
-    socket.on(event::ROOM_CREATE, async |s: SocketRef, io: SocketIo, hub: State<Hub>, d: TryData<RoomRequest>, ack: AckSender| {
-        on_room_join(s, io, hub, d, ack, true).await;
-    });
-    socket.on(event::ROOM_JOIN, async |s: SocketRef, io: SocketIo, hub: State<Hub>, d: TryData<RoomRequest>, ack: AckSender| {
-        on_room_join(s, io, hub, d, ack, false).await;
-    });
+    socket.on(
+        event::ROOM_CREATE,
+        async |s: SocketRef, io: SocketIo, hub: State<Hub>, d: TryData<RoomRequest>, ack: AckSender| {
+            on_room_join(s, io, hub, d, ack, true).await;
+        },
+    );
+    socket.on(
+        event::ROOM_JOIN,
+        async |s: SocketRef, io: SocketIo, hub: State<Hub>, d: TryData<RoomRequest>, ack: AckSender| {
+            on_room_join(s, io, hub, d, ack, false).await;
+        },
+    );
     socket.on(event::ROOM_LEAVE, on_room_leave);
     socket.on(event::MESSAGE_SEND, on_message_send);
     socket.on(event::DM_SEND, on_dm_send);
@@ -106,7 +116,12 @@ async fn on_connect(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, Try
     }
 
     if admitted.came_online {
-        broadcast(socket.broadcast().to(BANTER_SOCKETS), event::USER_ONLINE, &UserNotice { user: admitted.user.clone() }).await;
+        broadcast(
+            socket.broadcast().to(BANTER_SOCKETS),
+            event::USER_ONLINE,
+            &UserNotice { user: admitted.user.clone() },
+        )
+        .await;
     }
     if admitted.joined_lobby {
         let notice = MemberJoined { room: LOBBY.to_owned(), user: admitted.user.name.clone() };
@@ -122,7 +137,11 @@ async fn on_disconnect(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, 
     if !departed.left_rooms.is_empty() {
         // One emit to the union of the rooms: a socket sharing several of them hears it once.
         let rooms: Vec<String> = departed.left_rooms.iter().map(|room| socket_room_of_room(room)).collect();
-        let notice = MemberLeft { rooms: departed.left_rooms.clone(), user: departed.user.name.clone(), reason: LeaveReason::Disconnected };
+        let notice = MemberLeft {
+            rooms: departed.left_rooms.clone(),
+            user: departed.user.name.clone(),
+            reason: LeaveReason::Disconnected,
+        };
         broadcast(io.to(rooms), event::MEMBER_LEFT, &notice).await;
     }
     if departed.went_offline {
@@ -134,7 +153,13 @@ async fn on_disconnect(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, 
 }
 
 /// The tutorial's `chat message`: a plain string, posted to the lobby.
-async fn on_chat_message(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, TryData(text): TryData<String>, ack: AckSender) {
+async fn on_chat_message(
+    socket: SocketRef,
+    io: SocketIo,
+    State(hub): State<Hub>,
+    TryData(text): TryData<String>,
+    ack: AckSender,
+) {
     let connection = socket.id.to_string();
     let result = budget(&hub, &connection).and_then(|()| {
         let text = text.map_err(bad_request)?;
@@ -154,7 +179,13 @@ async fn on_chat_message(socket: SocketRef, io: SocketIo, State(hub): State<Hub>
 }
 
 /// The tutorial's `private message`: `(toSocketId, msg)` arrives as `(fromSocketId, msg)` at that socket only.
-async fn on_private_message(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, TryData(data): TryData<(String, String)>, ack: AckSender) {
+async fn on_private_message(
+    socket: SocketRef,
+    io: SocketIo,
+    State(hub): State<Hub>,
+    TryData(data): TryData<(String, String)>,
+    ack: AckSender,
+) {
     let connection = socket.id.to_string();
     let result = budget(&hub, &connection).and_then(|()| {
         let (target, text) = data.map_err(bad_request)?;
@@ -215,7 +246,13 @@ async fn on_room_join(
     reply(ack, Ok(joined.state));
 }
 
-async fn on_room_leave(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, TryData(request): TryData<RoomRequest>, ack: AckSender) {
+async fn on_room_leave(
+    socket: SocketRef,
+    io: SocketIo,
+    State(hub): State<Hub>,
+    TryData(request): TryData<RoomRequest>,
+    ack: AckSender,
+) {
     let connection = socket.id.to_string();
     let result = budget(&hub, &connection)
         .and_then(|()| request.map_err(bad_request))
@@ -234,7 +271,13 @@ async fn on_room_leave(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, 
     reply(ack, Ok(crate::protocol::RoomLeft { room: left.room }));
 }
 
-async fn on_message_send(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, TryData(request): TryData<SendMessage>, ack: AckSender) {
+async fn on_message_send(
+    socket: SocketRef,
+    io: SocketIo,
+    State(hub): State<Hub>,
+    TryData(request): TryData<SendMessage>,
+    ack: AckSender,
+) {
     let connection = socket.id.to_string();
     let result = budget(&hub, &connection).and_then(|()| {
         let request = request.map_err(bad_request)?;
@@ -252,7 +295,13 @@ async fn on_message_send(socket: SocketRef, io: SocketIo, State(hub): State<Hub>
     }
 }
 
-async fn on_dm_send(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, TryData(request): TryData<SendDirect>, ack: AckSender) {
+async fn on_dm_send(
+    socket: SocketRef,
+    io: SocketIo,
+    State(hub): State<Hub>,
+    TryData(request): TryData<SendDirect>,
+    ack: AckSender,
+) {
     let connection = socket.id.to_string();
     let result = budget(&hub, &connection).and_then(|()| {
         let request = request.map_err(bad_request)?;
@@ -273,7 +322,12 @@ async fn on_dm_send(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, Try
     }
 }
 
-async fn on_typing_set(socket: SocketRef, State(hub): State<Hub>, TryData(request): TryData<TypingSet>, ack: AckSender) {
+async fn on_typing_set(
+    socket: SocketRef,
+    State(hub): State<Hub>,
+    TryData(request): TryData<TypingSet>,
+    ack: AckSender,
+) {
     let connection = socket.id.to_string();
     let result = budget(&hub, &connection).and_then(|()| {
         let request = request.map_err(bad_request)?;
@@ -289,10 +343,17 @@ async fn on_typing_set(socket: SocketRef, State(hub): State<Hub>, TryData(reques
     }
 }
 
-async fn on_attachment_upload(socket: SocketRef, State(hub): State<Hub>, TryData(bytes): TryData<Bytes>, ack: AckSender) {
+async fn on_attachment_upload(
+    socket: SocketRef,
+    State(hub): State<Hub>,
+    TryData(bytes): TryData<Bytes>,
+    ack: AckSender,
+) {
     let connection = socket.id.to_string();
     let result = budget(&hub, &connection)
-        .and_then(|()| bytes.map_err(|_| ErrorBody::new(ErrorKind::BadRequest, "attachment:upload takes one binary argument.")))
+        .and_then(|()| {
+            bytes.map_err(|_| ErrorBody::new(ErrorKind::BadRequest, "attachment:upload takes one binary argument."))
+        })
         .and_then(|bytes| hub.attachments().stage(bytes));
     let answer: Ack<_> = result.into();
     // Sent as an event too: rust_socketio cannot ask for an ack on a binary emit.
@@ -339,7 +400,11 @@ fn emit_to_socket<T: Serialize + ?Sized>(socket: &SocketRef, name: &str, data: &
     }
 }
 
-async fn broadcast<T: Serialize + ?Sized>(operators: socketioxide::operators::BroadcastOperators, name: &str, data: &T) {
+async fn broadcast<T: Serialize + ?Sized>(
+    operators: socketioxide::operators::BroadcastOperators,
+    name: &str,
+    data: &T,
+) {
     if let Err(error) = operators.emit(name, data).await {
         tracing::warn!(event = name, %error, "broadcast failed for some sockets");
     }

@@ -11,10 +11,7 @@ use super::Hub;
 use crate::protocol::PROTOCOL_VERSION;
 
 pub fn routes(hub: Hub) -> Router {
-    Router::new()
-        .route("/health", get(health))
-        .route("/attachments/{id}", get(attachment))
-        .with_state(hub)
+    Router::new().route("/health", get(health)).route("/attachments/{id}", get(attachment)).with_state(hub)
 }
 
 #[derive(Serialize)]
@@ -28,7 +25,12 @@ struct Health {
 
 async fn health(State(hub): State<Hub>) -> Json<Health> {
     let registry = hub.registry();
-    Json(Health { status: "ok", protocol: PROTOCOL_VERSION, users: registry.users().len(), rooms: registry.room_list().len() })
+    Json(Health {
+        status: "ok",
+        protocol: PROTOCOL_VERSION,
+        users: registry.users().len(),
+        rooms: registry.room_list().len(),
+    })
 }
 
 async fn attachment(State(hub): State<Hub>, Path(id): Path<String>) -> Response {

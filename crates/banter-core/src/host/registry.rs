@@ -135,7 +135,9 @@ pub struct Posted<T> {
 }
 
 fn now_millis() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn new_message_id() -> String {
@@ -148,8 +150,7 @@ fn error(kind: ErrorKind, message: impl Into<String>) -> ErrorBody {
 
 impl Registry {
     pub fn new(limits: Limits) -> Self {
-        let mut registry =
-            Registry {
+        let mut registry = Registry {
             limits,
             users: HashMap::new(),
             connections: HashMap::new(),
@@ -168,7 +169,9 @@ impl Registry {
     fn identity(&self, handshake: &Handshake) -> Result<(String, String), ErrorBody> {
         let user_key = match &handshake.user_key {
             Some(key) if (8..=128).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic()) => key.clone(),
-            Some(_) => return Err(error(ErrorKind::Invalid, "The user key must be 8 to 128 visible ASCII characters.")),
+            Some(_) => {
+                return Err(error(ErrorKind::Invalid, "The user key must be 8 to 128 visible ASCII characters."))
+            }
             None => format!("{:032x}", rand::thread_rng().gen::<u128>()),
         };
         let name = match &handshake.name {
@@ -212,11 +215,8 @@ impl Registry {
     ) -> Result<Admitted, ErrorBody> {
         let (name, user_key) = self.identity(handshake)?;
         let key = validate::name_key(&name);
-        let user = self.users.entry(key.clone()).or_insert_with(|| User {
-            name,
-            user_key,
-            connections: BTreeSet::new(),
-        });
+        let user =
+            self.users.entry(key.clone()).or_insert_with(|| User { name, user_key, connections: BTreeSet::new() });
         let came_online = user.connections.is_empty();
         user.connections.insert(connection.clone());
         let info = UserInfo { name: user.name.clone(), connections: count(user.connections.len()) };
@@ -275,11 +275,17 @@ impl Registry {
         self.connection_mut(connection)?;
         let created = !self.rooms.contains_key(&key);
         if create_only && !created {
-            return Err(error(ErrorKind::AlreadyExists, format!("A room called “{name}” exists already; join it instead.")));
+            return Err(error(
+                ErrorKind::AlreadyExists,
+                format!("A room called “{name}” exists already; join it instead."),
+            ));
         }
         if created {
             if self.rooms.len() >= self.limits.max_rooms {
-                return Err(error(ErrorKind::TooLarge, format!("This host has {} rooms, its limit.", self.limits.max_rooms)));
+                return Err(error(
+                    ErrorKind::TooLarge,
+                    format!("This host has {} rooms, its limit.", self.limits.max_rooms),
+                ));
             }
             self.rooms.insert(key.clone(), Room::new(name));
         }
@@ -387,7 +393,10 @@ impl Registry {
     }
 
     pub fn room_list(&self) -> Vec<RoomInfo> {
-        self.rooms.values().map(|room| RoomInfo { name: room.name.clone(), members: count(room.members.len()) }).collect()
+        self.rooms
+            .values()
+            .map(|room| RoomInfo { name: room.name.clone(), members: count(room.members.len()) })
+            .collect()
     }
 
     pub fn users(&self) -> Vec<UserInfo> {
@@ -401,7 +410,10 @@ impl Registry {
     }
 
     pub fn lobby_history(&self) -> Vec<Message> {
-        self.rooms.get(&validate::name_key(LOBBY)).map(|room| room.history.iter().cloned().collect()).unwrap_or_default()
+        self.rooms
+            .get(&validate::name_key(LOBBY))
+            .map(|room| room.history.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The display name of a connection's user.
@@ -421,7 +433,10 @@ impl Registry {
 
     /// Every connection of the user with this display name.
     pub fn connections_of(&self, name: &str) -> Vec<ConnectionId> {
-        self.users.get(&validate::name_key(name.trim())).map(|user| user.connections.iter().cloned().collect()).unwrap_or_default()
+        self.users
+            .get(&validate::name_key(name.trim()))
+            .map(|user| user.connections.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Users and connections, for the moderator.

@@ -13,7 +13,12 @@ pub struct TokenBucket {
 
 impl TokenBucket {
     pub fn new(burst: u32, per_second: u32, now: Instant) -> Self {
-        TokenBucket { tokens: f64::from(burst), burst: f64::from(burst), per_second: f64::from(per_second), refilled_at: now }
+        TokenBucket {
+            tokens: f64::from(burst),
+            burst: f64::from(burst),
+            per_second: f64::from(per_second),
+            refilled_at: now,
+        }
     }
 
     /// Takes one token if there is one.
