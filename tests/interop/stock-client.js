@@ -7,9 +7,9 @@ const url = process.argv[2];
 const rustySocketId = process.argv[3];
 const STEP_TIMEOUT_MS = 10000;
 
-function connect(auth) {
+function connect(auth, transports = ['websocket']) {
   return new Promise((resolve, reject) => {
-    const socket = io(url, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+    const socket = io(url, { auth, transports, reconnection: false, forceNew: true });
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', reject);
   });
@@ -34,9 +34,11 @@ function expect(condition, message) {
 }
 
 async function main() {
-  // The tutorial: `chat message` to everyone, sender included, from pages that send no auth at all.
+  // The tutorial: `chat message` to everyone, sender included, from pages that send no auth at all; one page
+  // over WebSocket, the other over HTTP long-polling only.
   const pageA = await connect(undefined);
-  const pageB = await connect(undefined);
+  const pageB = await connect(undefined, ['polling']);
+  expect(pageB.io.engine.transport.name === 'polling', 'page B uses long-polling');
   const echoA = next(pageA, 'chat message', (msg) => msg === 'plain hello');
   const echoB = next(pageB, 'chat message', (msg) => msg === 'plain hello');
   pageA.emit('chat message', 'plain hello');

@@ -16,6 +16,8 @@ fn is_invisible_or_reordering(character: char) -> bool {
         // Mongolian vowel separator, Hangul fillers.
         | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
         | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}'
+        // Line and paragraph separators, interlinear annotations and tag characters.
+        | '\u{2028}' | '\u{2029}' | '\u{FFF9}'..='\u{FFFB}' | '\u{E0000}'..='\u{E007F}'
     )
 }
 
@@ -92,7 +94,16 @@ mod tests {
 
     #[test]
     fn names_that_could_hide_or_reorder_text_are_refused() {
-        for bad in ["ali\u{202E}ecila", "a\u{200B}lice", "bob\u{0007}", "\u{FEFF}carol", "dan\nnewline", "e\u{2066}f"] {
+        for bad in [
+            "ali\u{202E}ecila",
+            "a\u{200B}lice",
+            "bob\u{0007}",
+            "\u{FEFF}carol",
+            "dan\nnewline",
+            "e\u{2066}f",
+            "g\u{2028}h",
+            "i\u{E0041}",
+        ] {
             assert_eq!(kind_of(display_name(bad, 32)), Some(ErrorKind::Invalid), "{bad:?}");
         }
     }

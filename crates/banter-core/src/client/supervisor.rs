@@ -140,7 +140,9 @@ async fn session(state: &mut State, mut connection: Connection) -> SessionEnd {
     let mut next_ping = Instant::now() + config.ping_interval;
     let end = loop {
         if server == ServerKind::Plain {
-            state.send_plain(&connection).await;
+            if let Err(error) = state.send_plain(&connection).await {
+                break SessionEnd::Lost(format!("could not send: {error}"));
+            }
         } else if in_flight.is_none() && hold_until.is_none_or(|until| Instant::now() >= until) {
             hold_until = None;
             if let Some(head) = state.outbox.front() {
@@ -456,8 +458,8 @@ impl State {
     }
 
     /// Against a plain server, lobby messages go out as `chat message` strings without an ack; everything else is
-    /// refused as unsupported.
-    async fn send_plain(&mut self, connection: &Connection) {
+    /// refused as unsupported. An error means the connection is broken; the unsent message stays queued.
+    async fn send_plain(&mut self, connection: &Connection) -> Result<(), String> {
         while let Some(outgoing) = self.outbox.pop_front() {
             let client_id = client_id_of(&outgoing.request);
             let result = match &outgoing.request {
@@ -470,10 +472,10 @@ impl State {
                 Request::Direct(_) => Err(ClientError::Unsupported("direct messages")),
                 Request::Join { .. } | Request::Leave { .. } => Err(ClientError::Unsupported("rooms")),
             };
-            if let Err(ClientError::Unreachable(_)) = &result {
+            if let Err(ClientError::Unreachable(error)) = result {
                 // Keep it for the next connection.
                 self.outbox.push_front(outgoing);
-                return;
+                return Err(error);
             }
             if let Some(client_id) = client_id {
                 let report = match &result {
@@ -489,6 +491,7 @@ impl State {
                 let _ = reply.send(result);
             }
         }
+        Ok(())
     }
 
     async fn fail(&mut self, outgoing: Outgoing, error: ClientError) {

@@ -190,13 +190,18 @@ impl Registry {
     }
 
     fn free_guest_name(&self) -> String {
+        // Short names while they are easy to find; longer ones once many guests are here, so this never loops
+        // for long however crowded the host is.
         let mut rng = rand::thread_rng();
-        loop {
-            let name = format!("guest-{:04}", rng.gen_range(0..10_000));
-            if !self.users.contains_key(&name) {
-                return name;
+        for digits in [4u32, 6, 9] {
+            for _ in 0..32 {
+                let name = format!("guest-{:0width$}", rng.gen_range(0..10u64.pow(digits)), width = digits as usize);
+                if !self.users.contains_key(&name) {
+                    return name;
+                }
             }
         }
+        format!("guest-{:016x}", rng.gen::<u64>())
     }
 
     /// Whether a handshake would be admitted now, without admitting it: the connect middleware refuses early with
