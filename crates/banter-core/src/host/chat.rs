@@ -210,10 +210,7 @@ async fn on_private_message(
 
 async fn on_ping(socket: SocketRef, State(hub): State<Hub>, ack: AckSender) {
     let connection = socket.id.to_string();
-    let server_time = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX));
-    reply(ack, budget(&hub, &connection).map(|()| Pong { server_time }));
+    reply(ack, budget(&hub, &connection).map(|()| Pong { server_time: super::registry::now_millis() }));
 }
 
 async fn on_room_join(

@@ -10,6 +10,7 @@ mod chat;
 mod http;
 mod hub;
 pub mod registry;
+mod sent;
 mod throttle;
 
 use std::future::Future;

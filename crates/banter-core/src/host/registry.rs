@@ -11,6 +11,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rand::Rng;
 
+use super::sent::{Sent, SentMemory};
 use super::throttle::TokenBucket;
 use crate::limits::Limits;
 use crate::protocol::{
@@ -43,28 +44,11 @@ pub struct Registry {
     sent: SentMemory,
 }
 
-/// What users already sent, by user key and client message id, so that a resend is answered, not posted again.
-#[derive(Debug, Default)]
-struct SentMemory {
-    by_user_key: HashMap<String, VecDeque<(String, Sent)>>,
-    /// User keys, oldest first, to forget whole users once too many are remembered.
-    order: VecDeque<String>,
-}
-
-/// User keys whose sent messages are remembered; the oldest is forgotten past this.
-const REMEMBERED_USER_KEYS: usize = 10_000;
-
 #[derive(Debug)]
 struct User {
     name: String,
     user_key: String,
     connections: BTreeSet<ConnectionId>,
-}
-
-#[derive(Debug, Clone)]
-enum Sent {
-    Room(Message),
-    Direct(DirectMessage),
 }
 
 #[derive(Debug)]
@@ -134,7 +118,7 @@ pub struct Posted<T> {
     pub duplicate: bool,
 }
 
-fn now_millis() -> u64 {
+pub(crate) fn now_millis() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX))
@@ -515,29 +499,6 @@ impl Registry {
     fn remember_sent(&mut self, user_name_key: &str, client_id: Option<&str>, sent: Sent) {
         let (Some(client_id), Some(user)) = (client_id, self.users.get(user_name_key)) else { return };
         self.sent.remember(&user.user_key, client_id, sent, self.limits.remembered_client_ids);
-    }
-}
-
-impl SentMemory {
-    fn find(&self, user_key: &str, client_id: &str) -> Option<Sent> {
-        let sent = self.by_user_key.get(user_key)?;
-        sent.iter().rev().find(|(id, _)| id == client_id).map(|(_, sent)| sent.clone())
-    }
-
-    fn remember(&mut self, user_key: &str, client_id: &str, sent: Sent, per_user: usize) {
-        if !self.by_user_key.contains_key(user_key) {
-            self.order.push_back(user_key.to_owned());
-            while self.order.len() > REMEMBERED_USER_KEYS {
-                if let Some(oldest) = self.order.pop_front() {
-                    self.by_user_key.remove(&oldest);
-                }
-            }
-        }
-        let entries = self.by_user_key.entry(user_key.to_owned()).or_default();
-        entries.push_back((client_id.to_owned(), sent));
-        while entries.len() > per_user {
-            entries.pop_front();
-        }
     }
 }
 
