@@ -47,7 +47,7 @@ pub fn text(event: &ClientEvent) -> Option<Line> {
                 format!("* connection lost ({reason}); retrying in {:.1}s", retry_in.as_secs_f64())
             }
             ConnectionState::Reconnecting { .. } => return None,
-            ConnectionState::Closed { reason } => format!("* disconnected: {reason}"),
+            ConnectionState::Closed { reason, .. } => format!("* disconnected: {reason}"),
         }),
         ClientEvent::Welcome(_)
         | ClientEvent::Delivered { .. }

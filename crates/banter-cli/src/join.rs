@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use banter_core::client::{Client, ClientConfig, ClientEvent, ClientEvents, ConnectionState, ServerKind};
+use banter_core::client::{wait_until_connected, Client, ClientConfig, ClientEvent, ConnectionState, ServerKind};
 use banter_core::protocol::LOBBY;
 use clap::Args;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -51,7 +51,7 @@ impl Printer {
     fn print(&mut self, event: &ClientEvent) {
         match event {
             ClientEvent::SendFailed { .. } => self.failed_sends += 1,
-            ClientEvent::State(ConnectionState::Closed { reason }) => self.closed = Some(reason.clone()),
+            ClientEvent::State(ConnectionState::Closed { reason, .. }) => self.closed = Some(reason.clone()),
             _ => {}
         }
         // Status lines go to stderr in both modes: stdout carries the chat, as text or as JSON.
@@ -83,9 +83,12 @@ pub async fn run(args: JoinArgs) -> anyhow::Result<ExitCode> {
     };
     let mut printer = Printer { json: args.json, failed_sends: 0, closed: None };
 
-    let server = match wait_until_connected(&mut events, &mut printer, connect_timeout + Duration::from_secs(5)).await {
+    let (outcome, seen) = wait_until_connected(&mut events, connect_timeout + Duration::from_secs(5)).await;
+    seen.iter().for_each(|event| printer.print(event));
+    let server = match outcome {
         Ok(server) => server,
-        Err(reason) => {
+        Err(error) => {
+            let reason = printer.closed.clone().unwrap_or_else(|| error.to_string());
             eprintln!("banter-cli: could not join {}: {reason}", args.address);
             return Ok(ExitCode::FAILURE);
         }
@@ -170,28 +173,6 @@ pub async fn run(args: JoinArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
         Ok(Ok(())) => Ok(ExitCode::SUCCESS),
-    }
-}
-
-/// Prints events until the client is connected (returning the kind of server) or has given up (returning why).
-async fn wait_until_connected(
-    events: &mut ClientEvents,
-    printer: &mut Printer,
-    limit: Duration,
-) -> Result<ServerKind, String> {
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        let event = match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Some(event)) => event,
-            Ok(None) => return Err("the client stopped".into()),
-            Err(_) => return Err("no connection in time".into()),
-        };
-        printer.print(&event);
-        match event {
-            ClientEvent::State(ConnectionState::Connected { server }) => return Ok(server),
-            ClientEvent::State(ConnectionState::Closed { reason }) => return Err(reason),
-            _ => {}
-        }
     }
 }
 

@@ -1,14 +1,12 @@
 //! `banter-cli serve`: a headless host.
 
-use std::io::ErrorKind;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use banter_core::address::DEFAULT_PORT;
 use banter_core::host::{self, HostConfig};
 use clap::Args;
-use tokio::net::TcpListener;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -25,20 +23,17 @@ pub struct ServeArgs {
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let requested = SocketAddr::new(args.bind, args.port);
-    let listener = match TcpListener::bind(requested).await {
+    let listener = match host::bind(args.bind, args.port).await {
         Ok(listener) => listener,
-        Err(error) if error.kind() == ErrorKind::AddrInUse => {
-            anyhow::bail!("port {} is already in use on {}; choose another with --port", args.port, args.bind)
-        }
-        Err(error) => return Err(error).with_context(|| format!("could not listen on {requested}")),
+        Err(error @ host::BindError::PortInUse { .. }) => anyhow::bail!("{error} (--port)"),
+        Err(error) => return Err(error.into()),
     };
     let local = listener.local_addr()?;
     let handle = host::spawn(listener, HostConfig { admin_token: args.admin_token, ..HostConfig::default() })?;
 
     println!("Banter host listening on {local}");
     println!("Others can join with one of:");
-    for address in shareable_addresses(local) {
+    for address in host::shareable_addresses(local) {
         println!("  banter-cli join {address} --name NAME");
     }
     println!("Admin token (for the /admin namespace): {}", handle.admin_token());
@@ -49,25 +44,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     handle.shutdown().await.context("the host did not stop cleanly")?;
     println!("Stopped.");
     Ok(ExitCode::SUCCESS)
-}
-
-/// The addresses others can use: every IPv4 address of this machine when listening on all of them (loopback
-/// last, since it only works from here), or the one address listened on.
-fn shareable_addresses(local: SocketAddr) -> Vec<SocketAddr> {
-    if !local.ip().is_unspecified() {
-        return vec![local];
-    }
-    let mut addresses: Vec<SocketAddr> = if_addrs::get_if_addrs()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|interface| interface.ip())
-        .filter(|ip| ip.is_ipv4() && !ip.is_loopback())
-        .map(|ip| SocketAddr::new(ip, local.port()))
-        .collect();
-    addresses.sort();
-    addresses.dedup();
-    addresses.push(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), local.port()));
-    addresses
 }
 
 async fn wait_for_stop_signal() {

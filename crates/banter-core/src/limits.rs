@@ -20,10 +20,13 @@ pub struct Limits {
     pub attachment_store_bytes: usize,
     /// Messages kept per room and sent to whoever joins.
     pub history_per_room: usize,
-    /// Client message ids remembered per user, to acknowledge a resent message without posting it twice.
+    /// Client message ids remembered in all (a small record each, oldest forgotten first), to acknowledge a
+    /// resent message without posting it twice.
     pub remembered_client_ids: usize,
     /// Rooms on the host at once; creating one more is refused.
     pub max_rooms: usize,
+    /// Rooms one connection may be in at once, the lobby included, so that one socket cannot hold every room.
+    pub max_rooms_per_connection: usize,
     /// Requests a socket may make in a burst, and per second after it (a token bucket).
     pub request_burst: u32,
     pub requests_per_second: u32,
@@ -53,8 +56,9 @@ impl Default for Limits {
             max_attachment_bytes,
             attachment_store_bytes: 64 * 1024 * 1024,
             history_per_room: 100,
-            remembered_client_ids: 1000,
+            remembered_client_ids: 100_000,
             max_rooms: 500,
+            max_rooms_per_connection: 50,
             request_burst: 30,
             requests_per_second: 10,
             // Base64 over long-polling makes binary a third larger; 2 MiB covers a full attachment either way.

@@ -80,6 +80,7 @@ pub mod event {
 
 /// What a client gives in the Socket.IO handshake (`auth`). Every field is optional: the tutorial's page sends
 /// nothing and is admitted under a generated guest name.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Handshake {
@@ -95,12 +96,14 @@ pub struct Handshake {
 }
 
 /// What a client gives in the `/admin` handshake.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminHandshake {
     pub token: String,
 }
 
 /// A user as others see them.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserInfo {
@@ -110,6 +113,7 @@ pub struct UserInfo {
 }
 
 /// A room as the room list shows it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoomInfo {
@@ -119,6 +123,7 @@ pub struct RoomInfo {
 }
 
 /// The limits a client should respect; the host enforces them whatever the client does.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AnnouncedLimits {
@@ -130,6 +135,7 @@ pub struct AnnouncedLimits {
 }
 
 /// `session:welcome`: who this socket is and what the host looks like right now.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Welcome {
@@ -146,6 +152,7 @@ pub struct Welcome {
 }
 
 /// Why the host is closing a socket.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClosingReason {
@@ -153,9 +160,13 @@ pub enum ClosingReason {
     Shutdown,
     /// The host's moderator removed this user.
     Kicked,
+    /// The host refused this connection after all (two sockets raced for one name); the message starts with the
+    /// error kind, as in a connect error: `name_taken: …`.
+    Refused,
 }
 
 /// `session:closing`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Closing {
     pub reason: ClosingReason,
@@ -163,6 +174,7 @@ pub struct Closing {
 }
 
 /// The ack of `session:ping`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Pong {
@@ -170,24 +182,28 @@ pub struct Pong {
 }
 
 /// `user:online` and `user:offline`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserNotice {
     pub user: UserInfo,
 }
 
 /// `room:list`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomList {
     pub rooms: Vec<RoomInfo>,
 }
 
 /// `room:create`, `room:join` and `room:leave`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomRequest {
     pub room: String,
 }
 
 /// The ack of `room:create` and `room:join`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoomJoined {
@@ -199,12 +215,14 @@ pub struct RoomJoined {
 }
 
 /// The ack of `room:leave`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomLeft {
     pub room: String,
 }
 
 /// `member:joined`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberJoined {
     pub room: String,
@@ -212,6 +230,7 @@ pub struct MemberJoined {
 }
 
 /// Why a member left.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LeaveReason {
@@ -223,6 +242,7 @@ pub enum LeaveReason {
 
 /// `member:left`. One notice names every room the user left at once (a disconnect leaves them all), and each
 /// socket receives it once even when it shares several of those rooms.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberLeft {
     pub rooms: Vec<String>,
@@ -232,6 +252,7 @@ pub struct MemberLeft {
 
 /// An image staged by `attachment:upload` and referenced by a message; its bytes are served by the host at
 /// `GET /attachments/{id}`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
     pub id: String,
@@ -241,6 +262,7 @@ pub struct Attachment {
 }
 
 /// `message:send`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SendMessage {
@@ -257,6 +279,7 @@ pub struct SendMessage {
 }
 
 /// `message:new`, and the ack of `message:send`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
@@ -276,6 +299,7 @@ pub struct Message {
 }
 
 /// `dm:send`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SendDirect {
@@ -290,6 +314,7 @@ pub struct SendDirect {
 }
 
 /// `dm:new`, and the ack of `dm:send`. Reaches every connection of both users.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DirectMessage {
@@ -305,6 +330,7 @@ pub struct DirectMessage {
 }
 
 /// `typing:set`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypingSet {
     pub room: String,
@@ -312,6 +338,7 @@ pub struct TypingSet {
 }
 
 /// `typing:update`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypingUpdate {
     pub room: String,
@@ -320,6 +347,7 @@ pub struct TypingUpdate {
 }
 
 /// One connection of a user, for the moderator.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AdminConnection {
@@ -328,6 +356,7 @@ pub struct AdminConnection {
 }
 
 /// A user, for the moderator.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminUser {
     pub name: String,
@@ -335,6 +364,7 @@ pub struct AdminUser {
 }
 
 /// `user:kick`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KickRequest {
     pub name: String,
@@ -343,6 +373,7 @@ pub struct KickRequest {
 }
 
 /// The ack of `user:kick`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Kicked {
     pub name: String,
@@ -350,6 +381,7 @@ pub struct Kicked {
 }
 
 /// What went wrong with a request, by kind: clients switch on `kind`, never on `message`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
@@ -408,6 +440,7 @@ impl ErrorKind {
 }
 
 /// An error as it crosses the wire: `{kind, message}`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct ErrorBody {
@@ -422,6 +455,7 @@ impl ErrorBody {
 }
 
 /// Every acknowledgement: `{"data": …}` on success, `{"error": {kind, message}}` on failure.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Ack<T> {

@@ -119,6 +119,22 @@ async fn an_oversized_frame_closes_that_socket_only() {
 }
 
 #[tokio::test]
+async fn sockets_that_leave_at_once_leave_nobody_behind() {
+    let host = start_host().await;
+    for _ in 0..20 {
+        let url = format!("ws://{}/socket.io/?EIO=4&transport=websocket", host.local_addr());
+        let (mut socket, _) = connect_async(url).await.unwrap();
+        socket.send(Frame::text("40")).await.unwrap();
+        drop(socket);
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !host.hub().registry().users().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "still online: {:?}", host.hub().registry().users());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
 async fn a_repeated_namespace_connect_is_ignored() {
     let host = start_host().await;
     let (alice, _alice_events) = join(host.local_addr(), "alice").await;

@@ -47,6 +47,16 @@ async fn requests_are_acknowledged_with_data_or_error() {
 }
 
 #[tokio::test]
+async fn text_the_host_would_refuse_is_refused_before_it_is_queued() {
+    let host = start_host().await;
+    let (alice, _events) = join(host.local_addr(), "alice").await;
+    let error = alice.send_message(LOBBY, &"x".repeat(4001)).await.err().map(|e| e.kind());
+    assert_eq!(error, Some("too_large"));
+    assert_eq!(alice.send_direct("bob", "  ").await.err().map(|e| e.kind()), Some("invalid"));
+    alice.flush().await.unwrap();
+}
+
+#[tokio::test]
 async fn a_resent_client_id_is_delivered_once() {
     let host = start_host().await;
     let (_watcher, mut watcher_events) = join(host.local_addr(), "watcher").await;
@@ -135,7 +145,7 @@ async fn an_unreachable_host_is_given_up_on_when_asked() {
     config.give_up_after = Some(Duration::from_millis(500));
     let (client, mut events) = banter_core::client::Client::connect(config).unwrap();
     let reason = expect(&mut events, |event| match event {
-        ClientEvent::State(ConnectionState::Closed { reason }) => Some(reason.clone()),
+        ClientEvent::State(ConnectionState::Closed { reason, .. }) => Some(reason.clone()),
         _ => None,
     })
     .await;

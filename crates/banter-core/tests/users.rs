@@ -16,7 +16,7 @@ async fn a_taken_name_is_refused_with_a_clear_reason() {
     let (_alice, _events) = join(host.local_addr(), "alice").await;
     let (_impostor, mut events) = Client::connect(fast_config(host.local_addr(), "ALICE")).unwrap();
     let reason = expect(&mut events, |event| match event {
-        ClientEvent::State(ConnectionState::Closed { reason }) => Some(reason.clone()),
+        ClientEvent::State(ConnectionState::Closed { reason, .. }) => Some(reason.clone()),
         _ => None,
     })
     .await;

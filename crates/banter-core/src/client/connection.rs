@@ -49,6 +49,8 @@ pub(crate) struct Connection {
     socket: SocketClient,
     incoming: mpsc::Receiver<Incoming>,
     forward: mpsc::Sender<Incoming>,
+    /// The longest any write may take: a host that vanished with a full TCP buffer must not freeze the client.
+    write_timeout: Duration,
 }
 
 impl std::fmt::Debug for Connection {
@@ -85,6 +87,11 @@ fn parse_refusal(raw: &str) -> ErrorBody {
         .ok()
         .and_then(|value| value.get("message").and_then(Value::as_str).map(str::to_owned))
         .unwrap_or_else(|| raw.trim_matches('"').to_owned());
+    parse_refusal_message(&message)
+}
+
+/// Splits a refusal message of the form `kind: text`; text without a known kind becomes a `forbidden` refusal.
+pub(crate) fn parse_refusal_message(message: &str) -> ErrorBody {
     match message.split_once(": ").and_then(|(kind, text)| ErrorKind::parse(kind).map(|kind| (kind, text))) {
         Some((kind, text)) => ErrorBody::new(kind, text),
         None => ErrorBody::new(ErrorKind::Forbidden, message),
@@ -145,7 +152,7 @@ impl Connection {
             }
         })
         .await;
-        let connection = Connection { socket, incoming, forward: sender };
+        let connection = Connection { socket, incoming, forward: sender, write_timeout: timeout };
         match accepted {
             Ok(Ok(())) => Ok(connection),
             Ok(Err(failure)) => {
@@ -167,11 +174,21 @@ impl Connection {
     }
 
     pub(crate) async fn emit(&self, event: &str, args: Vec<Value>) -> Result<(), String> {
-        self.socket.emit(event, Payload::Text(args)).await.map_err(|error| error.to_string())
+        self.bounded(self.socket.emit(event, Payload::Text(args))).await
     }
 
     pub(crate) async fn emit_binary(&self, event: &str, bytes: Bytes) -> Result<(), String> {
-        self.socket.emit(event, Payload::Binary(bytes)).await.map_err(|error| error.to_string())
+        self.bounded(self.socket.emit(event, Payload::Binary(bytes))).await
+    }
+
+    async fn bounded(
+        &self,
+        write: impl std::future::Future<Output = Result<(), rust_socketio::Error>>,
+    ) -> Result<(), String> {
+        match tokio::time::timeout(self.write_timeout, write).await {
+            Ok(result) => result.map_err(|error| error.to_string()),
+            Err(_) => Err("the host stopped reading".into()),
+        }
     }
 
     /// Sends a request whose ack arrives later as [`Incoming::Ack`] with this `sequence`.
@@ -191,15 +208,14 @@ impl Connection {
             });
             forward(&sender, Incoming::Ack { sequence, payload: first })
         };
-        self.socket
-            .emit_with_ack(event, Payload::Text(vec![data]), timeout, callback)
-            .await
-            .map_err(|error| error.to_string())
+        self.bounded(self.socket.emit_with_ack(event, Payload::Text(vec![data]), timeout, callback)).await
     }
 
     pub(crate) async fn disconnect(self) {
-        if let Err(error) = self.socket.disconnect().await {
-            tracing::debug!(%error, "disconnect of an already broken connection");
+        match tokio::time::timeout(self.write_timeout, self.socket.disconnect()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::debug!(%error, "disconnect of an already broken connection"),
+            Err(_) => tracing::debug!("the host did not take the disconnect in time; dropping the connection"),
         }
     }
 }

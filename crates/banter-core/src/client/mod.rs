@@ -98,9 +98,10 @@ pub enum ConnectionState {
         retry_in: Duration,
         reason: String,
     },
-    /// The client stopped for good: closed by its owner, kicked, or refused.
+    /// The client stopped for good: closed by its owner (no `error`), kicked, refused, or given up.
     Closed {
         reason: String,
+        error: Option<ClientError>,
     },
 }
 
@@ -183,6 +184,10 @@ pub(crate) struct Outgoing {
     pub request: Request,
     /// Who is waiting for the answer, if anyone; sends report through events instead.
     pub reply: Option<oneshot::Sender<Result<serde_json::Value, ClientError>>>,
+    /// Queued by the supervisor itself to rejoin a room after a reconnect.
+    pub rejoin: bool,
+    /// Sessions that dropped while this was in flight.
+    pub attempts: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -208,6 +213,8 @@ pub(crate) enum Command {
 pub struct Client {
     commands: mpsc::Sender<Command>,
     name: String,
+    /// How long a request waits for its answer, disconnections included.
+    request_limit: Duration,
 }
 
 /// The stream of [`ClientEvent`]s of one client.
@@ -222,9 +229,11 @@ impl Client {
         let user_key = config.user_key.clone().unwrap_or_else(|| format!("{:032x}", rand::thread_rng().gen::<u128>()));
         let (commands, command_receiver) = mpsc::channel(256);
         let (event_sender, events) = mpsc::channel(4096);
+        // Long enough to ride out a reconnect, short enough that a caller is never stuck.
+        let request_limit = config.request_timeout.saturating_mul(3);
         let settings = supervisor::Settings { url, name: name.clone(), user_key, config };
         tokio::spawn(supervisor::run(settings, command_receiver, event_sender));
-        Ok((Client { commands, name }, events))
+        Ok((Client { commands, name, request_limit }, events))
     }
 
     /// The display name this client asked for.
@@ -245,6 +254,7 @@ impl Client {
         text: &str,
         attachment: Option<&Attachment>,
     ) -> Result<String, ClientError> {
+        check_text(text, attachment.is_some())?;
         let client_id = new_client_id();
         let request = SendMessage {
             room: room.to_owned(),
@@ -258,6 +268,7 @@ impl Client {
 
     /// Queues a direct message to a user by display name; reports like [`Client::send_message`].
     pub async fn send_direct(&self, to: &str, text: &str) -> Result<String, ClientError> {
+        check_text(text, false)?;
         let client_id = new_client_id();
         let request = SendDirect {
             to: to.to_owned(),
@@ -315,7 +326,10 @@ impl Client {
     async fn request<T: DeserializeOwned>(&self, request: Request) -> Result<T, ClientError> {
         let (reply, answer) = oneshot::channel();
         self.enqueue(request, Some(reply)).await?;
-        let value = answer.await.map_err(|_| ClientError::Closed)??;
+        let value = tokio::time::timeout(self.request_limit, answer)
+            .await
+            .map_err(|_| ClientError::Timeout)?
+            .map_err(|_| ClientError::Closed)??;
         serde_json::from_value(value).map_err(|error| {
             ClientError::Refused(ErrorBody::new(
                 ErrorKind::BadRequest,
@@ -329,12 +343,47 @@ impl Client {
         request: Request,
         reply: Option<oneshot::Sender<Result<serde_json::Value, ClientError>>>,
     ) -> Result<(), ClientError> {
-        self.command(Command::Enqueue(Outgoing { request, reply })).await
+        self.command(Command::Enqueue(Outgoing { request, reply, rejoin: false, attempts: 0 })).await
     }
 
     async fn command(&self, command: Command) -> Result<(), ClientError> {
         self.commands.send(command).await.map_err(|_| ClientError::Closed)
     }
+}
+
+/// Waits until a new client is connected (returning the kind of server) or has stopped (returning why), with every
+/// event seen meanwhile, so that the caller can still show them.
+pub async fn wait_until_connected(
+    events: &mut ClientEvents,
+    limit: Duration,
+) -> (Result<ServerKind, ClientError>, Vec<ClientEvent>) {
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut seen = Vec::new();
+    loop {
+        let event = match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Some(event)) => event,
+            Ok(None) => return (Err(ClientError::Closed), seen),
+            Err(_) => return (Err(ClientError::Timeout), seen),
+        };
+        let outcome = match &event {
+            ClientEvent::State(ConnectionState::Connected { server }) => Some(Ok(*server)),
+            ClientEvent::State(ConnectionState::Closed { reason, error }) => {
+                Some(Err(error.clone().unwrap_or_else(|| ClientError::Unreachable(reason.clone()))))
+            }
+            _ => None,
+        };
+        seen.push(event);
+        if let Some(outcome) = outcome {
+            return (outcome, seen);
+        }
+    }
+}
+
+/// Refuses text the host would refuse, before it is queued: an oversized message would otherwise be resent after
+/// every reconnect.
+fn check_text(text: &str, has_attachment: bool) -> Result<(), ClientError> {
+    let limits = Limits::default();
+    validate::message_text(text, limits.max_message_chars, has_attachment).map(|_| ()).map_err(ClientError::Refused)
 }
 
 fn new_client_id() -> String {

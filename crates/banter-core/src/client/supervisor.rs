@@ -31,8 +31,8 @@ pub(crate) struct Settings {
 enum SessionEnd {
     /// The owner closed the client, or dropped every handle.
     Closed,
-    /// The host removed this user; reconnecting would only be refused or kicked again.
-    Kicked(String),
+    /// The host removed or refused this user; reconnecting would only be refused or kicked again.
+    Refused(ErrorBody),
     /// The connection broke; try again.
     Lost(String),
 }
@@ -76,12 +76,16 @@ pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, e
         match Connection::open(&state.settings.url, auth, config.connect_timeout).await {
             Ok(connection) => {
                 ever_connected = true;
-                attempt = 0;
-                match session(&mut state, connection).await {
+                let (end, healthy) = session(&mut state, connection).await;
+                // Only a session that got answers resets the backoff: a host that accepts and then drops every
+                // connection is retried ever more slowly, not four times a second.
+                if healthy {
+                    attempt = 0;
+                }
+                match end {
                     SessionEnd::Closed => return state.stop("closed by the user".into(), ClientError::Closed).await,
-                    SessionEnd::Kicked(reason) => {
-                        let error = ClientError::Refused(ErrorBody::new(ErrorKind::Forbidden, reason.clone()));
-                        return state.stop(reason, error).await;
+                    SessionEnd::Refused(body) => {
+                        return state.stop(body.message.clone(), ClientError::Refused(body)).await
                     }
                     SessionEnd::Lost(reason) => last_reason = reason,
                 }
@@ -100,7 +104,11 @@ pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, e
         }
         let config = &state.settings.config;
         let exponent = attempt.saturating_sub(1).min(16);
-        let delay = config.backoff_min.saturating_mul(1 << exponent).min(config.backoff_max);
+        let mut delay = config.backoff_min.saturating_mul(1 << exponent).min(config.backoff_max);
+        if let (false, Some(limit)) = (ever_connected, config.give_up_after) {
+            // Never wait past the moment the first connection is given up on.
+            delay = delay.min(limit.saturating_sub(started.elapsed()));
+        }
         let retry = if ever_connected {
             ConnectionState::Reconnecting { attempt: attempt + 1, retry_in: delay, reason: last_reason.clone() }
         } else {
@@ -113,23 +121,29 @@ pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, e
     }
 }
 
-/// One connected session: rejoin rooms, drain the outbox, translate events, watch liveness.
-async fn session(state: &mut State, mut connection: Connection) -> SessionEnd {
+/// How many sessions may drop while the same request is in flight before it is given up: a request that makes
+/// the host close the connection every time must not block everything queued behind it.
+const ATTEMPTS_PER_REQUEST: u32 = 3;
+
+/// One connected session: rejoin rooms, drain the outbox, translate events, watch liveness. Returns how it ended
+/// and whether it was healthy (the host answered at least one request).
+async fn session(state: &mut State, mut connection: Connection) -> (SessionEnd, bool) {
     let config = state.settings.config.clone();
     let server = match wait_for_welcome(state, &mut connection, config.welcome_timeout).await {
         Ok(server) => server,
         Err(end) => {
             connection.disconnect().await;
-            return end;
+            return (end, false);
         }
     };
     state.report(ClientEvent::State(ConnectionState::Connected { server })).await;
     if server == ServerKind::Banter {
-        // Rejoin before anything queued, so that queued messages to those rooms are accepted.
+        // Rejoin before anything queued, so that queued messages to those rooms are accepted. Rejoins left over
+        // from a session that dropped early are replaced, not piled up.
+        state.outbox.retain(|outgoing| !outgoing.rejoin);
         for room in state.rooms.values().rev() {
-            state
-                .outbox
-                .push_front(Outgoing { request: Request::Join { room: room.clone(), create: false }, reply: None });
+            let request = Request::Join { room: room.clone(), create: false };
+            state.outbox.push_front(Outgoing { request, reply: None, rejoin: true, attempts: 0 });
         }
     }
 
@@ -138,6 +152,7 @@ async fn session(state: &mut State, mut connection: Connection) -> SessionEnd {
     let mut in_flight: Option<(u64, bool, Instant)> = None;
     let mut hold_until: Option<Instant> = None;
     let mut next_ping = Instant::now() + config.ping_interval;
+    let mut healthy = false;
     let end = loop {
         if server == ServerKind::Plain {
             if let Err(error) = state.send_plain(&connection).await {
@@ -164,7 +179,7 @@ async fn session(state: &mut State, mut connection: Connection) -> SessionEnd {
                     connection.disconnect().await;
                     // The owner may have stopped waiting; closing goes ahead either way.
                     let _ = done.send(());
-                    return SessionEnd::Closed;
+                    return (SessionEnd::Closed, healthy);
                 }
                 Some(command) => state.on_command(command, Some(&connection), server).await,
             },
@@ -178,6 +193,7 @@ async fn session(state: &mut State, mut connection: Connection) -> SessionEnd {
                         continue;
                     }
                     in_flight = None;
+                    healthy = true;
                     next_ping = Instant::now() + config.ping_interval;
                     if is_outbox {
                         if let Some(until) = state.on_ack(payload).await {
@@ -187,6 +203,10 @@ async fn session(state: &mut State, mut connection: Connection) -> SessionEnd {
                 }
                 Some(Incoming::Event { name, args }) => {
                     next_ping = Instant::now() + config.ping_interval;
+                    if server == ServerKind::Plain && name == event::SESSION_WELCOME {
+                        // A Banter host that answered after the welcome timeout: start over as a Banter client.
+                        break SessionEnd::Lost("the host's welcome came late; reconnecting".into());
+                    }
                     if let Some(end) = state.on_event(&name, args).await {
                         break end;
                     }
@@ -212,7 +232,10 @@ async fn session(state: &mut State, mut connection: Connection) -> SessionEnd {
     for waiter in state.upload_waiters.drain(..) {
         let _ = waiter.send(Err(ClientError::Unreachable("the connection dropped during the upload".into())));
     }
-    end
+    if let (Some((_, true, _)), SessionEnd::Lost(_)) = (in_flight, &end) {
+        state.count_failed_attempt().await;
+    }
+    (end, healthy)
 }
 
 /// Waits for `session:welcome`; a server that sends none in time is a plain Socket.IO server.
@@ -289,7 +312,8 @@ impl State {
         for waiter in self.flush_waiters.drain(..) {
             let _ = waiter.send(Err(error.clone()));
         }
-        self.report(ClientEvent::State(ConnectionState::Closed { reason })).await;
+        let error = (error != ClientError::Closed).then_some(error);
+        self.report(ClientEvent::State(ConnectionState::Closed { reason, error })).await;
         // Commands that still arrive get `Closed` from the dropped receiver.
         self.commands.close();
     }
@@ -309,6 +333,21 @@ impl State {
                     Some(command) => self.on_command(command, None, ServerKind::Banter).await,
                 },
             }
+        }
+    }
+
+    /// The outbox's head was in flight when the connection dropped; after a few such drops it is given up.
+    async fn count_failed_attempt(&mut self) {
+        let Some(head) = self.outbox.front_mut() else { return };
+        head.attempts += 1;
+        if head.attempts < ATTEMPTS_PER_REQUEST {
+            return;
+        }
+        if let Some(outgoing) = self.outbox.pop_front() {
+            let error = ClientError::Unreachable(format!(
+                "the connection dropped each of the {ATTEMPTS_PER_REQUEST} times this was sent; it was given up"
+            ));
+            self.fail(outgoing, error).await;
         }
     }
 
@@ -437,7 +476,12 @@ impl State {
             event::SESSION_CLOSING => {
                 let closing: Option<Closing> = decode(name, args);
                 let end = match &closing {
-                    Some(Closing { reason: ClosingReason::Kicked, message }) => SessionEnd::Kicked(message.clone()),
+                    Some(Closing { reason: ClosingReason::Kicked, message }) => {
+                        SessionEnd::Refused(ErrorBody::new(ErrorKind::Forbidden, message.clone()))
+                    }
+                    Some(Closing { reason: ClosingReason::Refused, message }) => {
+                        SessionEnd::Refused(super::connection::parse_refusal_message(message))
+                    }
                     Some(Closing { message, .. }) => SessionEnd::Lost(message.clone()),
                     None => SessionEnd::Lost("the host is closing the connection".into()),
                 };
@@ -498,7 +542,11 @@ impl State {
         if let Some(reply) = outgoing.reply {
             let _ = reply.send(Err(error));
         } else if let Some(client_id) = client_id_of(&outgoing.request) {
-            let body = ErrorBody::new(ErrorKind::TooLarge, error.to_string());
+            let kind = match error {
+                ClientError::OutboxFull(_) => ErrorKind::TooLarge,
+                _ => ErrorKind::Internal,
+            };
+            let body = ErrorBody::new(kind, error.to_string());
             self.report(ClientEvent::SendFailed { client_id, error: body }).await;
         }
     }

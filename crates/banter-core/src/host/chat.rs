@@ -17,9 +17,9 @@ use super::hub::{lobby_socket_room, socket_room_of_room, socket_room_of_user, BA
 use super::registry::{Dialect, Posted};
 use super::Hub;
 use crate::protocol::{
-    event, Ack, ErrorBody, ErrorKind, Handshake, LeaveReason, MemberJoined, MemberLeft, Message, Pong, RoomList,
-    RoomRequest, SendDirect, SendMessage, TypingSet, TypingUpdate, UserNotice, Welcome, CHAT_NAMESPACE, LOBBY,
-    PROTOCOL_VERSION,
+    event, Ack, Closing, ClosingReason, ErrorBody, ErrorKind, Handshake, LeaveReason, MemberJoined, MemberLeft,
+    Message, Pong, RoomList, RoomRequest, SendDirect, SendMessage, TypingSet, TypingUpdate, UserNotice, Welcome,
+    CHAT_NAMESPACE, LOBBY, PROTOCOL_VERSION,
 };
 use crate::validate;
 
@@ -49,29 +49,30 @@ async fn on_connect(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, Try
     let handshake = handshake.unwrap_or_default();
     let dialect = if handshake.protocol.is_some() { Dialect::Banter } else { Dialect::Plain };
     let connection = socket.id.to_string();
+    // Registered before the user is admitted: socketioxide runs this handler in its own task, and a socket that
+    // closes before its disconnect handler exists would otherwise leave its user online forever.
+    socket.on_disconnect(on_disconnect);
     let admitted = hub.registry().admit(&connection, &handshake, dialect, Instant::now());
     let admitted = match admitted {
         Ok(admitted) => admitted,
         Err(error) => {
             // Two sockets raced for one name between the middleware's check and here; the loser hears why.
             tracing::info!(%connection, %error, "refusing a socket admitted by the handshake check");
-            emit_to_socket(
-                &socket,
-                event::SESSION_CLOSING,
-                &crate::protocol::Closing {
-                    reason: crate::protocol::ClosingReason::Kicked,
-                    message: format!("{}: {}", error.kind.as_str(), error.message),
-                },
-            );
+            let message = format!("{}: {}", error.kind.as_str(), error.message);
+            emit_to_socket(&socket, event::SESSION_CLOSING, &Closing { reason: ClosingReason::Refused, message });
             if let Err(error) = socket.disconnect() {
                 tracing::warn!(%connection, %error, "could not disconnect a refused socket");
             }
             return;
         }
     };
+    if !socket.connected() {
+        // It left while being admitted; its disconnect handler may have run before the admission.
+        hub.registry().depart(&connection);
+        return;
+    }
     tracing::info!(%connection, user = %admitted.user.name, ?dialect, "socket connected");
 
-    socket.on_disconnect(on_disconnect);
     socket.on(event::CHAT_MESSAGE, on_chat_message);
     socket.on(event::PRIVATE_MESSAGE, on_private_message);
     socket.on(event::SESSION_PING, on_ping);
@@ -93,12 +94,12 @@ async fn on_connect(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, Try
     socket.on(event::TYPING_SET, on_typing_set);
     socket.on(event::ATTACHMENT_UPLOAD, on_attachment_upload);
 
-    let user_key = validate::name_key(&admitted.user.name);
-    socket.join(socket_room_of_user(&user_key));
     match dialect {
         Dialect::Plain => socket.join(PLAIN_SOCKETS),
         Dialect::Banter => {
-            socket.join(vec![BANTER_SOCKETS.to_owned(), lobby_socket_room()]);
+            // The user's own room carries direct messages, which only Banter sockets understand.
+            let user_room = socket_room_of_user(&validate::name_key(&admitted.user.name));
+            socket.join(vec![BANTER_SOCKETS.to_owned(), lobby_socket_room(), user_room]);
             let welcome = {
                 let registry = hub.registry();
                 Welcome {
@@ -278,7 +279,8 @@ async fn on_message_send(
     let connection = socket.id.to_string();
     let result = budget(&hub, &connection).and_then(|()| {
         let request = request.map_err(bad_request)?;
-        let attachment = request.attachment.as_deref().map(|id| hub.attachments().describe(id)).transpose()?;
+        let attachment =
+            attachment_for(&hub, &connection, request.client_id.as_deref(), request.attachment.as_deref())?;
         hub.registry().post(&connection, &request, attachment)
     });
     match result {
@@ -302,7 +304,8 @@ async fn on_dm_send(
     let connection = socket.id.to_string();
     let result = budget(&hub, &connection).and_then(|()| {
         let request = request.map_err(bad_request)?;
-        let attachment = request.attachment.as_deref().map(|id| hub.attachments().describe(id)).transpose()?;
+        let attachment =
+            attachment_for(&hub, &connection, request.client_id.as_deref(), request.attachment.as_deref())?;
         let sender = hub.registry().user_key_of(&connection).unwrap_or_default();
         hub.registry().direct(&connection, &request, attachment).map(|(posted, recipient)| (posted, sender, recipient))
     });
@@ -357,6 +360,21 @@ async fn on_attachment_upload(
     emit_to_socket(&socket, event::ATTACHMENT_STAGED, &answer);
     if let Err(error) = ack.send(&answer) {
         tracing::warn!(%connection, %error, "could not acknowledge an upload");
+    }
+}
+
+/// The attachment a message refers to. A resend is answered from what was recorded, even if its image has been
+/// dropped from the store since.
+fn attachment_for(
+    hub: &Hub,
+    connection: &str,
+    client_id: Option<&str>,
+    attachment: Option<&str>,
+) -> Result<Option<crate::protocol::Attachment>, ErrorBody> {
+    match attachment {
+        Some(_) if hub.registry().is_resend(&connection.to_owned(), client_id) => Ok(None),
+        Some(id) => hub.attachments().describe(id).map(Some),
+        None => Ok(None),
     }
 }
 

@@ -15,7 +15,7 @@ mod throttle;
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use rand::Rng;
 use socketioxide::{ParserConfig, SocketIo};
@@ -87,6 +87,43 @@ async fn serve_router(
         io.close().await;
     };
     axum::serve(listener, router).with_graceful_shutdown(graceful).await
+}
+
+/// Why a host could not start listening.
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    #[error("Port {port} is already in use on {ip}; choose another port.")]
+    PortInUse { ip: IpAddr, port: u16 },
+    #[error("Could not listen on {address}: {source}")]
+    Other { address: SocketAddr, source: io::Error },
+}
+
+/// Binds the listener a host will serve on, with a clear error for the usual mistake (a port in use).
+pub async fn bind(ip: IpAddr, port: u16) -> Result<TcpListener, BindError> {
+    let address = SocketAddr::new(ip, port);
+    TcpListener::bind(address).await.map_err(|source| match source.kind() {
+        io::ErrorKind::AddrInUse => BindError::PortInUse { ip, port },
+        _ => BindError::Other { address, source },
+    })
+}
+
+/// The addresses others can use to join a host listening on `local`: every IPv4 address of this machine when
+/// listening on all of them (loopback last, since it only works from here), or the one address listened on.
+pub fn shareable_addresses(local: SocketAddr) -> Vec<SocketAddr> {
+    if !local.ip().is_unspecified() {
+        return vec![local];
+    }
+    let mut addresses: Vec<SocketAddr> = if_addrs::get_if_addrs()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|interface| interface.ip())
+        .filter(|ip| ip.is_ipv4() && !ip.is_loopback())
+        .map(|ip| SocketAddr::new(ip, local.port()))
+        .collect();
+    addresses.sort();
+    addresses.dedup();
+    addresses.push(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), local.port()));
+    addresses
 }
 
 /// A running host started by [`spawn`].

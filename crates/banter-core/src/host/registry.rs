@@ -11,7 +11,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rand::Rng;
 
-use super::sent::{Sent, SentMemory};
+use super::sent::{Record, SentMemory};
 use super::throttle::TokenBucket;
 use crate::limits::Limits;
 use crate::protocol::{
@@ -134,12 +134,13 @@ fn error(kind: ErrorKind, message: impl Into<String>) -> ErrorBody {
 
 impl Registry {
     pub fn new(limits: Limits) -> Self {
+        let limits_remembered = limits.remembered_client_ids;
         let mut registry = Registry {
             limits,
             users: HashMap::new(),
             connections: HashMap::new(),
             rooms: BTreeMap::new(),
-            sent: SentMemory::default(),
+            sent: SentMemory::new(limits_remembered),
         };
         registry.rooms.insert(validate::name_key(LOBBY), Room::new(LOBBY.to_owned()));
         registry
@@ -279,6 +280,19 @@ impl Registry {
             self.rooms.insert(key.clone(), Room::new(name));
         }
         let new_member = self.enter_room(connection, &key);
+        if !new_member && !self.connections.get(connection).is_some_and(|entry| entry.rooms.contains(&key)) {
+            // enter_room refused: the connection is in too many rooms already.
+            if created {
+                self.rooms.remove(&key);
+            }
+            return Err(error(
+                ErrorKind::TooLarge,
+                format!(
+                    "One connection can be in at most {} rooms; leave one first.",
+                    self.limits.max_rooms_per_connection
+                ),
+            ));
+        }
         let user = self.user_name(connection).unwrap_or_default();
         let room = self.rooms.get(&key).ok_or_else(|| error(ErrorKind::Internal, "room vanished"))?;
         let state = RoomJoined {
@@ -312,7 +326,18 @@ impl Registry {
     ) -> Result<Posted<Message>, ErrorBody> {
         let key = validate::name_key(request.room.trim());
         let user_key = self.connection_mut(connection)?.user.clone();
-        if let Some(Sent::Room(message)) = self.already_sent(&user_key, request.client_id.as_deref()) {
+        check_client_id(request.client_id.as_deref())?;
+        if let Some(record) = self.already_sent(&user_key, request.client_id.as_deref()) {
+            let message = Message {
+                id: record.id,
+                room: record.place,
+                seq: record.seq,
+                ts: record.ts,
+                from: record.from,
+                text: request.text.clone(),
+                client_id: request.client_id.clone(),
+                attachment: record.attachment,
+            };
             return Ok(Posted { message, duplicate: true });
         }
         if !self.connection_mut(connection)?.rooms.contains(&key) {
@@ -337,7 +362,11 @@ impl Registry {
         while room.history.len() > history_limit {
             room.history.pop_front();
         }
-        self.remember_sent(&user_key, request.client_id.as_deref(), Sent::Room(message.clone()));
+        self.remember_sent(
+            &user_key,
+            request.client_id.as_deref(),
+            record_of(&message.id, message.seq, message.ts, &message.from, &message.room, &message.attachment),
+        );
         Ok(Posted { message, duplicate: false })
     }
 
@@ -350,13 +379,30 @@ impl Registry {
     ) -> Result<(Posted<DirectMessage>, String), ErrorBody> {
         let user_key = self.connection_mut(connection)?.user.clone();
         let recipient_key = validate::name_key(request.to.trim());
-        if let Some(Sent::Direct(message)) = self.already_sent(&user_key, request.client_id.as_deref()) {
+        check_client_id(request.client_id.as_deref())?;
+        if let Some(record) = self.already_sent(&user_key, request.client_id.as_deref()) {
+            let message = DirectMessage {
+                id: record.id,
+                ts: record.ts,
+                from: record.from,
+                to: record.place,
+                text: request.text.clone(),
+                client_id: request.client_id.clone(),
+                attachment: record.attachment,
+            };
             return Ok((Posted { message, duplicate: true }, recipient_key));
         }
         let recipient = self
             .users
             .get(&recipient_key)
             .ok_or_else(|| error(ErrorKind::NotFound, format!("Nobody called “{}” is online.", request.to.trim())))?;
+        let reachable = recipient.connections.iter().any(|id| self.dialect(id) == Some(Dialect::Banter));
+        if !reachable {
+            return Err(error(
+                ErrorKind::Forbidden,
+                format!("{} uses a plain Socket.IO page, which cannot show direct messages.", recipient.name),
+            ));
+        }
         let text = validate::message_text(&request.text, self.limits.max_message_chars, attachment.is_some())?;
         let message = DirectMessage {
             id: new_message_id(),
@@ -367,7 +413,11 @@ impl Registry {
             client_id: request.client_id.clone(),
             attachment,
         };
-        self.remember_sent(&user_key, request.client_id.as_deref(), Sent::Direct(message.clone()));
+        self.remember_sent(
+            &user_key,
+            request.client_id.as_deref(),
+            record_of(&message.id, 0, message.ts, &message.from, &message.to, &message.attachment),
+        );
         Ok((Posted { message, duplicate: false }, recipient_key))
     }
 
@@ -461,6 +511,9 @@ impl Registry {
     fn enter_room(&mut self, connection: &ConnectionId, room_key: &str) -> bool {
         let Some(entry) = self.connections.get_mut(connection) else { return false };
         let Some(room) = self.rooms.get_mut(room_key) else { return false };
+        if entry.rooms.len() >= self.limits.max_rooms_per_connection && !entry.rooms.contains(room_key) {
+            return false;
+        }
         if !entry.rooms.insert(room_key.to_owned()) {
             return false;
         }
@@ -491,20 +544,47 @@ impl Registry {
         (name, member_left, deleted)
     }
 
-    fn already_sent(&self, user_name_key: &str, client_id: Option<&str>) -> Option<Sent> {
+    fn already_sent(&self, user_name_key: &str, client_id: Option<&str>) -> Option<Record> {
         let user = self.users.get(user_name_key)?;
-        self.sent.find(&user.user_key, client_id?)
+        self.sent.find(&user.user_key, client_id?).cloned()
     }
 
-    fn remember_sent(&mut self, user_name_key: &str, client_id: Option<&str>, sent: Sent) {
+    /// Whether this connection's user already sent a message with this client id: a resend is answered before
+    /// anything else about it (such as an attachment since dropped) is checked.
+    pub fn is_resend(&self, connection: &ConnectionId, client_id: Option<&str>) -> bool {
+        self.connections.get(connection).is_some_and(|entry| self.already_sent(&entry.user, client_id).is_some())
+    }
+
+    fn remember_sent(&mut self, user_name_key: &str, client_id: Option<&str>, record: Record) {
         let (Some(client_id), Some(user)) = (client_id, self.users.get(user_name_key)) else { return };
-        self.sent.remember(&user.user_key, client_id, sent, self.limits.remembered_client_ids);
+        self.sent.remember(&user.user_key, client_id, record);
     }
 }
 
 impl Room {
     fn new(name: String) -> Self {
         Room { name, members: BTreeMap::new(), history: VecDeque::new(), last_seq: 0 }
+    }
+}
+
+/// Client ids are opaque to the host but bounded: they are stored and echoed in every copy of the message.
+fn check_client_id(client_id: Option<&str>) -> Result<(), ErrorBody> {
+    match client_id {
+        Some(id) if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_graphic()) => {
+            Err(error(ErrorKind::Invalid, "A client id is 1 to 64 visible ASCII characters."))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn record_of(id: &str, seq: u64, ts: u64, from: &str, place: &str, attachment: &Option<Attachment>) -> Record {
+    Record {
+        id: id.to_owned(),
+        seq,
+        ts,
+        from: from.to_owned(),
+        place: place.to_owned(),
+        attachment: attachment.clone(),
     }
 }
 

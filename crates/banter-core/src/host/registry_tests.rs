@@ -156,3 +156,35 @@ fn the_request_budget_refills() {
     assert_eq!(error.map(|e| e.kind), Some(ErrorKind::RateLimited));
     assert!(registry.spend_request(&"j1".to_owned(), start + std::time::Duration::from_secs(1)).is_ok());
 }
+
+#[test]
+fn client_ids_are_bounded() {
+    let mut registry = registry();
+    admit(&mut registry, "k1", "kim", "kim-key-01");
+    let long = "x".repeat(65);
+    for bad in [long.as_str(), "", "with space"] {
+        let error = registry.post(&"k1".to_owned(), &send("lobby", "hi", Some(bad)), None).err();
+        assert_eq!(error.map(|e| e.kind), Some(ErrorKind::Invalid), "{bad:?}");
+    }
+}
+
+#[test]
+fn one_connection_cannot_hold_every_room() {
+    let mut registry = Registry::new(Limits { max_rooms_per_connection: 3, ..Limits::default() });
+    admit(&mut registry, "l1", "lee", "lee-key-01");
+    registry.join(&"l1".to_owned(), "one", false).expect("joined");
+    registry.join(&"l1".to_owned(), "two", false).expect("joined");
+    let error = registry.join(&"l1".to_owned(), "three", false).err();
+    assert_eq!(error.map(|e| e.kind), Some(ErrorKind::TooLarge));
+    assert!(registry.room_list().iter().all(|room| room.name != "three"), "a refused join leaves no empty room");
+    assert!(registry.join(&"l1".to_owned(), "two", false).is_ok(), "rejoining a room one is in still works");
+}
+
+#[test]
+fn direct_messages_need_a_client_that_can_show_them() {
+    let mut registry = registry();
+    admit(&mut registry, "m1", "max", "max-key-01");
+    registry.admit(&"p1".to_owned(), &hello("page", "page-key-01"), Dialect::Plain, Instant::now()).expect("admitted");
+    let request = SendDirect { to: "page".into(), text: "hi".into(), client_id: None, attachment: None };
+    assert_eq!(registry.direct(&"m1".to_owned(), &request, None).err().map(|e| e.kind), Some(ErrorKind::Forbidden));
+}

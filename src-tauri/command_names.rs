@@ -1,0 +1,19 @@
+//! Every command the webview may call, by name. `build.rs` lists them in the app manifest; `lib.rs` registers the
+//! handlers; `tests/security.rs` checks that the capability allows exactly these.
+
+pub const NAMES: &[&str] = &[
+    "host_start",
+    "host_stop",
+    "connect",
+    "disconnect",
+    "send_message",
+    "send_direct",
+    "send_image",
+    "join_room",
+    "create_room",
+    "leave_room",
+    "set_typing",
+    "fetch_attachment",
+    "recent_addresses",
+    "copy_text",
+];

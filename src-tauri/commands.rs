@@ -1,0 +1,140 @@
+//! The commands the webview calls: each one a few lines handing the work to the engine.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use banter_core::client::ClientConfig;
+use banter_core::host::{self, HostConfig};
+use banter_core::protocol::{RoomJoined, RoomLeft};
+use bytes::Bytes;
+use tauri::ipc::Response;
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_clipboard_manager::ClipboardExt;
+
+use crate::ipc::{HostInfo, IpcError};
+use crate::state::AppState;
+
+/// The interface the embedded host listens on: every interface, so that the LAN can join, unless
+/// `BANTER_HOST_BIND` names another (tests use 127.0.0.1).
+fn host_interface() -> IpAddr {
+    std::env::var("BANTER_HOST_BIND").ok().and_then(|ip| ip.parse().ok()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// Starts the embedded host on `port` and joins it over loopback as `name`.
+#[tauri::command]
+pub async fn host_start<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    name: String,
+    port: u16,
+) -> Result<HostInfo, IpcError> {
+    state.stop_hosting().await;
+    let listener = host::bind(host_interface(), port).await?;
+    let handle = host::spawn(listener, HostConfig::default())?;
+    let local = handle.local_addr();
+    let addresses = host::shareable_addresses(local).iter().map(ToString::to_string).collect();
+    state.keep_host(handle).await;
+    let joined = state.join(&app, ClientConfig::new(format!("127.0.0.1:{}", local.port()), name)).await;
+    if let Err(error) = joined {
+        state.stop_hosting().await;
+        return Err(error);
+    }
+    Ok(HostInfo { port: local.port(), addresses })
+}
+
+/// Tells the guests, disconnects them and stops the embedded host.
+#[tauri::command]
+pub async fn host_stop(state: State<'_, AppState>) -> Result<(), IpcError> {
+    state.stop_hosting().await;
+    Ok(())
+}
+
+/// Joins the host at `address` (`host`, `host:port` or a URL) as `name`.
+#[tauri::command]
+pub async fn connect<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    address: String,
+    name: String,
+) -> Result<(), IpcError> {
+    let mut config = ClientConfig::new(address.trim(), name);
+    config.give_up_after = Some(std::time::Duration::from_secs(10));
+    state.join(&app, config).await?;
+    state.recent.remember(&address);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn disconnect(state: State<'_, AppState>) -> Result<(), IpcError> {
+    state.leave().await;
+    Ok(())
+}
+
+/// Queues a message; returns its client id, which `delivered` or `sendFailed` events name later.
+#[tauri::command]
+pub async fn send_message(state: State<'_, AppState>, room: String, text: String) -> Result<String, IpcError> {
+    Ok(state.client().await?.send_message(&room, &text).await?)
+}
+
+#[tauri::command]
+pub async fn send_direct(state: State<'_, AppState>, to: String, text: String) -> Result<String, IpcError> {
+    Ok(state.client().await?.send_direct(&to, &text).await?)
+}
+
+/// Uploads an image and posts it to `room`, with `text` as its caption.
+#[tauri::command]
+pub async fn send_image(
+    state: State<'_, AppState>,
+    room: String,
+    text: String,
+    bytes: Vec<u8>,
+) -> Result<String, IpcError> {
+    let client = state.client().await?;
+    let attachment = client.upload_image(Bytes::from(bytes)).await?;
+    Ok(client.send_message_with(&room, &text, Some(&attachment)).await?)
+}
+
+#[tauri::command]
+pub async fn join_room(state: State<'_, AppState>, room: String) -> Result<RoomJoined, IpcError> {
+    Ok(state.client().await?.join_room(&room).await?)
+}
+
+#[tauri::command]
+pub async fn create_room(state: State<'_, AppState>, room: String) -> Result<RoomJoined, IpcError> {
+    Ok(state.client().await?.create_room(&room).await?)
+}
+
+#[tauri::command]
+pub async fn leave_room(state: State<'_, AppState>, room: String) -> Result<RoomLeft, IpcError> {
+    Ok(state.client().await?.leave_room(&room).await?)
+}
+
+#[tauri::command]
+pub async fn set_typing(state: State<'_, AppState>, room: String, active: bool) -> Result<(), IpcError> {
+    Ok(state.client().await?.set_typing(&room, active).await?)
+}
+
+/// The bytes of an attachment, fetched from the host over HTTP: the webview loads no remote content itself.
+#[tauri::command]
+pub async fn fetch_attachment(state: State<'_, AppState>, id: String) -> Result<Response, IpcError> {
+    let url = state
+        .base_url()
+        .await?
+        .join(&format!("attachments/{id}"))
+        .map_err(|error| IpcError::new("invalid", error.to_string()))?;
+    let response = reqwest::get(url).await.map_err(|error| IpcError::new("unreachable", error.to_string()))?;
+    if !response.status().is_success() {
+        return Err(IpcError::new("not_found", "The image is no longer on the host."));
+    }
+    let bytes = response.bytes().await.map_err(|error| IpcError::new("unreachable", error.to_string()))?;
+    Ok(Response::new(bytes.to_vec()))
+}
+
+#[tauri::command]
+pub fn recent_addresses(state: State<'_, AppState>) -> Vec<String> {
+    state.recent.list()
+}
+
+#[tauri::command]
+pub fn copy_text<R: Runtime>(app: AppHandle<R>, text: String) -> Result<(), IpcError> {
+    app.clipboard().write_text(text).map_err(|error| IpcError::new("clipboard", error.to_string()))
+}

@@ -1,0 +1,55 @@
+//! The desktop app: a thin Tauri shell around the engine. Commands (`commands.rs`) delegate to `banter-core`; one
+//! module (`events.rs`) forwards the engine's events to the webview; `AppState` is the only managed state.
+
+mod command_names;
+pub mod commands;
+mod events;
+pub mod ipc;
+mod recent;
+mod state;
+
+use tauri::{Builder, Manager, Runtime};
+
+pub use command_names::NAMES as COMMAND_NAMES;
+pub use events::EVENT;
+
+/// Registers the plugins, the state and the commands on any runtime (the real one, or a test's).
+pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    builder
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .setup(|app| {
+            app.manage(state::AppState::new(app.path().app_data_dir().ok()));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::host_start,
+            commands::host_stop,
+            commands::connect,
+            commands::disconnect,
+            commands::send_message,
+            commands::send_direct,
+            commands::send_image,
+            commands::join_room,
+            commands::create_room,
+            commands::leave_room,
+            commands::set_typing,
+            commands::fetch_attachment,
+            commands::recent_addresses,
+            commands::copy_text,
+        ])
+}
+
+/// Starts the app.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BANTER_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    if let Err(error) = build(Builder::default()).run(tauri::generate_context!()) {
+        eprintln!("banter: could not start: {error}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,95 @@
+//! The one state object the app manages: the chat session, the embedded host, the recent addresses.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use banter_core::client::{wait_until_connected, Client, ClientConfig};
+use banter_core::host::HostHandle;
+use tauri::async_runtime::JoinHandle;
+use tauri::{AppHandle, Runtime};
+use tokio::sync::Mutex;
+use url::Url;
+
+use crate::events;
+use crate::ipc::IpcError;
+use crate::recent::RecentAddresses;
+
+/// How long joining may take before the UI is told it failed.
+const JOIN_LIMIT: Duration = Duration::from_secs(15);
+
+/// Given to `app.manage`; commands reach it through `State<AppState>`.
+#[derive(Debug)]
+pub struct AppState {
+    session: Mutex<Option<Session>>,
+    host: Mutex<Option<HostHandle>>,
+    pub recent: RecentAddresses,
+}
+
+/// A joined chat: the engine's client, the host's base URL (for attachments) and the task forwarding its events.
+#[derive(Debug)]
+pub struct Session {
+    pub client: Client,
+    pub base_url: Url,
+    forwarder: JoinHandle<()>,
+}
+
+impl AppState {
+    pub fn new(data_folder: Option<PathBuf>) -> Self {
+        AppState { session: Mutex::new(None), host: Mutex::new(None), recent: RecentAddresses::load(data_folder) }
+    }
+
+    /// Connects to a host and starts forwarding its events to the webview, replacing any previous session. Waits
+    /// until the host has accepted (or refused) the connection, so that the UI can show why it failed.
+    pub async fn join<R: Runtime>(&self, app: &AppHandle<R>, config: ClientConfig) -> Result<(), IpcError> {
+        self.leave().await;
+        let base_url = banter_core::address::parse_host_address(&config.address)?;
+        let me = config.name.trim().to_owned();
+        let (client, mut events) = Client::connect(config)?;
+        let (outcome, seen) = wait_until_connected(&mut events, JOIN_LIMIT).await;
+        if let Err(error) = outcome {
+            client.close().await;
+            return Err(error.into());
+        }
+        let forwarder = tauri::async_runtime::spawn(events::forward(app.clone(), me, seen, events));
+        *self.session.lock().await = Some(Session { client, base_url, forwarder });
+        Ok(())
+    }
+
+    /// Leaves the current chat, if any.
+    pub async fn leave(&self) {
+        if let Some(session) = self.session.lock().await.take() {
+            session.client.close().await;
+            session.forwarder.abort();
+        }
+    }
+
+    /// The current session's client, or the error the UI shows when there is none.
+    pub async fn client(&self) -> Result<Client, IpcError> {
+        self.session.lock().await.as_ref().map(|session| session.client.clone()).ok_or_else(IpcError::not_connected)
+    }
+
+    pub async fn base_url(&self) -> Result<Url, IpcError> {
+        self.session.lock().await.as_ref().map(|session| session.base_url.clone()).ok_or_else(IpcError::not_connected)
+    }
+
+    /// Keeps the embedded host, stopping any previous one.
+    pub async fn keep_host(&self, handle: HostHandle) {
+        if let Some(previous) = self.host.lock().await.replace(handle) {
+            stop_host(previous).await;
+        }
+    }
+
+    /// Leaves the chat and stops the embedded host, telling its guests.
+    pub async fn stop_hosting(&self) {
+        self.leave().await;
+        if let Some(handle) = self.host.lock().await.take() {
+            stop_host(handle).await;
+        }
+    }
+}
+
+async fn stop_host(handle: HostHandle) {
+    if let Err(error) = handle.shutdown().await {
+        tracing::warn!(%error, "the embedded host did not stop cleanly");
+    }
+}

@@ -1,0 +1,49 @@
+// Small pure helpers for showing people and time.
+
+/** `14:05`, in the user's locale. */
+export function formatTime(ts: number): string {
+  return new Date(ts).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+}
+
+/** Messages from one sender this close together are shown as one group. */
+export const GROUP_WINDOW_MS = 5 * 60 * 1000;
+
+/** Whether a message continues the group of the one before it. */
+export function continuesGroup(
+  previous: { kind: string; from?: string; ts: number } | undefined,
+  current: { from: string; ts: number },
+): boolean {
+  return (
+    previous !== undefined &&
+    previous.kind === 'message' &&
+    previous.from === current.from &&
+    current.ts - previous.ts >= 0 &&
+    current.ts - previous.ts < GROUP_WINDOW_MS
+  );
+}
+
+/** A stable hue for a name, so each person keeps one colour. */
+export function hueFor(name: string): number {
+  let hash = 0;
+  for (const char of name.toLowerCase()) {
+    hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
+  }
+  return hash % 360;
+}
+
+/** One or two letters for an avatar. */
+export function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  const letters = words.length > 1 ? [words[0], words[words.length - 1]] : [name.trim()];
+  const joined = letters.map((word) => Array.from(word)[0] ?? '').join('').toUpperCase();
+  // By code point, not UTF-16 unit, so that an emoji is not cut in half.
+  return Array.from(joined).slice(0, 2).join('');
+}
+
+/** "alice is typing…", "alice and bob are typing…", "3 people are typing…". */
+export function typingLine(names: string[]): string {
+  if (names.length === 0) return '';
+  if (names.length === 1) return `${names[0]} is typing…`;
+  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+  return `${names.length} people are typing…`;
+}

@@ -1,0 +1,181 @@
+// Boots the UI: the start screen until the user hosts or joins, then the chat screen, fed by engine events.
+import './styles.css';
+import { ChatView } from './views/chat';
+import { startScreen } from './views/start';
+import { tauriTransport, type Transport } from './transport';
+import { addPending, apply, conversation, forgetRoom, newChatState, open, roomKey, LOBBY, type ChatState } from './store';
+import type { RoomJoined, UiEvent } from './bindings';
+
+const NAME_KEY = 'banter.name';
+
+class App {
+  private state: ChatState | null = null;
+  private view: ChatView | null = null;
+  private readonly attachmentUrls = new Map<string, string | null>();
+  private renderQueued = false;
+
+  constructor(private readonly root: HTMLElement, private readonly transport: Transport) {}
+
+  async start(): Promise<void> {
+    await this.transport.onEvent((event) => this.onEvent(event));
+    // Typing indicators expire on their own; a slow tick keeps them honest without events.
+    window.setInterval(() => this.schedule(), 2000);
+    await this.showStart();
+  }
+
+  private async showStart(): Promise<void> {
+    this.state = null;
+    this.view = null;
+    const recent = await this.transport.recentAddresses().catch(() => []);
+    const screen = startScreen(
+      {
+        host: async (name, port) => {
+          const info = await this.transport.hostStart(name, port);
+          this.enterChat(name, (state) => (state.hosting = info));
+        },
+        join: async (address, name) => {
+          await this.transport.connect(address, name);
+          this.enterChat(name, (state) => (state.address = address.trim()));
+        },
+      },
+      recent,
+      localStorage.getItem(NAME_KEY) ?? '',
+    );
+    this.root.replaceChildren(screen);
+    screen.querySelector<HTMLInputElement>('input')?.focus();
+  }
+
+  private enterChat(name: string, configure: (state: ChatState) => void): void {
+    localStorage.setItem(NAME_KEY, name.trim());
+    // Events that arrived while the command was finishing were applied to a fresh state already.
+    const state = this.state ?? newChatState(name.trim());
+    configure(state);
+    this.state = state;
+    this.view = new ChatView({
+      open: (key) => this.openConversation(key),
+      send: (text) => this.send(text),
+      sendImage: (file) => this.sendImage(file),
+      createRoom: async (room) => this.enterRoom(await this.transport.createRoom(room)),
+      joinRoom: async (room) => this.enterRoom(await this.transport.joinRoom(room)),
+      leaveRoom: async (room) => {
+        await this.transport.leaveRoom(room);
+        forgetRoom(state, room);
+        this.schedule();
+      },
+      typing: (active) => {
+        const current = state.conversations.get(state.current);
+        if (current?.kind === 'room' && state.rich) void this.transport.setTyping(current.name, active).catch(() => {});
+      },
+      copy: (text) => this.transport.copyText(text),
+      stopHosting: async () => {
+        await this.transport.hostStop();
+        await this.showStart();
+      },
+      leaveChat: async () => {
+        await this.transport.disconnect();
+        await this.showStart();
+      },
+      attachmentUrl: (id) => this.attachmentUrl(id),
+    });
+    this.root.replaceChildren(this.view.root);
+    this.render();
+    this.view.focusComposer();
+    this.installShortcuts();
+  }
+
+  private enterRoom(joined: RoomJoined): void {
+    if (!this.state) return;
+    apply(this.state, { type: 'joined', joined }, Date.now());
+    this.openConversation(roomKey(joined.room));
+  }
+
+  private openConversation(key: string): void {
+    if (!this.state) return;
+    if (!this.state.conversations.has(key) && key.startsWith('dm:')) conversation(this.state, 'dm', key.slice(3));
+    open(this.state, key);
+    this.render();
+    this.view?.focusComposer();
+  }
+
+  private async send(text: string): Promise<void> {
+    const state = this.state;
+    const current = state?.conversations.get(state.current);
+    if (!state || !current) return;
+    const clientId = current.kind === 'room'
+      ? await this.transport.sendMessage(current.name, text)
+      : await this.transport.sendDirect(current.name, text);
+    addPending(state, current.key, clientId, text, Date.now());
+    this.schedule();
+  }
+
+  private async sendImage(file: File): Promise<void> {
+    const state = this.state;
+    const current = state?.conversations.get(state.current);
+    if (!state || !current || current.kind !== 'room') throw new Error('Images can be sent to rooms.');
+    if (file.size > 1024 * 1024) throw new Error('Images up to 1 MiB can be sent.');
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    await this.transport.sendImage(current.name, '', bytes);
+  }
+
+  private attachmentUrl(id: string): string | null {
+    const known = this.attachmentUrls.get(id);
+    if (known !== undefined) return known;
+    this.attachmentUrls.set(id, null);
+    this.transport
+      .fetchAttachment(id)
+      .then((bytes) => {
+        this.attachmentUrls.set(id, URL.createObjectURL(new Blob([bytes.slice().buffer])));
+        this.schedule();
+      })
+      .catch(() => this.attachmentUrls.delete(id));
+    return null;
+  }
+
+  private onEvent(event: UiEvent): void {
+    if (!this.state) {
+      // The first events of a session (its status, the welcome) can arrive before the join command returns.
+      this.state = newChatState('');
+    }
+    apply(this.state, event, Date.now());
+    if (this.state.current !== roomKey(LOBBY) && !this.state.conversations.has(this.state.current)) {
+      open(this.state, roomKey(LOBBY));
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      this.render();
+    });
+  }
+
+  private render(): void {
+    if (this.state && this.view) {
+      const current = this.state.conversations.get(this.state.current);
+      if (current && document.hasFocus()) current.unread = 0;
+      this.view.render(this.state, Date.now());
+    }
+  }
+
+  private shortcutsInstalled = false;
+
+  /** Alt+Up and Alt+Down move between conversations. */
+  private installShortcuts(): void {
+    if (this.shortcutsInstalled) return;
+    this.shortcutsInstalled = true;
+    document.addEventListener('keydown', (event) => {
+      if (!event.altKey || (event.key !== 'ArrowUp' && event.key !== 'ArrowDown') || !this.state) return;
+      event.preventDefault();
+      const keys = [...this.state.conversations.keys()];
+      const index = keys.indexOf(this.state.current);
+      const next = keys[(index + (event.key === 'ArrowDown' ? 1 : keys.length - 1)) % keys.length];
+      if (next) this.openConversation(next);
+    });
+  }
+}
+
+const root = document.getElementById('app');
+if (root) void new App(root, tauriTransport).start();

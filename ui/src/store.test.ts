@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import type { Message, UiEvent } from './bindings';
+import { addPending, apply, dmKey, newChatState, open, roomKey, typingNow, LOBBY, TYPING_TTL_MS } from './store';
+
+function message(overrides: Partial<Message>): Message {
+  return { id: 'm1', room: LOBBY, seq: 1, ts: 1000, from: 'bob', text: 'hi', ...overrides };
+}
+
+function texts(state: ReturnType<typeof newChatState>, key: string): string[] {
+  return (state.conversations.get(key)?.items ?? []).map((item) => (item.kind === 'message' ? item.text : `* ${item.text}`));
+}
+
+describe('the chat store', () => {
+  it('shows a sent message as pending until the host confirms it, once', () => {
+    const state = newChatState('alice');
+    addPending(state, roomKey(LOBBY), 'c1', 'hello', 10);
+    const pending = state.conversations.get(roomKey(LOBBY))?.items[0];
+    expect(pending?.kind === 'message' && pending.pending).toBe(true);
+    apply(state, { type: 'message', message: message({ id: 'm9', from: 'alice', text: 'hello', clientId: 'c1' }) }, 20);
+    const items = state.conversations.get(roomKey(LOBBY))?.items ?? [];
+    expect(items).toHaveLength(1);
+    expect(items[0].kind === 'message' && !items[0].pending && items[0].id === 'm9').toBe(true);
+  });
+
+  it('does not add a pending copy when the confirmation came first', () => {
+    const state = newChatState('alice');
+    apply(state, { type: 'message', message: message({ from: 'alice', clientId: 'c1' }) }, 5);
+    addPending(state, roomKey(LOBBY), 'c1', 'hi', 10);
+    expect(texts(state, roomKey(LOBBY))).toEqual(['hi']);
+  });
+
+  it('keeps room messages in the host order even when they arrive out of order', () => {
+    const state = newChatState('alice');
+    apply(state, { type: 'message', message: message({ id: 'b', seq: 2, text: 'second' }) }, 1);
+    apply(state, { type: 'message', message: message({ id: 'a', seq: 1, text: 'first' }) }, 2);
+    expect(texts(state, roomKey(LOBBY))).toEqual(['first', 'second']);
+  });
+
+  it('counts unread messages in other conversations only, and clears them on open', () => {
+    const state = newChatState('alice');
+    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [] } }, 0);
+    apply(state, { type: 'message', message: message({ room: 'ops', id: 'x' }) }, 1);
+    apply(state, { type: 'message', message: message({ room: LOBBY, id: 'y' }) }, 1);
+    expect(state.conversations.get(roomKey('ops'))?.unread).toBe(1);
+    expect(state.conversations.get(roomKey(LOBBY))?.unread).toBe(0);
+    open(state, roomKey('ops'));
+    expect(state.conversations.get(roomKey('ops'))?.unread).toBe(0);
+  });
+
+  it('files direct messages under the other person, whoever sent them', () => {
+    const state = newChatState('alice');
+    const dm = (from: string, to: string, id: string): UiEvent => ({ type: 'direct', message: { id, ts: 1, from, to, text: id } });
+    apply(state, dm('bob', 'alice', 'one'), 1);
+    apply(state, dm('alice', 'bob', 'two'), 2);
+    expect(texts(state, dmKey('bob'))).toEqual(['one', 'two']);
+  });
+
+  it('turns arrivals and departures into notices and member lists', () => {
+    const state = newChatState('alice');
+    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [] } }, 0);
+    apply(state, { type: 'memberJoined', room: 'ops', user: 'bob' }, 1);
+    expect(state.conversations.get(roomKey('ops'))?.members).toEqual(['alice', 'bob']);
+    apply(state, { type: 'memberLeft', rooms: ['ops', LOBBY], user: 'bob', reason: 'disconnected' }, 2);
+    expect(state.conversations.get(roomKey('ops'))?.members).toEqual(['alice']);
+    expect(texts(state, roomKey('ops'))).toEqual(['* bob joined', '* bob went offline']);
+    expect(texts(state, roomKey(LOBBY))).toEqual(['* bob went offline']);
+  });
+
+  it('expires typing indicators', () => {
+    const state = newChatState('alice');
+    apply(state, { type: 'typing', room: LOBBY, user: 'bob', active: true }, 0);
+    const lobby = state.conversations.get(roomKey(LOBBY));
+    expect(lobby && typingNow(lobby, 1)).toEqual(['bob']);
+    expect(lobby && typingNow(lobby, TYPING_TTL_MS + 1)).toEqual([]);
+  });
+
+  it('marks refused messages with the reason', () => {
+    const state = newChatState('alice');
+    addPending(state, roomKey(LOBBY), 'c1', 'x', 0);
+    apply(state, { type: 'sendFailed', clientId: 'c1', error: { kind: 'too_large', message: 'too long' } }, 1);
+    const item = state.conversations.get(roomKey(LOBBY))?.items[0];
+    expect(item?.kind === 'message' && item.failed).toBe('too long');
+  });
+
+  it('splits plain-server strings into sender and text when they look like "name: text"', () => {
+    const state = newChatState('alice');
+    apply(state, { type: 'plain', text: 'bob: hello there' }, 1);
+    apply(state, { type: 'plain', text: 'no sender here' }, 2);
+    const items = state.conversations.get(roomKey(LOBBY))?.items ?? [];
+    expect(items.map((item) => (item.kind === 'message' ? [item.from, item.text] : []))).toEqual([
+      ['bob', 'hello there'],
+      ['someone', 'no sender here'],
+    ]);
+  });
+});

@@ -1,0 +1,292 @@
+// The UI's model of the chat and how each event changes it. Pure: no DOM, no Tauri, unit-tested.
+import type { Attachment, HostInfo, RoomInfo, Status, UiEvent, UserInfo } from './bindings';
+
+export const LOBBY = 'lobby';
+/** How long a typing indicator stays without a fresh notice. */
+export const TYPING_TTL_MS = 6000;
+
+export interface MessageItem {
+  kind: 'message';
+  /** The host's id once known; the client id while pending. */
+  id: string;
+  clientId: string | null;
+  from: string;
+  text: string;
+  ts: number;
+  seq: number;
+  attachment: Attachment | null;
+  pending: boolean;
+  /** Why the host refused it, if it did. */
+  failed: string | null;
+}
+
+export interface NoticeItem {
+  kind: 'notice';
+  id: string;
+  text: string;
+  ts: number;
+}
+
+export type ChatItem = MessageItem | NoticeItem;
+
+export interface Conversation {
+  key: string;
+  kind: 'room' | 'dm';
+  /** The room's name, or the other person's. */
+  name: string;
+  items: ChatItem[];
+  unread: number;
+  /** Rooms: members by name. */
+  members: string[];
+  /** Who is typing, with when their indicator expires. */
+  typing: Map<string, number>;
+}
+
+export interface ChatState {
+  me: string;
+  /** False on a plain Socket.IO server: lobby only. */
+  rich: boolean;
+  status: Status | null;
+  /** Why the host closed the chat, if it did. */
+  closing: string | null;
+  users: UserInfo[];
+  rooms: RoomInfo[];
+  conversations: Map<string, Conversation>;
+  current: string;
+  hosting: HostInfo | null;
+  address: string | null;
+}
+
+export function roomKey(name: string): string {
+  return `room:${name.toLowerCase()}`;
+}
+
+export function dmKey(name: string): string {
+  return `dm:${name.toLowerCase()}`;
+}
+
+export function newChatState(me: string): ChatState {
+  const state: ChatState = {
+    me,
+    rich: true,
+    status: null,
+    closing: null,
+    users: [],
+    rooms: [],
+    conversations: new Map(),
+    current: roomKey(LOBBY),
+    hosting: null,
+    address: null,
+  };
+  conversation(state, 'room', LOBBY);
+  return state;
+}
+
+/** The conversation for a room or a person, created on first use. */
+export function conversation(state: ChatState, kind: 'room' | 'dm', name: string): Conversation {
+  const key = kind === 'room' ? roomKey(name) : dmKey(name);
+  let found = state.conversations.get(key);
+  if (!found) {
+    found = { key, kind, name, items: [], unread: 0, members: [], typing: new Map() };
+    state.conversations.set(key, found);
+  }
+  return found;
+}
+
+function fromWire(
+  message: { id: string; from: string; text: string; ts: number; clientId?: string | null; attachment?: Attachment | null },
+  seq: number,
+): MessageItem {
+  return {
+    kind: 'message',
+    id: message.id,
+    clientId: message.clientId ?? null,
+    from: message.from,
+    text: message.text,
+    ts: message.ts,
+    seq,
+    attachment: message.attachment ?? null,
+    pending: false,
+    failed: null,
+  };
+}
+
+/** Adds or confirms a message: a pending copy with the same client id is replaced, a known id is ignored. */
+function upsert(target: Conversation, item: MessageItem): boolean {
+  const index = target.items.findIndex(
+    (existing) =>
+      existing.kind === 'message' &&
+      (existing.id === item.id || (item.clientId !== null && existing.clientId === item.clientId)),
+  );
+  if (index >= 0) {
+    target.items[index] = item;
+    return false;
+  }
+  // Rooms keep the host's order (seq); a message can arrive a little after a later one.
+  let at = target.items.length;
+  while (at > 0 && item.seq > 0) {
+    const before = target.items[at - 1];
+    if (before.kind === 'message' && before.seq > item.seq && !before.pending) at -= 1;
+    else break;
+  }
+  target.items.splice(at, 0, item);
+  return true;
+}
+
+function notice(target: Conversation, text: string, now: number): void {
+  target.items.push({ kind: 'notice', id: `notice-${now}-${target.items.length}`, text, ts: now });
+}
+
+function countUnread(state: ChatState, target: Conversation, from: string, isNew: boolean): void {
+  if (isNew && target.key !== state.current && from.toLowerCase() !== state.me.toLowerCase()) {
+    target.unread += 1;
+  }
+}
+
+function findMessage(state: ChatState, clientId: string): MessageItem | undefined {
+  for (const each of state.conversations.values()) {
+    for (const item of each.items) {
+      if (item.kind === 'message' && item.clientId === clientId) return item;
+    }
+  }
+  return undefined;
+}
+
+/** Shows a message the user just sent, until the host confirms it. */
+export function addPending(state: ChatState, key: string, clientId: string, text: string, now: number): void {
+  const target = state.conversations.get(key);
+  if (!target || findMessage(state, clientId)) return;
+  target.items.push({
+    kind: 'message',
+    id: clientId,
+    clientId,
+    from: state.me,
+    text,
+    ts: now,
+    seq: 0,
+    attachment: null,
+    pending: true,
+    failed: null,
+  });
+}
+
+/** Applies one event from the engine. */
+export function apply(state: ChatState, event: UiEvent, now: number): void {
+  switch (event.type) {
+    case 'status':
+      state.status = event.status;
+      if (event.status.state === 'connected') {
+        state.rich = event.status.rich;
+        state.closing = null;
+      }
+      break;
+    case 'welcome': {
+      state.me = event.me;
+      state.users = event.users;
+      state.rooms = event.rooms;
+      const lobby = conversation(state, 'room', LOBBY);
+      for (const message of event.history) upsert(lobby, fromWire(message, message.seq));
+      break;
+    }
+    case 'message': {
+      const target = conversation(state, 'room', event.message.room);
+      const isNew = upsert(target, fromWire(event.message, event.message.seq));
+      target.typing.delete(event.message.from);
+      countUnread(state, target, event.message.from, isNew);
+      break;
+    }
+    case 'direct': {
+      const mine = event.message.from.toLowerCase() === state.me.toLowerCase();
+      const target = conversation(state, 'dm', mine ? event.message.to : event.message.from);
+      const isNew = upsert(target, fromWire(event.message, 0));
+      countUnread(state, target, event.message.from, isNew);
+      break;
+    }
+    case 'delivered': {
+      const item = findMessage(state, event.clientId);
+      if (item) item.pending = false;
+      break;
+    }
+    case 'sendFailed': {
+      const item = findMessage(state, event.clientId);
+      if (item) {
+        item.pending = false;
+        item.failed = event.error.message;
+      }
+      break;
+    }
+    case 'joined': {
+      const target = conversation(state, 'room', event.joined.room);
+      target.members = [...event.joined.members];
+      for (const message of event.joined.history) upsert(target, fromWire(message, message.seq));
+      break;
+    }
+    case 'memberJoined': {
+      const target = state.conversations.get(roomKey(event.room));
+      if (!target) break;
+      if (!target.members.includes(event.user)) target.members.push(event.user);
+      notice(target, `${event.user} joined`, now);
+      break;
+    }
+    case 'memberLeft':
+      for (const room of event.rooms) {
+        const target = state.conversations.get(roomKey(room));
+        if (!target) continue;
+        target.members = target.members.filter((member) => member !== event.user);
+        target.typing.delete(event.user);
+        notice(target, event.reason === 'disconnected' ? `${event.user} went offline` : `${event.user} left`, now);
+      }
+      break;
+    case 'userOnline':
+      state.users = [...state.users.filter((user) => user.name !== event.user.name), event.user];
+      break;
+    case 'userOffline':
+      state.users = state.users.filter((user) => user.name !== event.user.name);
+      break;
+    case 'rooms':
+      state.rooms = event.rooms;
+      break;
+    case 'typing': {
+      const target = state.conversations.get(roomKey(event.room));
+      if (!target) break;
+      if (event.active) target.typing.set(event.user, now + TYPING_TTL_MS);
+      else target.typing.delete(event.user);
+      break;
+    }
+    case 'plain': {
+      const lobby = conversation(state, 'room', LOBBY);
+      const separator = event.text.indexOf(': ');
+      const from = separator > 0 && separator <= 32 ? event.text.slice(0, separator) : 'someone';
+      const text = separator > 0 && separator <= 32 ? event.text.slice(separator + 2) : event.text;
+      const item = fromWire({ id: `plain-${now}-${lobby.items.length}`, from, text, ts: now }, 0);
+      lobby.items.push(item);
+      countUnread(state, lobby, from, true);
+      break;
+    }
+    case 'closing':
+      state.closing = event.message;
+      break;
+  }
+}
+
+/** Names typing in a conversation now, expired indicators removed. */
+export function typingNow(target: Conversation, now: number): string[] {
+  for (const [name, expiry] of target.typing) {
+    if (expiry <= now) target.typing.delete(name);
+  }
+  return [...target.typing.keys()];
+}
+
+/** Opens a conversation and clears its unread count. */
+export function open(state: ChatState, key: string): void {
+  const target = state.conversations.get(key);
+  if (!target) return;
+  state.current = key;
+  target.unread = 0;
+}
+
+/** Forgets a room the user left. */
+export function forgetRoom(state: ChatState, room: string): void {
+  state.conversations.delete(roomKey(room));
+  if (state.current === roomKey(room)) state.current = roomKey(LOBBY);
+}

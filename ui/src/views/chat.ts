@@ -1,0 +1,342 @@
+// The chat screen: conversations on the left, the open conversation in the middle, people on the right.
+// Lists are rebuilt from the state on every change; the composer is built once, so what the user is typing
+// survives everything (reconnects included).
+import type { MessageItem, ChatState, Conversation } from '../store';
+import { LOBBY, dmKey, roomKey, typingNow } from '../store';
+import { el, replace } from '../dom';
+import { continuesGroup, formatTime, hueFor, initials, typingLine } from '../format';
+
+export interface ChatActions {
+  open(key: string): void;
+  send(text: string): Promise<void>;
+  sendImage(file: File): Promise<void>;
+  createRoom(name: string): Promise<void>;
+  joinRoom(name: string): Promise<void>;
+  leaveRoom(name: string): Promise<void>;
+  typing(active: boolean): void;
+  copy(text: string): Promise<void>;
+  stopHosting(): Promise<void>;
+  leaveChat(): Promise<void>;
+  /** An object URL for an attachment, or null while it loads (the view is rendered again when it has). */
+  attachmentUrl(id: string): string | null;
+}
+
+const TYPING_IDLE_MS = 3000;
+
+export class ChatView {
+  readonly root: HTMLElement;
+  private readonly sidebar = el('nav', { class: 'sidebar', attrs: { 'aria-label': 'Conversations' } });
+  private readonly header = el('header', { class: 'conversation-header' });
+  private readonly banner = el('div', { class: 'banner', testid: 'banner', attrs: { role: 'status', hidden: '' } });
+  private readonly messages = el('ol', { class: 'messages', testid: 'messages', attrs: { 'aria-live': 'polite' } });
+  private readonly typingIndicator = el('div', { class: 'typing', testid: 'typing' });
+  private readonly members = el('aside', { class: 'members', attrs: { 'aria-label': 'People' } });
+  private readonly composer: HTMLTextAreaElement;
+  private readonly composerError = el('p', { class: 'composer-error', attrs: { role: 'alert' } });
+  private typingTimer: number | undefined;
+  private typingActive = false;
+  private renderedKey = '';
+
+  constructor(private readonly actions: ChatActions) {
+    this.composer = el('textarea', {
+      class: 'composer-input',
+      testid: 'composer',
+      attrs: { rows: '1', placeholder: 'Message', 'aria-label': 'Message' },
+      on: {
+        keydown: (event) => this.onComposerKey(event),
+        input: () => this.onComposerInput(),
+      },
+    });
+    const fileInput = el('input', {
+      attrs: { type: 'file', accept: 'image/png,image/jpeg,image/gif,image/webp', hidden: '' },
+      on: {
+        change: async () => {
+          const file = fileInput.files?.[0];
+          fileInput.value = '';
+          if (file) await this.guard(() => this.actions.sendImage(file));
+        },
+      },
+    });
+    const attach = el('button', { class: 'icon-button', attrs: { type: 'button', title: 'Attach an image', 'aria-label': 'Attach an image' }, on: { click: () => fileInput.click() } }, '＋');
+    const send = el('button', { class: 'primary send', testid: 'send', attrs: { type: 'button' }, on: { click: () => void this.submit() } }, 'Send');
+    const composerBar = el('div', { class: 'composer' }, attach, fileInput, this.composer, send);
+    const main = el('section', { class: 'conversation' }, this.header, this.banner, this.messages, this.typingIndicator, this.composerError, composerBar);
+    this.root = el('div', { class: 'chat', testid: 'chat-screen' }, this.sidebar, main, this.members);
+  }
+
+  /** Puts the keyboard in the composer. */
+  focusComposer(): void {
+    this.composer.focus();
+  }
+
+  render(state: ChatState, now: number): void {
+    const current = state.conversations.get(state.current);
+    this.renderSidebar(state);
+    this.renderBanner(state);
+    if (!current) return;
+    this.renderHeader(state, current);
+    this.renderMessages(state, current);
+    const typists = current.kind === 'room' ? typingNow(current, now) : [];
+    this.typingIndicator.textContent = typingLine(typists);
+    this.renderMembers(state, current);
+    const canSend = current.kind === 'room' ? state.rich || current.name === LOBBY : state.rich;
+    this.composer.placeholder = current.kind === 'room' ? `Message #${current.name}` : `Message ${current.name}`;
+    this.composer.disabled = !canSend;
+  }
+
+  private renderSidebar(state: ChatState): void {
+    const joinedRooms = [...state.conversations.values()].filter((c) => c.kind === 'room');
+    const otherRooms = state.rooms.filter((room) => !state.conversations.has(roomKey(room.name)));
+    const directs = [...state.conversations.values()].filter((c) => c.kind === 'dm');
+    const roomInput = el('input', { testid: 'room-new-input', attrs: { placeholder: 'New room', maxlength: '48', 'aria-label': 'New room name' } });
+    const roomForm = el(
+      'form',
+      {
+        class: 'room-new',
+        on: {
+          submit: async (event) => {
+            event.preventDefault();
+            const name = roomInput.value.trim();
+            if (!name) return;
+            await this.guard(async () => {
+              await this.actions.createRoom(name);
+              roomInput.value = '';
+            });
+          },
+        },
+      },
+      roomInput,
+      el('button', { class: 'icon-button', testid: 'room-new-submit', attrs: { type: 'submit', title: 'Create room', 'aria-label': 'Create room' } }, '＋'),
+    );
+    const sections: HTMLElement[] = [this.identity(state)];
+    if (state.hosting) sections.push(this.hostPanel(state));
+    sections.push(
+      el('h3', { class: 'sidebar-title' }, 'Rooms'),
+      el('ul', { class: 'nav-list' }, ...joinedRooms.map((c) => this.navItem(state, c, `# ${c.name}`))),
+    );
+    if (state.rich) {
+      if (otherRooms.length) {
+        sections.push(
+          el('h3', { class: 'sidebar-title' }, 'Other rooms'),
+          el('ul', { class: 'nav-list' }, ...otherRooms.map((room) =>
+            el('li', {}, el('button', {
+              class: 'nav-item muted',
+              testid: `join-${room.name}`,
+              attrs: { type: 'button', title: `Join ${room.name}` },
+              on: { click: () => void this.guard(() => this.actions.joinRoom(room.name)) },
+            }, el('span', { class: 'nav-label' }, `# ${room.name}`), el('span', { class: 'count' }, String(room.members)))),
+          )),
+        );
+      }
+      sections.push(roomForm);
+      sections.push(el('h3', { class: 'sidebar-title' }, 'Direct messages'));
+      sections.push(directs.length
+        ? el('ul', { class: 'nav-list' }, ...directs.map((c) => this.navItem(state, c, c.name)))
+        : el('p', { class: 'empty-hint' }, 'Click a name under People to write to them.'));
+    }
+    replace(this.sidebar, ...sections);
+  }
+
+  private identity(state: ChatState): HTMLElement {
+    const where = state.hosting ? `Hosting on port ${state.hosting.port}` : state.address ? `On ${state.address}` : '';
+    const leave = el('button', {
+      class: 'link-button',
+      testid: state.hosting ? 'stop-hosting' : 'leave-chat',
+      attrs: { type: 'button' },
+      on: { click: () => void this.guard(() => (state.hosting ? this.actions.stopHosting() : this.actions.leaveChat())) },
+    }, state.hosting ? 'Stop hosting' : 'Leave');
+    return el('div', { class: 'identity' }, avatar(state.me), el('div', { class: 'identity-text' }, el('strong', { testid: 'me' }, state.me), el('span', {}, where)), leave);
+  }
+
+  private hostPanel(state: ChatState): HTMLElement {
+    const addresses = state.hosting?.addresses ?? [];
+    return el(
+      'section',
+      { class: 'host-panel', testid: 'host-addresses' },
+      el('h3', { class: 'sidebar-title' }, 'Share an address'),
+      el('ul', {}, ...addresses.map((address) =>
+        el('li', {}, el('code', {}, address), el('button', {
+          class: 'link-button',
+          attrs: { type: 'button', title: `Copy ${address}` },
+          on: {
+            click: async (event) => {
+              const button = event.currentTarget as HTMLButtonElement;
+              await this.guard(() => this.actions.copy(address));
+              button.textContent = 'Copied';
+              window.setTimeout(() => (button.textContent = 'Copy'), 1500);
+            },
+          },
+        }, 'Copy')),
+      )),
+    );
+  }
+
+  private navItem(state: ChatState, conversation: Conversation, label: string): HTMLElement {
+    const active = conversation.key === state.current;
+    return el('li', {}, el('button', {
+      class: `nav-item${active ? ' active' : ''}${conversation.unread ? ' unread' : ''}`,
+      testid: `conversation-${conversation.name}`,
+      attrs: { type: 'button', 'aria-current': active ? 'page' : 'false' },
+      on: { click: () => this.actions.open(conversation.key) },
+    }, el('span', { class: 'nav-label' }, label), conversation.unread ? el('span', { class: 'badge', attrs: { 'aria-label': `${conversation.unread} unread` } }, String(conversation.unread)) : null));
+  }
+
+  private renderBanner(state: ChatState): void {
+    const status = state.status;
+    let text = '';
+    let tone = 'warn';
+    if (state.closing && status?.state !== 'connected') text = state.closing;
+    if (status?.state === 'connecting') text = 'Connecting…';
+    if (status?.state === 'reconnecting') text = `Connection lost (${status.reason}). Reconnecting in ${Math.ceil(status.retryInMs / 1000)} s… What you send is kept and delivered once back.`;
+    if (status?.state === 'closed') {
+      text = `Disconnected: ${status.reason}`;
+      tone = 'error';
+    }
+    if (status?.state === 'connected' && !state.rich) {
+      text = 'This is a plain Socket.IO server: only the lobby is available.';
+      tone = 'info';
+    }
+    this.banner.textContent = text;
+    this.banner.className = `banner ${tone}`;
+    this.banner.hidden = text === '';
+  }
+
+  private renderHeader(state: ChatState, current: Conversation): void {
+    const title = current.kind === 'room' ? `# ${current.name}` : current.name;
+    const subtitle = current.kind === 'room'
+      ? `${current.members.length || state.rooms.find((room) => room.name === current.name)?.members || 0} members`
+      : 'Direct message';
+    const leave = current.kind === 'room' && current.name !== LOBBY
+      ? el('button', { class: 'link-button', testid: 'leave-room', attrs: { type: 'button' }, on: { click: () => void this.guard(() => this.actions.leaveRoom(current.name)) } }, 'Leave room')
+      : null;
+    replace(this.header, el('div', {}, el('h2', { testid: 'conversation-title' }, title), el('span', { class: 'subtitle' }, subtitle)), leave);
+  }
+
+  private renderMessages(state: ChatState, current: Conversation): void {
+    const atBottom = this.messages.scrollHeight - this.messages.scrollTop - this.messages.clientHeight < 40;
+    const switched = this.renderedKey !== current.key;
+    this.renderedKey = current.key;
+    if (current.items.length === 0) {
+      const hint = current.kind === 'room' ? `No messages in #${current.name} yet. Say hello!` : `This is the start of your conversation with ${current.name}.`;
+      replace(this.messages, el('li', { class: 'empty-state' }, hint));
+      return;
+    }
+    const rows: HTMLElement[] = [];
+    current.items.forEach((item, index) => {
+      if (item.kind === 'notice') {
+        rows.push(el('li', { class: 'notice', testid: 'notice' }, item.text));
+        return;
+      }
+      const grouped = continuesGroup(current.items[index - 1] as { kind: string; from?: string; ts: number } | undefined, item);
+      rows.push(this.messageRow(state, item, grouped));
+    });
+    replace(this.messages, ...rows);
+    if (atBottom || switched) this.messages.scrollTop = this.messages.scrollHeight;
+  }
+
+  private messageRow(state: ChatState, item: MessageItem, grouped: boolean): HTMLElement {
+    const mine = item.from.toLowerCase() === state.me.toLowerCase();
+    const classes = ['message', grouped ? 'grouped' : '', mine ? 'mine' : '', item.pending ? 'pending' : '', item.failed ? 'failed' : ''].filter(Boolean).join(' ');
+    const body = el('div', { class: 'message-body' });
+    if (!grouped) {
+      body.append(el('div', { class: 'message-meta' }, el('span', { class: 'author' }, item.from), el('time', { attrs: { datetime: new Date(item.ts).toISOString() } }, formatTime(item.ts))));
+      const author = body.querySelector('.author') as HTMLElement;
+      author.style.color = `hsl(${hueFor(item.from)} 55% var(--author-lightness))`;
+    }
+    if (item.text) body.append(el('p', { class: 'message-text' }, item.text));
+    if (item.attachment) {
+      const url = this.actions.attachmentUrl(item.attachment.id);
+      body.append(url
+        ? el('img', { class: 'attachment', attrs: { src: url, alt: `Image from ${item.from}`, loading: 'lazy' } })
+        : el('div', { class: 'attachment placeholder' }, 'Loading image…'));
+    }
+    if (item.pending) body.append(el('span', { class: 'state-note' }, 'Sending…'));
+    if (item.failed) body.append(el('span', { class: 'state-note error' }, `Not sent: ${item.failed}`));
+    const row = el('li', { class: classes, testid: 'message', attrs: { 'data-from': item.from } }, grouped ? el('span', { class: 'avatar-space' }) : avatar(item.from), body);
+    return row;
+  }
+
+  private renderMembers(state: ChatState, current: Conversation): void {
+    if (!state.rich) {
+      replace(this.members);
+      this.members.hidden = true;
+      return;
+    }
+    this.members.hidden = false;
+    const inRoom = new Set(current.kind === 'room' ? current.members : []);
+    const people = [...state.users].sort((a, b) => a.name.localeCompare(b.name));
+    const row = (name: string, note: string) => {
+      const self = name.toLowerCase() === state.me.toLowerCase();
+      return el('li', {}, el('button', {
+        class: 'member',
+        testid: `member-${name}`,
+        attrs: { type: 'button', title: self ? 'You' : `Message ${name}`, ...(self ? { disabled: '' } : {}) },
+        on: { click: () => this.actions.open(dmKey(name)) },
+      }, avatar(name), el('span', { class: 'member-name' }, self ? `${name} (you)` : name), note ? el('span', { class: 'member-note' }, note) : null, el('span', { class: 'presence', attrs: { 'aria-label': 'online' } })));
+    };
+    replace(
+      this.members,
+      el('h3', { class: 'sidebar-title' }, `People — ${people.length} online`),
+      people.length
+        ? el('ul', { class: 'member-list' }, ...people.map((user) => row(user.name, current.kind === 'room' && inRoom.has(user.name) && current.name !== LOBBY ? 'here' : '')))
+        : el('p', { class: 'empty-hint' }, 'Nobody else is here yet.'),
+    );
+  }
+
+  private onComposerKey(event: KeyboardEvent): void {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      void this.submit();
+    }
+  }
+
+  private onComposerInput(): void {
+    this.composer.style.height = 'auto';
+    this.composer.style.height = `${Math.min(this.composer.scrollHeight, 160)}px`;
+    if (!this.typingActive) {
+      this.typingActive = true;
+      this.actions.typing(true);
+    }
+    window.clearTimeout(this.typingTimer);
+    this.typingTimer = window.setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
+  }
+
+  private stopTyping(): void {
+    window.clearTimeout(this.typingTimer);
+    if (this.typingActive) {
+      this.typingActive = false;
+      this.actions.typing(false);
+    }
+  }
+
+  private async submit(): Promise<void> {
+    const text = this.composer.value;
+    if (!text.trim()) return;
+    this.composerError.textContent = '';
+    try {
+      await this.actions.send(text);
+      // Cleared only once the engine has the message: nothing typed is lost to a failed send.
+      this.composer.value = '';
+      this.composer.style.height = 'auto';
+      this.stopTyping();
+    } catch (error) {
+      this.composerError.textContent = (error as Error).message;
+    }
+    this.composer.focus();
+  }
+
+  private async guard(action: () => Promise<void>): Promise<void> {
+    this.composerError.textContent = '';
+    try {
+      await action();
+    } catch (error) {
+      this.composerError.textContent = (error as Error).message;
+    }
+  }
+}
+
+function avatar(name: string): HTMLElement {
+  const element = el('span', { class: 'avatar', attrs: { 'aria-hidden': 'true' } }, initials(name));
+  element.style.background = `hsl(${hueFor(name)} 60% 45%)`;
+  return element;
+}

@@ -1,0 +1,119 @@
+// The first screen: host a room, or join one by address.
+import { el } from '../dom';
+import type { TransportError } from '../transport';
+
+export interface StartActions {
+  host(name: string, port: number): Promise<void>;
+  join(address: string, name: string): Promise<void>;
+}
+
+export const DEFAULT_PORT = 7878;
+
+function field(label: string, input: HTMLInputElement, hint?: string): HTMLElement {
+  return el('label', { class: 'field' }, el('span', { class: 'field-label' }, label), input, hint ? el('span', { class: 'field-hint' }, hint) : null);
+}
+
+function describe(error: unknown): string {
+  const failure = error as TransportError;
+  switch (failure.kind) {
+    case 'port_in_use':
+      return `${failure.message} Try ${DEFAULT_PORT + 1}, or 0 to let Banter pick a free port.`;
+    case 'unreachable':
+      return `Could not reach that address: ${failure.message.replace(/^Could not reach the host: /, '')}. Check the address and that the host is running.`;
+    default:
+      return failure.message ?? String(error);
+  }
+}
+
+/** Builds the start screen. `savedName` pre-fills both name fields. */
+export function startScreen(actions: StartActions, recent: string[], savedName: string): HTMLElement {
+  const hostName = el('input', { testid: 'host-name', attrs: { autocomplete: 'nickname', maxlength: '32', placeholder: 'Your name', required: '' } });
+  const hostPort = el('input', { testid: 'host-port', attrs: { inputmode: 'numeric', value: String(DEFAULT_PORT) } });
+  const hostError = el('p', { class: 'form-error', testid: 'host-error', attrs: { role: 'alert' } });
+  const hostButton = el('button', { class: 'primary', testid: 'host-start', attrs: { type: 'submit' } }, 'Start hosting');
+
+  const joinAddress = el('input', {
+    testid: 'join-address',
+    attrs: { list: 'recent-addresses', placeholder: '192.168.1.20 or 192.168.1.20:7878', autocomplete: 'off', required: '' },
+  });
+  const joinName = el('input', { testid: 'join-name', attrs: { autocomplete: 'nickname', maxlength: '32', placeholder: 'Your name', required: '' } });
+  const joinError = el('p', { class: 'form-error', testid: 'join-error', attrs: { role: 'alert' } });
+  const joinButton = el('button', { class: 'primary', testid: 'join-submit', attrs: { type: 'submit' } }, 'Join');
+  const datalist = el('datalist', { attrs: { id: 'recent-addresses' } }, ...recent.map((address) => el('option', { attrs: { value: address } })));
+  hostName.value = savedName;
+  joinName.value = savedName;
+
+  const busy = (button: HTMLButtonElement, label: string, working: boolean) => {
+    button.disabled = working;
+    button.textContent = working ? label : button.dataset.label ?? button.textContent ?? '';
+  };
+  hostButton.dataset.label = 'Start hosting';
+  joinButton.dataset.label = 'Join';
+
+  const hostForm = el(
+    'form',
+    {
+      class: 'card',
+      on: {
+        submit: async (event) => {
+          event.preventDefault();
+          hostError.textContent = '';
+          const port = Number(hostPort.value.trim() || DEFAULT_PORT);
+          if (!Number.isInteger(port) || port < 0 || port > 65535) {
+            hostError.textContent = 'The port is a number from 1 to 65535 (0 picks a free one).';
+            return;
+          }
+          busy(hostButton, 'Starting…', true);
+          try {
+            await actions.host(hostName.value, port);
+          } catch (error) {
+            hostError.textContent = describe(error);
+          } finally {
+            busy(hostButton, '', false);
+          }
+        },
+      },
+    },
+    el('h2', {}, 'Host a room'),
+    el('p', { class: 'card-lead' }, 'Start a chat on this computer. People on your network join with its address.'),
+    field('Display name', hostName),
+    field('Port', hostPort, `Default ${DEFAULT_PORT}`),
+    hostError,
+    hostButton,
+  );
+
+  const joinForm = el(
+    'form',
+    {
+      class: 'card',
+      on: {
+        submit: async (event) => {
+          event.preventDefault();
+          joinError.textContent = '';
+          busy(joinButton, 'Joining…', true);
+          try {
+            await actions.join(joinAddress.value, joinName.value);
+          } catch (error) {
+            joinError.textContent = describe(error);
+          } finally {
+            busy(joinButton, '', false);
+          }
+        },
+      },
+    },
+    el('h2', {}, 'Join a room'),
+    el('p', { class: 'card-lead' }, 'Type the address the host shared with you.'),
+    field('Address', joinAddress, recent.length ? 'Recent addresses are suggested as you type' : 'Port 7878 unless given'),
+    datalist,
+    field('Display name', joinName),
+    joinError,
+    joinButton,
+  );
+
+  return el(
+    'main',
+    { class: 'start', testid: 'start-screen' },
+    el('header', { class: 'start-header' }, el('div', { class: 'logo', attrs: { 'aria-hidden': 'true' } }, '…'), el('h1', {}, 'Banter'), el('p', {}, 'Chat with the people on your network. No account, no cloud.')),
+    el('div', { class: 'start-cards' }, hostForm, joinForm),
+  );
+}
