@@ -1,5 +1,5 @@
 # Banter's two commands: `make run` and `make test`. Both install what they need on Debian/Ubuntu when it is
-# missing (apt, npm), quietly and only once; nothing here downloads anything but packages.
+# missing (apt, npm, cargo install), quietly and only once; nothing here downloads anything but packages.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -7,41 +7,59 @@ SHELL := /bin/bash
 
 CARGO ?= cargo
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
-# Debian packages the build needs: rust_socketio links OpenSSL through native-tls.
-APT_BUILD := pkg-config libssl-dev build-essential
+# What building the app needs (WebKitGTK and friends for Tauri; OpenSSL for rust_socketio's native-tls) and what the
+# end-to-end tests need (a virtual display, WebKit's WebDriver, ImageMagick for screenshots).
+APT_BUILD := pkg-config libssl-dev build-essential file libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev \
+	libayatana-appindicator3-dev libxdo-dev
+APT_TEST := xvfb xauth imagemagick webkit2gtk-driver
 INTEROP := tests/interop
+UI := ui
+UI_SOURCES := $(shell find $(UI)/src -type f 2>/dev/null) $(UI)/index.html $(UI)/vite.config.ts $(UI)/tsconfig.json
 
-.PHONY: help run test lint deps deps-system deps-rust deps-npm
+.PHONY: help run serve test lint deps deps-system deps-test-system deps-rust deps-tools deps-npm ui
 
 help:
-	@echo "make run    start a Banter host on this machine (banter-cli serve on port 7878)"
-	@echo "make test   formatting, lints and every test, interop with JavaScript Socket.IO included"
+	@echo "make run    open the Banter desktop app"
+	@echo "make serve  start a headless Banter host on port 7878 (banter-cli serve)"
+	@echo "make test   formatting, lints and every test: engine, CLI, UI, interop and end-to-end"
 
-run: deps-system deps-rust
+run: deps-system deps-rust ui
+	$(CARGO) run --locked --quiet -p banter
+
+serve: deps-system deps-rust ui
 	$(CARGO) run --locked --quiet -p banter-cli -- serve
 
-test: deps
+test: deps ui
 	$(CARGO) fmt --all --check
+	npm --prefix $(UI) run --silent check
+	npm --prefix $(UI) test --silent
 	$(CARGO) clippy --locked --workspace --all-targets --quiet -- -D warnings
 	$(CARGO) test --locked --workspace
 
-lint: deps-rust
+lint: deps-rust deps-npm ui
 	$(CARGO) fmt --all --check
+	npm --prefix $(UI) run --silent check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
-deps: deps-system deps-rust deps-npm
+deps: deps-system deps-test-system deps-rust deps-tools deps-npm
 
 # apt-get only runs when a package or command is missing, so a warm run costs a few dpkg queries.
-deps-system:
+define apt_install
 	@missing=""; \
-	for package in $(APT_BUILD); do dpkg -s "$$package" >/dev/null 2>&1 || missing="$$missing $$package"; done; \
-	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
-	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	for package in $(1); do dpkg -s "$$package" >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	$(2) \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  $(SUDO) apt-get update -qq; \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+endef
+
+deps-system:
+	$(call apt_install,$(APT_BUILD),command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; command -v npm >/dev/null 2>&1 || missing="$$missing npm";)
+
+deps-test-system:
+	$(call apt_install,$(APT_TEST),)
 
 deps-rust:
 	@command -v $(CARGO) >/dev/null 2>&1 || { echo "cargo is missing: install Rust with rustup (https://rustup.rs)"; exit 1; }
@@ -50,9 +68,23 @@ deps-rust:
 	  rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy >/dev/null; \
 	fi
 
-# The JavaScript Socket.IO used as the interop peer, exactly as pinned by package-lock.json.
-deps-npm: $(INTEROP)/node_modules/.installed
+# tauri-driver bridges WebDriver to WebKitWebDriver for the end-to-end tests.
+deps-tools: deps-rust
+	@command -v tauri-driver >/dev/null 2>&1 || { echo "Installing tauri-driver"; $(CARGO) install --quiet --locked tauri-driver --version '^2'; }
+
+# The JavaScript Socket.IO used as the interop peer, and the UI's toolchain, exactly as their lock files pin them.
+deps-npm: $(INTEROP)/node_modules/.installed $(UI)/node_modules/.installed
 
 $(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-lock.json | deps-system
 	npm ci --prefix $(INTEROP) --no-audit --no-fund --loglevel=error >/dev/null
 	@touch $@
+
+$(UI)/node_modules/.installed: $(UI)/package.json $(UI)/package-lock.json | deps-system
+	npm ci --prefix $(UI) --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
+# The webview's files, which the app embeds when it is compiled.
+ui: $(UI)/dist/index.html
+
+$(UI)/dist/index.html: $(UI_SOURCES) $(UI)/node_modules/.installed
+	npm --prefix $(UI) run --silent build >/dev/null

@@ -57,7 +57,8 @@ pub async fn connect<R: Runtime>(
     name: String,
 ) -> Result<(), IpcError> {
     let mut config = ClientConfig::new(address.trim(), name);
-    config.give_up_after = Some(std::time::Duration::from_secs(10));
+    // A person is waiting at the join form: a few retries, then say why.
+    config.give_up_after = Some(std::time::Duration::from_secs(5));
     state.join(&app, config).await?;
     state.recent.remember(&address);
     Ok(())

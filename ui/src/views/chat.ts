@@ -57,7 +57,7 @@ export class ChatView {
         },
       },
     });
-    const attach = el('button', { class: 'icon-button', attrs: { type: 'button', title: 'Attach an image', 'aria-label': 'Attach an image' }, on: { click: () => fileInput.click() } }, '＋');
+    const attach = el('button', { class: 'icon-button', attrs: { type: 'button', title: 'Attach an image', 'aria-label': 'Attach an image' }, on: { click: () => fileInput.click() } }, '+');
     const send = el('button', { class: 'primary send', testid: 'send', attrs: { type: 'button' }, on: { click: () => void this.submit() } }, 'Send');
     const composerBar = el('div', { class: 'composer' }, attach, fileInput, this.composer, send);
     const main = el('section', { class: 'conversation' }, this.header, this.banner, this.messages, this.typingIndicator, this.composerError, composerBar);
@@ -106,7 +106,7 @@ export class ChatView {
         },
       },
       roomInput,
-      el('button', { class: 'icon-button', testid: 'room-new-submit', attrs: { type: 'submit', title: 'Create room', 'aria-label': 'Create room' } }, '＋'),
+      el('button', { class: 'icon-button', testid: 'room-new-submit', attrs: { type: 'submit', title: 'Create room', 'aria-label': 'Create room' } }, '+'),
     );
     const sections: HTMLElement[] = [this.identity(state)];
     if (state.hosting) sections.push(this.hostPanel(state));
@@ -139,12 +139,10 @@ export class ChatView {
 
   private identity(state: ChatState): HTMLElement {
     const where = state.hosting ? `Hosting on port ${state.hosting.port}` : state.address ? `On ${state.address}` : '';
-    const leave = el('button', {
-      class: 'link-button',
-      testid: state.hosting ? 'stop-hosting' : 'leave-chat',
-      attrs: { type: 'button' },
-      on: { click: () => void this.guard(() => (state.hosting ? this.actions.stopHosting() : this.actions.leaveChat())) },
-    }, state.hosting ? 'Stop hosting' : 'Leave');
+    // Hosts stop from the host panel, which says what stopping does.
+    const leave = state.hosting
+      ? null
+      : el('button', { class: 'link-button', testid: 'leave-chat', attrs: { type: 'button' }, on: { click: () => void this.guard(() => this.actions.leaveChat()) } }, 'Leave');
     return el('div', { class: 'identity' }, avatar(state.me), el('div', { class: 'identity-text' }, el('strong', { testid: 'me' }, state.me), el('span', {}, where)), leave);
   }
 
@@ -155,7 +153,7 @@ export class ChatView {
       { class: 'host-panel', testid: 'host-addresses' },
       el('h3', { class: 'sidebar-title' }, 'Share an address'),
       el('ul', {}, ...addresses.map((address) =>
-        el('li', {}, el('code', {}, address), el('button', {
+        el('li', {}, el('code', { attrs: { 'data-address': address } }, address), el('button', {
           class: 'link-button',
           attrs: { type: 'button', title: `Copy ${address}` },
           on: {
@@ -168,6 +166,12 @@ export class ChatView {
           },
         }, 'Copy')),
       )),
+      el('button', {
+        class: 'danger-button',
+        testid: 'stop-hosting',
+        attrs: { type: 'button', title: 'Tell everyone the chat is over and disconnect them' },
+        on: { click: () => void this.guard(() => this.actions.stopHosting()) },
+      }, 'Stop hosting'),
     );
   }
 
@@ -203,9 +207,9 @@ export class ChatView {
 
   private renderHeader(state: ChatState, current: Conversation): void {
     const title = current.kind === 'room' ? `# ${current.name}` : current.name;
-    const subtitle = current.kind === 'room'
-      ? `${current.members.length || state.rooms.find((room) => room.name === current.name)?.members || 0} members`
-      : 'Direct message';
+    // The pushed room list is authoritative; the member list only covers arrivals seen since joining.
+    const count = state.rooms.find((room) => room.name.toLowerCase() === current.name.toLowerCase())?.members ?? current.members.length;
+    const subtitle = current.kind === 'room' ? (count === 1 ? '1 member' : `${count} members`) : 'Direct message';
     const leave = current.kind === 'room' && current.name !== LOBBY
       ? el('button', { class: 'link-button', testid: 'leave-room', attrs: { type: 'button' }, on: { click: () => void this.guard(() => this.actions.leaveRoom(current.name)) } }, 'Leave room')
       : null;

@@ -1,0 +1,131 @@
+//! A minimal W3C WebDriver client over HTTP: just what the end-to-end tests use.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(20);
+/// The element reference key of the W3C protocol.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+pub struct WebDriver {
+    http: reqwest::Client,
+    base: String,
+}
+
+pub struct Element(String);
+
+impl WebDriver {
+    /// Starts the app under tauri-driver (listening on `port`) and opens a session on its window.
+    pub async fn start(port: u16, application: &Path) -> WebDriver {
+        let http = reqwest::Client::new();
+        let capabilities = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "wry",
+            "tauri:options": { "application": application.to_string_lossy() }
+        }}});
+        let root = format!("http://127.0.0.1:{port}");
+        let answer = send(&http, reqwest::Method::POST, &format!("{root}/session"), Some(capabilities)).await;
+        let session =
+            answer["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {answer}")).to_owned();
+        WebDriver { http, base: format!("{root}/session/{session}") }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        send(&self.http, method, &format!("{}{path}", self.base), body).await
+    }
+
+    async fn try_find(&self, css: &str) -> Option<Element> {
+        let answer = self
+            .http
+            .post(format!("{}/element", self.base))
+            .header("content-type", "application/json")
+            .body(json!({ "using": "css selector", "value": css }).to_string())
+            .send()
+            .await
+            .ok()?;
+        let value: Value = serde_json::from_slice(&answer.bytes().await.ok()?).ok()?;
+        value["value"][ELEMENT].as_str().map(|id| Element(id.to_owned()))
+    }
+
+    pub async fn find(&self, css: &str) -> Element {
+        self.try_find(css).await.unwrap_or_else(|| panic!("no element {css}"))
+    }
+
+    /// Waits until an element matching `css` exists.
+    pub async fn wait_for(&self, css: &str) -> Element {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if let Some(element) = self.try_find(css).await {
+                return element;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "no element {css} after {WAIT:?}");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    /// Waits until the element matching `css` shows `text`; returns all its text.
+    pub async fn wait_for_text(&self, css: &str, text: &str) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut last = String::new();
+        loop {
+            // The UI re-renders lists on every event, so an element found may be replaced before it is read.
+            if let Some(element) = self.try_find(css).await {
+                if let Some(current) = self.try_text(&element).await {
+                    last = current;
+                    if last.contains(text) {
+                        return last;
+                    }
+                }
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{css} never showed {text:?}; last: {last:?}");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    async fn try_text(&self, element: &Element) -> Option<String> {
+        let url = format!("{}/element/{}/text", self.base, element.0);
+        let answer = self.http.get(url).send().await.ok()?;
+        if !answer.status().is_success() {
+            return None;
+        }
+        let value: Value = serde_json::from_slice(&answer.bytes().await.ok()?).ok()?;
+        value["value"].as_str().map(str::to_owned)
+    }
+
+    pub async fn click(&self, element: &Element) {
+        self.call(reqwest::Method::POST, &format!("/element/{}/click", element.0), Some(json!({}))).await;
+    }
+
+    pub async fn clear(&self, element: &Element) {
+        self.call(reqwest::Method::POST, &format!("/element/{}/clear", element.0), Some(json!({}))).await;
+    }
+
+    pub async fn type_into(&self, element: &Element, text: &str) {
+        let path = format!("/element/{}/value", element.0);
+        self.call(reqwest::Method::POST, &path, Some(json!({ "text": text }))).await;
+    }
+
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.call(reqwest::Method::POST, "/window/rect", Some(json!({ "width": width, "height": height }))).await;
+    }
+
+    pub async fn close(self) {
+        let _ = self.http.delete(&self.base).send().await;
+    }
+}
+
+async fn send(http: &reqwest::Client, method: reqwest::Method, url: &str, body: Option<Value>) -> Value {
+    let mut request = http.request(method, url).header("content-type", "application/json");
+    if let Some(body) = body {
+        request = request.body(body.to_string());
+    }
+    let response = tokio::time::timeout(WAIT * 2, request.send())
+        .await
+        .expect("WebDriver answers in time")
+        .expect("WebDriver is reachable");
+    let status = response.status();
+    let value: Value = serde_json::from_slice(&response.bytes().await.unwrap_or_default()).unwrap_or(Value::Null);
+    assert!(status.is_success(), "WebDriver {url}: {status} {value}");
+    value
+}
