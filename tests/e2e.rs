@@ -71,11 +71,16 @@ async fn start_display() -> Display {
     Display { _xvfb: xvfb, name: format!(":{}", number.trim()) }
 }
 
-/// tauri-driver on free ports, for this display, with the app's data in a folder of its own.
-async fn start_driver(display: &Display, data: &Path) -> (Child, u16) {
+/// tauri-driver on free ports, for this display, with the app's data in a folder of its own; `dark` asks GTK,
+/// and through it the webview's `prefers-color-scheme`, for the dark theme.
+async fn start_driver(display: &Display, data: &Path, dark: bool) -> (Child, u16) {
     let port = free_port();
     let native = free_port();
-    let driver = Command::new("tauri-driver")
+    let mut command = Command::new("tauri-driver");
+    if dark {
+        command.env("GTK_THEME", "Adwaita:dark");
+    }
+    let driver = command
         .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
         .env("DISPLAY", &display.name)
         .env("XDG_DATA_HOME", data.join("data"))
@@ -165,7 +170,7 @@ async fn app_says(app: &WebDriver, text: &str) {
 
 async fn host_a_room(display: &Display) {
     let data = tempdir("host");
-    let (_driver, port) = start_driver(display, &data).await;
+    let (_driver, port) = start_driver(display, &data, false).await;
     let app = WebDriver::start(port, banter_app()).await;
     app.resize(1100, 720).await;
     let name = app.wait_for("[data-testid=host-name]").await;
@@ -223,7 +228,7 @@ async fn join_a_host_by_address(display: &Display) {
     let data = tempdir("join");
     let (_host, address) = Cli::serve().await;
     let mut carol = Cli::join(&address, "carol").await;
-    let (_driver, port) = start_driver(display, &data).await;
+    let (_driver, port) = start_driver(display, &data, true).await;
     let app = WebDriver::start(port, banter_app()).await;
     app.resize(1100, 720).await;
     app.type_into(&app.wait_for("[data-testid=join-address]").await, &address).await;
@@ -236,13 +241,13 @@ async fn join_a_host_by_address(display: &Display) {
     app_says(&app, "hi carol").await;
     carol.expect_line("[lobby] Dora: hi carol").await;
     app.wait_for("[data-testid='member-carol']").await;
-    display.screenshot(&screenshot_path("chat-guest.png"), 1100, 720);
+    display.screenshot(&screenshot_path("chat-guest-dark.png"), 1100, 720);
     app.close().await;
 }
 
 async fn a_wrong_address_is_explained(display: &Display) {
     let data = tempdir("wrong");
-    let (_driver, port) = start_driver(display, &data).await;
+    let (_driver, port) = start_driver(display, &data, false).await;
     let app = WebDriver::start(port, banter_app()).await;
     app.resize(1100, 720).await;
     let unused = free_port();
