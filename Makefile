@@ -8,10 +8,10 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # What building the app needs (WebKitGTK and friends for Tauri; OpenSSL for rust_socketio's native-tls) and what the
-# end-to-end tests need (a virtual display, WebKit's WebDriver, ImageMagick for screenshots).
+# end-to-end tests need (a virtual display, WebKit's WebDriver, ImageMagick for screenshots, Chromium for browser guests).
 APT_BUILD := pkg-config libssl-dev build-essential file libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev \
 	libayatana-appindicator3-dev libxdo-dev
-APT_TEST := xvfb xauth imagemagick webkit2gtk-driver
+APT_TEST := xvfb xauth imagemagick webkit2gtk-driver chromium
 INTEROP := tests/interop
 UI := ui
 UI_SOURCES := $(shell find $(UI)/src -type f 2>/dev/null) $(UI)/index.html $(UI)/vite.config.ts $(UI)/tsconfig.json

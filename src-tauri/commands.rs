@@ -10,7 +10,7 @@ use tauri::ipc::Response;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
-use crate::ipc::{HostInfo, IpcError};
+use crate::ipc::{GuestLink, HostInfo, IpcError};
 use crate::state::AppState;
 
 /// The interface the embedded host listens on: every interface, so that the LAN can join, unless
@@ -29,16 +29,17 @@ pub async fn host_start<R: Runtime>(
 ) -> Result<HostInfo, IpcError> {
     state.stop_hosting().await;
     let listener = host::bind(host_interface(), port).await?;
-    let handle = host::spawn(listener, HostConfig::default())?;
+    let handle = host::spawn(listener, HostConfig { web: Some(banter_web::client()), ..HostConfig::default() })?;
     let local = handle.local_addr();
-    let addresses = host::shareable_addresses(local).iter().map(ToString::to_string).collect();
+    let addresses: Vec<String> = host::shareable_addresses(local).iter().map(ToString::to_string).collect();
+    let guests = addresses.iter().map(|address| GuestLink::new(address)).collect();
     state.keep_host(handle).await;
     let joined = state.join(&app, ClientConfig::new(format!("127.0.0.1:{}", local.port()), name)).await;
     if let Err(error) = joined {
         state.stop_hosting().await;
         return Err(error);
     }
-    Ok(HostInfo { port: local.port(), addresses })
+    Ok(HostInfo { port: local.port(), addresses, guests })
 }
 
 /// Tells the guests, disconnects them and stops the embedded host.

@@ -64,6 +64,42 @@ pub struct HostInfo {
     pub port: u16,
     /// `address:port` for every LAN address of this machine, loopback last.
     pub addresses: Vec<String>,
+    /// The page browser guests open, for each address, with a QR code of it.
+    pub guests: Vec<GuestLink>,
+}
+
+/// A URL for browser guests and its QR code, for phones.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct GuestLink {
+    pub url: String,
+    /// A `data:image/svg+xml` URL of the QR code, for an `<img>`.
+    #[serde(rename = "qrCode")]
+    #[ts(rename = "qrCode")]
+    pub qr_code: String,
+}
+
+impl GuestLink {
+    pub fn new(address: &str) -> Self {
+        let url = format!("http://{address}/");
+        let svg = qrcode::QrCode::new(url.as_bytes())
+            .map(|code| {
+                code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(160, 160).quiet_zone(true).build()
+            })
+            .unwrap_or_default();
+        GuestLink { url, qr_code: format!("data:image/svg+xml;utf8,{}", percent_encode(&svg)) }
+    }
+}
+
+/// Enough percent-encoding for SVG inside a data URL.
+fn percent_encode(text: &str) -> String {
+    text.chars()
+        .map(|character| match character {
+            '%' | '#' | '<' | '>' | '"' | '\'' | '\n' | '\r' | ' ' | '?' | '&' => {
+                format!("%{:02X}", u32::from(character))
+            }
+            other => other.to_string(),
+        })
+        .collect()
 }
 
 /// The connection's state, as the banner shows it.

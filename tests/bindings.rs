@@ -2,7 +2,7 @@
 //! stale, so that a change to a Rust type cannot silently drift from the UI. Run `cargo test --test bindings`
 //! once more after such a change and commit the file.
 
-use banter_app::ipc::{HostInfo, IpcError, Status, UiEvent};
+use banter_app::ipc::{GuestLink, HostInfo, IpcError, Status, UiEvent};
 use banter_core::protocol::{
     Attachment, ClosingReason, DirectMessage, ErrorBody, ErrorKind, LeaveReason, Message, RoomInfo, RoomJoined,
     RoomLeft, UserInfo,
@@ -16,6 +16,7 @@ fn declarations() -> String {
         UiEvent::decl(&config),
         Status::decl(&config),
         HostInfo::decl(&config),
+        GuestLink::decl(&config),
         IpcError::decl(&config),
         Message::decl(&config),
         DirectMessage::decl(&config),

@@ -183,6 +183,8 @@ async fn host_a_room(display: &Display) {
     app.click(&app.find("[data-testid=host-start]").await).await;
     app.wait_for("[data-testid=chat-screen]").await;
     app.wait_for(&format!("[data-address='127.0.0.1:{room_port}']")).await;
+    app.wait_for(&format!("[data-guest-url='http://127.0.0.1:{room_port}/']")).await;
+    app.wait_for("[data-testid=guest-qr]").await;
 
     // A terminal guest and the app chat in the lobby.
     let mut guest = Cli::join(&format!("127.0.0.1:{room_port}"), "guest").await;

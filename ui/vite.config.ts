@@ -1,11 +1,20 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// The webview loads the built files from disk: relative paths, no inline scripts (the CSP forbids them).
-export default defineConfig({
-  base: './',
+// Two builds of one UI. The default is the desktop app's (dist/, loaded by Tauri from disk); `--mode web` is the
+// browser guests' (dist-web/, embedded in every host), which swaps the Tauri transport for Socket.IO. Relative
+// paths and no inline scripts in both: the CSPs forbid inline code.
+export default defineConfig(({ mode }) => ({
+  base: mode === 'web' ? '/' : './',
   clearScreen: false,
+  resolve: {
+    alias:
+      mode === 'web'
+        ? [{ find: /^\.\/platform$/, replacement: fileURLToPath(new URL('./src/platform-web.ts', import.meta.url)) }]
+        : [],
+  },
   build: {
-    outDir: 'dist',
+    outDir: mode === 'web' ? 'dist-web' : 'dist',
     emptyOutDir: true,
     target: 'es2021',
     assetsInlineLimit: 0,
@@ -15,4 +24,4 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
   },
-});
+}));

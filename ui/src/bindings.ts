@@ -17,7 +17,17 @@ export type HostInfo = { port: number,
 /**
  * `address:port` for every LAN address of this machine, loopback last.
  */
-addresses: Array<string>, };
+addresses: Array<string>, 
+/**
+ * The page browser guests open, for each address, with a QR code of it.
+ */
+guests: Array<GuestLink>, };
+
+export type GuestLink = { url: string, 
+/**
+ * A `data:image/svg+xml` URL of the QR code, for an `<img>`.
+ */
+qrCode: string, };
 
 export type IpcError = { 
 /**

@@ -2,11 +2,14 @@
 import './styles.css';
 import { ChatView } from './views/chat';
 import { startScreen } from './views/start';
-import { tauriTransport, type Transport } from './transport';
+import { transport } from './platform';
+import type { Transport } from './transport-types';
 import { addPending, apply, conversation, forgetRoom, newChatState, open, roomKey, LOBBY, type ChatState } from './store';
 import type { RoomJoined, UiEvent } from './bindings';
 
 const NAME_KEY = 'banter.name';
+/** Set while a browser guest is in the chat, so that a reload rejoins instead of asking again. */
+const JOINED_KEY = 'banter.joined';
 
 class App {
   private state: ChatState | null = null;
@@ -27,22 +30,28 @@ class App {
     this.state = null;
     this.view = null;
     const recent = await this.transport.recentAddresses().catch(() => []);
+    const join = async (address: string, name: string) => {
+      await this.transport.connect(address, name);
+      if (!this.transport.canHost) sessionStorage.setItem(JOINED_KEY, '1');
+      this.enterChat(name, (state) => (state.address = address.trim()));
+    };
+    const savedName = localStorage.getItem(NAME_KEY) ?? '';
     const screen = startScreen(
       {
         host: async (name, port) => {
           const info = await this.transport.hostStart(name, port);
           this.enterChat(name, (state) => (state.hosting = info));
         },
-        join: async (address, name) => {
-          await this.transport.connect(address, name);
-          this.enterChat(name, (state) => (state.address = address.trim()));
-        },
+        join,
       },
-      recent,
-      localStorage.getItem(NAME_KEY) ?? '',
+      { canHost: this.transport.canHost, fixedAddress: this.transport.fixedAddress, recent, savedName },
     );
     this.root.replaceChildren(screen);
     screen.querySelector<HTMLInputElement>('input')?.focus();
+    if (this.transport.fixedAddress && savedName && sessionStorage.getItem(JOINED_KEY)) {
+      // A reload in the middle of a chat: back in, with the lobby's history, without asking again.
+      await join(this.transport.fixedAddress, savedName).catch(() => sessionStorage.removeItem(JOINED_KEY));
+    }
   }
 
   private enterChat(name: string, configure: (state: ChatState) => void): void {
@@ -72,6 +81,7 @@ class App {
         await this.showStart();
       },
       leaveChat: async () => {
+        sessionStorage.removeItem(JOINED_KEY);
         await this.transport.disconnect();
         await this.showStart();
       },
@@ -91,7 +101,11 @@ class App {
 
   private openConversation(key: string): void {
     if (!this.state) return;
-    if (!this.state.conversations.has(key) && key.startsWith('dm:')) conversation(this.state, 'dm', key.slice(3));
+    if (!this.state.conversations.has(key) && key.startsWith('dm:')) {
+      const wanted = key.slice(3);
+      const person = this.state.users.find((user) => user.name.toLowerCase() === wanted);
+      conversation(this.state, 'dm', person?.name ?? wanted);
+    }
     open(this.state, key);
     this.render();
     this.view?.focusComposer();
@@ -178,4 +192,4 @@ class App {
 }
 
 const root = document.getElementById('app');
-if (root) void new App(root, tauriTransport).start();
+if (root) void new App(root, transport).start();

@@ -1,46 +1,11 @@
-// The one module that talks to Rust. Everything else in the UI imports the `Transport` interface from here and
-// never sees Tauri; the browser-guest transport (a later issue) will be this module's sibling.
+// The one module that talks to Rust: the desktop app's transport. Everything else in the UI sees the `Transport`
+// interface (transport-types.ts) and never Tauri; the browser guest's transport is transport-web.ts.
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
-import type { HostInfo, IpcError, RoomJoined, RoomLeft, UiEvent } from './bindings';
+import type { UiEvent } from './bindings';
+import { asTransportError, type Transport } from './transport-types';
 
-/** What the UI can ask of the chat engine. */
-export interface Transport {
-  hostStart(name: string, port: number): Promise<HostInfo>;
-  hostStop(): Promise<void>;
-  connect(address: string, name: string): Promise<void>;
-  disconnect(): Promise<void>;
-  sendMessage(room: string, text: string): Promise<string>;
-  sendDirect(to: string, text: string): Promise<string>;
-  sendImage(room: string, text: string, bytes: Uint8Array): Promise<string>;
-  joinRoom(room: string): Promise<RoomJoined>;
-  createRoom(room: string): Promise<RoomJoined>;
-  leaveRoom(room: string): Promise<RoomLeft>;
-  setTyping(room: string, active: boolean): Promise<void>;
-  fetchAttachment(id: string): Promise<Uint8Array>;
-  recentAddresses(): Promise<string[]>;
-  copyText(text: string): Promise<void>;
-  /** Calls `handler` for every chat event until the returned function is called. */
-  onEvent(handler: (event: UiEvent) => void): Promise<() => void>;
-}
-
-/** A failed command, classified: switch on `kind`, show `message`. */
-export class TransportError extends Error {
-  readonly kind: string;
-
-  constructor(kind: string, message: string) {
-    super(message);
-    this.kind = kind;
-  }
-}
-
-function asTransportError(error: unknown): TransportError {
-  if (typeof error === 'object' && error !== null && 'kind' in error && 'message' in error) {
-    const ipc = error as IpcError;
-    return new TransportError(ipc.kind, ipc.message);
-  }
-  return new TransportError('internal', String(error));
-}
+export { TransportError, type Transport } from './transport-types';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -51,6 +16,8 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 }
 
 export const tauriTransport: Transport = {
+  canHost: true,
+  fixedAddress: null,
   hostStart: (name, port) => call('host_start', { name, port }),
   hostStop: () => call('host_stop'),
   connect: (address, name) => call('connect', { address, name }),

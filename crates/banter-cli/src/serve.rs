@@ -29,12 +29,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Err(error) => return Err(error.into()),
     };
     let local = listener.local_addr()?;
-    let handle = host::spawn(listener, HostConfig { admin_token: args.admin_token, ..HostConfig::default() })?;
+    let config = HostConfig { admin_token: args.admin_token, web: Some(banter_web::client()), ..HostConfig::default() };
+    let handle = host::spawn(listener, config)?;
 
     println!("Banter host listening on {local}");
     println!("Others can join with one of:");
     for address in host::shareable_addresses(local) {
-        println!("  banter-cli join {address} --name NAME");
+        println!("  banter-cli join {address} --name NAME      or in a browser: http://{address}/");
     }
     println!("Admin token (for the /admin namespace): {}", handle.admin_token());
     println!("Press Ctrl-C to stop.");

@@ -148,24 +148,30 @@ export class ChatView {
 
   private hostPanel(state: ChatState): HTMLElement {
     const addresses = state.hosting?.addresses ?? [];
+    const guests = state.hosting?.guests ?? [];
+    const copyButton = (text: string) =>
+      el('button', {
+        class: 'link-button',
+        attrs: { type: 'button', title: `Copy ${text}` },
+        on: {
+          click: async (event) => {
+            const button = event.currentTarget as HTMLButtonElement;
+            await this.guard(() => this.actions.copy(text));
+            button.textContent = 'Copied';
+            window.setTimeout(() => (button.textContent = 'Copy'), 1500);
+          },
+        },
+      }, 'Copy');
+    // Phones scan the first address on the network; loopback only helps this machine.
+    const scannable = guests.find((guest) => !guest.url.includes('//127.')) ?? guests[0];
     return el(
       'section',
       { class: 'host-panel', testid: 'host-addresses' },
-      el('h3', { class: 'sidebar-title' }, 'Share an address'),
-      el('ul', {}, ...addresses.map((address) =>
-        el('li', {}, el('code', { attrs: { 'data-address': address } }, address), el('button', {
-          class: 'link-button',
-          attrs: { type: 'button', title: `Copy ${address}` },
-          on: {
-            click: async (event) => {
-              const button = event.currentTarget as HTMLButtonElement;
-              await this.guard(() => this.actions.copy(address));
-              button.textContent = 'Copied';
-              window.setTimeout(() => (button.textContent = 'Copy'), 1500);
-            },
-          },
-        }, 'Copy')),
-      )),
+      el('h3', { class: 'sidebar-title' }, 'Banter apps join at'),
+      el('ul', {}, ...addresses.map((address) => el('li', {}, el('code', { attrs: { 'data-address': address } }, address), copyButton(address)))),
+      el('h3', { class: 'sidebar-title' }, 'Browsers and phones open'),
+      el('ul', {}, ...guests.map((guest) => el('li', {}, el('code', { attrs: { 'data-guest-url': guest.url } }, guest.url), copyButton(guest.url)))),
+      scannable ? el('img', { class: 'qr', testid: 'guest-qr', attrs: { src: scannable.qrCode, alt: `QR code of ${scannable.url}`, width: '132', height: '132' } }) : null,
       el('button', {
         class: 'danger-button',
         testid: 'stop-hosting',

@@ -1,6 +1,6 @@
 // The first screen: host a room, or join one by address.
 import { el } from '../dom';
-import type { TransportError } from '../transport';
+import type { TransportError } from '../transport-types';
 
 export interface StartActions {
   host(name: string, port: number): Promise<void>;
@@ -25,8 +25,18 @@ function describe(error: unknown): string {
   }
 }
 
-/** Builds the start screen. `savedName` pre-fills both name fields. */
-export function startScreen(actions: StartActions, recent: string[], savedName: string): HTMLElement {
+/** What the start screen offers: hosting only where the transport can host; no address where it is fixed. */
+export interface StartOptions {
+  canHost: boolean;
+  fixedAddress: string | null;
+  recent: string[];
+  /** Pre-fills the name fields. */
+  savedName: string;
+}
+
+/** Builds the start screen. */
+export function startScreen(actions: StartActions, options: StartOptions): HTMLElement {
+  const { recent, savedName, fixedAddress } = options;
   const hostName = el('input', { testid: 'host-name', attrs: { autocomplete: 'nickname', maxlength: '32', placeholder: 'Your name', required: '' } });
   const hostPort = el('input', { testid: 'host-port', attrs: { inputmode: 'numeric', value: String(DEFAULT_PORT) } });
   const hostError = el('p', { class: 'form-error', testid: 'host-error', attrs: { role: 'alert' } });
@@ -42,6 +52,7 @@ export function startScreen(actions: StartActions, recent: string[], savedName: 
   const datalist = el('datalist', { attrs: { id: 'recent-addresses' } }, ...recent.map((address) => el('option', { attrs: { value: address } })));
   hostName.value = savedName;
   joinName.value = savedName;
+  if (fixedAddress) joinAddress.value = fixedAddress;
 
   const busy = (button: HTMLButtonElement, label: string, working: boolean) => {
     button.disabled = working;
@@ -101,10 +112,10 @@ export function startScreen(actions: StartActions, recent: string[], savedName: 
         },
       },
     },
-    el('h2', {}, 'Join a room'),
-    el('p', { class: 'card-lead' }, 'Type the address the host shared with you.'),
-    field('Address', joinAddress, recent.length ? 'Recent addresses are suggested as you type' : 'Port 7878 unless given'),
-    datalist,
+    el('h2', {}, fixedAddress ? 'Join the chat' : 'Join a room'),
+    el('p', { class: 'card-lead' }, fixedAddress ? `You are joining the Banter host at ${fixedAddress}.` : 'Type the address the host shared with you.'),
+    fixedAddress ? null : field('Address', joinAddress, recent.length ? 'Recent addresses are suggested as you type' : 'Port 7878 unless given'),
+    fixedAddress ? null : datalist,
     field('Display name', joinName),
     joinError,
     joinButton,
@@ -114,6 +125,6 @@ export function startScreen(actions: StartActions, recent: string[], savedName: 
     'main',
     { class: 'start', testid: 'start-screen' },
     el('header', { class: 'start-header' }, el('div', { class: 'logo', attrs: { 'aria-hidden': 'true' } }, '…'), el('h1', {}, 'Banter'), el('p', {}, 'Chat with the people on your network. No account, no cloud.')),
-    el('div', { class: 'start-cards' }, hostForm, joinForm),
+    el('div', { class: 'start-cards' }, options.canHost ? hostForm : null, joinForm),
   );
 }

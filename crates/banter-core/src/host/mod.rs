@@ -34,6 +34,18 @@ pub struct HostConfig {
     pub limits: Limits,
     /// The token the `/admin` namespace requires; a random one is made when none is given.
     pub admin_token: Option<String>,
+    /// The web client for browser guests (`banter_web::client()`), which the engine itself knows nothing about.
+    pub web: Option<WebClient>,
+}
+
+/// Pages a host serves beside Socket.IO.
+#[derive(Debug, Clone)]
+pub struct WebClient {
+    /// The page and its assets.
+    pub pages: axum::Router,
+    /// `GET /socket.io/socket.io.js`. Kept apart because socketioxide claims every `/socket.io/` path: this route
+    /// is added after its layer so that it is not swallowed.
+    pub socket_io_client: axum::routing::MethodRouter,
 }
 
 /// Builds the Socket.IO layer and the HTTP routes around it, sharing one [`Hub`].
@@ -56,7 +68,16 @@ fn build(config: HostConfig) -> (axum::Router, SocketIo, Hub) {
         .build_layer();
     chat::register(&io);
     admin::register(&io);
-    let router = http::routes(hub.clone()).layer(layer);
+    let mut router = http::routes(hub.clone());
+    if let Some(web) = &config.web {
+        router = router.merge(web.pages.clone());
+    }
+    let mut router = router.layer(layer);
+    if let Some(web) = config.web {
+        router = router.route("/socket.io/socket.io.js", web.socket_io_client);
+    }
+    // Outermost, so that no cross-site page reaches Socket.IO (browsers apply no CORS to WebSockets).
+    let router = router.layer(axum::middleware::from_fn(http::refuse_foreign_origins));
     (router, io, hub)
 }
 

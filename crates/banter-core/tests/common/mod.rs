@@ -24,7 +24,7 @@ pub async fn start_host() -> HostHandle {
 
 pub async fn start_host_with(limits: Limits) -> HostHandle {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    host::spawn(listener, HostConfig { limits, admin_token: Some("test-admin-token".into()) }).unwrap()
+    host::spawn(listener, HostConfig { limits, admin_token: Some("test-admin-token".into()), web: None }).unwrap()
 }
 
 /// Starts a host on a given address (to restart one where its clients expect it).

@@ -1,0 +1,45 @@
+//! The origin policy: Socket.IO requests from the host's own origin and from native clients (no `Origin`) are
+//! accepted; those from any other origin are refused (cross-site WebSocket hijacking).
+
+#![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
+
+mod common;
+
+use common::*;
+use futures_util::StreamExt;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+async fn polling_handshake(address: std::net::SocketAddr, origin: Option<&str>) -> u16 {
+    let client = reqwest::Client::new();
+    let mut request = client.get(format!("http://{address}/socket.io/?EIO=4&transport=polling"));
+    if let Some(origin) = origin {
+        request = request.header("Origin", origin);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn long_polling_from_a_foreign_origin_is_refused() {
+    let host = start_host().await;
+    let address = host.local_addr();
+    assert_eq!(polling_handshake(address, None).await, 200, "native clients send no Origin");
+    assert_eq!(polling_handshake(address, Some(&format!("http://{address}"))).await, 200, "the host's own page");
+    assert_eq!(polling_handshake(address, Some("http://evil.example")).await, 403);
+    assert_eq!(polling_handshake(address, Some(&format!("http://127.0.0.1:{}", address.port() + 1))).await, 403);
+}
+
+#[tokio::test]
+async fn a_websocket_from_a_foreign_origin_is_refused() {
+    let host = start_host().await;
+    let url = format!("ws://{}/socket.io/?EIO=4&transport=websocket", host.local_addr());
+    let mut foreign = url.as_str().into_client_request().unwrap();
+    foreign.headers_mut().insert("Origin", "http://evil.example".parse().unwrap());
+    let refused = tokio_tungstenite::connect_async(foreign).await.err().map(|error| error.to_string());
+    assert!(refused.is_some_and(|error| error.contains("403")), "a foreign WebSocket was accepted");
+
+    let mut own = url.as_str().into_client_request().unwrap();
+    own.headers_mut().insert("Origin", format!("http://{}", host.local_addr()).parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(own).await.unwrap();
+    let open = socket.next().await.unwrap().unwrap();
+    assert!(open.to_string().starts_with('0'), "engine.io open packet: {open}");
+}

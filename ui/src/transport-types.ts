@@ -1,0 +1,45 @@
+// The interface between the UI and whatever carries its chat: Tauri commands in the desktop app (transport.ts),
+// Socket.IO from the browser for guests (transport-web.ts). Nothing here depends on either.
+import type { HostInfo, IpcError, RoomJoined, RoomLeft, UiEvent } from './bindings';
+
+/** What the UI can ask of the chat engine. */
+export interface Transport {
+  /** Whether this client can host a room itself (the desktop app) or only join (a browser guest). */
+  readonly canHost: boolean;
+  /** The host a browser guest belongs to (the one that served the page); null where the user types an address. */
+  readonly fixedAddress: string | null;
+  hostStart(name: string, port: number): Promise<HostInfo>;
+  hostStop(): Promise<void>;
+  connect(address: string, name: string): Promise<void>;
+  disconnect(): Promise<void>;
+  sendMessage(room: string, text: string): Promise<string>;
+  sendDirect(to: string, text: string): Promise<string>;
+  sendImage(room: string, text: string, bytes: Uint8Array): Promise<string>;
+  joinRoom(room: string): Promise<RoomJoined>;
+  createRoom(room: string): Promise<RoomJoined>;
+  leaveRoom(room: string): Promise<RoomLeft>;
+  setTyping(room: string, active: boolean): Promise<void>;
+  fetchAttachment(id: string): Promise<Uint8Array>;
+  recentAddresses(): Promise<string[]>;
+  copyText(text: string): Promise<void>;
+  /** Calls `handler` for every chat event until the returned function is called. */
+  onEvent(handler: (event: UiEvent) => void): Promise<() => void>;
+}
+
+/** A failed command, classified: switch on `kind`, show `message`. */
+export class TransportError extends Error {
+  readonly kind: string;
+
+  constructor(kind: string, message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+export function asTransportError(error: unknown): TransportError {
+  if (typeof error === 'object' && error !== null && 'kind' in error && 'message' in error) {
+    const ipc = error as IpcError;
+    return new TransportError(ipc.kind, ipc.message);
+  }
+  return new TransportError('internal', String(error));
+}
