@@ -16,12 +16,15 @@ INTEROP := tests/interop
 UI := ui
 UI_SOURCES := $(shell find $(UI)/src -type f 2>/dev/null) $(UI)/index.html $(UI)/vite.config.ts $(UI)/tsconfig.json
 
-.PHONY: help run serve test lint deps deps-system deps-test-system deps-rust deps-tools deps-npm ui
+BUNDLE := target/release/bundle
+
+.PHONY: help run serve test lint bundle icons deps deps-system deps-test-system deps-rust deps-tools deps-npm ui
 
 help:
 	@echo "make run    open the Banter desktop app"
 	@echo "make serve  start a headless Banter host on port 7878 (banter-cli serve)"
-	@echo "make test   formatting, lints and every test: engine, CLI, UI, interop and end-to-end"
+	@echo "make test   formatting, lints and every test: engine, CLI, UI, interop, end-to-end and the installer"
+	@echo "make bundle build the release installers (.deb and .rpm) into $(BUNDLE)/"
 
 run: deps-system deps-rust ui
 	$(CARGO) run --locked --quiet -p banter
@@ -35,6 +38,20 @@ test: deps ui
 	npm --prefix $(UI) test --silent
 	$(CARGO) clippy --locked --workspace --all-targets --quiet -- -D warnings
 	$(CARGO) test --locked --workspace
+	$(MAKE) --no-print-directory bundle
+	$(CARGO) test --locked -p banter --test package -- --ignored
+
+# The release installers, with the Tauri CLI pinned by ui/package-lock.json. banter-cli is built first: the
+# packages carry it beside the app.
+bundle: deps-system deps-rust deps-npm ui
+	$(CARGO) build --locked --release --quiet -p banter-cli
+	$(UI)/node_modules/.bin/tauri build --ci --bundles deb,rpm -- --locked --quiet
+	@ls -l $(BUNDLE)/deb/*.deb $(BUNDLE)/rpm/*.rpm
+
+# Every icon size, from the one source drawing.
+icons: deps-npm
+	$(UI)/node_modules/.bin/tauri icon icons/banter.svg --output icons
+	rm -rf icons/android icons/ios
 
 lint: deps-rust deps-npm ui
 	$(CARGO) fmt --all --check

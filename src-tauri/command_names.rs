@@ -14,6 +14,6 @@ pub const NAMES: &[&str] = &[
     "leave_room",
     "set_typing",
     "fetch_attachment",
-    "recent_addresses",
+    "settings",
     "copy_text",
 ];

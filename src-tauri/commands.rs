@@ -11,6 +11,7 @@ use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
 use crate::ipc::{GuestLink, HostInfo, IpcError};
+use crate::settings::Settings;
 use crate::state::AppState;
 
 /// The interface the embedded host listens on: every interface, so that the LAN can join, unless
@@ -34,11 +35,12 @@ pub async fn host_start<R: Runtime>(
     let addresses: Vec<String> = host::shareable_addresses(local).iter().map(ToString::to_string).collect();
     let guests = addresses.iter().map(|address| GuestLink::new(address)).collect();
     state.keep_host(handle).await;
-    let joined = state.join(&app, ClientConfig::new(format!("127.0.0.1:{}", local.port()), name)).await;
+    let joined = state.join(&app, ClientConfig::new(format!("127.0.0.1:{}", local.port()), name.clone())).await;
     if let Err(error) = joined {
         state.stop_hosting().await;
         return Err(error);
     }
+    state.settings.remember(&name, None);
     Ok(HostInfo { port: local.port(), addresses, guests })
 }
 
@@ -60,8 +62,9 @@ pub async fn connect<R: Runtime>(
     let mut config = ClientConfig::new(address.trim(), name);
     // A person is waiting at the join form: a few retries, then say why.
     config.give_up_after = Some(std::time::Duration::from_secs(5));
+    let name = config.name.clone();
     state.join(&app, config).await?;
-    state.recent.remember(&address);
+    state.settings.remember(&name, Some(&address));
     Ok(())
 }
 
@@ -131,9 +134,10 @@ pub async fn fetch_attachment(state: State<'_, AppState>, id: String) -> Result<
     Ok(Response::new(bytes.to_vec()))
 }
 
+/// The remembered display name and recent addresses.
 #[tauri::command]
-pub fn recent_addresses(state: State<'_, AppState>) -> Vec<String> {
-    state.recent.list()
+pub fn settings(state: State<'_, AppState>) -> Settings {
+    state.settings.get()
 }
 
 #[tauri::command]

@@ -5,7 +5,7 @@ mod command_names;
 pub mod commands;
 mod events;
 pub mod ipc;
-mod recent;
+pub mod settings;
 mod state;
 
 use tauri::{Builder, Manager, Runtime};
@@ -19,7 +19,7 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .setup(|app| {
-            app.manage(state::AppState::new(app.path().app_data_dir().ok()));
+            app.manage(state::AppState::new(app.path().app_config_dir().ok()));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -35,7 +35,7 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::leave_room,
             commands::set_typing,
             commands::fetch_attachment,
-            commands::recent_addresses,
+            commands::settings,
             commands::copy_text,
         ])
 }

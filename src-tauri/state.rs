@@ -1,4 +1,4 @@
-//! The one state object the app manages: the chat session, the embedded host, the recent addresses.
+//! The one state object the app manages: the chat session, the embedded host, the remembered settings.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,7 +12,7 @@ use url::Url;
 
 use crate::events;
 use crate::ipc::IpcError;
-use crate::recent::RecentAddresses;
+use crate::settings::SettingsStore;
 
 /// How long joining may take before the UI is told it failed.
 const JOIN_LIMIT: Duration = Duration::from_secs(15);
@@ -22,7 +22,7 @@ const JOIN_LIMIT: Duration = Duration::from_secs(15);
 pub struct AppState {
     session: Mutex<Option<Session>>,
     host: Mutex<Option<HostHandle>>,
-    pub recent: RecentAddresses,
+    pub settings: SettingsStore,
 }
 
 /// A joined chat: the engine's client, the host's base URL (for attachments) and the task forwarding its events.
@@ -34,8 +34,8 @@ pub struct Session {
 }
 
 impl AppState {
-    pub fn new(data_folder: Option<PathBuf>) -> Self {
-        AppState { session: Mutex::new(None), host: Mutex::new(None), recent: RecentAddresses::load(data_folder) }
+    pub fn new(config_folder: Option<PathBuf>) -> Self {
+        AppState { session: Mutex::new(None), host: Mutex::new(None), settings: SettingsStore::load(config_folder) }
     }
 
     /// Connects to a host and starts forwarding its events to the webview, replacing any previous session. Waits

@@ -3,6 +3,7 @@
 //! once more after such a change and commit the file.
 
 use banter_app::ipc::{GuestLink, HostInfo, IpcError, Status, UiEvent};
+use banter_app::settings::Settings;
 use banter_core::protocol::{
     Attachment, ClosingReason, DirectMessage, ErrorBody, ErrorKind, LeaveReason, Message, RoomInfo, RoomJoined,
     RoomLeft, UserInfo,
@@ -17,6 +18,7 @@ fn declarations() -> String {
         Status::decl(&config),
         HostInfo::decl(&config),
         GuestLink::decl(&config),
+        Settings::decl(&config),
         IpcError::decl(&config),
         Message::decl(&config),
         DirectMessage::decl(&config),

@@ -1,4 +1,6 @@
 //! A minimal W3C WebDriver client over HTTP: just what the end-to-end tests use.
+// Shared by two test binaries, each of which uses only part of it.
+#![allow(dead_code)]
 
 use std::path::Path;
 use std::time::Duration;

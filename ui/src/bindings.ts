@@ -29,6 +29,12 @@ export type GuestLink = { url: string,
  */
 qrCode: string, };
 
+export type Settings = { name: string, 
+/**
+ * Most recent first.
+ */
+recentAddresses: Array<string>, };
+
 export type IpcError = { 
 /**
  * `invalid_address`, `unreachable`, `timeout`, `name_taken`, `invalid`, `port_in_use`, `not_connected`,

@@ -29,13 +29,13 @@ class App {
   private async showStart(): Promise<void> {
     this.state = null;
     this.view = null;
-    const recent = await this.transport.recentAddresses().catch(() => []);
+    const settings = await this.transport.settings().catch(() => ({ name: '', recentAddresses: [] }));
     const join = async (address: string, name: string) => {
       await this.transport.connect(address, name);
       if (!this.transport.canHost) sessionStorage.setItem(JOINED_KEY, '1');
       this.enterChat(name, (state) => (state.address = address.trim()));
     };
-    const savedName = localStorage.getItem(NAME_KEY) ?? '';
+    const savedName = settings.name || (localStorage.getItem(NAME_KEY) ?? '');
     const screen = startScreen(
       {
         host: async (name, port) => {
@@ -44,7 +44,7 @@ class App {
         },
         join,
       },
-      { canHost: this.transport.canHost, fixedAddress: this.transport.fixedAddress, recent, savedName },
+      { canHost: this.transport.canHost, fixedAddress: this.transport.fixedAddress, recent: settings.recentAddresses, savedName },
     );
     this.root.replaceChildren(screen);
     screen.querySelector<HTMLInputElement>('input')?.focus();

@@ -1,6 +1,6 @@
 // The interface between the UI and whatever carries its chat: Tauri commands in the desktop app (transport.ts),
 // Socket.IO from the browser for guests (transport-web.ts). Nothing here depends on either.
-import type { HostInfo, IpcError, RoomJoined, RoomLeft, UiEvent } from './bindings';
+import type { HostInfo, IpcError, RoomJoined, RoomLeft, Settings, UiEvent } from './bindings';
 
 /** What the UI can ask of the chat engine. */
 export interface Transport {
@@ -20,7 +20,8 @@ export interface Transport {
   leaveRoom(room: string): Promise<RoomLeft>;
   setTyping(room: string, active: boolean): Promise<void>;
   fetchAttachment(id: string): Promise<Uint8Array>;
-  recentAddresses(): Promise<string[]>;
+  /** The remembered display name and recent addresses. */
+  settings(): Promise<Settings>;
   copyText(text: string): Promise<void>;
   /** Calls `handler` for every chat event until the returned function is called. */
   onEvent(handler: (event: UiEvent) => void): Promise<() => void>;

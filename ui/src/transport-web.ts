@@ -195,7 +195,8 @@ export function webTransport(): Transport {
       if (!response.ok) throw new TransportError('not_found', 'The image is no longer on the host.');
       return new Uint8Array(await response.arrayBuffer());
     },
-    recentAddresses: async () => [],
+    // A browser remembers the name itself (main.ts); it has no addresses to remember.
+    settings: async () => ({ name: localStorage.getItem('banter.name') ?? '', recentAddresses: [] }),
     copyText: async (text) => {
       try {
         await navigator.clipboard.writeText(text);

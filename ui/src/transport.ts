@@ -30,7 +30,7 @@ export const tauriTransport: Transport = {
   leaveRoom: (room) => call('leave_room', { room }),
   setTyping: (room, active) => call('set_typing', { room, active }),
   fetchAttachment: async (id) => new Uint8Array(await call<ArrayBuffer>('fetch_attachment', { id })),
-  recentAddresses: () => call('recent_addresses'),
+  settings: () => call('settings'),
   copyText: (text) => call('copy_text', { text }),
   onEvent: (handler) => listen<UiEvent>('banter:event', (event) => handler(event.payload)),
 };
