@@ -4,6 +4,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use banter_core::client::ClientConfig;
 use banter_core::host::{self, HostConfig};
+use banter_core::limits::Limits;
 use banter_core::protocol::{RoomJoined, RoomLeft};
 use bytes::Bytes;
 use tauri::ipc::Response;
@@ -13,6 +14,9 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 use crate::ipc::{GuestLink, HostInfo, IpcError};
 use crate::settings::Settings;
 use crate::state::AppState;
+
+/// How long fetching one image may take.
+const ATTACHMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// The interface the embedded host listens on: every interface, so that the LAN can join, unless
 /// `BANTER_HOST_BIND` names another (tests use 127.0.0.1).
@@ -126,12 +130,21 @@ pub async fn fetch_attachment(state: State<'_, AppState>, id: String) -> Result<
         .await?
         .join(&format!("attachments/{id}"))
         .map_err(|error| IpcError::new("invalid", error.to_string()))?;
-    let response = reqwest::get(url).await.map_err(|error| IpcError::new("unreachable", error.to_string()))?;
+    let unreachable = |error: reqwest::Error| IpcError::new("unreachable", error.to_string());
+    let client = reqwest::Client::builder().timeout(ATTACHMENT_TIMEOUT).build().map_err(unreachable)?;
+    let mut response = client.get(url).send().await.map_err(unreachable)?;
     if !response.status().is_success() {
         return Err(IpcError::new("not_found", "The image is no longer on the host."));
     }
-    let bytes = response.bytes().await.map_err(|error| IpcError::new("unreachable", error.to_string()))?;
-    Ok(Response::new(bytes.to_vec()))
+    // Read in chunks against the limit: a host that lies about (or omits) the length cannot exhaust memory.
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+        if bytes.len() + chunk.len() > Limits::default().max_attachment_bytes {
+            return Err(IpcError::new("too_large", "The host sent an image larger than Banter allows."));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Response::new(bytes))
 }
 
 /// The remembered display name and recent addresses.

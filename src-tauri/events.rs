@@ -29,6 +29,11 @@ fn deliver<R: Runtime>(app: &AppHandle<R>, me: &str, event: ClientEvent) {
     }
 }
 
+/// Many Linux notification servers read a little HTML in the body; other people's text must stay text.
+fn escape_markup(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 fn notify_if_unfocused<R: Runtime>(app: &AppHandle<R>, me: &str, event: &ClientEvent) {
     let (title, body) = match event {
         ClientEvent::Message(message) if !message.from.eq_ignore_ascii_case(me) => {
@@ -43,8 +48,8 @@ fn notify_if_unfocused<R: Runtime>(app: &AppHandle<R>, me: &str, event: &ClientE
     if focused {
         return;
     }
-    let body = if body.is_empty() { "sent an image".to_owned() } else { body };
-    if let Err(error) = app.notification().builder().title(title).body(body).show() {
+    let body = if body.is_empty() { "sent an image".to_owned() } else { escape_markup(&body) };
+    if let Err(error) = app.notification().builder().title(escape_markup(&title)).body(body).show() {
         // No notification service (a bare X server, a locked-down desktop) costs the notice, not the message.
         tracing::debug!(%error, "desktop notification not shown");
     }

@@ -20,6 +20,8 @@ const JOIN_LIMIT: Duration = Duration::from_secs(15);
 /// Given to `app.manage`; commands reach it through `State<AppState>`.
 #[derive(Debug)]
 pub struct AppState {
+    /// Held for the whole of a join, so that two joins at once cannot both install a session.
+    joining: Mutex<()>,
     session: Mutex<Option<Session>>,
     host: Mutex<Option<HostHandle>>,
     pub settings: SettingsStore,
@@ -35,12 +37,18 @@ pub struct Session {
 
 impl AppState {
     pub fn new(config_folder: Option<PathBuf>) -> Self {
-        AppState { session: Mutex::new(None), host: Mutex::new(None), settings: SettingsStore::load(config_folder) }
+        AppState {
+            joining: Mutex::new(()),
+            session: Mutex::new(None),
+            host: Mutex::new(None),
+            settings: SettingsStore::load(config_folder),
+        }
     }
 
     /// Connects to a host and starts forwarding its events to the webview, replacing any previous session. Waits
     /// until the host has accepted (or refused) the connection, so that the UI can show why it failed.
     pub async fn join<R: Runtime>(&self, app: &AppHandle<R>, config: ClientConfig) -> Result<(), IpcError> {
+        let _joining = self.joining.lock().await;
         self.leave().await;
         let base_url = banter_core::address::parse_host_address(&config.address)?;
         let me = config.name.trim().to_owned();
@@ -57,9 +65,12 @@ impl AppState {
 
     /// Leaves the current chat, if any.
     pub async fn leave(&self) {
-        if let Some(session) = self.session.lock().await.take() {
-            session.client.close().await;
+        // Taken out first, so that the lock is not held while the client closes.
+        let session = self.session.lock().await.take();
+        if let Some(session) = session {
+            // The forwarder stops first: the closing session's last events must not reach the next one.
             session.forwarder.abort();
+            session.client.close().await;
         }
     }
 
@@ -74,7 +85,8 @@ impl AppState {
 
     /// Keeps the embedded host, stopping any previous one.
     pub async fn keep_host(&self, handle: HostHandle) {
-        if let Some(previous) = self.host.lock().await.replace(handle) {
+        let previous = self.host.lock().await.replace(handle);
+        if let Some(previous) = previous {
             stop_host(previous).await;
         }
     }
@@ -82,7 +94,8 @@ impl AppState {
     /// Leaves the chat and stops the embedded host, telling its guests.
     pub async fn stop_hosting(&self) {
         self.leave().await;
-        if let Some(handle) = self.host.lock().await.take() {
+        let handle = self.host.lock().await.take();
+        if let Some(handle) = handle {
             stop_host(handle).await;
         }
     }

@@ -8,11 +8,15 @@ import { addPending, apply, conversation, forgetRoom, newChatState, open, roomKe
 import type { RoomJoined, UiEvent } from './bindings';
 
 const NAME_KEY = 'banter.name';
+/** Marks an attachment that could not be fetched. */
+const FAILED = 'failed';
 /** Set while a browser guest is in the chat, so that a reload rejoins instead of asking again. */
 const JOINED_KEY = 'banter.joined';
 
 class App {
   private state: ChatState | null = null;
+  /** True from the moment the user asks to host or join until the chat screen shows: only then do events count. */
+  private joining = false;
   private view: ChatView | null = null;
   private readonly attachmentUrls = new Map<string, string | null>();
   private renderQueued = false;
@@ -22,16 +26,19 @@ class App {
   async start(): Promise<void> {
     await this.transport.onEvent((event) => this.onEvent(event));
     // Typing indicators expire on their own; a slow tick keeps them honest without events.
-    window.setInterval(() => this.schedule(), 2000);
+    window.setInterval(() => this.view && this.state && this.view.renderTyping(this.state, Date.now()), 2000);
     await this.showStart();
   }
 
   private async showStart(): Promise<void> {
     this.state = null;
     this.view = null;
+    this.joining = false;
+    for (const url of this.attachmentUrls.values()) if (url && url !== FAILED) URL.revokeObjectURL(url);
+    this.attachmentUrls.clear();
     const settings = await this.transport.settings().catch(() => ({ name: '', recentAddresses: [] }));
     const join = async (address: string, name: string) => {
-      await this.transport.connect(address, name);
+      await this.joinWith(() => this.transport.connect(address, name));
       if (!this.transport.canHost) sessionStorage.setItem(JOINED_KEY, '1');
       this.enterChat(name, (state) => (state.address = address.trim()));
     };
@@ -39,7 +46,7 @@ class App {
     const screen = startScreen(
       {
         host: async (name, port) => {
-          const info = await this.transport.hostStart(name, port);
+          const info = await this.joinWith(() => this.transport.hostStart(name, port));
           this.enterChat(name, (state) => (state.hosting = info));
         },
         join,
@@ -54,10 +61,26 @@ class App {
     }
   }
 
+  /** Runs a host or join command with events counted from its start; a failure forgets what they built. */
+  private async joinWith<T>(command: () => Promise<T>): Promise<T> {
+    this.state = null;
+    this.joining = true;
+    try {
+      return await command();
+    } catch (error) {
+      this.joining = false;
+      this.state = null;
+      throw error;
+    }
+  }
+
   private enterChat(name: string, configure: (state: ChatState) => void): void {
     localStorage.setItem(NAME_KEY, name.trim());
+    this.joining = false;
     // Events that arrived while the command was finishing were applied to a fresh state already.
     const state = this.state ?? newChatState(name.trim());
+    // A plain server sends no welcome to name us.
+    state.me ||= name.trim();
     configure(state);
     this.state = state;
     this.view = new ChatView({
@@ -101,6 +124,7 @@ class App {
 
   private openConversation(key: string): void {
     if (!this.state) return;
+    this.view?.conversationChanging();
     if (!this.state.conversations.has(key) && key.startsWith('dm:')) {
       const wanted = key.slice(3);
       const person = this.state.users.find((user) => user.name.toLowerCase() === wanted);
@@ -133,6 +157,7 @@ class App {
 
   private attachmentUrl(id: string): string | null {
     const known = this.attachmentUrls.get(id);
+    if (known === FAILED) return null;
     if (known !== undefined) return known;
     this.attachmentUrls.set(id, null);
     this.transport
@@ -141,11 +166,14 @@ class App {
         this.attachmentUrls.set(id, URL.createObjectURL(new Blob([bytes.slice().buffer])));
         this.schedule();
       })
-      .catch(() => this.attachmentUrls.delete(id));
+      // Not fetched again on every render: the host dropped it or cannot be reached.
+      .catch(() => this.attachmentUrls.set(id, FAILED));
     return null;
   }
 
   private onEvent(event: UiEvent): void {
+    // Between chats (on the start screen) late events of the last session are not this chat's.
+    if (!this.view && !this.joining) return;
     if (!this.state) {
       // The first events of a session (its status, the welcome) can arrive before the join command returns.
       this.state = newChatState('');

@@ -74,6 +74,20 @@ describe('the chat store', () => {
     expect(lobby && typingNow(lobby, TYPING_TTL_MS + 1)).toEqual([]);
   });
 
+  it('settles a message whose outcome arrived before it was shown as pending', () => {
+    const state = newChatState('alice');
+    apply(state, { type: 'delivered', clientId: 'c1' }, 1);
+    apply(state, { type: 'sendFailed', clientId: 'c2', error: { kind: 'invalid', message: 'nope' } }, 1);
+    addPending(state, roomKey(LOBBY), 'c1', 'first', 2);
+    addPending(state, roomKey(LOBBY), 'c2', 'second', 2);
+    const items = state.conversations.get(roomKey(LOBBY))?.items ?? [];
+    expect(items.map((item) => (item.kind === 'message' ? [item.pending, item.failed] : []))).toEqual([
+      [false, null],
+      [false, 'nope'],
+    ]);
+    expect(state.early.size).toBe(0);
+  });
+
   it('marks refused messages with the reason', () => {
     const state = newChatState('alice');
     addPending(state, roomKey(LOBBY), 'c1', 'x', 0);

@@ -55,6 +55,8 @@ export interface ChatState {
   current: string;
   hosting: HostInfo | null;
   address: string | null;
+  /** Outcomes that arrived before their message was shown as pending (the send command had not returned yet). */
+  early: Map<string, string | null>;
 }
 
 export function roomKey(name: string): string {
@@ -77,6 +79,7 @@ export function newChatState(me: string): ChatState {
     current: roomKey(LOBBY),
     hosting: null,
     address: null,
+    early: new Map(),
   };
   conversation(state, 'room', LOBBY);
   return state;
@@ -156,6 +159,8 @@ function findMessage(state: ChatState, clientId: string): MessageItem | undefine
 export function addPending(state: ChatState, key: string, clientId: string, text: string, now: number): void {
   const target = state.conversations.get(key);
   if (!target || findMessage(state, clientId)) return;
+  const early = state.early.get(clientId);
+  state.early.delete(clientId);
   target.items.push({
     kind: 'message',
     id: clientId,
@@ -165,8 +170,9 @@ export function addPending(state: ChatState, key: string, clientId: string, text
     ts: now,
     seq: 0,
     attachment: null,
-    pending: true,
-    failed: null,
+    // An outcome that came first settles the message at once: null means delivered, text means refused.
+    pending: early === undefined,
+    failed: early ?? null,
   });
 }
 
@@ -205,6 +211,7 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
     case 'delivered': {
       const item = findMessage(state, event.clientId);
       if (item) item.pending = false;
+      else state.early.set(event.clientId, null);
       break;
     }
     case 'sendFailed': {
@@ -212,6 +219,8 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
       if (item) {
         item.pending = false;
         item.failed = event.error.message;
+      } else {
+        state.early.set(event.clientId, event.error.message);
       }
       break;
     }

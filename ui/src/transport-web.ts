@@ -10,6 +10,8 @@ const USER_KEY = 'banter.userKey';
 const ROOMS_KEY = 'banter.rooms';
 const REQUEST_TIMEOUT_MS = 10_000;
 const FIRST_CONNECT_LIMIT_MS = 10_000;
+/** How long to wait before resending what the host refused as too fast. */
+const RATE_LIMIT_RETRY_MS = 500;
 
 type Ack<T> = { data: T } | { error: ErrorBody };
 
@@ -70,7 +72,17 @@ export function webTransport(): Transport {
     const entry = unsent.get(clientId);
     if (!entry || !socket?.connected) return;
     socket.timeout(REQUEST_TIMEOUT_MS).emit(entry.event, entry.body, (error: Error | null, ack: Ack<unknown>) => {
-      if (error || !unsent.has(clientId)) return; // no answer: resent after the next connect
+      if (!unsent.has(clientId)) return;
+      if (error) {
+        // No answer in time: send again (the host answers a known client id without posting it twice). If the
+        // connection is down, the next connect resends it instead.
+        deliver(clientId);
+        return;
+      }
+      if ('error' in ack && ack.error.kind === 'rate_limited') {
+        window.setTimeout(() => deliver(clientId), RATE_LIMIT_RETRY_MS);
+        return;
+      }
       unsent.delete(clientId);
       if ('error' in ack) emit({ type: 'sendFailed', clientId, error: ack.error });
       else emit({ type: 'delivered', clientId });
@@ -137,6 +149,8 @@ export function webTransport(): Transport {
     connect: (_address, name) =>
       new Promise((resolve, reject) => {
         socket?.close();
+        // What a previous session left unsent is not this session's to send.
+        unsent.clear();
         const current = io({ auth: { name, userKey: userKey(), protocol: 1 }, reconnectionDelayMax: 5000 });
         socket = current;
         listen(current);
@@ -150,10 +164,13 @@ export function webTransport(): Transport {
           resolve();
         });
         current.on('connect_error', (error) => {
-          // An inactive socket was refused by the host (taken name, invalid name): retrying cannot help.
+          // An inactive socket was refused by the host (taken name, invalid name): retrying cannot help. Before
+          // the first connect that fails the join; later it ends the session, and the banner says why.
           if (!current.active) {
             window.clearTimeout(giveUp);
-            reject(refusal(error.message));
+            const failure = refusal(error.message);
+            reject(failure);
+            emit({ type: 'status', status: { state: 'closed', reason: failure.message, kind: failure.kind } });
           }
         });
       }),
@@ -161,6 +178,7 @@ export function webTransport(): Transport {
       socket?.close();
       socket = null;
       rooms.clear();
+      unsent.clear();
       saveRooms();
     },
     sendMessage: async (room, text) => track('message:send', { room, text }),

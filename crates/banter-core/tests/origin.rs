@@ -29,6 +29,31 @@ async fn long_polling_from_a_foreign_origin_is_refused() {
 }
 
 #[tokio::test]
+async fn the_bare_socket_io_path_is_guarded_too() {
+    let host = start_host().await;
+    let client = reqwest::Client::new();
+    let url = format!("http://{}/socket.io?EIO=4&transport=polling", host.local_addr());
+    let foreign = client.get(&url).header("Origin", "http://evil.example").send().await.unwrap();
+    assert_eq!(foreign.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn a_rebound_public_name_is_refused_even_when_origin_and_host_agree() {
+    let host = start_host().await;
+    let client = reqwest::Client::new();
+    let url = format!("http://{}/socket.io/?EIO=4&transport=polling", host.local_addr());
+    let port = host.local_addr().port();
+    let rebound = client
+        .get(&url)
+        .header("Host", format!("rebind.attacker.example:{port}"))
+        .header("Origin", format!("http://rebind.attacker.example:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status().as_u16(), 403);
+}
+
+#[tokio::test]
 async fn a_websocket_from_a_foreign_origin_is_refused() {
     let host = start_host().await;
     let url = format!("ws://{}/socket.io/?EIO=4&transport=websocket", host.local_addr());

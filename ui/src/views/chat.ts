@@ -22,6 +22,7 @@ export interface ChatActions {
 }
 
 const TYPING_IDLE_MS = 3000;
+const TYPING_REFRESH_MS = 3000;
 
 export class ChatView {
   readonly root: HTMLElement;
@@ -34,6 +35,9 @@ export class ChatView {
   private readonly composer: HTMLTextAreaElement;
   private readonly composerError = el('p', { class: 'composer-error', attrs: { role: 'alert' } });
   private typingTimer: number | undefined;
+  private typingRefresh: number | undefined;
+  private readonly roomInput = el('input', { testid: 'room-new-input', attrs: { placeholder: 'New room', maxlength: '48', 'aria-label': 'New room name' } });
+  private roomForm: HTMLFormElement | null = null;
   private typingActive = false;
   private renderedKey = '';
 
@@ -76,20 +80,31 @@ export class ChatView {
     if (!current) return;
     this.renderHeader(state, current);
     this.renderMessages(state, current);
-    const typists = current.kind === 'room' ? typingNow(current, now) : [];
-    this.typingIndicator.textContent = typingLine(typists);
+    this.renderTyping(state, now);
     this.renderMembers(state, current);
     const canSend = current.kind === 'room' ? state.rich || current.name === LOBBY : state.rich;
     this.composer.placeholder = current.kind === 'room' ? `Message #${current.name}` : `Message ${current.name}`;
     this.composer.disabled = !canSend;
   }
 
+  /** Only the typing line: indicators expire on their own, without any event to trigger a render. */
+  renderTyping(state: ChatState, now: number): void {
+    const current = state.conversations.get(state.current);
+    const typists = current?.kind === 'room' ? typingNow(current, now) : [];
+    this.typingIndicator.textContent = typingLine(typists);
+  }
+
+  /** Called before another conversation opens: typing notices belong to the one being left. */
+  conversationChanging(): void {
+    this.stopTyping();
+  }
+
   private renderSidebar(state: ChatState): void {
     const joinedRooms = [...state.conversations.values()].filter((c) => c.kind === 'room');
     const otherRooms = state.rooms.filter((room) => !state.conversations.has(roomKey(room.name)));
     const directs = [...state.conversations.values()].filter((c) => c.kind === 'dm');
-    const roomInput = el('input', { testid: 'room-new-input', attrs: { placeholder: 'New room', maxlength: '48', 'aria-label': 'New room name' } });
-    const roomForm = el(
+    const roomInput = this.roomInput;
+    const roomForm = this.roomForm ?? el(
       'form',
       {
         class: 'room-new',
@@ -108,6 +123,8 @@ export class ChatView {
       roomInput,
       el('button', { class: 'icon-button', testid: 'room-new-submit', attrs: { type: 'submit', title: 'Create room', 'aria-label': 'Create room' } }, '+'),
     );
+    // Built once and moved, not rebuilt: a render must not wipe a room name being typed.
+    this.roomForm = roomForm;
     const sections: HTMLElement[] = [this.identity(state)];
     if (state.hosting) sections.push(this.hostPanel(state));
     sections.push(
@@ -306,6 +323,8 @@ export class ChatView {
     if (!this.typingActive) {
       this.typingActive = true;
       this.actions.typing(true);
+      // Receivers expire an indicator after a few seconds; a long message keeps it alive.
+      this.typingRefresh = window.setInterval(() => this.actions.typing(true), TYPING_REFRESH_MS);
     }
     window.clearTimeout(this.typingTimer);
     this.typingTimer = window.setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
@@ -313,6 +332,7 @@ export class ChatView {
 
   private stopTyping(): void {
     window.clearTimeout(this.typingTimer);
+    window.clearInterval(this.typingRefresh);
     if (this.typingActive) {
       this.typingActive = false;
       this.actions.typing(false);

@@ -26,13 +26,18 @@ struct Health {
 
 /// Refuses Socket.IO requests (WebSocket upgrades and long-polling) that carry an `Origin` other than the host's
 /// own: a page on another site must not be able to chat in the visitor's name (cross-site WebSocket hijacking).
-/// Native clients send no `Origin` and are accepted, as is the host's own web client.
+/// Native clients send no `Origin` and are accepted, as is the host's own web client. A browser request must also
+/// name the host by an address or a local name, so that a public domain rebound to a LAN address (DNS rebinding)
+/// does not pass as "the host's own origin".
 pub async fn refuse_foreign_origins(request: Request, next: Next) -> Response {
-    let is_socket_io =
-        request.uri().path().starts_with("/socket.io/") && request.uri().path() != "/socket.io/socket.io.js";
+    let path = request.uri().path();
+    // The same paths engineioxide answers: `/socket.io` itself and everything below it.
+    let is_socket_io = path.strip_prefix("/socket.io").is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        && path != "/socket.io/socket.io.js";
     if is_socket_io {
         if let Some(origin) = request.headers().get(header::ORIGIN) {
-            if !is_same_origin(origin, request.headers().get(header::HOST)) {
+            let host = request.headers().get(header::HOST);
+            if !is_same_origin(origin, host) || !host.is_some_and(is_local_host_name) {
                 tracing::warn!(origin = ?origin, host = ?request.headers().get(header::HOST), "refused a cross-origin Socket.IO request");
                 return (
                     StatusCode::FORBIDDEN,
@@ -43,6 +48,22 @@ pub async fn refuse_foreign_origins(request: Request, next: Next) -> Response {
         }
     }
     next.run(request).await
+}
+
+/// Whether a `Host` header names this machine the way people on a LAN do: an IP address, `localhost`, a single-label
+/// name (`alice-laptop`) or a name under a local-only suffix (`.local`, `.lan`, `.home.arpa`, `.internal`).
+fn is_local_host_name(host: &HeaderValue) -> bool {
+    let Ok(host) = host.to_str() else { return false };
+    let name = match host.strip_prefix('[') {
+        Some(bracketed) => {
+            return bracketed.split(']').next().is_some_and(|ip| ip.parse::<std::net::Ipv6Addr>().is_ok())
+        }
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name).to_ascii_lowercase(),
+    };
+    name.parse::<std::net::Ipv4Addr>().is_ok()
+        || name == "localhost"
+        || !name.contains('.')
+        || [".local", ".lan", ".home.arpa", ".internal", ".localhost"].iter().any(|suffix| name.ends_with(suffix))
 }
 
 /// Whether `Origin` (`scheme://host[:port]`) names the same host and port as the `Host` header.
@@ -113,5 +134,24 @@ mod tests {
         assert!(!same("null", "192.168.1.20:7878"));
         assert!(!same("file://", "192.168.1.20:7878"));
         assert!(!is_same_origin(&HeaderValue::from_static("http://a:1"), None));
+    }
+
+    #[test]
+    fn public_names_do_not_count_as_the_host() {
+        let local = |host: &'static str| is_local_host_name(&HeaderValue::from_static(host));
+        for host in [
+            "192.168.1.20:7878",
+            "127.0.0.1:7878",
+            "[fe80::1]:7878",
+            "localhost:7878",
+            "alice-laptop:7878",
+            "alice.local:7878",
+            "chat.home.arpa",
+        ] {
+            assert!(local(host), "{host}");
+        }
+        for host in ["evil.example:7878", "rebind.attacker.com", "[not-an-ip]:1"] {
+            assert!(!local(host), "{host}");
+        }
     }
 }

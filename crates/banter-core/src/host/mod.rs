@@ -147,6 +147,9 @@ pub fn shareable_addresses(local: SocketAddr) -> Vec<SocketAddr> {
     addresses
 }
 
+/// How long a graceful shutdown may wait for open connections.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A running host started by [`spawn`].
 #[derive(Debug)]
 pub struct HostHandle {
@@ -189,9 +192,15 @@ impl HostHandle {
             // The receiver is gone only if the server already ended; its result is what matters then.
             let _ = stop.send(());
         }
-        match (&mut self.task).await {
-            Ok(result) => result,
-            Err(join_error) => Err(io::Error::other(join_error)),
+        // A client that never finishes its request must not keep the host (and whoever stops it) waiting forever.
+        match tokio::time::timeout(SHUTDOWN_GRACE, &mut self.task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join_error)) => Err(io::Error::other(join_error)),
+            Err(_) => {
+                tracing::warn!("connections still open after the grace period; closing them");
+                self.task.abort();
+                Ok(())
+            }
         }
     }
 }
