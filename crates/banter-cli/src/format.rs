@@ -60,8 +60,8 @@ pub fn text(event: &ClientEvent) -> Option<Line> {
 }
 
 /// The JSON line for an event: `{"type": …, …}` with the wire's own field names.
-pub fn json(event: &ClientEvent) -> Option<Value> {
-    let value = match event {
+pub fn json(event: &ClientEvent) -> Value {
+    match event {
         ClientEvent::Message(message) => json!({ "type": "message", "message": message }),
         ClientEvent::Direct(direct) => json!({ "type": "direct", "message": direct }),
         ClientEvent::Plain(text) => json!({ "type": "plain", "text": text }),
@@ -90,8 +90,7 @@ pub fn json(event: &ClientEvent) -> Option<Value> {
             json!({ "type": "welcome", "user": welcome.user, "socketId": welcome.socket_id })
         }
         ClientEvent::State(state) => json!({ "type": "state", "state": format!("{state:?}") }),
-    };
-    Some(value)
+    }
 }
 
 #[cfg(test)]
@@ -115,7 +114,7 @@ mod tests {
     #[test]
     fn messages_print_as_room_name_and_text() {
         assert_eq!(text(&message("design", "ann", "hello")), Some(Line::Out("[design] ann: hello".into())));
-        let json = json(&message("design", "ann", "hello")).unwrap_or_default();
+        let json = json(&message("design", "ann", "hello"));
         assert_eq!((json["type"].as_str(), json["message"]["from"].as_str()), (Some("message"), Some("ann")));
     }
 

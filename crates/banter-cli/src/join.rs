@@ -61,9 +61,7 @@ impl Printer {
             _ => {}
         }
         if self.json {
-            if let Some(value) = format::json(event) {
-                println!("{value}");
-            }
+            println!("{}", format::json(event));
         }
     }
 }

@@ -212,7 +212,6 @@ pub(crate) enum Command {
 #[derive(Debug, Clone)]
 pub struct Client {
     commands: mpsc::Sender<Command>,
-    name: String,
     /// How long a request waits for its answer, disconnections included.
     request_limit: Duration,
 }
@@ -231,14 +230,9 @@ impl Client {
         let (event_sender, events) = mpsc::channel(4096);
         // Long enough to ride out a reconnect, short enough that a caller is never stuck.
         let request_limit = config.request_timeout.saturating_mul(3);
-        let settings = supervisor::Settings { url, name: name.clone(), user_key, config };
+        let settings = supervisor::Settings { url, name, user_key, config };
         tokio::spawn(supervisor::run(settings, command_receiver, event_sender));
-        Ok((Client { commands, name, request_limit }, events))
-    }
-
-    /// The display name this client asked for.
-    pub fn name(&self) -> &str {
-        &self.name
+        Ok((Client { commands, request_limit }, events))
     }
 
     /// Queues a message to a room and returns its client id; [`ClientEvent::Delivered`] or
