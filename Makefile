@@ -18,13 +18,15 @@ UI_SOURCES := $(shell find $(UI)/src -type f 2>/dev/null) $(UI)/index.html $(UI)
 
 BUNDLE := target/release/bundle
 
-.PHONY: help run serve test lint bundle icons deps deps-system deps-test-system deps-rust deps-tools deps-npm ui
+.PHONY: help run serve test bench lint bundle icons deps deps-system deps-test-system deps-rust deps-tools deps-npm ui
 
 help:
 	@echo "make run    open the Banter desktop app"
 	@echo "make serve  start a headless Banter host on port 7878 (banter-cli serve)"
 	@echo "make test   formatting, lints and every test: engine, CLI, UI, interop, end-to-end and the installer"
 	@echo "make bundle build the release installers (.deb and .rpm) into $(BUNDLE)/"
+	@echo "make bench  benchmark the host against Node.js Socket.IO and a raw WebSocket ceiling (about 20 minutes;"
+	@echo "            writes docs/BENCHMARKS.md)"
 
 run: deps-system deps-rust ui
 	$(CARGO) run --locked --quiet -p banter
@@ -40,6 +42,12 @@ test: deps ui
 	$(CARGO) test --locked --workspace
 	$(MAKE) --no-print-directory bundle
 	$(CARGO) test --locked -p banter --test package -- --ignored
+
+# The benchmarks (crates/banter-bench): every scenario, three runs per server, the report in docs/. make test runs
+# a seconds-long smoke of the same harness. 10,000 connections need more open files than the usual soft limit.
+bench: deps-system deps-rust deps-npm
+	$(CARGO) build --locked --release --quiet -p banter-bench
+	ulimit -n "$$(ulimit -Hn)" && target/release/banter-bench run --runs 3
 
 # The release installers, with the Tauri CLI pinned by ui/package-lock.json. banter-cli is built first: the
 # packages carry it beside the app.

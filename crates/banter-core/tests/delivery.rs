@@ -191,3 +191,32 @@ async fn a_silent_host_is_noticed_by_the_watchdog() {
     .await;
     assert!(reason.contains("stopped answering"), "{reason}");
 }
+
+/// Messages leave the host in the order of their `seq`, even when several people post at the same moment: each
+/// receiver sees a room's `seq` strictly increasing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_senders_are_delivered_in_seq_order() {
+    let host = start_host().await;
+    let (carol, mut events) = join(host.local_addr(), "carol").await;
+    let senders: Vec<_> =
+        futures_util::future::join_all(["alice", "bob", "dave"].into_iter().map(|name| join(host.local_addr(), name)))
+            .await;
+    // Within the default burst of 30 requests per socket.
+    let sends = senders.iter().map(|(client, _)| async move {
+        for number in 0..25 {
+            client.send_message(LOBBY, &format!("{number}")).await.unwrap();
+        }
+    });
+    futures_util::future::join_all(sends).await;
+    let mut seqs = Vec::new();
+    while seqs.len() < 75 {
+        let message = expect(&mut events, |event| match event {
+            ClientEvent::Message(message) if message.from != "carol" => Some(message.clone()),
+            _ => None,
+        })
+        .await;
+        seqs.push(message.seq);
+    }
+    assert!(seqs.windows(2).all(|pair| pair[0] < pair[1]), "out of order: {seqs:?}");
+    drop(carol);
+}

@@ -1,11 +1,15 @@
 //! The state one host shares between its handlers, behind named locks.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use socketioxide::extract::AckSender;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::attachments::AttachmentStore;
-use super::registry::Registry;
+use super::fanout::{Queue, RoomDelivery};
+use super::registry::{Dialect, Posted, Registry};
 use crate::limits::Limits;
-use crate::protocol::LOBBY;
+use crate::protocol::{ErrorBody, Message, SendMessage, LOBBY};
 use crate::validate;
 
 /// The Socket.IO room of every socket that speaks Banter's protocol: notices go there, not to tutorial pages.
@@ -38,15 +42,21 @@ struct HubInner {
     registry: Mutex<Registry>,
     attachments: Mutex<AttachmentStore>,
     admin_token: String,
+    /// Room messages on their way out (see `fanout`).
+    fanout: Queue,
+    /// Whether a `room:list` push is scheduled (see `chat::push_room_list_soon`).
+    room_list_push_pending: AtomicBool,
 }
 
 impl Hub {
-    pub fn new(limits: Limits, admin_token: String) -> Self {
+    pub fn new(limits: Limits, admin_token: String, fanout: Queue) -> Self {
         let attachments = AttachmentStore::new(limits.max_attachment_bytes, limits.attachment_store_bytes);
         Hub(Arc::new(HubInner {
             registry: Mutex::new(Registry::new(limits)),
             attachments: Mutex::new(attachments),
             admin_token,
+            fanout,
+            room_list_push_pending: AtomicBool::new(false),
         }))
     }
 
@@ -57,8 +67,41 @@ impl Hub {
         self.0.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Posts a room message and queues it for delivery unless it is a resend. It is queued while the registry is
+    /// still locked, so that the queue's order is the order of the room's `seq`. A queued message takes `ack` with
+    /// it: the author hears the ack after the room has the message, as when the handler broadcast it itself.
+    pub fn post(
+        &self,
+        connection: &str,
+        request: &SendMessage,
+        attachment: Option<crate::protocol::Attachment>,
+        ack: &mut Option<AckSender>,
+    ) -> Result<Posted<Message>, ErrorBody> {
+        let connection = connection.to_owned();
+        let mut registry = self.registry();
+        let posted = registry.post(&connection, request, attachment)?;
+        if !posted.duplicate {
+            let author_is_plain = registry.dialect(&connection) == Some(Dialect::Plain);
+            let delivery = RoomDelivery { message: posted.message.clone(), author_is_plain, ack: ack.take() };
+            if let Err(unsent) = self.0.fanout.send(delivery) {
+                tracing::warn!("the delivery task has stopped; a message was posted but not delivered");
+                *ack = unsent.0.ack;
+            }
+        }
+        Ok(posted)
+    }
+
     pub fn attachments(&self) -> MutexGuard<'_, AttachmentStore> {
         self.0.attachments.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Claims the one pending `room:list` push; false if another is scheduled already.
+    pub fn claim_room_list_push(&self) -> bool {
+        !self.0.room_list_push_pending.swap(true, Ordering::AcqRel)
+    }
+
+    pub fn release_room_list_push(&self) {
+        self.0.room_list_push_pending.store(false, Ordering::Release);
     }
 
     pub fn admin_token(&self) -> &str {

@@ -7,6 +7,7 @@
 mod admin;
 pub mod attachments;
 mod chat;
+mod fanout;
 mod http;
 mod hub;
 pub mod registry;
@@ -49,10 +50,11 @@ pub struct WebClient {
 }
 
 /// Builds the Socket.IO layer and the HTTP routes around it, sharing one [`Hub`].
-fn build(config: HostConfig) -> (axum::Router, SocketIo, Hub) {
+fn build(config: HostConfig) -> (axum::Router, SocketIo, Hub, Fanout) {
     let limits = config.limits;
     let admin_token = config.admin_token.unwrap_or_else(|| format!("{:032x}", rand::thread_rng().gen::<u128>()));
-    let hub = Hub::new(limits.clone(), admin_token);
+    let (queue, fanout) = fanout::queue();
+    let hub = Hub::new(limits.clone(), admin_token, queue);
     let parser = ParserConfig::common()
         .max_incoming_binaries(limits.max_incoming_binaries)
         .max_incoming_binary_buf_size(limits.max_payload_bytes)
@@ -78,8 +80,11 @@ fn build(config: HostConfig) -> (axum::Router, SocketIo, Hub) {
     }
     // Outermost, so that no cross-site page reaches Socket.IO (browsers apply no CORS to WebSockets).
     let router = router.layer(axum::middleware::from_fn(http::refuse_foreign_origins));
-    (router, io, hub)
+    (router, io, hub, fanout)
 }
+
+/// The receiving end of the room-message queue, which `serve_router` hands to its delivery task.
+type Fanout = tokio::sync::mpsc::UnboundedReceiver<fanout::RoomDelivery>;
 
 /// Serves Banter on `listener` until `shutdown` completes, then tells every guest the host is closing,
 /// disconnects them and returns.
@@ -88,16 +93,20 @@ pub async fn serve(
     config: HostConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let (router, io, _hub) = build(config);
-    serve_router(listener, router, io, shutdown).await
+    let (router, io, _hub, fanout) = build(config);
+    serve_router(listener, router, io, fanout, shutdown).await
 }
 
 async fn serve_router(
     listener: TcpListener,
     router: axum::Router,
     io: SocketIo,
+    fanout: Fanout,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    // The hub keeps the queue's sender and socketioxide keeps the hub, so the task would never see the queue
+    // close: it is stopped with the server instead.
+    let deliveries = AbortOnDrop(tokio::spawn(fanout::run(io.clone(), fanout)));
     let graceful = async move {
         shutdown.await;
         tracing::info!("host shutting down: telling guests, then disconnecting them");
@@ -107,7 +116,20 @@ async fn serve_router(
         }
         io.close().await;
     };
-    axum::serve(listener, router).with_graceful_shutdown(graceful).await
+    let served = axum::serve(listener, router).with_graceful_shutdown(graceful).await;
+    drop(deliveries);
+    served
+}
+
+/// Aborts a task when dropped, so that a server future dropped midway (as `HostHandle::shutdown` may) stops its
+/// helpers too.
+#[derive(Debug)]
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Why a host could not start listening.
@@ -162,9 +184,9 @@ pub struct HostHandle {
 /// Starts a host on `listener` in a new task.
 pub fn spawn(listener: TcpListener, config: HostConfig) -> io::Result<HostHandle> {
     let local_addr = listener.local_addr()?;
-    let (router, io, hub) = build(config);
+    let (router, io, hub, fanout) = build(config);
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve_router(listener, router, io, async move {
+    let task = tokio::spawn(serve_router(listener, router, io, fanout, async move {
         // A dropped handle stops the host too: nothing could stop it otherwise.
         let _ = stopped.await;
     }));

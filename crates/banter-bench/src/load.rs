@@ -1,0 +1,381 @@
+//! The two message scenarios: one big room with one sender (S1) and many small rooms where everyone talks (S2).
+//!
+//! Sessions speak Banter's protocol (a named handshake, `room:join`, `message:send` with an ack), so the Banter
+//! host runs its real handlers; the Node.js server implements the same events.
+
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use futures_util::stream::{SplitSink, StreamExt as _};
+use futures_util::SinkExt as _;
+use rand::Rng as _;
+use serde::{Deserialize, Serialize};
+use tokio::task::spawn_local;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::crosscheck::{JsCounts, JsReceiver};
+use crate::servers::{self, Server};
+use crate::session::{self, Ws};
+use crate::tally::{Clock, StepResult, StepSpan, Tally};
+use crate::wire::{self, Frame};
+
+/// How long a handshake or a room join may take during set-up.
+const SETUP_TIMEOUT: Duration = Duration::from_secs(60);
+/// Sessions set up at once.
+const SETUP_CONCURRENCY: usize = 64;
+
+type Sink = Rc<tokio::sync::Mutex<SplitSink<Ws, Message>>>;
+
+/// S1's shape.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OneRoomPlan {
+    pub receivers: usize,
+    /// Offered rates, in order; the ramp stops at the first that is not sustained, then refines between it and the
+    /// last one sustained.
+    pub rates: Vec<f64>,
+    pub refinements: usize,
+    pub step: Duration,
+    /// How long after its last send a step waits for stragglers.
+    pub drain: Duration,
+    pub text_bytes: usize,
+    pub p99_limit_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OneRoomResult {
+    /// Seconds to connect every receiver and join the room.
+    pub setup_s: f64,
+    pub steps: Vec<StepResult>,
+    /// The highest offered rate sustained (100% delivered, p99 within the limit); 0 if none was.
+    pub sustained_rate: f64,
+    pub pss_bytes: u64,
+    pub strays: u64,
+    /// What the stock client counted, when it listened.
+    pub crosscheck: Option<JsCounts>,
+}
+
+/// S1: one room, `receivers` listening, one sender stepping its rate up.
+/// With `crosscheck` (the repository), a stock socket.io-client listens beside the receivers.
+pub async fn one_room(
+    server: &Server,
+    plan: &OneRoomPlan,
+    clock: Clock,
+    crosscheck: Option<&std::path::Path>,
+) -> anyhow::Result<OneRoomResult> {
+    let address = server.address;
+    let setup = Instant::now();
+    let tally = Rc::new(RefCell::new(Tally::new(clock, plan.receivers)));
+    let place = |index| (format!("r{index}"), "bench".to_owned());
+    let mut readers = connect_members(address, plan.receivers, place, |index, mut ws| {
+        let tally = tally.clone();
+        spawn_local(async move {
+            session::read_until_closed(&mut ws, |frame| {
+                if let Frame::Delivery(marker) = frame {
+                    tally.borrow_mut().record(index, marker);
+                }
+            })
+            .await;
+        })
+    })
+    .await?;
+    let (sink, ack_reader) = sender(address, "sender", "bench", tally.clone()).await?;
+    readers.push(ack_reader);
+    let setup_s = setup.elapsed().as_secs_f64();
+    let js = match crosscheck {
+        Some(repo) => Some(JsReceiver::start(repo, address).await?),
+        None => None,
+    };
+
+    let mut steps = Vec::new();
+    let mut sustained_rate: f64 = 0.0;
+    let mut failed_rate = None;
+    let mut rates = plan.rates.iter().copied();
+    let mut refinements = 0;
+    loop {
+        let rate = match (failed_rate, rates.next()) {
+            (None, Some(rate)) => rate,
+            (Some(failed), _) if refinements < plan.refinements && sustained_rate > 0.0 => {
+                refinements += 1;
+                let between: f64 = f64::sqrt(sustained_rate * failed);
+                if between / sustained_rate < 1.05 {
+                    break;
+                }
+                between.round()
+            }
+            _ => break,
+        };
+        let result = one_room_step(server, plan, clock, &tally, &sink, rate).await?;
+        let sustained = result.sustained(plan.p99_limit_ms);
+        tracing::info!(
+            server = server.kind.label(),
+            rate,
+            delivered = format!("{:.2}%", result.delivery_pct),
+            p99_ms = result.p99_ms,
+            cpu_us = result.server_cpu_us_per_delivery,
+            generator_cpu = format!("{:.0}%", result.generator_cpu_pct),
+            sustained,
+            "S1 step"
+        );
+        steps.push(result);
+        if sustained {
+            sustained_rate = sustained_rate.max(rate);
+        } else {
+            failed_rate = Some(failed_rate.map_or(rate, |failed: f64| failed.min(rate)));
+            // Let the server empty its queues before the next, lower rate.
+            tokio::time::sleep(plan.drain).await;
+        }
+    }
+    let pss_bytes = server.pss_bytes();
+    let crosscheck = match js {
+        Some(js) => Some(js.finish().await?),
+        None => None,
+    };
+    let strays = tally.borrow().strays;
+    for reader in readers {
+        reader.abort();
+    }
+    Ok(OneRoomResult { setup_s, steps, sustained_rate, pss_bytes, strays, crosscheck })
+}
+
+async fn one_room_step(
+    server: &Server,
+    plan: &OneRoomPlan,
+    clock: Clock,
+    tally: &Rc<RefCell<Tally>>,
+    sink: &Sink,
+    rate: f64,
+) -> anyhow::Result<StepResult> {
+    let step = tally.borrow_mut().begin_step();
+    let sent = (rate * plan.step.as_secs_f64()).round().max(1.0) as u64;
+    let (cpu_before, generator_before, wall) = (server.cpu(), own_cpu(), Instant::now());
+    let start = clock.micros() + 5_000;
+    let interval = 1e6 / rate;
+    let mut packet = String::new();
+    let mut payload = String::new();
+    {
+        let mut sink = sink.lock().await;
+        for seq in 0..sent {
+            let intended = start + (seq as f64 * interval) as u64;
+            if intended > clock.micros() {
+                sink.flush().await?;
+                tokio::time::sleep_until(clock.instant(intended).into()).await;
+            }
+            wire::message_payload(&mut payload, "bench", step, seq, intended, plan.text_bytes);
+            wire::emit_with_ack(&mut packet, seq + 1, "message:send", &payload);
+            sink.feed(Message::text(packet.as_str())).await?;
+        }
+        sink.flush().await?;
+    }
+    let send_time = Duration::from_secs_f64(sent as f64 / rate);
+    let expected_per_receiver = sent;
+    wait_for_deliveries(tally, step, expected_per_receiver * plan.receivers as u64, plan.drain).await;
+    let span = StepSpan {
+        rate,
+        sent,
+        expected_per_receiver,
+        send_time,
+        wall: wall.elapsed(),
+        server_cpu: server.cpu().saturating_sub(cpu_before),
+        generator_cpu: own_cpu().saturating_sub(generator_before),
+    };
+    let tally = tally.borrow();
+    let step_tally = tally.step(step).context("the step's tally")?;
+    Ok(StepResult::new(step_tally, span))
+}
+
+/// S2's shape.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ManyRoomsPlan {
+    pub rooms: usize,
+    pub members: usize,
+    /// Messages per second each member sends, one step each.
+    pub rates: Vec<f64>,
+    pub step: Duration,
+    pub drain: Duration,
+    pub text_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ManyRoomsResult {
+    pub setup_s: f64,
+    pub steps: Vec<StepResult>,
+    pub pss_bytes: u64,
+    pub strays: u64,
+}
+
+/// S2: `rooms` rooms of `members`, every member sending at each step's rate and hearing its room.
+pub async fn many_rooms(server: &Server, plan: &ManyRoomsPlan, clock: Clock) -> anyhow::Result<ManyRoomsResult> {
+    let address = server.address;
+    let total = plan.rooms * plan.members;
+    let members = plan.members;
+    let setup = Instant::now();
+    let tally = Rc::new(RefCell::new(Tally::new(clock, total)));
+    let place = |index| (format!("m{index}"), format!("room-{}", index / members));
+    let (sinks, readers): (Vec<Sink>, Vec<_>) =
+        connect_members(address, total, place, |index, ws| split_member(ws, index, tally.clone()))
+            .await?
+            .into_iter()
+            .unzip();
+    let setup_s = setup.elapsed().as_secs_f64();
+
+    let mut steps = Vec::new();
+    for &rate in &plan.rates {
+        let step = tally.borrow_mut().begin_step();
+        let per_member = (rate * plan.step.as_secs_f64()).round().max(1.0) as u64;
+        let (cpu_before, generator_before, wall) = (server.cpu(), own_cpu(), Instant::now());
+        let start = clock.micros() + 20_000;
+        let interval = 1e6 / rate;
+        let mut senders = Vec::new();
+        for (index, sink) in sinks.iter().enumerate() {
+            let sink = sink.clone();
+            let room = format!("room-{}", index / members);
+            let (text_bytes, phase) = (plan.text_bytes, rand::thread_rng().gen_range(0.0..interval));
+            senders.push(spawn_local(async move {
+                let (mut packet, mut payload) = (String::new(), String::new());
+                for seq in 0..per_member {
+                    let intended = start + (phase + seq as f64 * interval) as u64;
+                    tokio::time::sleep_until(clock.instant(intended).into()).await;
+                    wire::message_payload(&mut payload, &room, step, seq, intended, text_bytes);
+                    wire::emit_with_ack(&mut packet, seq + 1, "message:send", &payload);
+                    sink.lock().await.send(Message::text(packet.as_str())).await?;
+                }
+                anyhow::Ok(())
+            }));
+        }
+        for sender in senders {
+            sender.await.context("a sender task")??;
+        }
+        let send_time = Duration::from_secs_f64(per_member as f64 / rate);
+        // Every member hears every message of its room, its own included.
+        let expected_per_receiver = per_member * plan.members as u64;
+        wait_for_deliveries(&tally, step, expected_per_receiver * total as u64, plan.drain).await;
+        let span = StepSpan {
+            rate,
+            sent: per_member * total as u64,
+            expected_per_receiver,
+            send_time,
+            wall: wall.elapsed(),
+            server_cpu: server.cpu().saturating_sub(cpu_before),
+            generator_cpu: own_cpu().saturating_sub(generator_before),
+        };
+        let result = StepResult::new(tally.borrow().step(step).context("the step's tally")?, span);
+        tracing::info!(
+            server = server.kind.label(),
+            rate,
+            delivered = format!("{:.2}%", result.delivery_pct),
+            p99_ms = result.p99_ms,
+            generator_cpu = format!("{:.0}%", result.generator_cpu_pct),
+            "S2 step"
+        );
+        steps.push(result);
+    }
+    let pss_bytes = server.pss_bytes();
+    let strays = tally.borrow().strays;
+    for reader in readers {
+        reader.abort();
+    }
+    Ok(ManyRoomsResult { setup_s, steps, pss_bytes, strays })
+}
+
+/// Connects `count` Banter sessions, each named and placed in a room by `place`, a bounded number at a time,
+/// and hands each to `start` as soon as it has joined: a session must be read from the moment it exists, or the
+/// notices the server sends it while the others join would pile up unread.
+async fn connect_members<T>(
+    address: SocketAddr,
+    count: usize,
+    place: impl Fn(usize) -> (String, String),
+    start: impl Fn(usize, Ws) -> T,
+) -> anyhow::Result<Vec<T>> {
+    let mut started: Vec<(usize, T)> = Vec::with_capacity(count);
+    let mut joins = futures_util::stream::iter(0..count)
+        .map(|index| {
+            let (name, room) = place(index);
+            async move {
+                let mut ws = session::connect(address, Some(&name), SETUP_TIMEOUT)
+                    .await
+                    .with_context(|| format!("connecting {name}"))?;
+                session::join_room(&mut ws, &room, SETUP_TIMEOUT).await.with_context(|| format!("{name} joining"))?;
+                anyhow::Ok((index, ws))
+            }
+        })
+        .buffer_unordered(SETUP_CONCURRENCY);
+    while let Some(joined) = joins.next().await {
+        let (index, ws) = joined?;
+        started.push((index, start(index, ws)));
+    }
+    started.sort_by_key(|(index, _)| *index);
+    Ok(started.into_iter().map(|(_, item)| item).collect())
+}
+
+/// A session that sends: its sink, shared with the reader that answers pings and counts acks.
+async fn sender(
+    address: SocketAddr,
+    name: &str,
+    room: &str,
+    tally: Rc<RefCell<Tally>>,
+) -> anyhow::Result<(Sink, tokio::task::JoinHandle<()>)> {
+    let mut ws = session::connect(address, Some(name), SETUP_TIMEOUT).await?;
+    session::join_room(&mut ws, room, SETUP_TIMEOUT).await?;
+    let (sink, mut source) = ws.split();
+    let sink: Sink = Rc::new(tokio::sync::Mutex::new(sink));
+    let pong = sink.clone();
+    let reader = spawn_local(async move {
+        while let Some(Ok(Message::Text(text))) = source.next().await {
+            match wire::classify(text.as_bytes()) {
+                Frame::Ack { error, .. } => tally.borrow_mut().ack(error),
+                Frame::Ping => {
+                    let _ = pong.lock().await.send(Message::text("3")).await;
+                }
+                Frame::Close => break,
+                _ => {}
+            }
+        }
+    });
+    Ok((sink, reader))
+}
+
+/// Splits a member's session into its sink and a reader that counts its deliveries and acks and answers pings.
+fn split_member(ws: Ws, index: usize, tally: Rc<RefCell<Tally>>) -> (Sink, tokio::task::JoinHandle<()>) {
+    let (sink, mut source) = ws.split();
+    let sink: Sink = Rc::new(tokio::sync::Mutex::new(sink));
+    let pong = sink.clone();
+    let reader = spawn_local(async move {
+        while let Some(Ok(message)) = source.next().await {
+            let Message::Text(text) = message else { continue };
+            match wire::classify(text.as_bytes()) {
+                Frame::Delivery(marker) => tally.borrow_mut().record(index, marker),
+                Frame::Ack { error, .. } => tally.borrow_mut().ack(error),
+                Frame::Ping => {
+                    let _ = pong.lock().await.send(Message::text("3")).await;
+                }
+                Frame::Close => break,
+                _ => {}
+            }
+        }
+    });
+    (sink, reader)
+}
+
+/// Waits until a step's deliveries are all in, or `drain` passes without one arriving, or four times `drain` in all
+/// (an overloaded server may still be working through its queues: what arrives later counts as not delivered).
+async fn wait_for_deliveries(tally: &Rc<RefCell<Tally>>, step: u32, expected: u64, drain: Duration) {
+    let delivered = || tally.borrow().step(step).map_or(0, |step| step.delivered);
+    let started = Instant::now();
+    let mut last = (delivered(), Instant::now());
+    while delivered() < expected && started.elapsed() < drain * 4 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let now = delivered();
+        if now != last.0 {
+            last = (now, Instant::now());
+        } else if last.1.elapsed() >= drain {
+            break;
+        }
+    }
+}
+
+fn own_cpu() -> Duration {
+    servers::process_cpu(std::process::id())
+}

@@ -1,0 +1,283 @@
+//! Runs the scenarios against the servers in alternation and collects what they measured.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use serde::{Deserialize, Serialize};
+
+use crate::idle::{self, IdleResult, StormResult};
+use crate::load::{self, ManyRoomsPlan, ManyRoomsResult, OneRoomPlan, OneRoomResult};
+use crate::report;
+use crate::servers::{self, Launcher, ServerKind};
+use crate::tally::Clock;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Options {
+    /// A seconds-long run at tiny sizes, for `make test`: proves the harness and every server work, measures
+    /// nothing worth quoting, and writes no report into docs/.
+    #[arg(long)]
+    pub smoke: bool,
+    /// Runs of each scenario per server, in alternation (A B C D, A B C D, …).
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Servers to compare: banter, node, node-tuned, ceiling.
+    #[arg(long, value_delimiter = ',', default_value = "banter,node,node-tuned,ceiling")]
+    pub servers: Vec<String>,
+    /// Scenarios to run: s1, s2, s3, s4.
+    #[arg(long, value_delimiter = ',', default_value = "s1,s2,s3,s4")]
+    pub scenarios: Vec<String>,
+    /// Where BENCHMARKS.md, the plot and results.json go (default: docs/, or target/bench-smoke for --smoke).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Do not pin the servers and the generator to different cores.
+    #[arg(long)]
+    pub no_pin: bool,
+    /// S1's offered rates instead of the ramp, all of them, in order (for profiling one load).
+    #[arg(long, value_delimiter = ',')]
+    pub rates: Vec<f64>,
+}
+
+/// One scenario run against one server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sample<T> {
+    pub server: ServerKind,
+    pub run: usize,
+    pub result: Option<T>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Results {
+    pub date: String,
+    pub machine: report::Machine,
+    pub command: String,
+    pub smoke: bool,
+    pub runs: usize,
+    pub pinned: bool,
+    pub servers: Vec<ServerKind>,
+    pub s1_plan: OneRoomPlan,
+    pub s1: Vec<Sample<OneRoomResult>>,
+    pub s2_plan: ManyRoomsPlan,
+    pub s2: Vec<Sample<ManyRoomsResult>>,
+    pub s3_connections: usize,
+    pub s3: Vec<Sample<IdleResult>>,
+    pub s4_clients: usize,
+    pub s4: Vec<Sample<StormResult>>,
+    /// The machine's load average as each scenario began.
+    pub load: Vec<(String, String)>,
+}
+
+struct Plans {
+    s1: OneRoomPlan,
+    s2: ManyRoomsPlan,
+    s3: usize,
+    s4: usize,
+    storm_limit: Duration,
+    /// How long a server is left alone before its memory is read.
+    settle: Duration,
+}
+
+fn plans(smoke: bool) -> Plans {
+    if smoke {
+        return Plans {
+            s1: OneRoomPlan {
+                receivers: 20,
+                rates: vec![20.0, 40.0],
+                refinements: 0,
+                step: Duration::from_secs(1),
+                drain: Duration::from_secs(2),
+                text_bytes: 64,
+                p99_limit_ms: 100.0,
+            },
+            s2: ManyRoomsPlan {
+                rooms: 3,
+                members: 3,
+                rates: vec![1.0, 5.0],
+                step: Duration::from_secs(1),
+                drain: Duration::from_secs(2),
+                text_bytes: 64,
+            },
+            s3: 100,
+            s4: 100,
+            storm_limit: Duration::from_secs(30),
+            settle: Duration::from_millis(200),
+        };
+    }
+    // Rates grow by half each step, then two steps bisect between the last sustained rate and the first that
+    // was not, which pins the highest sustained rate to within about 10%.
+    let rates = (0..20).map(|step| (10.0 * 1.5f64.powi(step)).round()).collect();
+    Plans {
+        s1: OneRoomPlan {
+            receivers: 1000,
+            rates,
+            refinements: 2,
+            step: Duration::from_secs(2),
+            drain: Duration::from_secs(1),
+            text_bytes: 64,
+            p99_limit_ms: 100.0,
+        },
+        s2: ManyRoomsPlan {
+            rooms: 200,
+            members: 10,
+            rates: vec![1.0, 5.0],
+            step: Duration::from_secs(5),
+            drain: Duration::from_secs(1),
+            text_bytes: 64,
+        },
+        s3: 10_000,
+        s4: 10_000,
+        storm_limit: Duration::from_secs(120),
+        settle: Duration::from_secs(2),
+    }
+}
+
+pub fn run(options: Options) -> anyhow::Result<()> {
+    let kinds = options.servers.iter().map(|name| ServerKind::parse(name)).collect::<anyhow::Result<Vec<_>>>()?;
+    for scenario in &options.scenarios {
+        if !["s1", "s2", "s3", "s4"].contains(&scenario.as_str()) {
+            bail!("unknown scenario “{scenario}”: s1, s2, s3 or s4");
+        }
+    }
+    let mut plans = plans(options.smoke);
+    if !options.rates.is_empty() {
+        plans.s1.rates.clone_from(&options.rates);
+        plans.s1.refinements = 0;
+        // Every listed rate runs, whatever its latency.
+        plans.s1.p99_limit_ms = 1e9;
+    }
+    let runs = if options.smoke { 1 } else { options.runs.max(1) };
+    let needed_files = plans.s3.max(plans.s4).max(plans.s2.rooms * plans.s2.members) as u64 + 512;
+    let open_files = open_file_limit().unwrap_or(0);
+    if open_files < needed_files {
+        bail!(
+            "this process may open {open_files} files and needs {needed_files}; raise the limit first (`ulimit -n \
+             {needed_files}`; `make bench` does)"
+        );
+    }
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let pin = !options.no_pin && cores >= 2;
+    if pin {
+        // The generator keeps core 1 (threads started from here on inherit it); servers get core 0.
+        let status = std::process::Command::new("taskset")
+            .args(["-p", "-c", "1", &std::process::id().to_string()])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .context("running taskset")?;
+        if !status.success() {
+            bail!("taskset could not pin the generator to core 1");
+        }
+    }
+    let out = options.out.clone().unwrap_or_else(|| {
+        if options.smoke {
+            servers::default_repo().join("target/bench-smoke")
+        } else {
+            crate::docs_dir()
+        }
+    });
+    let launcher = Launcher {
+        exe: std::env::current_exe()?,
+        repo: servers::default_repo(),
+        server_core: pin.then_some(0),
+        log_dir: servers::default_repo().join("target/bench-logs"),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let local = tokio::task::LocalSet::new();
+    let options = Options { runs, ..options };
+    let results = local.block_on(&runtime, collect(&options, &kinds, &plans, &launcher, pin))?;
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("results.json"), serde_json::to_string_pretty(&results)?)?;
+    report::write(&results, &out)?;
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
+async fn collect(
+    options: &Options,
+    kinds: &[ServerKind],
+    plans: &Plans,
+    launcher: &Launcher,
+    pin: bool,
+) -> anyhow::Result<Results> {
+    let clock = Clock::new();
+    let wants = |name: &str| options.scenarios.iter().any(|scenario| scenario == name);
+    let mut results = Results {
+        date: report::now_utc(),
+        machine: report::Machine::read(),
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        smoke: options.smoke,
+        runs: options.runs,
+        pinned: pin,
+        servers: kinds.to_vec(),
+        s1_plan: plans.s1.clone(),
+        s1: Vec::new(),
+        s2_plan: plans.s2.clone(),
+        s2: Vec::new(),
+        s3_connections: plans.s3,
+        s3: Vec::new(),
+        s4_clients: plans.s4,
+        s4: Vec::new(),
+        load: Vec::new(),
+    };
+    println!("{}", results.machine.summary());
+    for run in 1..=options.runs {
+        for &kind in kinds {
+            let mut note_load = |scenario: &str| {
+                let load = report::load_average();
+                println!("run {run}, {scenario}, {}: load average {load}", kind.label());
+                results.load.push((format!("{scenario} run {run} {}", kind.label()), load));
+            };
+            if wants("s1") {
+                note_load("S1");
+                // The stock client listens in the first run of each Socket.IO server.
+                let crosscheck = (run == 1 && kind != ServerKind::Ceiling).then_some(launcher.repo.as_path());
+                let server = launcher.start(kind, 0).await?;
+                let outcome = load::one_room(&server, &plans.s1, clock, crosscheck).await;
+                server.kill().await;
+                results.s1.push(sample(kind, run, outcome));
+            }
+            if wants("s2") {
+                note_load("S2");
+                let server = launcher.start(kind, 0).await?;
+                let outcome = load::many_rooms(&server, &plans.s2, clock).await;
+                server.kill().await;
+                results.s2.push(sample(kind, run, outcome));
+            }
+            if wants("s3") {
+                note_load("S3");
+                let server = launcher.start(kind, 0).await?;
+                let outcome = idle::idle(&server, plans.s3, plans.settle).await;
+                server.kill().await;
+                results.s3.push(sample(kind, run, outcome));
+            }
+            if wants("s4") {
+                note_load("S4");
+                let outcome = idle::storm(launcher, kind, plans.s4, plans.storm_limit).await;
+                results.s4.push(sample(kind, run, outcome));
+            }
+            // Sockets the kernel still holds from the last scenario are let go before the next server starts.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+    Ok(results)
+}
+
+fn sample<T: std::fmt::Debug>(server: ServerKind, run: usize, outcome: anyhow::Result<T>) -> Sample<T> {
+    match outcome {
+        Ok(result) => {
+            tracing::debug!(server = server.label(), run, ?result, "scenario done");
+            Sample { server, run, result: Some(result), error: None }
+        }
+        Err(error) => {
+            eprintln!("{} run {run}: {error:#}", server.label());
+            Sample { server, run, result: None, error: Some(format!("{error:#}")) }
+        }
+    }
+}
+
+/// The soft limit on open files, from /proc.
+fn open_file_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|line| line.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}

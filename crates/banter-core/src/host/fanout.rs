@@ -1,0 +1,81 @@
+//! Room messages leave the host through one queue and one task, in the order they were posted.
+//!
+//! socketioxide runs every event handler in a task of its own. Had each handler broadcast its message itself, a
+//! burst of messages to a big room would wake every member's writer once per message, and each writer would make
+//! one write system call per message. Queued, the task takes whatever has gathered and broadcasts it back to back:
+//! a writer woken by the first message of a batch finds the rest already waiting when it runs and writes them in
+//! one call. Under light load a batch is one message and nothing waits; under heavy load the batches grow and the
+//! cost per delivery falls (docs/BENCHMARKS.md measures it). Handlers queue while they still hold the registry
+//! lock, so the queue's order is the order of `seq`, and every receiver sees a room's messages in order.
+
+use socketioxide::extract::AckSender;
+use socketioxide::SocketIo;
+use tokio::sync::mpsc;
+
+use super::hub::{socket_room_of_room, PLAIN_SOCKETS};
+use crate::protocol::{event, Ack, Message, LOBBY};
+use crate::validate;
+
+/// The most messages broadcast in one batch before the task lets the writers run.
+const BATCH: usize = 256;
+
+/// A posted room message on its way out.
+pub struct RoomDelivery {
+    pub message: Message,
+    /// Whether the author speaks only the tutorial's events: their name is then not put in front of the plain
+    /// `chat message` text, as the tutorial's own page shows it.
+    pub author_is_plain: bool,
+    /// The author's ack, sent once the room has the message.
+    pub ack: Option<AckSender>,
+}
+
+impl std::fmt::Debug for RoomDelivery {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("RoomDelivery")
+            .field("message", &self.message)
+            .field("author_is_plain", &self.author_is_plain)
+            .field("ack", &self.ack.is_some())
+            .finish()
+    }
+}
+
+pub type Queue = mpsc::UnboundedSender<RoomDelivery>;
+
+/// The queue, unbounded: what bounds it is the per-socket request budget, which limits how fast messages can be
+/// posted, and each entry is one message (a few hundred bytes).
+pub fn queue() -> (Queue, mpsc::UnboundedReceiver<RoomDelivery>) {
+    mpsc::unbounded_channel()
+}
+
+/// Broadcasts queued messages until every sender is gone or the task is aborted with its host.
+pub async fn run(io: SocketIo, mut queue: mpsc::UnboundedReceiver<RoomDelivery>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while queue.recv_many(&mut batch, BATCH).await > 0 {
+        for delivery in batch.drain(..) {
+            deliver(&io, &delivery).await;
+            if let Some(ack) = delivery.ack {
+                if let Err(error) = ack.send(&Ack::<&Message>::Data(&delivery.message)) {
+                    tracing::warn!(%error, "could not send an ack");
+                }
+            }
+        }
+    }
+}
+
+/// A room message goes to the room's Banter sockets; a lobby message also reaches tutorial pages as the plain
+/// `chat message` string they understand, with the author's name in front when the author has one.
+async fn deliver(io: &SocketIo, delivery: &RoomDelivery) {
+    let message = &delivery.message;
+    // The local adapter's broadcast is ready at once: awaiting it does not yield to the writers mid-batch.
+    if let Err(error) = io.to(socket_room_of_room(&message.room)).emit(event::MESSAGE_NEW, message).await {
+        tracing::warn!(%error, room = %message.room, "message broadcast failed for some sockets");
+    }
+    if validate::name_key(&message.room) == LOBBY {
+        let text =
+            if delivery.author_is_plain { message.text.clone() } else { format!("{}: {}", message.from, message.text) };
+        if let Err(error) = io.to(PLAIN_SOCKETS).emit(event::CHAT_MESSAGE, &text).await {
+            tracing::warn!(%error, "chat message broadcast failed for some sockets");
+        }
+    }
+}
