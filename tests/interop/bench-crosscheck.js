@@ -23,7 +23,7 @@ socket.on('message:new', (message) => {
   const key = `${marker[1]}.${marker[2]}`;
   if (seen.has(key)) duplicates += 1;
   seen.add(key);
-  if (lastSeq !== null && message.seq !== lastSeq + 1) outOfOrder += 1;
+  if (typeof message.seq === 'number' && lastSeq !== null && message.seq !== lastSeq + 1) outOfOrder += 1;
   lastSeq = message.seq;
   const step = Number(marker[1]);
   while (steps.length <= step) steps.push(0);

@@ -2,7 +2,8 @@
 // Banter host's do for the events the benchmark sends. It checks the handshake and admits named and guest users,
 // sends the welcome (users, rooms, lobby history), tells others who came online and who joined, keeps rooms with
 // members, per-room sequence numbers and the last 100 messages, validates and acknowledges every message, and
-// gathers room-list changes for 250 ms into one push, as the host does. It has no request budget: the benchmark
+// gathers room-list changes for 250 ms into one push, as the host does. Message ids are 16 hex digits, as the
+// host's are, so that both put the same bytes on the wire. It has no request budget: the benchmark
 // lifts the host's too.
 //
 // Usage: node bench-server.js [--port PORT]. Listens on 127.0.0.1 only and prints "listening on 127.0.0.1:PORT".
@@ -134,7 +135,7 @@ io.on('connection', (socket) => {
     if ([...text].length > LIMITS.maxMessageChars) return reply(fail('too_large', 'The message is too long.'));
     const room = rooms.get(roomKey);
     room.lastSeq += 1;
-    const message = { id: crypto.randomUUID(), room: room.name, seq: room.lastSeq, ts: Date.now(), from: name, text };
+    const message = { id: crypto.randomBytes(8).toString('hex'), room: room.name, seq: room.lastSeq, ts: Date.now(), from: name, text };
     room.history.push(message);
     while (room.history.length > LIMITS.historyPerRoom) room.history.shift();
     io.to(roomSocket(roomKey)).emit('message:new', message);

@@ -2,9 +2,10 @@
 //!
 //! It answers just enough of the wire format for the generator's sessions (the open packet, CONNECT, `room:join`,
 //! `message:send` and their acks) and fans each message out as one shared frame to every member of the room,
-//! through the same kind of per-connection queue and write batching socketioxide uses. It assigns no ids, keeps no
-//! history and checks nothing: the least work that puts the same bytes on the wire, so no chat server on this
-//! machine can do better.
+//! through the same kind of per-connection queue and write batching socketioxide uses. The frame has the shape
+//! and size of the Banter host's `message:new` (id, room, seq, ts, from, text) and the ack carries the message, so
+//! the same bytes cross the wire; but it keeps no history, checks nothing and parses no JSON: the least work that
+//! does that, so no chat server on this machine can do better.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,8 +20,13 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 /// default buffer is the same size).
 const QUEUE: usize = 1024;
 
-/// Each room's members: connection id and queue.
-type Members = HashMap<String, Vec<(u64, mpsc::Sender<Utf8Bytes>)>>;
+/// A room: its members (connection id and queue) and the last sequence number given out.
+#[derive(Debug, Default)]
+struct Room {
+    members: Vec<(u64, mpsc::Sender<Utf8Bytes>)>,
+    seq: u64,
+}
+type Members = HashMap<String, Room>;
 type Rooms = Arc<Mutex<Members>>;
 
 pub async fn serve(listener: TcpListener) -> std::io::Result<()> {
@@ -33,8 +39,8 @@ pub async fn serve(listener: TcpListener) -> std::io::Result<()> {
             if let Err(error) = connection(stream, id, &rooms).await {
                 tracing::debug!(%error, "ceiling connection ended");
             }
-            for members in rooms.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).values_mut() {
-                members.retain(|(member, _)| *member != id);
+            for room in lock(&rooms).values_mut() {
+                room.members.retain(|(member, _)| *member != id);
             }
         });
     }
@@ -57,34 +63,54 @@ async fn connection(stream: TcpStream, id: u64, rooms: &Rooms) -> anyhow::Result
     });
     let open = r#"0{"sid":"ceiling","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
     queue.send(open.into()).await?;
+    let mut name = String::from("guest");
     while let Some(message) = source.next().await {
         let Message::Text(text) = message? else { continue };
         let text = text.as_str();
-        if text.starts_with("40") {
+        if let Some(auth) = text.strip_prefix("40") {
+            if let Some(given) = field(auth, "name") {
+                given.clone_into(&mut name);
+            }
             queue.send(format!(r#"40{{"sid":"c{id}"}}"#).into()).await?;
             continue;
         }
         let Some(rest) = text.strip_prefix("42") else { continue };
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         let (ack_id, body) = rest.split_at(digits);
-        let ack: Utf8Bytes = format!(r#"43{ack_id}[{{"data":{{}}}}]"#).into();
         if let Some(payload) = body.strip_prefix(r#"["room:join","#) {
-            if let Some(room) = room_of(payload) {
-                lock(rooms).entry(room.to_owned()).or_default().push((id, queue.clone()));
-            }
-            queue.send(ack).await?;
-        } else if let Some(payload) = body.strip_prefix(r#"["message:send","#) {
-            let frame: Utf8Bytes = format!(r#"42["message:new",{payload}"#).into();
-            if let Some(room) = room_of(payload) {
-                // try_send never waits, so the lock is held for the fan-out only; a full queue drops the frame,
-                // as socketioxide's does.
-                if let Some(members) = lock(rooms).get(room) {
-                    for (_, member) in members {
-                        let _ = member.try_send(frame.clone());
-                    }
+            if let Some(room) = field(payload, "room") {
+                let mut rooms = lock(rooms);
+                let members = &mut rooms.entry(room.to_owned()).or_default().members;
+                // A join asked again (its ack was lost) does not make the connection a member twice.
+                if !members.iter().any(|(member, _)| *member == id) {
+                    members.push((id, queue.clone()));
                 }
             }
-            queue.send(ack).await?;
+            queue.send(format!(r#"43{ack_id}[{{"data":{{}}}}]"#).into()).await?;
+        } else if let Some(payload) = body.strip_prefix(r#"["message:send","#) {
+            // `payload` is `{…}]`: the message is the payload with the host's fields in front.
+            let Some(fields) = payload.strip_prefix('{').and_then(|rest| rest.strip_suffix(']')) else { continue };
+            let Some(room) = field(payload, "room") else { continue };
+            let message = {
+                let mut rooms = lock(rooms);
+                let Some(room) = rooms.get_mut(room) else { continue };
+                room.seq += 1;
+                let ts =
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |now| now.as_millis());
+                let message = format!(
+                    r#"{{"id":"{:016x}","seq":{},"ts":{ts},"from":"{name}",{fields}"#,
+                    room.seq.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                    room.seq
+                );
+                let frame: Utf8Bytes = format!(r#"42["message:new",{message}]"#).into();
+                // try_send never waits, so the lock is held for the fan-out only; a full queue drops the frame,
+                // as socketioxide's does.
+                for (_, member) in &room.members {
+                    let _ = member.try_send(frame.clone());
+                }
+                message
+            };
+            queue.send(format!(r#"43{ack_id}[{{"data":{message}}}]"#).into()).await?;
         }
     }
     drop(queue);
@@ -96,9 +122,10 @@ fn lock(rooms: &Rooms) -> std::sync::MutexGuard<'_, Members> {
     rooms.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The `room` field of a payload, found by its key rather than parsed.
-fn room_of(payload: &str) -> Option<&str> {
-    let start = payload.find(r#""room":""#)? + r#""room":""#.len();
-    let end = start + payload[start..].find('"')?;
-    Some(&payload[start..end])
+/// A string field of a JSON object, found by its key rather than parsed (the generator's payloads hold no escapes).
+fn field<'a>(json: &'a str, key: &str) -> Option<&'a str> {
+    let opening = format!(r#""{key}":""#);
+    let start = json.find(&opening)? + opening.len();
+    let end = start + json[start..].find('"')?;
+    Some(&json[start..end])
 }

@@ -84,6 +84,30 @@ pub struct StormResult {
     pub restart_s: f64,
 }
 
+impl StormResult {
+    /// Seconds from the restarted server listening to every session open again: the server's part of the
+    /// reconnection, without its start-up.
+    pub fn back_s(&self) -> f64 {
+        self.reconnect_s - self.restart_s
+    }
+}
+
+/// Stops the storm's sessions however the scenario ends, an error included: left running, they would keep
+/// reconnecting to whatever next listens on that port.
+struct Sessions {
+    stop: Rc<Cell<bool>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Sessions {
+    fn drop(&mut self) {
+        self.stop.set(true);
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
 /// S4: `clients` sessions connect at once; then the server is killed and started again on the same port, and every
 /// session reconnects with the same policy as the Socket.IO client's, shortened (see [`retry_delay`]).
 pub async fn storm(
@@ -97,7 +121,7 @@ pub async fn storm(
     let open = Rc::new(Cell::new(0usize));
     let stop = Rc::new(Cell::new(false));
     let started = Instant::now();
-    let sessions: Vec<JoinHandle<()>> = (0..clients)
+    let tasks: Vec<JoinHandle<()>> = (0..clients)
         .map(|_| {
             let (open, stop) = (open.clone(), stop.clone());
             spawn_local(async move {
@@ -119,6 +143,7 @@ pub async fn storm(
             })
         })
         .collect();
+    let sessions = Sessions { stop, tasks };
     let connected = wait_for_open(&open, clients, limit).await;
     let connect_s = started.elapsed().as_secs_f64();
 
@@ -133,10 +158,7 @@ pub async fn storm(
     }
     let reconnected = wait_for_open(&open, clients, limit).await;
     let reconnect_s = killed.elapsed().as_secs_f64();
-    stop.set(true);
-    for session in sessions {
-        session.abort();
-    }
+    drop(sessions);
     server.kill().await;
     Ok(StormResult { clients, connect_s, connected, reconnect_s, reconnected, restart_s })
 }

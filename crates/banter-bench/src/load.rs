@@ -22,10 +22,20 @@ use crate::session::{self, Ws};
 use crate::tally::{Clock, StepResult, StepSpan, Tally};
 use crate::wire::{self, Frame};
 
-/// How long a handshake or a room join may take during set-up.
+/// How long a handshake may take during set-up.
 const SETUP_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long to wait for a room:join ack before asking again, and how many times to ask.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(5);
+const JOIN_ATTEMPTS: u64 = 4;
 /// Sessions set up at once.
-const SETUP_CONCURRENCY: usize = 64;
+const SETUP_CONCURRENCY: usize = 16;
+/// The pause between set-up and the first step.
+const SETTLE: Duration = Duration::from_secs(1);
+/// How much longer than its schedule a step's sending may take before the server is deemed stuck.
+const SEND_GRACE: Duration = Duration::from_secs(30);
+/// After a failed step: how long nothing must arrive before the next step, and the longest wait for that.
+const QUIET: Duration = Duration::from_secs(1);
+const QUIET_LIMIT: Duration = Duration::from_secs(30);
 
 type Sink = Rc<tokio::sync::Mutex<SplitSink<Ws, Message>>>;
 
@@ -88,6 +98,8 @@ pub async fn one_room(
         Some(repo) => Some(JsReceiver::start(repo, address).await?),
         None => None,
     };
+    // The notices of the last joins and the gathered room list go out before the first step is timed.
+    tokio::time::sleep(SETTLE).await;
 
     let mut steps = Vec::new();
     let mut sustained_rate: f64 = 0.0;
@@ -124,8 +136,9 @@ pub async fn one_room(
             sustained_rate = sustained_rate.max(rate);
         } else {
             failed_rate = Some(failed_rate.map_or(rate, |failed: f64| failed.min(rate)));
-            // Let the server empty its queues before the next, lower rate.
-            tokio::time::sleep(plan.drain).await;
+            // The server may still be working through the failed step's backlog: the next, lower rate starts
+            // once nothing has arrived for a while.
+            wait_until_quiet(&tally).await;
         }
     }
     let pss_bytes = server.pss_bytes();
@@ -155,20 +168,28 @@ async fn one_room_step(
     let interval = 1e6 / rate;
     let mut packet = String::new();
     let mut payload = String::new();
-    {
-        let mut sink = sink.lock().await;
+    let send = async {
         for seq in 0..sent {
             let intended = start + (seq as f64 * interval) as u64;
             if intended > clock.micros() {
-                sink.flush().await?;
                 tokio::time::sleep_until(clock.instant(intended).into()).await;
             }
             wire::message_payload(&mut payload, "bench", step, seq, intended, plan.text_bytes);
             wire::emit_with_ack(&mut packet, seq + 1, "message:send", &payload);
+            // Locked per message, so that the reader can answer a ping between two sends; flushed when the
+            // schedule has nothing more due, so that a late sender catches up in one write.
+            let mut sink = sink.lock().await;
             sink.feed(Message::text(packet.as_str())).await?;
+            if start + ((seq + 1) as f64 * interval) as u64 > clock.micros() {
+                sink.flush().await?;
+            }
         }
-        sink.flush().await?;
-    }
+        sink.lock().await.flush().await?;
+        anyhow::Ok(())
+    };
+    tokio::time::timeout(plan.step + SEND_GRACE, send)
+        .await
+        .map_err(|_| anyhow::anyhow!("the server stopped reading: the {rate} msg/s step could not be sent"))??;
     let send_time = Duration::from_secs_f64(sent as f64 / rate);
     let expected_per_receiver = sent;
     wait_for_deliveries(tally, step, expected_per_receiver * plan.receivers as u64, plan.drain).await;
@@ -220,6 +241,7 @@ pub async fn many_rooms(server: &Server, plan: &ManyRoomsPlan, clock: Clock) -> 
             .into_iter()
             .unzip();
     let setup_s = setup.elapsed().as_secs_f64();
+    tokio::time::sleep(SETTLE).await;
 
     let mut steps = Vec::new();
     for &rate in &plan.rates {
@@ -228,7 +250,7 @@ pub async fn many_rooms(server: &Server, plan: &ManyRoomsPlan, clock: Clock) -> 
         let (cpu_before, generator_before, wall) = (server.cpu(), own_cpu(), Instant::now());
         let start = clock.micros() + 20_000;
         let interval = 1e6 / rate;
-        let mut senders = Vec::new();
+        let mut senders: Vec<tokio::task::JoinHandle<anyhow::Result<()>>> = Vec::new();
         for (index, sink) in sinks.iter().enumerate() {
             let sink = sink.clone();
             let room = format!("room-{}", index / members);
@@ -245,9 +267,15 @@ pub async fn many_rooms(server: &Server, plan: &ManyRoomsPlan, clock: Clock) -> 
                 anyhow::Ok(())
             }));
         }
-        for sender in senders {
-            sender.await.context("a sender task")??;
-        }
+        let all_sent = async {
+            for sender in senders {
+                sender.await.context("a sender task")??;
+            }
+            anyhow::Ok(())
+        };
+        tokio::time::timeout(plan.step + SEND_GRACE, all_sent)
+            .await
+            .map_err(|_| anyhow::anyhow!("the server stopped reading: the {rate} msg/s step could not be sent"))??;
         let send_time = Duration::from_secs_f64(per_member as f64 / rate);
         // Every member hears every message of its room, its own included.
         let expected_per_receiver = per_member * plan.members as u64;
@@ -297,7 +325,9 @@ async fn connect_members<T>(
                 let mut ws = session::connect(address, Some(&name), SETUP_TIMEOUT)
                     .await
                     .with_context(|| format!("connecting {name}"))?;
-                session::join_room(&mut ws, &room, SETUP_TIMEOUT).await.with_context(|| format!("{name} joining"))?;
+                session::join_room(&mut ws, &room, JOIN_TIMEOUT, JOIN_ATTEMPTS)
+                    .await
+                    .with_context(|| format!("{name} joining"))?;
                 anyhow::Ok((index, ws))
             }
         })
@@ -318,12 +348,13 @@ async fn sender(
     tally: Rc<RefCell<Tally>>,
 ) -> anyhow::Result<(Sink, tokio::task::JoinHandle<()>)> {
     let mut ws = session::connect(address, Some(name), SETUP_TIMEOUT).await?;
-    session::join_room(&mut ws, room, SETUP_TIMEOUT).await?;
+    session::join_room(&mut ws, room, JOIN_TIMEOUT, JOIN_ATTEMPTS).await?;
     let (sink, mut source) = ws.split();
     let sink: Sink = Rc::new(tokio::sync::Mutex::new(sink));
     let pong = sink.clone();
     let reader = spawn_local(async move {
-        while let Some(Ok(Message::Text(text))) = source.next().await {
+        while let Some(Ok(message)) = source.next().await {
+            let Message::Text(text) = message else { continue };
             match wire::classify(text.as_bytes()) {
                 Frame::Ack { error, .. } => tally.borrow_mut().ack(error),
                 Frame::Ping => {
@@ -372,6 +403,19 @@ async fn wait_for_deliveries(tally: &Rc<RefCell<Tally>>, step: u32, expected: u6
             last = (now, Instant::now());
         } else if last.1.elapsed() >= drain {
             break;
+        }
+    }
+}
+
+/// Waits until no delivery has arrived for [`QUIET`], or [`QUIET_LIMIT`].
+async fn wait_until_quiet(tally: &Rc<RefCell<Tally>>) {
+    let started = Instant::now();
+    let mut last = (tally.borrow().recorded, Instant::now());
+    while last.1.elapsed() < QUIET && started.elapsed() < QUIET_LIMIT {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let now = tally.borrow().recorded;
+        if now != last.0 {
+            last = (now, Instant::now());
         }
     }
 }

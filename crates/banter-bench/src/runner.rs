@@ -140,6 +140,9 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         }
     }
     let mut plans = plans(options.smoke);
+    if options.rates.iter().any(|rate| !rate.is_finite() || *rate <= 0.0) {
+        bail!("--rates takes positive numbers of messages per second");
+    }
     if !options.rates.is_empty() {
         plans.s1.rates.clone_from(&options.rates);
         plans.s1.refinements = 0;
@@ -184,7 +187,15 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let local = tokio::task::LocalSet::new();
     let options = Options { runs, ..options };
-    let results = local.block_on(&runtime, collect(&options, &kinds, &plans, &launcher, pin))?;
+    // Interrupted, the harness still drops what it started: every server is a child killed on drop.
+    let results = local.block_on(&runtime, async {
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            results = collect(&options, &kinds, &plans, &launcher, pin) => results,
+            _ = tokio::signal::ctrl_c() => bail!("interrupted"),
+            _ = terminate.recv() => bail!("terminated"),
+        }
+    })?;
     std::fs::create_dir_all(&out)?;
     std::fs::write(out.join("results.json"), serde_json::to_string_pretty(&results)?)?;
     report::write(&results, &out)?;
@@ -229,25 +240,40 @@ async fn collect(
             };
             if wants("s1") {
                 note_load("S1");
-                // The stock client listens in the first run of each Socket.IO server.
-                let crosscheck = (run == 1 && kind != ServerKind::Ceiling).then_some(launcher.repo.as_path());
-                let server = launcher.start(kind, 0).await?;
-                let outcome = load::one_room(&server, &plans.s1, clock, crosscheck).await;
-                server.kill().await;
+                // The stock client listens in every run, so that every server carries the same extra receiver.
+                let crosscheck = Some(launcher.repo.as_path());
+                let outcome = match launcher.start(kind, 0).await {
+                    Ok(server) => {
+                        let outcome = load::one_room(&server, &plans.s1, clock, crosscheck).await;
+                        server.kill().await;
+                        outcome
+                    }
+                    Err(error) => Err(error),
+                };
                 results.s1.push(sample(kind, run, outcome));
             }
             if wants("s2") {
                 note_load("S2");
-                let server = launcher.start(kind, 0).await?;
-                let outcome = load::many_rooms(&server, &plans.s2, clock).await;
-                server.kill().await;
+                let outcome = match launcher.start(kind, 0).await {
+                    Ok(server) => {
+                        let outcome = load::many_rooms(&server, &plans.s2, clock).await;
+                        server.kill().await;
+                        outcome
+                    }
+                    Err(error) => Err(error),
+                };
                 results.s2.push(sample(kind, run, outcome));
             }
             if wants("s3") {
                 note_load("S3");
-                let server = launcher.start(kind, 0).await?;
-                let outcome = idle::idle(&server, plans.s3, plans.settle).await;
-                server.kill().await;
+                let outcome = match launcher.start(kind, 0).await {
+                    Ok(server) => {
+                        let outcome = idle::idle(&server, plans.s3, plans.settle).await;
+                        server.kill().await;
+                        outcome
+                    }
+                    Err(error) => Err(error),
+                };
                 results.s3.push(sample(kind, run, outcome));
             }
             if wants("s4") {

@@ -94,6 +94,9 @@ impl Launcher {
             .create(true)
             .append(true)
             .open(self.log_dir.join(format!("{}.log", kind.label())))?;
+        // The harness's own log filter is not the servers': the Banter host logs at its default level, as
+        // `banter-cli serve` does.
+        command.env_remove("BANTER_LOG");
         command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(log).kill_on_drop(true);
         let mut child = command.spawn().with_context(|| format!("starting the {} server", kind.label()))?;
         let pid = child.id().context("the server exited at once")?;

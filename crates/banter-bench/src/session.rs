@@ -52,26 +52,36 @@ async fn connect_inner(address: SocketAddr, name: Option<&str>) -> anyhow::Resul
     bail!("the server closed the connection during the handshake")
 }
 
-/// Sends `room:join` and waits for its ack, answering pings and skipping notices meanwhile.
-pub async fn join_room(ws: &mut Ws, room: &str, timeout: Duration) -> anyhow::Result<()> {
-    const JOIN_ACK_ID: u64 = 0;
+/// Sends `room:join` and waits for its ack, answering pings and skipping notices meanwhile. A host drops packets
+/// to a socket whose queue is full (socketioxide's buffer), and while hundreds of sessions join at once their
+/// notices can fill it, an ack included; joining again is harmless, so the join is asked again, each time with a
+/// new ack id, up to `attempts` times.
+pub async fn join_room(ws: &mut Ws, room: &str, timeout: Duration, attempts: u64) -> anyhow::Result<()> {
     let mut packet = String::new();
-    wire::emit_with_ack(&mut packet, JOIN_ACK_ID, "room:join", &wire::room_payload(room));
-    ws.send(Message::text(packet)).await?;
-    let wait = async {
-        while let Some(frame) = ws.next().await {
-            let Message::Text(text) = frame? else { continue };
-            match wire::classify(text.as_bytes()) {
-                Frame::Ack { id: JOIN_ACK_ID, error: false } => return Ok(()),
-                Frame::Ack { id: JOIN_ACK_ID, error: true } => bail!("room:join refused: {}", text.as_str()),
-                Frame::Ping => ws.send(Message::text("3")).await?,
-                Frame::Close => break,
-                _ => {}
+    for ack_id in 0..attempts {
+        wire::emit_with_ack(&mut packet, ack_id, "room:join", &wire::room_payload(room));
+        ws.send(Message::text(packet.as_str())).await?;
+        let wait = async {
+            while let Some(frame) = ws.next().await {
+                let Message::Text(text) = frame? else { continue };
+                match wire::classify(text.as_bytes()) {
+                    Frame::Ack { id, error: false } if id == ack_id => return Ok(()),
+                    Frame::Ack { id, error: true } if id == ack_id => {
+                        bail!("room:join refused: {}", text.as_str())
+                    }
+                    Frame::Ping => ws.send(Message::text("3")).await?,
+                    Frame::Close => break,
+                    _ => {}
+                }
             }
+            bail!("the server closed the connection before acknowledging room:join")
+        };
+        if let Ok(outcome) = tokio::time::timeout(timeout, wait).await {
+            return outcome;
         }
-        bail!("the server closed the connection before acknowledging room:join")
-    };
-    tokio::time::timeout(timeout, wait).await.map_err(|_| anyhow!("no room:join ack within {timeout:?}"))?
+        tracing::debug!(room, ack_id, "no room:join ack; asking again");
+    }
+    bail!("no room:join ack after {attempts} attempts of {timeout:?}")
 }
 
 /// Reads until the connection closes, answering pings and handing every other frame to `on_frame`.

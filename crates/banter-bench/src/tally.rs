@@ -60,11 +60,13 @@ pub struct Tally {
     steps: Vec<StepTally>,
     /// Deliveries whose marker names no step: a bug in a server or the generator, reported rather than dropped.
     pub strays: u64,
+    /// Every delivery recorded, all steps together.
+    pub recorded: u64,
 }
 
 impl Tally {
     pub fn new(clock: Clock, receivers: usize) -> Self {
-        Tally { clock, receivers, steps: Vec::new(), strays: 0 }
+        Tally { clock, receivers, steps: Vec::new(), strays: 0, recorded: 0 }
     }
 
     /// Opens step `index` (steps are numbered from 0, in order).
@@ -91,6 +93,7 @@ impl Tally {
         };
         *count += 1;
         step.delivered += 1;
+        self.recorded += 1;
         step.latency.saturating_record(now.saturating_sub(marker.micros).max(1));
     }
 

@@ -415,6 +415,6 @@ async fn broadcast<T: Serialize + ?Sized>(
     data: &T,
 ) {
     if let Err(error) = operators.emit(name, data).await {
-        tracing::warn!(event = name, %error, "broadcast failed for some sockets");
+        super::fanout::report_broadcast_failure(name, &error);
     }
 }

@@ -8,8 +8,12 @@
 //! cost per delivery falls (docs/BENCHMARKS.md measures it). Handlers queue while they still hold the registry
 //! lock, so the queue's order is the order of `seq`, and every receiver sees a room's messages in order.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::Instant;
+
 use socketioxide::extract::AckSender;
-use socketioxide::SocketIo;
+use socketioxide::{BroadcastError, SocketIo};
 use tokio::sync::mpsc;
 
 use super::hub::{socket_room_of_room, PLAIN_SOCKETS};
@@ -42,8 +46,9 @@ impl std::fmt::Debug for RoomDelivery {
 
 pub type Queue = mpsc::UnboundedSender<RoomDelivery>;
 
-/// The queue, unbounded: what bounds it is the per-socket request budget, which limits how fast messages can be
-/// posted, and each entry is one message (a few hundred bytes).
+/// The queue, unbounded. What bounds it is the rate messages can be posted at: each socket's request budget
+/// (`Limits::requests_per_second`) times the sockets, against a task that broadcasts hundreds of thousands of
+/// messages a second; an entry is one message, a few hundred bytes.
 pub fn queue() -> (Queue, mpsc::UnboundedReceiver<RoomDelivery>) {
     mpsc::unbounded_channel()
 }
@@ -69,13 +74,35 @@ async fn deliver(io: &SocketIo, delivery: &RoomDelivery) {
     let message = &delivery.message;
     // The local adapter's broadcast is ready at once: awaiting it does not yield to the writers mid-batch.
     if let Err(error) = io.to(socket_room_of_room(&message.room)).emit(event::MESSAGE_NEW, message).await {
-        tracing::warn!(%error, room = %message.room, "message broadcast failed for some sockets");
+        report_broadcast_failure(event::MESSAGE_NEW, &error);
     }
     if validate::name_key(&message.room) == LOBBY {
         let text =
             if delivery.author_is_plain { message.text.clone() } else { format!("{}: {}", message.from, message.text) };
         if let Err(error) = io.to(PLAIN_SOCKETS).emit(event::CHAT_MESSAGE, &text).await {
-            tracing::warn!(%error, "chat message broadcast failed for some sockets");
+            report_broadcast_failure(event::CHAT_MESSAGE, &error);
         }
+    }
+}
+
+/// Logs that a broadcast missed some sockets (their queues were full or they had just closed), at most once a
+/// second: an overloaded host would otherwise write a line naming every lagging socket for every message, and
+/// spend its time logging instead of catching up.
+pub fn report_broadcast_failure(event: &str, error: &BroadcastError) {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    static LAST_SECOND: AtomicU64 = AtomicU64::new(u64::MAX);
+    let second = EPOCH.get_or_init(Instant::now).elapsed().as_secs();
+    if LAST_SECOND.swap(second, Ordering::Relaxed) == second {
+        return;
+    }
+    match error {
+        BroadcastError::Socket(errors) => {
+            tracing::warn!(
+                event,
+                sockets = errors.len(),
+                "a broadcast missed sockets whose queues were full or closed"
+            );
+        }
+        other => tracing::warn!(event, error = %other, "a broadcast failed"),
     }
 }

@@ -9,7 +9,7 @@ use super::attachments::AttachmentStore;
 use super::fanout::{Queue, RoomDelivery};
 use super::registry::{Dialect, Posted, Registry};
 use crate::limits::Limits;
-use crate::protocol::{ErrorBody, Message, SendMessage, LOBBY};
+use crate::protocol::{ErrorBody, ErrorKind, Message, SendMessage, LOBBY};
 use crate::validate;
 
 /// The Socket.IO room of every socket that speaks Banter's protocol: notices go there, not to tutorial pages.
@@ -84,8 +84,13 @@ impl Hub {
             let author_is_plain = registry.dialect(&connection) == Some(Dialect::Plain);
             let delivery = RoomDelivery { message: posted.message.clone(), author_is_plain, ack: ack.take() };
             if let Err(unsent) = self.0.fanout.send(delivery) {
-                tracing::warn!("the delivery task has stopped; a message was posted but not delivered");
+                // Only while the host shuts down: the author hears that the message did not go out.
+                tracing::warn!("the delivery task has stopped; a posted message was not delivered");
                 *ack = unsent.0.ack;
+                return Err(ErrorBody::new(
+                    ErrorKind::Internal,
+                    "The host is shutting down; the message was not sent.",
+                ));
             }
         }
         Ok(posted)

@@ -141,10 +141,23 @@ pub enum BindError {
     Other { address: SocketAddr, source: io::Error },
 }
 
+/// Connections the kernel may hold for the host before it accepts them. Tokio's default is 128: when a whole
+/// office reconnects after a restart, the rest would have their connections dropped and retried a second later.
+/// Linux caps it at `net.core.somaxconn` (4096 on current kernels).
+pub const LISTEN_BACKLOG: u32 = 4096;
+
 /// Binds the listener a host will serve on, with a clear error for the usual mistake (a port in use).
 pub async fn bind(ip: IpAddr, port: u16) -> Result<TcpListener, BindError> {
     let address = SocketAddr::new(ip, port);
-    TcpListener::bind(address).await.map_err(|source| match source.kind() {
+    let listen = || {
+        let socket = if ip.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        // As std and tokio's own bind do: a restarted host can take its port back while old connections linger.
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        socket.bind(address)?;
+        socket.listen(LISTEN_BACKLOG)
+    };
+    listen().map_err(|source| match source.kind() {
         io::ErrorKind::AddrInUse => BindError::PortInUse { ip, port },
         _ => BindError::Other { address, source },
     })
