@@ -8,6 +8,7 @@ mod ceiling;
 mod crosscheck;
 mod idle;
 mod load;
+mod machine;
 mod report;
 mod runner;
 mod servers;
@@ -31,6 +32,8 @@ struct Cli {
 enum Command {
     /// Run the scenarios against every server and write the report.
     Run(runner::Options),
+    /// Write BENCHMARKS.md and the plot again from a results.json, beside it (after editing the report's code).
+    Report { results: PathBuf },
     /// Hold COUNT idle tutorial-style sessions open against a server on loopback until interrupted (for
     /// profiling a server's memory by hand).
     Hold { address: std::net::SocketAddr, count: usize },
@@ -56,6 +59,7 @@ fn main() -> std::process::ExitCode {
         Command::Run(options) => runner::run(options),
         Command::Serve { server, port } => serve(&server, port),
         Command::Hold { address, count } => hold(address, count),
+        Command::Report { results } => rewrite_report(&results),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -87,6 +91,13 @@ fn serve(server: &str, port: u16) -> anyhow::Result<()> {
         }
         anyhow::Ok(())
     })
+}
+
+fn rewrite_report(path: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let results: runner::Results = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    report::write(&results, path.parent().unwrap_or(std::path::Path::new(".")))
 }
 
 fn hold(address: std::net::SocketAddr, count: usize) -> anyhow::Result<()> {

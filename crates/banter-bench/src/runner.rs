@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::idle::{self, IdleResult, StormResult};
 use crate::load::{self, ManyRoomsPlan, ManyRoomsResult, OneRoomPlan, OneRoomResult};
+use crate::machine;
 use crate::report;
 use crate::servers::{self, Launcher, ServerKind};
 use crate::tally::Clock;
@@ -50,7 +51,7 @@ pub struct Sample<T> {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
     pub date: String,
-    pub machine: report::Machine,
+    pub machine: machine::Machine,
     pub command: String,
     pub smoke: bool,
     pub runs: usize,
@@ -213,8 +214,8 @@ async fn collect(
     let clock = Clock::new();
     let wants = |name: &str| options.scenarios.iter().any(|scenario| scenario == name);
     let mut results = Results {
-        date: report::now_utc(),
-        machine: report::Machine::read(),
+        date: machine::now_utc(),
+        machine: machine::Machine::read(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
         smoke: options.smoke,
         runs: options.runs,
@@ -234,7 +235,7 @@ async fn collect(
     for run in 1..=options.runs {
         for &kind in kinds {
             let mut note_load = |scenario: &str| {
-                let load = report::load_average();
+                let load = machine::load_average();
                 println!("run {run}, {scenario}, {}: load average {load}", kind.label());
                 results.load.push((format!("{scenario} run {run} {}", kind.label()), load));
             };
