@@ -241,7 +241,7 @@ pub async fn many_rooms(server: &Server, plan: &ManyRoomsPlan, clock: Clock) -> 
     let tally = Rc::new(RefCell::new(Tally::new(clock, total)));
     let place = |index| (format!("m{index}"), format!("room-{}", index / members));
     let (sinks, readers): (Vec<Sink>, Vec<_>) =
-        connect_members(address, total, place, |index, ws| split_member(ws, index, tally.clone()))
+        connect_members(address, total, place, |index, ws| split_session(ws, Some(index), tally.clone()))
             .await?
             .into_iter()
             .unzip();
@@ -354,27 +354,13 @@ async fn sender(
 ) -> anyhow::Result<(Sink, tokio::task::JoinHandle<()>)> {
     let mut ws = session::connect(address, Some(name), SETUP_TIMEOUT).await?;
     session::join_room(&mut ws, room, JOIN_TIMEOUT, JOIN_ATTEMPTS).await?;
-    let (sink, mut source) = ws.split();
-    let sink: Sink = Rc::new(tokio::sync::Mutex::new(sink));
-    let pong = sink.clone();
-    let reader = spawn_local(async move {
-        while let Some(Ok(message)) = source.next().await {
-            let Message::Text(text) = message else { continue };
-            match wire::classify(text.as_bytes()) {
-                Frame::Ack { error, .. } => tally.borrow_mut().ack(error),
-                Frame::Ping => {
-                    let _ = pong.lock().await.send(Message::text("3")).await;
-                }
-                Frame::Close => break,
-                _ => {}
-            }
-        }
-    });
-    Ok((sink, reader))
+    // The sender hears its own messages too; they are not counted.
+    Ok(split_session(ws, None, tally))
 }
 
-/// Splits a member's session into its sink and a reader that counts its deliveries and acks and answers pings.
-fn split_member(ws: Ws, index: usize, tally: Rc<RefCell<Tally>>) -> (Sink, tokio::task::JoinHandle<()>) {
+/// Splits a session into its sink and a reader that counts its acks, answers pings and, for a receiver (`index`),
+/// counts its deliveries.
+fn split_session(ws: Ws, index: Option<usize>, tally: Rc<RefCell<Tally>>) -> (Sink, tokio::task::JoinHandle<()>) {
     let (sink, mut source) = ws.split();
     let sink: Sink = Rc::new(tokio::sync::Mutex::new(sink));
     let pong = sink.clone();
@@ -382,7 +368,11 @@ fn split_member(ws: Ws, index: usize, tally: Rc<RefCell<Tally>>) -> (Sink, tokio
         while let Some(Ok(message)) = source.next().await {
             let Message::Text(text) = message else { continue };
             match wire::classify(text.as_bytes()) {
-                Frame::Delivery(marker) => tally.borrow_mut().record(index, marker),
+                Frame::Delivery(marker) => {
+                    if let Some(index) = index {
+                        tally.borrow_mut().record(index, marker);
+                    }
+                }
                 Frame::Ack { error, .. } => tally.borrow_mut().ack(error),
                 Frame::Ping => {
                     let _ = pong.lock().await.send(Message::text("3")).await;

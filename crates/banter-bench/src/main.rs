@@ -96,7 +96,8 @@ fn serve(server: &str, port: u16) -> anyhow::Result<()> {
 fn rewrite_report(path: &std::path::Path) -> anyhow::Result<()> {
     use anyhow::Context as _;
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let results: runner::Results = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let results: runner::Results =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
     report::write(&results, path.parent().unwrap_or(std::path::Path::new(".")))
 }
 

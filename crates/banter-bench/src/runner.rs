@@ -10,7 +10,7 @@ use crate::idle::{self, IdleResult, StormResult};
 use crate::load::{self, ManyRoomsPlan, ManyRoomsResult, OneRoomPlan, OneRoomResult};
 use crate::machine;
 use crate::report;
-use crate::servers::{self, Launcher, ServerKind};
+use crate::servers::{self, Launcher, Server, ServerKind};
 use crate::tally::Clock;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -243,38 +243,24 @@ async fn collect(
                 note_load("S1");
                 // The stock client listens in every run, so that every server carries the same extra receiver.
                 let crosscheck = Some(launcher.repo.as_path());
-                let outcome = match launcher.start(kind, 0).await {
-                    Ok(server) => {
-                        let outcome = load::one_room(&server, &plans.s1, clock, crosscheck).await;
-                        server.kill().await;
-                        outcome
-                    }
-                    Err(error) => Err(error),
-                };
+                let outcome = on_new_server(launcher, kind, async |server| {
+                    load::one_room(server, &plans.s1, clock, crosscheck).await
+                })
+                .await;
                 results.s1.push(sample(kind, run, outcome));
             }
             if wants("s2") {
                 note_load("S2");
-                let outcome = match launcher.start(kind, 0).await {
-                    Ok(server) => {
-                        let outcome = load::many_rooms(&server, &plans.s2, clock).await;
-                        server.kill().await;
-                        outcome
-                    }
-                    Err(error) => Err(error),
-                };
+                let outcome =
+                    on_new_server(launcher, kind, async |server| load::many_rooms(server, &plans.s2, clock).await)
+                        .await;
                 results.s2.push(sample(kind, run, outcome));
             }
             if wants("s3") {
                 note_load("S3");
-                let outcome = match launcher.start(kind, 0).await {
-                    Ok(server) => {
-                        let outcome = idle::idle(&server, plans.s3, plans.settle).await;
-                        server.kill().await;
-                        outcome
-                    }
-                    Err(error) => Err(error),
-                };
+                let outcome =
+                    on_new_server(launcher, kind, async |server| idle::idle(server, plans.s3, plans.settle).await)
+                        .await;
                 results.s3.push(sample(kind, run, outcome));
             }
             if wants("s4") {
@@ -287,6 +273,18 @@ async fn collect(
         }
     }
     Ok(results)
+}
+
+/// Runs a scenario on a server of its own, started for it and killed after it.
+async fn on_new_server<T>(
+    launcher: &Launcher,
+    kind: ServerKind,
+    scenario: impl AsyncFnOnce(&Server) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let server = launcher.start(kind, 0).await?;
+    let outcome = scenario(&server).await;
+    server.kill().await;
+    outcome
 }
 
 fn sample<T: std::fmt::Debug>(server: ServerKind, run: usize, outcome: anyhow::Result<T>) -> Sample<T> {
