@@ -11,6 +11,7 @@
 //! `chat message`: lobby messages go out as plain strings and plain strings come in as [`ClientEvent::Plain`].
 
 mod connection;
+mod seen;
 mod supervisor;
 
 use std::time::Duration;

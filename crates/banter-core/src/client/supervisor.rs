@@ -48,6 +48,8 @@ struct State {
     flush_waiters: Vec<oneshot::Sender<Result<(), ClientError>>>,
     /// Uploads sent on this connection, waiting for their `attachment:staged`, oldest first.
     upload_waiters: VecDeque<oneshot::Sender<Result<Attachment, ClientError>>>,
+    /// The last `seq` reported per room, so that no message is reported twice.
+    seen: std::sync::Mutex<super::seen::SeenSeqs>,
 }
 
 pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, events: mpsc::Sender<ClientEvent>) {
@@ -59,6 +61,7 @@ pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, e
         rooms: BTreeMap::new(),
         flush_waiters: Vec::new(),
         upload_waiters: VecDeque::new(),
+        seen: std::sync::Mutex::default(),
     };
     let started = Instant::now();
     let mut ever_connected = false;
@@ -294,6 +297,11 @@ fn decode<T: DeserializeOwned>(name: &str, args: Vec<Value>) -> Option<T> {
 
 impl State {
     async fn report(&self, event: ClientEvent) {
+        let fresh = self.seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).admit(&event);
+        if !fresh {
+            tracing::debug!("a message already reported (in a join's history) arrived again; not reported twice");
+            return;
+        }
         if self.events.send(event).await.is_err() {
             tracing::trace!("client event dropped: nobody is listening");
         }
