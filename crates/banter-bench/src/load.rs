@@ -168,7 +168,6 @@ async fn one_room_step(
 ) -> anyhow::Result<StepResult> {
     let step = tally.borrow_mut().begin_step();
     let sent = (rate * plan.step.as_secs_f64()).round().max(1.0) as u64;
-    let (cpu_before, generator_before, wall) = (server.cpu(), own_cpu(), Instant::now());
     let start = clock.micros() + 5_000;
     let interval = 1e6 / rate;
     let mut packet = String::new();
@@ -192,24 +191,47 @@ async fn one_room_step(
         sink.lock().await.flush().await?;
         anyhow::Ok(())
     };
-    tokio::time::timeout(plan.step + SEND_GRACE, send)
+    let send_time = Duration::from_secs_f64(sent as f64 / rate);
+    let load = StepLoad { rate, sent, send_time, expected_per_receiver: sent, receivers: plan.receivers };
+    measure_step(server, tally, step, load, plan.drain, send).await
+}
+
+/// What one step offers: its rate, the messages sent and over how long, and what each receiver should get.
+#[derive(Debug, Clone, Copy)]
+struct StepLoad {
+    rate: f64,
+    sent: u64,
+    /// How long the schedule sends for (each sender's messages over the rate).
+    send_time: Duration,
+    expected_per_receiver: u64,
+    receivers: usize,
+}
+
+/// Runs a step's `send`, waits for its deliveries, and reads what the step cost the server and the generator.
+async fn measure_step(
+    server: &Server,
+    tally: &Rc<RefCell<Tally>>,
+    step: u32,
+    load: StepLoad,
+    drain: Duration,
+    send: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<StepResult> {
+    let (cpu_before, generator_before, wall) = (server.cpu(), own_cpu(), Instant::now());
+    let rate = load.rate;
+    tokio::time::timeout(load.send_time + SEND_GRACE, send)
         .await
         .map_err(|_| anyhow::anyhow!("the server stopped reading: the {rate} msg/s step could not be sent"))??;
-    let send_time = Duration::from_secs_f64(sent as f64 / rate);
-    let expected_per_receiver = sent;
-    wait_for_deliveries(tally, step, expected_per_receiver * plan.receivers as u64, plan.drain).await;
+    wait_for_deliveries(tally, step, load.expected_per_receiver * load.receivers as u64, drain).await;
     let span = StepSpan {
         rate,
-        sent,
-        expected_per_receiver,
-        send_time,
+        sent: load.sent,
+        expected_per_receiver: load.expected_per_receiver,
+        send_time: load.send_time,
         wall: wall.elapsed(),
         server_cpu: server.cpu().saturating_sub(cpu_before),
         generator_cpu: own_cpu().saturating_sub(generator_before),
     };
-    let tally = tally.borrow();
-    let step_tally = tally.step(step).context("the step's tally")?;
-    Ok(StepResult::new(step_tally, span))
+    Ok(StepResult::new(tally.borrow().step(step).context("the step's tally")?, span))
 }
 
 /// S2's shape.
@@ -252,7 +274,6 @@ pub async fn many_rooms(server: &Server, plan: &ManyRoomsPlan, clock: Clock) -> 
     for &rate in &plan.rates {
         let step = tally.borrow_mut().begin_step();
         let per_member = (rate * plan.step.as_secs_f64()).round().max(1.0) as u64;
-        let (cpu_before, generator_before, wall) = (server.cpu(), own_cpu(), Instant::now());
         let start = clock.micros() + 20_000;
         let interval = 1e6 / rate;
         let mut senders: Vec<tokio::task::JoinHandle<anyhow::Result<()>>> = Vec::new();
@@ -278,23 +299,15 @@ pub async fn many_rooms(server: &Server, plan: &ManyRoomsPlan, clock: Clock) -> 
             }
             anyhow::Ok(())
         };
-        tokio::time::timeout(plan.step + SEND_GRACE, all_sent)
-            .await
-            .map_err(|_| anyhow::anyhow!("the server stopped reading: the {rate} msg/s step could not be sent"))??;
-        let send_time = Duration::from_secs_f64(per_member as f64 / rate);
-        // Every member hears every message of its room, its own included.
-        let expected_per_receiver = per_member * plan.members as u64;
-        wait_for_deliveries(&tally, step, expected_per_receiver * total as u64, plan.drain).await;
-        let span = StepSpan {
+        let load = StepLoad {
             rate,
             sent: per_member * total as u64,
-            expected_per_receiver,
-            send_time,
-            wall: wall.elapsed(),
-            server_cpu: server.cpu().saturating_sub(cpu_before),
-            generator_cpu: own_cpu().saturating_sub(generator_before),
+            send_time: Duration::from_secs_f64(per_member as f64 / rate),
+            // Every member hears every message of its room, its own included.
+            expected_per_receiver: per_member * plan.members as u64,
+            receivers: total,
         };
-        let result = StepResult::new(tally.borrow().step(step).context("the step's tally")?, span);
+        let result = measure_step(server, &tally, step, load, plan.drain, all_sent).await?;
         tracing::info!(
             server = server.kind.label(),
             rate,

@@ -40,8 +40,9 @@ const MARKER: &[u8] = b"~B";
 /// A `message:send` payload carrying the marker, padded with `x` to `text_bytes` when asked.
 pub fn message_payload(out: &mut String, room: &str, step: u32, seq: u64, micros: u64, text_bytes: usize) {
     out.clear();
-    let _ = write!(out, r#"{{"room":"{room}","text":"~B{step}.{seq}.{micros}~"#);
-    let text_start = out.len() - format!("~B{step}.{seq}.{micros}~").len();
+    let _ = write!(out, r#"{{"room":"{room}","text":""#);
+    let text_start = out.len();
+    let _ = write!(out, "~B{step}.{seq}.{micros}~");
     while out.len() - text_start < text_bytes {
         out.push('x');
     }

@@ -70,27 +70,44 @@ fn describe(kind: ServerKind) -> &'static str {
     }
 }
 
+/// What a target compares Banter's figure with.
+#[derive(Debug, Clone, Copy)]
+enum Against {
+    /// The better of the two Node.js servers; which way is better.
+    Node {
+        higher_is_better: bool,
+    },
+    Ceiling,
+}
+
 fn targets(page: &mut String, results: &Results) {
-    let has = |kind| results.servers.contains(&kind);
-    if !has(ServerKind::Banter) {
+    if !results.servers.contains(&ServerKind::Banter) {
         return;
     }
     let _ = writeln!(page, "## Targets\n");
     let _ = writeln!(page, "Each Banter figure against the better of node and node-tuned, by median.\n");
     let _ = writeln!(page, "| target | Banter | best Node.js | ceiling | ratio | goal | met |");
     let _ = writeln!(page, "|---|---|---|---|---|---|---|");
-    let banter_s1 = one_room_row(results, ServerKind::Banter);
-    let mut line = |name: &str,
-                    ours: Option<Spread>,
-                    node: Option<(ServerKind, Spread)>,
-                    ceiling: Option<Spread>,
-                    value: Option<f64>,
-                    goal: &str,
-                    met: Option<bool>,
-                    digits: usize| {
+    // One row: Banter's figure, the best Node.js one, the ceiling's, their ratio and whether it meets the goal.
+    let mut target = |name: &str,
+                      figure: &dyn Fn(ServerKind) -> Option<Spread>,
+                      against: Against,
+                      goal: &str,
+                      pass: fn(f64) -> bool,
+                      digits: usize| {
+        let ours = figure(ServerKind::Banter);
+        let ceiling = figure(ServerKind::Ceiling);
+        let (node, theirs) = match against {
+            Against::Node { higher_is_better } => {
+                let node = best_node(results, figure, higher_is_better);
+                (node, node.map(|(_, spread)| spread))
+            }
+            Against::Ceiling => (None, ceiling),
+        };
+        let value = ratio(ours, theirs);
         let node_text =
             node.map_or_else(|| "—".to_owned(), |(kind, spread)| format!("{} ({})", spread.show(digits), kind.label()));
-        let met = match met {
+        let met = match value.map(pass) {
             Some(true) => "yes",
             Some(false) => "**no**",
             None => "—",
@@ -103,75 +120,24 @@ fn targets(page: &mut String, results: &Results) {
             show_ratio(value)
         );
     };
-    let node = best_node(results, |kind| one_room_row(results, kind).sustained, true);
-    let ceiling = has(ServerKind::Ceiling).then(|| one_room_row(results, ServerKind::Ceiling).sustained).flatten();
-    let vs_node = ratio(banter_s1.sustained, node.map(|(_, spread)| spread));
-    line(
-        "S1 highest sustained rate (msg/s) vs Node.js",
-        banter_s1.sustained,
-        node,
-        ceiling,
-        vs_node,
-        "≥ 2×",
-        vs_node.map(|value| value >= 2.0),
-        0,
-    );
-    let vs_ceiling = ratio(banter_s1.sustained, ceiling);
-    line(
-        "S1 highest sustained rate vs the ceiling",
-        banter_s1.sustained,
-        None,
-        ceiling,
-        vs_ceiling,
-        "≥ 0.5×",
-        vs_ceiling.map(|value| value >= 0.5),
-        0,
-    );
-    let node = best_node(results, |kind| one_room_row(results, kind).cpu_common, false);
-    let ceiling = has(ServerKind::Ceiling).then(|| one_room_row(results, ServerKind::Ceiling).cpu_common).flatten();
-    let value = ratio(banter_s1.cpu_common, node.map(|(_, spread)| spread));
-    line(
-        "server CPU-µs per delivery (S1, common rate)",
-        banter_s1.cpu_common,
-        node,
-        ceiling,
-        value,
-        "≤ 0.5×",
-        value.map(|value| value <= 0.5),
-        2,
-    );
+    let at_most_half: fn(f64) -> bool = |value| value <= 0.5;
+    let sustained = |kind| one_room_row(results, kind).sustained;
+    let more = Against::Node { higher_is_better: true };
+    let less = Against::Node { higher_is_better: false };
+    target("S1 highest sustained rate (msg/s) vs Node.js", &sustained, more, "≥ 2×", |value| value >= 2.0, 0);
+    target("S1 highest sustained rate vs the ceiling", &sustained, Against::Ceiling, "≥ 0.5×", |value| value >= 0.5, 0);
+    let s1_cpu = |kind| one_room_row(results, kind).cpu_common;
+    target("server CPU-µs per delivery (S1, common rate)", &s1_cpu, less, "≤ 0.5×", at_most_half, 2);
     let s2_cpu = |kind| {
         Spread::of(results.s2.iter().filter(|sample| sample.server == kind).filter_map(|sample| {
             let index = common_s2_step(results, sample.run)?;
             Some(sample.result.as_ref()?.steps.get(index)?.server_cpu_us_per_delivery)
         }))
     };
-    let node = best_node(results, s2_cpu, false);
-    let value = ratio(s2_cpu(ServerKind::Banter), node.map(|(_, spread)| spread));
-    line(
-        "server CPU-µs per delivery (S2, common step)",
-        s2_cpu(ServerKind::Banter),
-        node,
-        s2_cpu(ServerKind::Ceiling),
-        value,
-        "≤ 0.5×",
-        value.map(|value| value <= 0.5),
-        2,
-    );
+    target("server CPU-µs per delivery (S2, common step)", &s2_cpu, less, "≤ 0.5×", at_most_half, 2);
     let memory = |kind| spread_of(&results.s3, kind, |result| result.bytes_per_connection / 1024.0);
-    let node = best_node(results, memory, false);
-    let value = ratio(memory(ServerKind::Banter), node.map(|(_, spread)| spread));
-    line(
-        "idle memory per connection (KiB, S3)",
-        memory(ServerKind::Banter),
-        node,
-        memory(ServerKind::Ceiling),
-        value,
-        "≤ 0.5×",
-        value.map(|value| value <= 0.5),
-        1,
-    );
-    // A run in which not everyone got back counts as a failure, never as a missing figure.
+    target("idle memory per connection (KiB, S3)", &memory, less, "≤ 0.5×", at_most_half, 1);
+    // A run in which not everyone got back counts as a failure: the server then has no figure, never a better one.
     let all_back = |kind| {
         let runs: Vec<_> = results.s4.iter().filter(|sample| sample.server == kind).collect();
         !runs.is_empty()
@@ -193,10 +159,7 @@ fn targets(page: &mut String, results: &Results) {
     ];
     for (name, pick) in storms {
         let figure = |kind| all_back(kind).then(|| spread_of(&results.s4, kind, pick)).flatten();
-        let node = best_node(results, figure, false);
-        let value = ratio(figure(ServerKind::Banter), node.map(|(_, spread)| spread));
-        let met = value.map(|value| value <= 0.5 && all_back(ServerKind::Banter));
-        line(&name, figure(ServerKind::Banter), node, figure(ServerKind::Ceiling), value, "all back, ≤ 0.5×", met, 2);
+        target(&name, &figure, less, "all back, ≤ 0.5×", at_most_half, 2);
     }
     let _ = writeln!(page);
 }

@@ -17,9 +17,9 @@ use super::hub::{lobby_socket_room, socket_room_of_room, socket_room_of_user, BA
 use super::registry::{Dialect, Posted};
 use super::Hub;
 use crate::protocol::{
-    event, Ack, Closing, ClosingReason, ErrorBody, ErrorKind, Handshake, LeaveReason, MemberJoined, MemberLeft,
-    Message, Pong, RoomList, RoomRequest, SendDirect, SendMessage, TypingSet, TypingUpdate, UserNotice, Welcome,
-    CHAT_NAMESPACE, LOBBY, PROTOCOL_VERSION,
+    event, Ack, Closing, ClosingReason, ErrorBody, ErrorKind, Handshake, LeaveReason, MemberJoined, MemberLeft, Pong,
+    RoomList, RoomRequest, SendDirect, SendMessage, TypingSet, TypingUpdate, UserNotice, Welcome, CHAT_NAMESPACE,
+    LOBBY, PROTOCOL_VERSION,
 };
 use crate::validate;
 
@@ -162,14 +162,12 @@ async fn on_chat_message(socket: SocketRef, State(hub): State<Hub>, TryData(text
         let request = SendMessage { room: LOBBY.to_owned(), text, client_id: None, attachment: None };
         hub.post(&connection, &request, None, &mut ack)
     });
-    // The delivery task has the ack of a posted message; what is left here is a refusal.
-    match (result, ack) {
-        (Ok(posted), Some(ack)) => reply(ack, Ok(posted.message)),
-        (Err(error), Some(ack)) => {
-            tracing::debug!(%connection, %error, "chat message refused");
-            reply::<Message>(ack, Err(error));
-        }
-        (_, None) => {}
+    if let Err(error) = &result {
+        tracing::debug!(%connection, %error, "chat message refused");
+    }
+    // The delivery task has the ack of a posted message; a refusal is answered here.
+    if let Some(ack) = ack {
+        reply(ack, result.map(|posted| posted.message));
     }
 }
 
@@ -371,7 +369,7 @@ fn attachment_for(
 /// changes a member count, and each push goes to every Banter socket: pushed at once, a host of n sockets joining
 /// r rooms would send n² lists of r rooms (2,000 sockets in 200 rooms: about 14 GB). Gathered, it sends at most
 /// four lists a second to each socket, a quarter of a second late at worst.
-pub const ROOM_LIST_DELAY: std::time::Duration = std::time::Duration::from_millis(250);
+const ROOM_LIST_DELAY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Schedules a `room:list` push unless one is already waiting, which will then carry this change too.
 fn push_room_list_soon(io: &SocketIo, hub: &Hub) {

@@ -1,12 +1,10 @@
 //! Room messages leave the host through one queue and one task, in the order they were posted.
 //!
-//! socketioxide runs every event handler in a task of its own. Had each handler broadcast its message itself, a
-//! burst of messages to a big room would wake every member's writer once per message, and each writer would make
-//! one write system call per message. Queued, the task takes whatever has gathered and broadcasts it back to back:
-//! a writer woken by the first message of a batch finds the rest already waiting when it runs and writes them in
-//! one call. Under light load a batch is one message and nothing waits; under heavy load the batches grow and the
-//! cost per delivery falls (docs/BENCHMARKS.md measures it). Handlers queue while they still hold the registry
-//! lock, so the queue's order is the order of `seq`, and every receiver sees a room's messages in order.
+//! socketioxide runs every event handler in a task of its own, so handlers that broadcast for themselves can
+//! overtake each other between numbering a message and sending it: receivers then saw a room's `seq` out of order.
+//! Handlers queue while they still hold the registry lock that numbers the message, so the queue's order is the
+//! order of `seq`, and this one task broadcasts in that order. It takes whatever has gathered and broadcasts it
+//! back to back; docs/BENCHMARKS.md found that neither faster nor slower than broadcasting from each handler.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;

@@ -1,9 +1,9 @@
 //! The state one host shares between its handlers, behind named locks.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use socketioxide::extract::AckSender;
-use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::attachments::AttachmentStore;
 use super::fanout::{Queue, RoomDelivery};

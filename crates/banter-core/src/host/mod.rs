@@ -117,6 +117,7 @@ async fn serve_router(
         io.close().await;
     };
     let served = axum::serve(listener, router).with_graceful_shutdown(graceful).await;
+    // The delivery task stops here, or wherever this future is dropped.
     drop(deliveries);
     served
 }

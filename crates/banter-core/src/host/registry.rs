@@ -362,11 +362,9 @@ impl Registry {
         while room.history.len() > history_limit {
             room.history.pop_front();
         }
-        self.remember_sent(
-            &user_key,
-            request.client_id.as_deref(),
-            record_of(&message.id, message.seq, message.ts, &message.from, &message.room, &message.attachment),
-        );
+        self.remember_sent(&user_key, request.client_id.as_deref(), || {
+            record_of(&message.id, message.seq, message.ts, &message.from, &message.room, &message.attachment)
+        });
         Ok(Posted { message, duplicate: false })
     }
 
@@ -413,11 +411,9 @@ impl Registry {
             client_id: request.client_id.clone(),
             attachment,
         };
-        self.remember_sent(
-            &user_key,
-            request.client_id.as_deref(),
-            record_of(&message.id, 0, message.ts, &message.from, &message.to, &message.attachment),
-        );
+        self.remember_sent(&user_key, request.client_id.as_deref(), || {
+            record_of(&message.id, 0, message.ts, &message.from, &message.to, &message.attachment)
+        });
         Ok((Posted { message, duplicate: false }, recipient_key))
     }
 
@@ -555,9 +551,10 @@ impl Registry {
         self.connections.get(connection).is_some_and(|entry| self.already_sent(&entry.user, client_id).is_some())
     }
 
-    fn remember_sent(&mut self, user_name_key: &str, client_id: Option<&str>, record: Record) {
+    /// Records a message under its client id, if it has one; `record` runs only then.
+    fn remember_sent(&mut self, user_name_key: &str, client_id: Option<&str>, record: impl FnOnce() -> Record) {
         let (Some(client_id), Some(user)) = (client_id, self.users.get(user_name_key)) else { return };
-        self.sent.remember(&user.user_key, client_id, record);
+        self.sent.remember(&user.user_key, client_id, record());
     }
 }
 
