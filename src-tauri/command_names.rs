@@ -12,8 +12,11 @@ pub const NAMES: &[&str] = &[
     "join_room",
     "create_room",
     "leave_room",
+    "history_page",
+    "dm_history",
     "set_typing",
     "fetch_attachment",
     "settings",
+    "set_user_key",
     "copy_text",
 ];

@@ -5,14 +5,14 @@ use std::net::{IpAddr, Ipv4Addr};
 use banter_core::client::ClientConfig;
 use banter_core::host::{self, HostConfig};
 use banter_core::limits::Limits;
-use banter_core::protocol::{RoomJoined, RoomLeft};
+use banter_core::protocol::{DirectHistoryPage, HistoryPage, RoomJoined, RoomLeft};
+use banter_core::store::Location;
 use bytes::Bytes;
 use tauri::ipc::Response;
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
-use crate::ipc::{GuestLink, HostInfo, IpcError};
-use crate::settings::Settings;
+use crate::ipc::{GuestLink, HostInfo, IpcError, SettingsView};
 use crate::state::AppState;
 
 /// How long fetching one image may take.
@@ -24,7 +24,9 @@ fn host_interface() -> IpAddr {
     std::env::var("BANTER_HOST_BIND").ok().and_then(|ip| ip.parse().ok()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
-/// Starts the embedded host on `port` and joins it over loopback as `name`.
+/// Starts the embedded host on `port` and joins it over loopback as `name`. The host keeps its data in the
+/// app's data folder (`~/.local/share/chat.banter.desktop/host` on Linux), so stopping and starting again brings
+/// every room and message back.
 #[tauri::command]
 pub async fn host_start<R: Runtime>(
     app: AppHandle<R>,
@@ -33,8 +35,16 @@ pub async fn host_start<R: Runtime>(
     port: u16,
 ) -> Result<HostInfo, IpcError> {
     state.stop_hosting().await;
+    let folder = app
+        .path()
+        .app_data_dir()
+        .map_err(|error| IpcError::new("store_unwritable", format!("This system names no data folder: {error}")))?
+        .join("host");
     let listener = host::bind(host_interface(), port).await?;
-    let handle = host::spawn(listener, HostConfig { web: Some(banter_web::client()), ..HostConfig::default() })?;
+    let config =
+        HostConfig { web: Some(banter_web::client()), location: Location::Folder(folder), ..HostConfig::default() };
+    let handle = host::spawn(listener, config).await?;
+    let data = handle.data_location();
     let local = handle.local_addr();
     let addresses: Vec<String> = host::shareable_addresses(local).iter().map(ToString::to_string).collect();
     let guests = addresses.iter().map(|address| GuestLink::new(address)).collect();
@@ -45,7 +55,7 @@ pub async fn host_start<R: Runtime>(
         return Err(error);
     }
     state.settings.remember(&name, None);
-    Ok(HostInfo { port: local.port(), addresses, guests })
+    Ok(HostInfo { port: local.port(), data, addresses, guests })
 }
 
 /// Tells the guests, disconnects them and stops the embedded host.
@@ -117,6 +127,28 @@ pub async fn leave_room(state: State<'_, AppState>, room: String) -> Result<Room
     Ok(state.client().await?.leave_room(&room).await?)
 }
 
+/// Older messages of a room, for scrolling back.
+#[tauri::command]
+pub async fn history_page(
+    state: State<'_, AppState>,
+    room: String,
+    before_seq: Option<u64>,
+    limit: u32,
+) -> Result<HistoryPage, IpcError> {
+    Ok(state.client().await?.history(&room, before_seq, limit).await?)
+}
+
+/// Older messages of a direct conversation, for scrolling back.
+#[tauri::command]
+pub async fn dm_history(
+    state: State<'_, AppState>,
+    with: String,
+    before_seq: Option<u64>,
+    limit: u32,
+) -> Result<DirectHistoryPage, IpcError> {
+    Ok(state.client().await?.direct_history(&with, before_seq, limit).await?)
+}
+
 #[tauri::command]
 pub async fn set_typing(state: State<'_, AppState>, room: String, active: bool) -> Result<(), IpcError> {
     Ok(state.client().await?.set_typing(&room, active).await?)
@@ -147,10 +179,17 @@ pub async fn fetch_attachment(state: State<'_, AppState>, id: String) -> Result<
     Ok(Response::new(bytes))
 }
 
-/// The remembered display name and recent addresses.
+/// The remembered display name, recent addresses and this user's key.
 #[tauri::command]
-pub fn settings(state: State<'_, AppState>) -> Settings {
-    state.settings.get()
+pub fn settings(state: State<'_, AppState>) -> SettingsView {
+    SettingsView::from(state.settings.get())
+}
+
+/// Takes the user key from another device; it is used from the next host or join on.
+#[tauri::command]
+pub fn set_user_key(state: State<'_, AppState>, key: String) -> Result<SettingsView, IpcError> {
+    state.settings.set_user_key(&key)?;
+    Ok(SettingsView::from(state.settings.get()))
 }
 
 #[tauri::command]

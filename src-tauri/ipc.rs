@@ -3,10 +3,11 @@
 
 use banter_core::address::AddressError;
 use banter_core::client::{ClientError, ClientEvent, ConnectionState, ServerKind};
-use banter_core::host::BindError;
+use banter_core::host::{BindError, StartError};
 use banter_core::protocol::{
-    ClosingReason, DirectMessage, ErrorBody, LeaveReason, Message, RoomInfo, RoomJoined, UserInfo,
+    ClosingReason, Conversation, DirectMessage, ErrorBody, LeaveReason, Message, RoomInfo, RoomJoined, UserInfo,
 };
+use banter_core::store::StoreError;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -15,7 +16,8 @@ use ts_rs::TS;
 #[error("{message}")]
 pub struct IpcError {
     /// `invalid_address`, `unreachable`, `timeout`, `name_taken`, `invalid`, `port_in_use`, `not_connected`,
-    /// `unsupported`, `outbox_full`, `closed`, or one of the wire's error kinds.
+    /// `unsupported`, `outbox_full`, `closed`, `store_unwritable`, `store_not_banter`, `store_newer`,
+    /// `store_locked`, `store_failed`, or one of the wire's error kinds.
     pub kind: String,
     pub message: String,
 }
@@ -52,6 +54,21 @@ impl From<BindError> for IpcError {
     }
 }
 
+impl From<StartError> for IpcError {
+    fn from(error: StartError) -> Self {
+        let kind = match &error {
+            StartError::Store(StoreError::Unwritable { .. }) => "store_unwritable",
+            StartError::Store(StoreError::NotBanter { .. }) => "store_not_banter",
+            StartError::Store(StoreError::Newer { .. }) => "store_newer",
+            StartError::Store(StoreError::Locked { .. }) => "store_locked",
+            StartError::Store(StoreError::Full) => "storage_full",
+            StartError::Store(StoreError::Failed(_) | StoreError::Stopped) => "store_failed",
+            StartError::Io(_) => "io",
+        };
+        IpcError::new(kind, error.to_string())
+    }
+}
+
 impl From<std::io::Error> for IpcError {
     fn from(error: std::io::Error) -> Self {
         IpcError::new("io", error.to_string())
@@ -62,6 +79,8 @@ impl From<std::io::Error> for IpcError {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct HostInfo {
     pub port: u16,
+    /// Where the host keeps its rooms and history.
+    pub data: String,
     /// `address:port` for every LAN address of this machine, loopback last.
     pub addresses: Vec<String>,
     /// The page browser guests open, for each address, with a QR code of it.
@@ -81,12 +100,39 @@ pub struct GuestLink {
 impl GuestLink {
     pub fn new(address: &str) -> Self {
         let url = format!("http://{address}/");
-        let svg = qrcode::QrCode::new(url.as_bytes())
-            .map(|code| {
-                code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(160, 160).quiet_zone(true).build()
-            })
-            .unwrap_or_default();
-        GuestLink { url, qr_code: format!("data:image/svg+xml;utf8,{}", percent_encode(&svg)) }
+        GuestLink { qr_code: qr_code(&url), url }
+    }
+}
+
+/// A `data:image/svg+xml` URL of a QR code of `text` (empty if the text is too long for one).
+fn qr_code(text: &str) -> String {
+    let svg = qrcode::QrCode::new(text.as_bytes())
+        .map(|code| code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(160, 160).quiet_zone(true).build())
+        .unwrap_or_default();
+    format!("data:image/svg+xml;utf8,{}", percent_encode(&svg))
+}
+
+/// The settings, as the start screen and the settings panel show them.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsView {
+    pub name: String,
+    /// Most recent first.
+    pub recent_addresses: Vec<String>,
+    /// This user's key: whoever has it is this user on every host. Shown so it can be carried to another device.
+    pub user_key: String,
+    /// A QR code of the key, for a phone.
+    pub user_key_qr: String,
+}
+
+impl From<crate::settings::Settings> for SettingsView {
+    fn from(settings: crate::settings::Settings) -> Self {
+        SettingsView {
+            user_key_qr: qr_code(&settings.user_key),
+            name: settings.name,
+            recent_addresses: settings.recent_addresses,
+            user_key: settings.user_key,
+        }
     }
 }
 
@@ -119,6 +165,10 @@ pub enum Status {
         #[ts(rename = "retryInMs")]
         retry_in_ms: u32,
         reason: String,
+        /// The host ended the chat on purpose; the app waits quietly for it to come back.
+        #[serde(rename = "endedByHost")]
+        #[ts(rename = "endedByHost")]
+        ended_by_host: bool,
     },
     Closed {
         reason: String,
@@ -136,15 +186,38 @@ pub enum UiEvent {
     },
     Welcome {
         me: String,
+        /// A different id from the last welcome's means a different (or wiped) host: what was shown is gone.
+        #[serde(rename = "hostId")]
+        #[ts(rename = "hostId")]
+        host_id: String,
         users: Vec<UserInfo>,
         rooms: Vec<RoomInfo>,
+        /// Lobby messages not shown before, oldest first.
         history: Vec<Message>,
+        /// Rooms this user is in (on any device), which the engine rejoins.
+        #[serde(rename = "memberOf")]
+        #[ts(rename = "memberOf")]
+        member_of: Vec<String>,
+        conversations: Vec<Conversation>,
     },
     Message {
         message: Message,
     },
     Direct {
         message: DirectMessage,
+    },
+    /// Messages of a room that were missed while away, oldest first.
+    Missed {
+        room: String,
+        messages: Vec<Message>,
+    },
+    /// Direct messages missed while away, oldest first.
+    MissedDirects {
+        with: String,
+        messages: Vec<DirectMessage>,
+    },
+    RoomDeleted {
+        room: String,
     },
     Delivered {
         #[serde(rename = "clientId")]
@@ -200,12 +273,18 @@ impl UiEvent {
             ClientEvent::State(state) => UiEvent::Status { status: Status::from(state) },
             ClientEvent::Welcome(welcome) => UiEvent::Welcome {
                 me: welcome.user.name,
+                host_id: welcome.host_id,
                 users: welcome.users,
                 rooms: welcome.rooms,
                 history: welcome.history,
+                member_of: welcome.member_of,
+                conversations: welcome.conversations,
             },
             ClientEvent::Message(message) => UiEvent::Message { message },
             ClientEvent::Direct(message) => UiEvent::Direct { message },
+            ClientEvent::MissedMessages { room, messages } => UiEvent::Missed { room, messages },
+            ClientEvent::MissedDirects { with, messages } => UiEvent::MissedDirects { with, messages },
+            ClientEvent::RoomDeleted(room) => UiEvent::RoomDeleted { room },
             ClientEvent::Delivered { client_id } => UiEvent::Delivered { client_id },
             ClientEvent::SendFailed { client_id, error } => UiEvent::SendFailed { client_id, error },
             ClientEvent::Joined(joined) => UiEvent::Joined { joined },
@@ -233,10 +312,11 @@ impl From<ConnectionState> for Status {
         match state {
             ConnectionState::Connecting { attempt } => Status::Connecting { attempt },
             ConnectionState::Connected { server } => Status::Connected { rich: server == ServerKind::Banter },
-            ConnectionState::Reconnecting { attempt, retry_in, reason } => Status::Reconnecting {
+            ConnectionState::Reconnecting { attempt, retry_in, reason, ended_by_host } => Status::Reconnecting {
                 attempt,
                 retry_in_ms: u32::try_from(retry_in.as_millis()).unwrap_or(u32::MAX),
                 reason,
+                ended_by_host,
             },
             ConnectionState::Closed { reason, error } => {
                 Status::Closed { reason, kind: error.map(|error| error.kind().to_owned()) }

@@ -33,9 +33,12 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::join_room,
             commands::create_room,
             commands::leave_room,
+            commands::history_page,
+            commands::dm_history,
             commands::set_typing,
             commands::fetch_attachment,
             commands::settings,
+            commands::set_user_key,
             commands::copy_text,
         ])
 }

@@ -47,8 +47,10 @@ impl AppState {
 
     /// Connects to a host and starts forwarding its events to the webview, replacing any previous session. Waits
     /// until the host has accepted (or refused) the connection, so that the UI can show why it failed.
-    pub async fn join<R: Runtime>(&self, app: &AppHandle<R>, config: ClientConfig) -> Result<(), IpcError> {
+    pub async fn join<R: Runtime>(&self, app: &AppHandle<R>, mut config: ClientConfig) -> Result<(), IpcError> {
         let _joining = self.joining.lock().await;
+        // The same key on every host: it holds this user's name there.
+        config.user_key.get_or_insert_with(|| self.settings.user_key());
         self.leave().await;
         let base_url = banter_core::address::parse_host_address(&config.address)?;
         let me = config.name.trim().to_owned();

@@ -2,11 +2,10 @@
 //! stale, so that a change to a Rust type cannot silently drift from the UI. Run `cargo test --test bindings`
 //! once more after such a change and commit the file.
 
-use banter_app::ipc::{GuestLink, HostInfo, IpcError, Status, UiEvent};
-use banter_app::settings::Settings;
+use banter_app::ipc::{GuestLink, HostInfo, IpcError, SettingsView, Status, UiEvent};
 use banter_core::protocol::{
-    Attachment, ClosingReason, DirectMessage, ErrorBody, ErrorKind, LeaveReason, Message, RoomInfo, RoomJoined,
-    RoomLeft, UserInfo,
+    AnnouncedLimits, Attachment, ClosingReason, Conversation, DirectHistoryPage, DirectMessage, ErrorBody, ErrorKind,
+    HistoryPage, LeaveReason, Message, RoomInfo, RoomJoined, RoomLeft, UserInfo, Welcome,
 };
 use ts_rs::{Config, TS};
 
@@ -18,7 +17,7 @@ fn declarations() -> String {
         Status::decl(&config),
         HostInfo::decl(&config),
         GuestLink::decl(&config),
-        Settings::decl(&config),
+        SettingsView::decl(&config),
         IpcError::decl(&config),
         Message::decl(&config),
         DirectMessage::decl(&config),
@@ -27,6 +26,11 @@ fn declarations() -> String {
         RoomInfo::decl(&config),
         RoomJoined::decl(&config),
         RoomLeft::decl(&config),
+        HistoryPage::decl(&config),
+        DirectHistoryPage::decl(&config),
+        Conversation::decl(&config),
+        Welcome::decl(&config),
+        AnnouncedLimits::decl(&config),
         ErrorBody::decl(&config),
         ErrorKind::decl(&config),
         LeaveReason::decl(&config),

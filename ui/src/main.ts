@@ -1,25 +1,38 @@
 // Boots the UI: the start screen until the user hosts or joins, then the chat screen, fed by engine events.
 import './styles.css';
-import { ChatView } from './views/chat';
+import { ChatView, type AttachmentView } from './views/chat';
 import { startScreen } from './views/start';
 import { transport } from './platform';
-import type { Transport } from './transport-types';
-import { addPending, apply, conversation, forgetRoom, newChatState, open, roomKey, LOBBY, type ChatState } from './store';
-import type { RoomJoined, UiEvent } from './bindings';
+import { asTransportError, type Transport } from './transport-types';
+import { addOlder, addPending, apply, conversation, forgetRoom, newChatState, oldestSeq, open, roomKey, LOBBY, type ChatState } from './store';
+import type { RoomJoined, SettingsView, UiEvent } from './bindings';
+import type { KeyActions } from './views/identity';
 
 const NAME_KEY = 'banter.name';
-/** Marks an attachment that could not be fetched. */
-const FAILED = 'failed';
 /** Set while a browser guest is in the chat, so that a reload rejoins instead of asking again. */
 const JOINED_KEY = 'banter.joined';
+/** Messages fetched per scroll back. */
+const OLDER_PAGE = 50;
 
 class App {
   private state: ChatState | null = null;
   /** True from the moment the user asks to host or join until the chat screen shows: only then do events count. */
   private joining = false;
   private view: ChatView | null = null;
-  private readonly attachmentUrls = new Map<string, string | null>();
+  private readonly attachments = new Map<string, AttachmentView>();
+  private settings: SettingsView | null = null;
   private renderQueued = false;
+  private readonly keys: KeyActions = {
+    copy: (text) => this.transport.copyText(text),
+    setKey: async (key) => {
+      try {
+        this.settings = await this.transport.setUserKey(key);
+        return this.settings;
+      } catch (error) {
+        throw asTransportError(error);
+      }
+    },
+  };
 
   constructor(private readonly root: HTMLElement, private readonly transport: Transport) {}
 
@@ -34,15 +47,16 @@ class App {
     this.state = null;
     this.view = null;
     this.joining = false;
-    for (const url of this.attachmentUrls.values()) if (url && url !== FAILED) URL.revokeObjectURL(url);
-    this.attachmentUrls.clear();
-    const settings = await this.transport.settings().catch(() => ({ name: '', recentAddresses: [] }));
+    for (const view of this.attachments.values()) if (view.state === 'ready') URL.revokeObjectURL(view.url);
+    this.attachments.clear();
+    const settings = await this.transport.settings().catch(() => null);
+    this.settings = settings;
     const join = async (address: string, name: string) => {
       await this.joinWith(() => this.transport.connect(address, name));
       if (!this.transport.canHost) sessionStorage.setItem(JOINED_KEY, '1');
       this.enterChat(name, (state) => (state.address = address.trim()));
     };
-    const savedName = settings.name || (localStorage.getItem(NAME_KEY) ?? '');
+    const savedName = settings?.name || (localStorage.getItem(NAME_KEY) ?? '');
     const screen = startScreen(
       {
         host: async (name, port) => {
@@ -51,7 +65,14 @@ class App {
         },
         join,
       },
-      { canHost: this.transport.canHost, fixedAddress: this.transport.fixedAddress, recent: settings.recentAddresses, savedName },
+      {
+        canHost: this.transport.canHost,
+        fixedAddress: this.transport.fixedAddress,
+        recent: settings?.recentAddresses ?? [],
+        savedName,
+        settings,
+        keys: this.keys,
+      },
     );
     this.root.replaceChildren(screen);
     screen.querySelector<HTMLInputElement>('input')?.focus();
@@ -108,7 +129,10 @@ class App {
         await this.transport.disconnect();
         await this.showStart();
       },
-      attachmentUrl: (id) => this.attachmentUrl(id),
+      attachment: (id) => this.attachment(id),
+      loadOlder: (key) => this.loadOlder(key),
+      settings: () => this.settings,
+      keys: this.keys,
     });
     this.root.replaceChildren(this.view.root);
     this.render();
@@ -155,20 +179,42 @@ class App {
     await this.transport.sendImage(current.name, '', bytes);
   }
 
-  private attachmentUrl(id: string): string | null {
-    const known = this.attachmentUrls.get(id);
-    if (known === FAILED) return null;
-    if (known !== undefined) return known;
-    this.attachmentUrls.set(id, null);
+  private attachment(id: string): AttachmentView {
+    const known = this.attachments.get(id);
+    if (known) return known;
+    this.attachments.set(id, { state: 'loading' });
     this.transport
       .fetchAttachment(id)
-      .then((bytes) => {
-        this.attachmentUrls.set(id, URL.createObjectURL(new Blob([bytes.slice().buffer])));
-        this.schedule();
+      .then((bytes) => this.attachments.set(id, { state: 'ready', url: URL.createObjectURL(new Blob([bytes.slice().buffer])) }))
+      // Not fetched again on every render: the host evicted it (past its storage quota) or cannot be reached.
+      .catch((error) => {
+        const failure = asTransportError(error);
+        const reason = failure.kind === 'not_found' ? 'This image is no longer available on the host.' : `The image could not be loaded: ${failure.message}`;
+        this.attachments.set(id, { state: 'unavailable', reason });
       })
-      // Not fetched again on every render: the host dropped it or cannot be reached.
-      .catch(() => this.attachmentUrls.set(id, FAILED));
-    return null;
+      .finally(() => this.schedule());
+    return { state: 'loading' };
+  }
+
+  /** Fetches the messages before the oldest one shown in a conversation. */
+  private async loadOlder(key: string): Promise<void> {
+    const state = this.state;
+    const target = state?.conversations.get(key);
+    if (!state || !target || !target.olderAvailable) return;
+    const before = oldestSeq(target);
+    if (before === null || before <= 1) {
+      target.olderAvailable = false;
+      return;
+    }
+    try {
+      const page = target.kind === 'room'
+        ? await this.transport.historyPage(target.name, before, OLDER_PAGE)
+        : await this.transport.dmHistory(target.name, before, OLDER_PAGE);
+      addOlder(state, key, page.messages, OLDER_PAGE);
+    } catch {
+      // Offline, or the room is gone: scrolling up tries again later.
+    }
+    this.render();
   }
 
   private onEvent(event: UiEvent): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message, UiEvent } from './bindings';
-import { addPending, apply, dmKey, newChatState, open, roomKey, typingNow, LOBBY, TYPING_TTL_MS } from './store';
+import { addOlder, addPending, apply, dmKey, newChatState, oldestSeq, open, roomKey, typingNow, LOBBY, TYPING_TTL_MS } from './store';
 
 function message(overrides: Partial<Message>): Message {
   return { id: 'm1', room: LOBBY, seq: 1, ts: 1000, from: 'bob', text: 'hi', ...overrides };
@@ -38,7 +38,7 @@ describe('the chat store', () => {
 
   it('counts unread messages in other conversations only, and clears them on open', () => {
     const state = newChatState('alice');
-    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [] } }, 0);
+    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0 } }, 0);
     apply(state, { type: 'message', message: message({ room: 'ops', id: 'x' }) }, 1);
     apply(state, { type: 'message', message: message({ room: LOBBY, id: 'y' }) }, 1);
     expect(state.conversations.get(roomKey('ops'))?.unread).toBe(1);
@@ -49,15 +49,15 @@ describe('the chat store', () => {
 
   it('files direct messages under the other person, whoever sent them', () => {
     const state = newChatState('alice');
-    const dm = (from: string, to: string, id: string): UiEvent => ({ type: 'direct', message: { id, ts: 1, from, to, text: id } });
-    apply(state, dm('bob', 'alice', 'one'), 1);
-    apply(state, dm('alice', 'bob', 'two'), 2);
+    const dm = (from: string, to: string, id: string, seq: number): UiEvent => ({ type: 'direct', message: { id, seq, ts: 1, from, to, text: id } });
+    apply(state, dm('alice', 'bob', 'two', 2), 2);
+    apply(state, dm('bob', 'alice', 'one', 1), 1);
     expect(texts(state, dmKey('bob'))).toEqual(['one', 'two']);
   });
 
   it('turns arrivals and departures into notices and member lists', () => {
     const state = newChatState('alice');
-    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [] } }, 0);
+    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0 } }, 0);
     apply(state, { type: 'memberJoined', room: 'ops', user: 'bob' }, 1);
     expect(state.conversations.get(roomKey('ops'))?.members).toEqual(['alice', 'bob']);
     apply(state, { type: 'memberLeft', rooms: ['ops', LOBBY], user: 'bob', reason: 'disconnected' }, 2);
@@ -105,5 +105,62 @@ describe('the chat store', () => {
       ['bob', 'hello there'],
       ['someone', 'no sender here'],
     ]);
+  });
+
+  function welcome(hostId: string, history: Message[] = []): UiEvent {
+    return { type: 'welcome', me: 'alice', hostId, users: [], rooms: [], history, memberOf: [], conversations: [] };
+  }
+
+  it('forgets what another host said when a different host answers', () => {
+    const state = newChatState('alice');
+    apply(state, welcome('host-a', [message({ id: 'old', text: 'from the old host' })]), 1);
+    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0 } }, 2);
+    apply(state, welcome('host-a'), 3);
+    expect(texts(state, roomKey(LOBBY))).toEqual(['from the old host']);
+    apply(state, welcome('host-b', [message({ id: 'new', text: 'from the new host' })]), 4);
+    expect(state.conversations.has(roomKey('ops'))).toBe(false);
+    expect(texts(state, roomKey(LOBBY))).toEqual([
+      '* This is not the host you were talking to before (it was replaced or reset): the earlier conversation is not here.',
+      'from the new host',
+    ]);
+  });
+
+  it('shows each direct conversation of the welcome with its last message', () => {
+    const state = newChatState('alice');
+    const last = { id: 'd7', seq: 7, ts: 5, from: 'bob', to: 'alice', text: 'see you' };
+    apply(state, { ...welcome('h'), conversations: [{ with: 'bob', lastMessage: last }] } as UiEvent, 1);
+    expect(texts(state, dmKey('bob'))).toEqual(['see you']);
+    expect(state.conversations.get(dmKey('bob'))?.unread).toBe(0);
+  });
+
+  it('adds missed messages in order and counts them as unread', () => {
+    const state = newChatState('alice');
+    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [message({ room: 'ops', id: 'a', seq: 1, text: 'one' })], latestSeq: 3 } }, 0);
+    const missed = [message({ room: 'ops', id: 'b', seq: 2, text: 'two' }), message({ room: 'ops', id: 'c', seq: 3, text: 'three' })];
+    apply(state, { type: 'missed', room: 'ops', messages: missed }, 1);
+    expect(texts(state, roomKey('ops'))).toEqual(['one', 'two', 'three']);
+    expect(state.conversations.get(roomKey('ops'))?.unread).toBe(2);
+  });
+
+  it('puts older messages before the ones shown, and knows when there are no more', () => {
+    const state = newChatState('alice');
+    apply(state, { type: 'message', message: message({ id: 'c', seq: 30, text: 'thirty' }) }, 0);
+    const lobby = state.conversations.get(roomKey(LOBBY));
+    expect(lobby && oldestSeq(lobby)).toBe(30);
+    addOlder(state, roomKey(LOBBY), [message({ id: 'a', seq: 28, text: 'twenty-eight' }), message({ id: 'b', seq: 29, text: 'twenty-nine' })], 2);
+    expect(texts(state, roomKey(LOBBY))).toEqual(['twenty-eight', 'twenty-nine', 'thirty']);
+    expect(lobby?.olderAvailable).toBe(true);
+    addOlder(state, roomKey(LOBBY), [message({ id: 'z', seq: 27, text: 'twenty-seven' })], 50);
+    expect(lobby?.olderAvailable).toBe(false);
+  });
+
+  it('drops a deleted room and says so in the lobby', () => {
+    const state = newChatState('alice');
+    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0 } }, 0);
+    open(state, roomKey('ops'));
+    apply(state, { type: 'roomDeleted', room: 'ops' }, 1);
+    expect(state.conversations.has(roomKey('ops'))).toBe(false);
+    expect(state.current).toBe(roomKey(LOBBY));
+    expect(texts(state, roomKey(LOBBY))).toEqual(["* The host's owner deleted the room #ops and its messages."]);
   });
 });

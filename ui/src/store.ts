@@ -1,5 +1,5 @@
 // The UI's model of the chat and how each event changes it. Pure: no DOM, no Tauri, unit-tested.
-import type { Attachment, HostInfo, RoomInfo, Status, UiEvent, UserInfo } from './bindings';
+import type { Attachment, DirectMessage, HostInfo, Message, RoomInfo, Status, UiEvent, UserInfo } from './bindings';
 
 export const LOBBY = 'lobby';
 /** How long a typing indicator stays without a fresh notice. */
@@ -40,10 +40,14 @@ export interface Conversation {
   members: string[];
   /** Who is typing, with when their indicator expires. */
   typing: Map<string, number>;
+  /** Whether the host may have older messages than those shown (false once a page came back short). */
+  olderAvailable: boolean;
 }
 
 export interface ChatState {
   me: string;
+  /** The host's id from its last welcome: another one means another (or a wiped) host. */
+  hostId: string | null;
   /** False on a plain Socket.IO server: lobby only. */
   rich: boolean;
   status: Status | null;
@@ -70,6 +74,7 @@ export function dmKey(name: string): string {
 export function newChatState(me: string): ChatState {
   const state: ChatState = {
     me,
+    hostId: null,
     rich: true,
     status: null,
     closing: null,
@@ -90,7 +95,7 @@ export function conversation(state: ChatState, kind: 'room' | 'dm', name: string
   const key = kind === 'room' ? roomKey(name) : dmKey(name);
   let found = state.conversations.get(key);
   if (!found) {
-    found = { key, kind, name, items: [], unread: 0, members: [], typing: new Map() };
+    found = { key, kind, name, items: [], unread: 0, members: [], typing: new Map(), olderAvailable: true };
     state.conversations.set(key, found);
   }
   return found;
@@ -176,6 +181,49 @@ export function addPending(state: ChatState, key: string, clientId: string, text
   });
 }
 
+function addRoomMessages(state: ChatState, messages: Message[]): void {
+  for (const message of messages) {
+    const target = conversation(state, 'room', message.room);
+    const isNew = upsert(target, fromWire(message, message.seq));
+    countUnread(state, target, message.from, isNew);
+  }
+}
+
+function directTarget(state: ChatState, message: DirectMessage): Conversation {
+  const mine = message.from.toLowerCase() === state.me.toLowerCase();
+  return conversation(state, 'dm', mine ? message.to : message.from);
+}
+
+function addDirects(state: ChatState, messages: DirectMessage[], counted: boolean): void {
+  for (const message of messages) {
+    const target = directTarget(state, message);
+    const isNew = upsert(target, fromWire(message, message.seq));
+    if (counted) countUnread(state, target, message.from, isNew);
+  }
+}
+
+/** Forgets every conversation: the host that had them is not the one answering now. */
+function forgetHost(state: ChatState, now: number): void {
+  state.conversations.clear();
+  state.current = roomKey(LOBBY);
+  const lobby = conversation(state, 'room', LOBBY);
+  notice(lobby, 'This is not the host you were talking to before (it was replaced or reset): the earlier conversation is not here.', now);
+}
+
+/** Older messages of a conversation, fetched by scrolling up; `asked` is how many were asked for. */
+export function addOlder(state: ChatState, key: string, messages: (Message | DirectMessage)[], asked: number): void {
+  const target = state.conversations.get(key);
+  if (!target) return;
+  for (const message of messages) upsert(target, fromWire(message, message.seq));
+  if (messages.length < asked || messages[0]?.seq === 1) target.olderAvailable = false;
+}
+
+/** The oldest number shown in a conversation, to ask for what came before it. */
+export function oldestSeq(target: Conversation): number | null {
+  for (const item of target.items) if (item.kind === 'message' && item.seq > 0) return item.seq;
+  return null;
+}
+
 /** Applies one event from the engine. */
 export function apply(state: ChatState, event: UiEvent, now: number): void {
   switch (event.type) {
@@ -187,11 +235,15 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
       }
       break;
     case 'welcome': {
+      if (state.hostId !== null && state.hostId !== event.hostId) forgetHost(state, now);
+      state.hostId = event.hostId;
       state.me = event.me;
       state.users = event.users;
       state.rooms = event.rooms;
       const lobby = conversation(state, 'room', LOBBY);
       for (const message of event.history) upsert(lobby, fromWire(message, message.seq));
+      // Each conversation shows its last message at once; scrolling up fetches the rest.
+      addDirects(state, event.conversations.map((each) => each.lastMessage), false);
       break;
     }
     case 'message': {
@@ -201,11 +253,20 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
       countUnread(state, target, event.message.from, isNew);
       break;
     }
-    case 'direct': {
-      const mine = event.message.from.toLowerCase() === state.me.toLowerCase();
-      const target = conversation(state, 'dm', mine ? event.message.to : event.message.from);
-      const isNew = upsert(target, fromWire(event.message, 0));
-      countUnread(state, target, event.message.from, isNew);
+    case 'missed':
+      addRoomMessages(state, event.messages);
+      break;
+    case 'direct':
+      addDirects(state, [event.message], true);
+      break;
+    case 'missedDirects':
+      addDirects(state, event.messages, true);
+      break;
+    case 'roomDeleted': {
+      state.conversations.delete(roomKey(event.room));
+      if (state.current === roomKey(event.room)) state.current = roomKey(LOBBY);
+      state.rooms = state.rooms.filter((room) => room.name.toLowerCase() !== event.room.toLowerCase());
+      notice(conversation(state, 'room', LOBBY), `The host's owner deleted the room #${event.room} and its messages.`, now);
       break;
     }
     case 'delivered': {

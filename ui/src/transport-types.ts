@@ -1,6 +1,6 @@
 // The interface between the UI and whatever carries its chat: Tauri commands in the desktop app (transport.ts),
 // Socket.IO from the browser for guests (transport-web.ts). Nothing here depends on either.
-import type { HostInfo, IpcError, RoomJoined, RoomLeft, Settings, UiEvent } from './bindings';
+import type { DirectHistoryPage, HistoryPage, HostInfo, IpcError, RoomJoined, RoomLeft, SettingsView, UiEvent } from './bindings';
 
 /** What the UI can ask of the chat engine. */
 export interface Transport {
@@ -18,10 +18,16 @@ export interface Transport {
   joinRoom(room: string): Promise<RoomJoined>;
   createRoom(room: string): Promise<RoomJoined>;
   leaveRoom(room: string): Promise<RoomLeft>;
+  /** Up to `limit` messages of a room before `beforeSeq` (the newest without it), oldest first. */
+  historyPage(room: string, beforeSeq: number | null, limit: number): Promise<HistoryPage>;
+  /** Up to `limit` messages of a direct conversation before `beforeSeq`, oldest first. */
+  dmHistory(withName: string, beforeSeq: number | null, limit: number): Promise<DirectHistoryPage>;
   setTyping(room: string, active: boolean): Promise<void>;
   fetchAttachment(id: string): Promise<Uint8Array>;
-  /** The remembered display name and recent addresses. */
-  settings(): Promise<Settings>;
+  /** The remembered display name, recent addresses and this user's key. */
+  settings(): Promise<SettingsView>;
+  /** Takes the user key from another device; it holds this user's name from the next join on. */
+  setUserKey(key: string): Promise<SettingsView>;
   copyText(text: string): Promise<void>;
   /** Calls `handler` for every chat event until the returned function is called. */
   onEvent(handler: (event: UiEvent) => void): Promise<() => void>;

@@ -1,8 +1,27 @@
 // The browser guest's transport: Socket.IO straight from the page to the host that served it. It keeps the same
-// promises as the desktop app's engine client: rooms are rejoined after a reconnect, and every message keeps a
-// client id until the host acknowledges it, so what was sent while offline is delivered once when back.
+// contract as the desktop app's engine client (docs/PROTOCOL.md, "Reconnecting and catching up"):
+//
+// 1. after every connect, once welcomed, rejoin the rooms this tab is in, each with the last `seq` it has, and page
+//    through what was missed;
+// 2. only then send what is queued, in order, one message at a time, each waiting for its ack.
+//
+// Every message keeps its client id until the host acknowledges it (the host answers a resent client id with the
+// original), so what was sent while offline is delivered once, and in the order it was written.
 import { io, type Socket } from 'socket.io-client';
-import type { Attachment, ErrorBody, RoomJoined, RoomLeft, UiEvent } from './bindings';
+import type {
+  Attachment,
+  DirectHistoryPage,
+  DirectMessage,
+  ErrorBody,
+  HistoryPage,
+  Message,
+  RoomJoined,
+  RoomLeft,
+  SettingsView,
+  UiEvent,
+  Welcome,
+} from './bindings';
+import { Cursor } from './cursor';
 import { TransportError, type Transport } from './transport-types';
 
 const USER_KEY = 'banter.userKey';
@@ -12,6 +31,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const FIRST_CONNECT_LIMIT_MS = 10_000;
 /** How long to wait before resending what the host refused as too fast. */
 const RATE_LIMIT_RETRY_MS = 500;
+const PROTOCOL = 2;
 
 type Ack<T> = { data: T } | { error: ErrorBody };
 
@@ -19,7 +39,7 @@ function randomHex(bytes: number): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-/** This browser's user key: the same person after a reload or a second tab. */
+/** This browser's user key: the same person after a reload, in a second tab, and on the next visit. */
 function userKey(): string {
   let key = localStorage.getItem(USER_KEY);
   if (!key) {
@@ -27,6 +47,10 @@ function userKey(): string {
     localStorage.setItem(USER_KEY, key);
   }
   return key;
+}
+
+function validKey(key: string): boolean {
+  return key.length >= 8 && key.length <= 128 && /^[\x21-\x7e]+$/.test(key);
 }
 
 /** A connect error's message is `kind: text`. */
@@ -40,7 +64,11 @@ function unwrap<T>(ack: Ack<T>): T {
   return ack.data;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => window.setTimeout(resolve, ms));
+const keyOf = (name: string) => name.toLowerCase();
+
 interface Unsent {
+  clientId: string;
   event: 'message:send' | 'dm:send';
   body: Record<string, unknown>;
 }
@@ -50,7 +78,18 @@ export function webTransport(): Transport {
   let handler: (event: UiEvent) => void = () => {};
   const rooms = new Map<string, string>(JSON.parse(sessionStorage.getItem(ROOMS_KEY) ?? '[]') as [string, string][]);
   const saveRooms = () => sessionStorage.setItem(ROOMS_KEY, JSON.stringify([...rooms]));
-  const unsent = new Map<string, Unsent>();
+  /** What waits for the host's ack, oldest first: sent one at a time, in this order. */
+  let outbox: Unsent[] = [];
+  let roomCursors = new Map<string, Cursor<Message>>();
+  let directCursors = new Map<string, Cursor<DirectMessage>>();
+  let hostId: string | null = null;
+  let me = '';
+  /** Welcomed, rooms rejoined: the outbox may be sent. */
+  let ready = false;
+  /** Counts sessions: a send still waiting on an old connection's ack leaves the outbox to the new session. */
+  let session = 0;
+  let pumpSession = -1;
+  let endedByHost = false;
   const emit = (event: UiEvent) => handler(event);
 
   const live = (): Socket => {
@@ -58,88 +97,236 @@ export function webTransport(): Transport {
     return socket;
   };
 
+  const roomCursor = (room: string) => {
+    let cursor = roomCursors.get(keyOf(room));
+    if (!cursor) roomCursors.set(keyOf(room), (cursor = new Cursor<Message>()));
+    return cursor;
+  };
+  const directCursor = (name: string) => {
+    let cursor = directCursors.get(keyOf(name));
+    if (!cursor) directCursors.set(keyOf(name), (cursor = new Cursor<DirectMessage>()));
+    return cursor;
+  };
+
   async function request<T>(event: string, payload: unknown): Promise<T> {
-    try {
-      return unwrap(await live().timeout(REQUEST_TIMEOUT_MS).emitWithAck(event, payload) as Ack<T>);
-    } catch (error) {
-      if (error instanceof TransportError) throw error;
-      throw new TransportError('timeout', 'The host did not answer in time.');
+    for (;;) {
+      let ack: Ack<T>;
+      try {
+        ack = (await live().timeout(REQUEST_TIMEOUT_MS).emitWithAck(event, payload)) as Ack<T>;
+      } catch (error) {
+        if (error instanceof TransportError) throw error;
+        throw new TransportError('timeout', 'The host did not answer in time.');
+      }
+      if ('error' in ack && ack.error.kind === 'rate_limited') {
+        await sleep(RATE_LIMIT_RETRY_MS);
+        continue;
+      }
+      return unwrap(ack);
     }
   }
 
-  /** Sends an unacknowledged message if connected; otherwise it waits for the next connect. */
-  function deliver(clientId: string): void {
-    const entry = unsent.get(clientId);
-    if (!entry || !socket?.connected) return;
-    socket.timeout(REQUEST_TIMEOUT_MS).emit(entry.event, entry.body, (error: Error | null, ack: Ack<unknown>) => {
-      if (!unsent.has(clientId)) return;
-      if (error) {
-        // No answer in time: send again (the host answers a known client id without posting it twice). If the
-        // connection is down, the next connect resends it instead.
-        deliver(clientId);
-        return;
+  /** Joins a room from the last number this tab has of it, and goes on paging while the host has more. */
+  async function join(room: string, origin: 'user' | 'rejoin' | 'catchUp', create = false): Promise<RoomJoined> {
+    const afterSeq = create ? undefined : roomCursors.get(keyOf(room))?.last() ?? undefined;
+    const joined = await request<RoomJoined>(create ? 'room:create' : 'room:join', { room, afterSeq });
+    rooms.set(keyOf(joined.room), joined.room);
+    saveRooms();
+    const advance = roomCursor(joined.room).page(joined.history, joined.latestSeq);
+    if (origin === 'catchUp') {
+      if (advance.ready.length > 0) emit({ type: 'missed', room: joined.room, messages: advance.ready });
+    } else {
+      emit({ type: 'joined', joined: { ...joined, history: advance.ready } });
+    }
+    if (advance.fetchAfter !== null) void catchUpRoom(joined.room);
+    return joined;
+  }
+
+  async function catchUpRoom(room: string): Promise<void> {
+    try {
+      await join(room, 'catchUp');
+    } catch {
+      // The next reconnect's rejoin tries again from the same number.
+      roomCursors.get(keyOf(room))?.forgetFetch();
+    }
+  }
+
+  async function catchUpDirect(withName: string, afterSeq: number): Promise<void> {
+    try {
+      const page = await request<DirectHistoryPage>('dm:history', { with: withName, afterSeq });
+      const advance = directCursor(page.with).page(page.messages, page.latestSeq);
+      if (advance.ready.length > 0) emit({ type: 'missedDirects', with: page.with, messages: advance.ready });
+      if (advance.fetchAfter !== null) void catchUpDirect(page.with, advance.fetchAfter);
+    } catch {
+      directCursors.get(keyOf(withName))?.forgetFetch();
+    }
+  }
+
+  /** Sends the outbox's head until it is empty, one message at a time, while this session is ready. */
+  async function pump(mine: number): Promise<void> {
+    if (pumpSession === mine) return;
+    pumpSession = mine;
+    try {
+      while (session === mine && ready && socket?.connected && outbox.length > 0) {
+        const head = outbox[0];
+        let ack: Ack<unknown>;
+        try {
+          ack = (await socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(head.event, head.body)) as Ack<unknown>;
+        } catch {
+          // No answer in time: send it again while connected (the host answers a known client id with the
+          // original); after a drop, the next session does.
+          continue;
+        }
+        if (session !== mine) return;
+        if ('error' in ack && ack.error.kind === 'rate_limited') {
+          await sleep(RATE_LIMIT_RETRY_MS);
+          continue;
+        }
+        if (outbox[0] !== head) continue;
+        outbox.shift();
+        if ('error' in ack) emit({ type: 'sendFailed', clientId: head.clientId, error: ack.error });
+        else emit({ type: 'delivered', clientId: head.clientId });
       }
-      if ('error' in ack && ack.error.kind === 'rate_limited') {
-        window.setTimeout(() => deliver(clientId), RATE_LIMIT_RETRY_MS);
-        return;
-      }
-      unsent.delete(clientId);
-      if ('error' in ack) emit({ type: 'sendFailed', clientId, error: ack.error });
-      else emit({ type: 'delivered', clientId });
-    });
+    } finally {
+      if (pumpSession === mine) pumpSession = -1;
+    }
   }
 
   function track(event: Unsent['event'], body: Record<string, unknown>): string {
     const clientId = randomHex(16);
-    unsent.set(clientId, { event, body: { ...body, clientId } });
-    deliver(clientId);
+    outbox.push({ clientId, event, body: { ...body, clientId } });
+    void pump(session);
     return clientId;
+  }
+
+  function onWelcome(welcome: Welcome): void {
+    if (hostId !== null && hostId !== welcome.hostId) {
+      // A different host, or a wiped one: the numbers this tab had mean nothing there.
+      roomCursors = new Map();
+      directCursors = new Map();
+    }
+    hostId = welcome.hostId;
+    me = welcome.user.name;
+    for (const room of welcome.memberOf) if (!rooms.has(keyOf(room))) rooms.set(keyOf(room), room);
+    saveRooms();
+    for (const conversation of welcome.conversations) {
+      const cursor = directCursor(conversation.with);
+      const last = cursor.last();
+      if (last === null) cursor.startAt(conversation.lastMessage.seq);
+      else if (last < conversation.lastMessage.seq) void catchUpDirect(conversation.with, last);
+    }
+    const latest = welcome.history.length > 0 ? welcome.history[welcome.history.length - 1].seq : 0;
+    const advance = roomCursor('lobby').page(welcome.history, latest);
+    emit({
+      type: 'welcome',
+      me: welcome.user.name,
+      hostId: welcome.hostId,
+      users: welcome.users,
+      rooms: welcome.rooms,
+      history: advance.ready,
+      memberOf: welcome.memberOf,
+      conversations: welcome.conversations,
+    });
+    if (advance.fetchAfter !== null) void catchUpRoom('lobby');
+  }
+
+  /** A session begins: rejoin every room first, then send what waits. */
+  async function resume(current: Socket): Promise<void> {
+    session += 1;
+    const mine = session;
+    for (const cursor of roomCursors.values()) cursor.forgetFetch();
+    for (const cursor of directCursors.values()) cursor.forgetFetch();
+    for (const room of [...rooms.values()]) {
+      if (socket !== current || !current.connected || session !== mine) return;
+      try {
+        await join(room, 'rejoin');
+      } catch {
+        rooms.delete(keyOf(room));
+        saveRooms();
+      }
+    }
+    if (socket !== current || session !== mine) return;
+    ready = true;
+    await pump(mine);
+  }
+
+  function onMessage(message: Message): void {
+    const advance = roomCursor(message.room).live(message);
+    for (const each of advance.ready) emit({ type: 'message', message: each });
+    if (advance.fetchAfter !== null && (keyOf(message.room) === 'lobby' || rooms.has(keyOf(message.room)))) void catchUpRoom(message.room);
+  }
+
+  function onDirect(message: DirectMessage): void {
+    const other = keyOf(message.from) === keyOf(me) ? message.to : message.from;
+    const cursor = directCursor(other);
+    cursor.startAt(message.seq - 1);
+    const advance = cursor.live(message);
+    for (const each of advance.ready) emit({ type: 'direct', message: each });
+    if (advance.fetchAfter !== null) void catchUpDirect(other, advance.fetchAfter);
   }
 
   function listen(current: Socket): void {
     let attempt = 0;
-    current.on('connect', async () => {
+    current.on('connect', () => {
       attempt = 0;
+      endedByHost = false;
       emit({ type: 'status', status: { state: 'connected', rich: true } });
-      for (const room of [...rooms.values()]) {
-        try {
-          emit({ type: 'joined', joined: await request<RoomJoined>('room:join', { room }) });
-        } catch {
-          rooms.delete(room.toLowerCase());
-          saveRooms();
-        }
-      }
-      for (const clientId of unsent.keys()) deliver(clientId);
     });
     current.on('disconnect', (reason) => {
+      ready = false;
+      // Socket.IO would send what was emitted while disconnected as soon as it reconnects, before this tab has
+      // rejoined its rooms; those sends are made again, in order, once it has.
+      current.sendBuffer = [];
       if (reason === 'io client disconnect') return;
-      if (reason === 'io server disconnect') {
+      if (reason === 'io server disconnect' && !endedByHost) {
         emit({ type: 'status', status: { state: 'closed', reason: 'The host closed the connection.', kind: null } });
         return;
       }
-      emit({ type: 'status', status: { state: 'reconnecting', attempt: 1, retryInMs: 1000, reason: 'connection lost' } });
+      if (reason === 'io server disconnect') {
+        // The host stopped on purpose: wait quietly for it to come back (Socket.IO does not retry by itself
+        // after a server-side close).
+        current.connect();
+      }
+      emit({ type: 'status', status: { state: 'reconnecting', attempt: 1, retryInMs: 1000, reason: 'connection lost', endedByHost } });
     });
     current.io.on('reconnect_attempt', () => {
       attempt += 1;
-      emit({ type: 'status', status: { state: 'reconnecting', attempt, retryInMs: 1000, reason: 'connection lost' } });
+      emit({ type: 'status', status: { state: 'reconnecting', attempt, retryInMs: 1000, reason: 'connection lost', endedByHost } });
     });
-    current.on('session:welcome', (welcome) => emit({ type: 'welcome', me: welcome.user.name, users: welcome.users, rooms: welcome.rooms, history: welcome.history }));
-    current.on('message:new', (message) => emit({ type: 'message', message }));
-    current.on('dm:new', (message) => emit({ type: 'direct', message }));
+    current.on('session:welcome', (welcome: Welcome) => {
+      onWelcome(welcome);
+      void resume(current);
+    });
+    current.on('message:new', onMessage);
+    current.on('dm:new', onDirect);
     current.on('member:joined', ({ room, user }) => emit({ type: 'memberJoined', room, user }));
     current.on('member:left', ({ rooms: left, user, reason }) => emit({ type: 'memberLeft', rooms: left, user, reason }));
     current.on('user:online', ({ user }) => emit({ type: 'userOnline', user }));
     current.on('user:offline', ({ user }) => emit({ type: 'userOffline', user }));
     current.on('room:list', ({ rooms: list }) => emit({ type: 'rooms', rooms: list }));
+    current.on('room:deleted', ({ room }) => {
+      rooms.delete(keyOf(room));
+      saveRooms();
+      emit({ type: 'roomDeleted', room });
+    });
     current.on('typing:update', ({ room, user, active }) => emit({ type: 'typing', room, user, active }));
     current.on('session:closing', ({ reason, message }) => {
       emit({ type: 'closing', reason, message });
-      if (reason !== 'shutdown') {
+      if (reason === 'shutdown') {
+        endedByHost = true;
+      } else {
         current.close();
         emit({ type: 'status', status: { state: 'closed', reason: message, kind: reason } });
       }
     });
   }
+
+  const settingsView = (): SettingsView => ({
+    name: localStorage.getItem('banter.name') ?? '',
+    recentAddresses: [],
+    userKey: userKey(),
+    // A browser draws no QR code of its own key; the desktop app does.
+    userKeyQr: '',
+  });
 
   return {
     canHost: false,
@@ -150,8 +337,9 @@ export function webTransport(): Transport {
       new Promise((resolve, reject) => {
         socket?.close();
         // What a previous session left unsent is not this session's to send.
-        unsent.clear();
-        const current = io({ auth: { name, userKey: userKey(), protocol: 1 }, reconnectionDelayMax: 5000 });
+        outbox = [];
+        ready = false;
+        const current = io({ auth: { name, userKey: userKey(), protocol: PROTOCOL }, reconnectionDelayMax: 5000 });
         socket = current;
         listen(current);
         emit({ type: 'status', status: { state: 'connecting', attempt: 1 } });
@@ -177,8 +365,9 @@ export function webTransport(): Transport {
     disconnect: async () => {
       socket?.close();
       socket = null;
+      ready = false;
       rooms.clear();
-      unsent.clear();
+      outbox = [];
       saveRooms();
     },
     sendMessage: async (room, text) => track('message:send', { room, text }),
@@ -187,34 +376,33 @@ export function webTransport(): Transport {
       const attachment = await request<Attachment>('attachment:upload', bytes);
       return track('message:send', { room, text, attachment: attachment.id });
     },
-    joinRoom: async (room) => {
-      const joined = await request<RoomJoined>('room:join', { room });
-      rooms.set(joined.room.toLowerCase(), joined.room);
-      saveRooms();
-      return joined;
-    },
-    createRoom: async (room) => {
-      const joined = await request<RoomJoined>('room:create', { room });
-      rooms.set(joined.room.toLowerCase(), joined.room);
-      saveRooms();
-      return joined;
-    },
+    joinRoom: (room) => join(room, 'user'),
+    createRoom: (room) => join(room, 'user', true),
     leaveRoom: async (room) => {
       const left = await request<RoomLeft>('room:leave', { room });
-      rooms.delete(room.toLowerCase());
+      rooms.delete(keyOf(room));
       saveRooms();
       return left;
     },
+    historyPage: (room, beforeSeq, limit) => request<HistoryPage>('history:page', { room, beforeSeq: beforeSeq ?? undefined, limit }),
+    dmHistory: (withName, beforeSeq, limit) =>
+      request<DirectHistoryPage>('dm:history', { with: withName, beforeSeq: beforeSeq ?? undefined, limit }),
     setTyping: async (room, active) => {
       live().emit('typing:set', { room, active });
     },
     fetchAttachment: async (id) => {
       const response = await fetch(`/attachments/${encodeURIComponent(id)}`);
-      if (!response.ok) throw new TransportError('not_found', 'The image is no longer on the host.');
+      if (response.status === 404) throw new TransportError('not_found', 'This image is no longer on the host.');
+      if (!response.ok) throw new TransportError('unreachable', 'The image could not be loaded.');
       return new Uint8Array(await response.arrayBuffer());
     },
-    // A browser remembers the name itself (main.ts); it has no addresses to remember.
-    settings: async () => ({ name: localStorage.getItem('banter.name') ?? '', recentAddresses: [] }),
+    settings: async () => settingsView(),
+    setUserKey: async (key) => {
+      const trimmed = key.trim();
+      if (!validKey(trimmed)) throw new TransportError('invalid', 'A user key is 8 to 128 visible ASCII characters, with no spaces.');
+      localStorage.setItem(USER_KEY, trimmed);
+      return settingsView();
+    },
     copyText: async (text) => {
       try {
         await navigator.clipboard.writeText(text);

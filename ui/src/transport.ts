@@ -28,9 +28,12 @@ export const tauriTransport: Transport = {
   joinRoom: (room) => call('join_room', { room }),
   createRoom: (room) => call('create_room', { room }),
   leaveRoom: (room) => call('leave_room', { room }),
+  historyPage: (room, beforeSeq, limit) => call('history_page', { room, beforeSeq, limit }),
+  dmHistory: (withName, beforeSeq, limit) => call('dm_history', { with: withName, beforeSeq, limit }),
   setTyping: (room, active) => call('set_typing', { room, active }),
   fetchAttachment: async (id) => new Uint8Array(await call<ArrayBuffer>('fetch_attachment', { id })),
   settings: () => call('settings'),
+  setUserKey: (key) => call('set_user_key', { key }),
   copyText: (text) => call('copy_text', { text }),
   onEvent: (handler) => listen<UiEvent>('banter:event', (event) => handler(event.payload)),
 };

@@ -1,7 +1,7 @@
 //! How `banter-cli join` prints what it hears: one line per event, as text for people or JSON for programs.
 
 use banter_core::client::{ClientEvent, ConnectionState, ServerKind};
-use banter_core::protocol::LeaveReason;
+use banter_core::protocol::{ClosingReason, DirectMessage, LeaveReason, Message};
 use serde_json::{json, Value};
 
 /// Where a line goes: chat to stdout, connection chatter to stderr.
@@ -11,18 +11,33 @@ pub enum Line {
     Err(String),
 }
 
+fn message_line(message: &Message) -> String {
+    let attachment = message
+        .attachment
+        .as_ref()
+        .map(|a| format!(" [image {} bytes: /attachments/{}]", a.size, a.id))
+        .unwrap_or_default();
+    format!("[{}] {}: {}{}", message.room, message.from, message.text, attachment)
+}
+
+fn direct_line(direct: &DirectMessage) -> String {
+    format!("[dm] {} → {}: {}", direct.from, direct.to, direct.text)
+}
+
+/// The text lines for an event, if it deserves any: most events are one line, missed messages one per message.
+pub fn lines(event: &ClientEvent) -> Vec<Line> {
+    match event {
+        ClientEvent::MissedMessages { messages, .. } => messages.iter().map(|m| Line::Out(message_line(m))).collect(),
+        ClientEvent::MissedDirects { messages, .. } => messages.iter().map(|m| Line::Out(direct_line(m))).collect(),
+        other => text(other).into_iter().collect(),
+    }
+}
+
 /// The text line for an event, if it deserves one.
 pub fn text(event: &ClientEvent) -> Option<Line> {
     let line = match event {
-        ClientEvent::Message(message) => {
-            let attachment = message
-                .attachment
-                .as_ref()
-                .map(|a| format!(" [image {} bytes: /attachments/{}]", a.size, a.id))
-                .unwrap_or_default();
-            Line::Out(format!("[{}] {}: {}{}", message.room, message.from, message.text, attachment))
-        }
-        ClientEvent::Direct(direct) => Line::Out(format!("[dm] {} → {}: {}", direct.from, direct.to, direct.text)),
+        ClientEvent::Message(message) => Line::Out(message_line(message)),
+        ClientEvent::Direct(direct) => Line::Out(direct_line(direct)),
         ClientEvent::Plain(text) => Line::Out(format!("[lobby] {text}")),
         ClientEvent::PrivateMessage { from_socket, text } => Line::Out(format!("[private from {from_socket}] {text}")),
         ClientEvent::MemberJoined(joined) => Line::Out(format!("* {} joined {}", joined.user, joined.room)),
@@ -35,7 +50,11 @@ pub fn text(event: &ClientEvent) -> Option<Line> {
         }
         ClientEvent::Joined(joined) => Line::Err(format!("* in {} with {}", joined.room, joined.members.join(", "))),
         ClientEvent::SendFailed { error, .. } => Line::Err(format!("! not sent: {}", error.message)),
+        ClientEvent::Closing(closing) if closing.reason == ClosingReason::Shutdown => {
+            Line::Err(format!("* {} Waiting for it to come back (Ctrl-C to quit)…", closing.message))
+        }
         ClientEvent::Closing(closing) => Line::Err(format!("* {}", closing.message)),
+        ClientEvent::RoomDeleted(room) => Line::Err(format!("* the host's owner deleted the room {room}")),
         ClientEvent::State(state) => Line::Err(match state {
             ConnectionState::Connecting { attempt: 1 } => "* connecting…".to_owned(),
             ConnectionState::Connecting { attempt } => format!("* connecting (attempt {attempt})…"),
@@ -43,6 +62,8 @@ pub fn text(event: &ClientEvent) -> Option<Line> {
             ConnectionState::Connected { server: ServerKind::Plain } => {
                 "* connected to a plain Socket.IO server: lobby messages only".to_owned()
             }
+            // The host said it was ending the chat: the wait for it to come back is quiet.
+            ConnectionState::Reconnecting { ended_by_host: true, .. } => return None,
             ConnectionState::Reconnecting { retry_in, reason, .. } if !retry_in.is_zero() => {
                 format!("* connection lost ({reason}); retrying in {:.1}s", retry_in.as_secs_f64())
             }
@@ -50,6 +71,8 @@ pub fn text(event: &ClientEvent) -> Option<Line> {
             ConnectionState::Closed { reason, .. } => format!("* disconnected: {reason}"),
         }),
         ClientEvent::Welcome(_)
+        | ClientEvent::MissedMessages { .. }
+        | ClientEvent::MissedDirects { .. }
         | ClientEvent::Delivered { .. }
         | ClientEvent::UserOnline(_)
         | ClientEvent::UserOffline(_)
@@ -64,6 +87,13 @@ pub fn json(event: &ClientEvent) -> Value {
     match event {
         ClientEvent::Message(message) => json!({ "type": "message", "message": message }),
         ClientEvent::Direct(direct) => json!({ "type": "direct", "message": direct }),
+        ClientEvent::MissedMessages { room, messages } => {
+            json!({ "type": "missed", "room": room, "messages": messages })
+        }
+        ClientEvent::MissedDirects { with, messages } => {
+            json!({ "type": "missed_direct", "with": with, "messages": messages })
+        }
+        ClientEvent::RoomDeleted(room) => json!({ "type": "room_deleted", "room": room }),
         ClientEvent::Plain(text) => json!({ "type": "plain", "text": text }),
         ClientEvent::PrivateMessage { from_socket, text } => {
             json!({ "type": "private", "from": from_socket, "text": text })
@@ -87,7 +117,7 @@ pub fn json(event: &ClientEvent) -> Value {
             json!({ "type": "closing", "reason": closing.reason, "message": closing.message })
         }
         ClientEvent::Welcome(welcome) => {
-            json!({ "type": "welcome", "user": welcome.user, "socketId": welcome.socket_id })
+            json!({ "type": "welcome", "user": welcome.user, "socketId": welcome.socket_id, "hostId": welcome.host_id })
         }
         ClientEvent::State(state) => json!({ "type": "state", "state": format!("{state:?}") }),
     }
@@ -96,7 +126,7 @@ pub fn json(event: &ClientEvent) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use banter_core::protocol::{MemberLeft, Message};
+    use banter_core::protocol::MemberLeft;
 
     fn message(room: &str, from: &str, text: &str) -> ClientEvent {
         ClientEvent::Message(Message {

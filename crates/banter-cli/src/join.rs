@@ -1,10 +1,13 @@
 //! `banter-cli join`: lines on stdin become messages; what the host sends becomes lines on stdout.
 
+use std::collections::HashSet;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use banter_core::client::{wait_until_connected, Client, ClientConfig, ClientEvent, ConnectionState, ServerKind};
-use banter_core::protocol::LOBBY;
+use banter_core::client::{
+    wait_until_connected, Client, ClientConfig, ClientError, ClientEvent, ConnectionState, ServerKind,
+};
+use banter_core::protocol::{Message, LOBBY};
 use clap::Args;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -25,19 +28,24 @@ pub struct JoinArgs {
     /// Print one JSON object per line instead of text.
     #[arg(long)]
     json: bool,
-    /// Print the room's recent messages after joining.
-    #[arg(long)]
-    history: bool,
+    /// Print the room's last N messages after joining (20 when N is left out).
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "20")]
+    history: Option<usize>,
     /// Give up if no connection is made within this many seconds.
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     connect_timeout: u64,
     /// At end of input, wait at most this many seconds for the host to acknowledge what was sent.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     flush_timeout: u64,
-    /// Keep this key to stay the same user across runs (another run with the same name and key is another
-    /// device of yours, not an impostor). Also read from BANTER_USER_KEY.
-    #[arg(long, env = "BANTER_USER_KEY", hide_env_values = true)]
+    /// The key that holds your name on the hosts you join: the first host you join under a name binds it to your
+    /// key, and only that key may use it there afterwards. Default: one made on first use and kept in
+    /// ~/.config/banter-cli/user-key. Another run with the same name and key is another device of yours, not an
+    /// impostor. Also read from BANTER_USER_KEY.
+    #[arg(long, env = "BANTER_USER_KEY", hide_env_values = true, conflicts_with = "guest")]
     user_key: Option<String>,
+    /// Join as a guest: the name is yours only while connected, and nothing binds it to you.
+    #[arg(long)]
+    guest: bool,
 }
 
 /// Prints events and counts what went wrong.
@@ -45,6 +53,8 @@ struct Printer {
     json: bool,
     failed_sends: usize,
     closed: Option<String>,
+    /// Messages already printed from `--history`: one posted while it was read arrives live too.
+    printed: HashSet<String>,
 }
 
 impl Printer {
@@ -52,13 +62,16 @@ impl Printer {
         match event {
             ClientEvent::SendFailed { .. } => self.failed_sends += 1,
             ClientEvent::State(ConnectionState::Closed { reason, .. }) => self.closed = Some(reason.clone()),
+            ClientEvent::Message(message) if self.printed.contains(&message.id) => return,
             _ => {}
         }
         // Status lines go to stderr in both modes: stdout carries the chat, as text or as JSON.
-        match format::text(event) {
-            Some(Line::Out(line)) if !self.json => println!("{line}"),
-            Some(Line::Err(line)) => eprintln!("{line}"),
-            _ => {}
+        for line in format::lines(event) {
+            match line {
+                Line::Out(line) if !self.json => println!("{line}"),
+                Line::Err(line) => eprintln!("{line}"),
+                Line::Out(_) => {}
+            }
         }
         if self.json {
             println!("{}", format::json(event));
@@ -69,7 +82,11 @@ impl Printer {
 pub async fn run(args: JoinArgs) -> anyhow::Result<ExitCode> {
     let connect_timeout = Duration::from_secs(args.connect_timeout.max(1));
     let mut config = ClientConfig::new(args.address.clone(), args.name.clone());
-    config.user_key = args.user_key.clone();
+    config.user_key = match (&args.user_key, args.guest) {
+        (Some(key), _) => Some(key.clone()),
+        (None, true) => None,
+        (None, false) => Some(crate::paths::user_key()?),
+    };
     config.give_up_after = Some(connect_timeout);
     config.connect_timeout = connect_timeout.min(Duration::from_secs(5));
     let (client, mut events) = match Client::connect(config) {
@@ -79,7 +96,7 @@ pub async fn run(args: JoinArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let mut printer = Printer { json: args.json, failed_sends: 0, closed: None };
+    let mut printer = Printer { json: args.json, failed_sends: 0, closed: None, printed: HashSet::new() };
 
     let (outcome, seen) = wait_until_connected(&mut events, connect_timeout + Duration::from_secs(5)).await;
     seen.iter().for_each(|event| printer.print(event));
@@ -99,17 +116,23 @@ pub async fn run(args: JoinArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
         match client.join_room(&args.room).await {
-            Ok(joined) => {
-                room = joined.room.clone();
-                if args.history {
-                    joined.history.into_iter().for_each(|message| printer.print(&ClientEvent::Message(message)));
-                }
-            }
+            Ok(joined) => room = joined.room.clone(),
             Err(error) => {
                 eprintln!("banter-cli: could not join room “{}”: {error}", args.room);
                 client.close().await;
                 return Ok(ExitCode::FAILURE);
             }
+        }
+    }
+    if let (Some(count), ServerKind::Banter) = (args.history, server) {
+        match last_messages(&client, &room, count).await {
+            Ok(messages) => {
+                for message in messages {
+                    printer.print(&ClientEvent::Message(message.clone()));
+                    printer.printed.insert(message.id);
+                }
+            }
+            Err(error) => eprintln!("banter-cli: could not read the history of {room}: {error}"),
         }
     }
 
@@ -172,6 +195,21 @@ pub async fn run(args: JoinArgs) -> anyhow::Result<ExitCode> {
         }
         Ok(Ok(())) => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// A room's last `count` messages, oldest first, a page at a time.
+async fn last_messages(client: &Client, room: &str, count: usize) -> Result<Vec<Message>, ClientError> {
+    let mut messages: Vec<Message> = Vec::new();
+    while messages.len() < count {
+        let wanted = u32::try_from((count - messages.len()).min(100)).unwrap_or(100);
+        let before = messages.first().map(|oldest| oldest.seq);
+        let page = client.history(room, before, wanted).await?;
+        if page.messages.is_empty() {
+            break;
+        }
+        messages.splice(0..0, page.messages);
+    }
+    Ok(messages)
 }
 
 /// Sends a line or runs a command. Returns false when the user asked to quit.

@@ -1,7 +1,9 @@
 //! `banter-cli`: a headless Banter host and a line-oriented client, on the same engine as the desktop app.
 
+mod backup;
 mod format;
 mod join;
+mod paths;
 mod serve;
 
 use std::process::ExitCode;
@@ -21,6 +23,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Join a host: lines on stdin are sent, messages received are printed.
     Join(join::JoinArgs),
+    /// Copy a host's data folder, consistently, even while the host runs.
+    Backup(backup::BackupArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +47,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
             Command::Join(args) => join::run(args).await,
+            Command::Backup(args) => backup::run(args).await,
         }
     });
     match result {

@@ -1,12 +1,14 @@
 //! `banter-cli serve`: a headless host.
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use banter_core::address::DEFAULT_PORT;
 use banter_core::host::{self, HostConfig};
-use clap::Args;
+use banter_core::store::{Durability, Location};
+use clap::{Args, ValueEnum};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -20,19 +22,59 @@ pub struct ServeArgs {
     /// BANTER_ADMIN_TOKEN.
     #[arg(long, env = "BANTER_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// The folder where the host keeps rooms, history, names and images (default: ~/.local/share/banter-cli/host
+    /// on Linux). One host at a time may use a folder.
+    #[arg(long, value_name = "DIR", conflicts_with = "ephemeral")]
+    data: Option<PathBuf>,
+    /// Keep nothing: everything is in memory and gone when the host stops.
+    #[arg(long)]
+    ephemeral: bool,
+    /// normal: every acknowledged message survives a crash of the host (kill -9 included); a power loss may lose
+    /// the last second or so. full: it survives a power loss too, at the cost of waiting for the disk on every
+    /// commit.
+    #[arg(long, value_enum, default_value_t = DurabilityArg::Normal)]
+    durability: DurabilityArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DurabilityArg {
+    Normal,
+    Full,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let location = if args.ephemeral {
+        Location::Memory
+    } else {
+        Location::Folder(match args.data {
+            Some(folder) => folder,
+            None => crate::paths::default_data_folder()?,
+        })
+    };
+    let durability = match args.durability {
+        DurabilityArg::Normal => Durability::Normal,
+        DurabilityArg::Full => Durability::Full,
+    };
     let listener = match host::bind(args.bind, args.port).await {
         Ok(listener) => listener,
         Err(error @ host::BindError::PortInUse { .. }) => anyhow::bail!("{error} (--port)"),
         Err(error) => return Err(error.into()),
     };
     let local = listener.local_addr()?;
-    let config = HostConfig { admin_token: args.admin_token, web: Some(banter_web::client()), ..HostConfig::default() };
-    let handle = host::spawn(listener, config)?;
+    let config = HostConfig {
+        admin_token: args.admin_token,
+        web: Some(banter_web::client()),
+        location,
+        durability,
+        ..HostConfig::default()
+    };
+    let handle = match host::spawn(listener, config).await {
+        Ok(handle) => handle,
+        Err(error) => anyhow::bail!("could not start the host: {error}"),
+    };
 
     println!("Banter host listening on {local}");
+    println!("Data: {}", handle.data_location());
     println!("Others can join with one of:");
     for address in host::shareable_addresses(local) {
         println!("  banter-cli join {address} --name NAME      or in a browser: http://{address}/");

@@ -12,8 +12,8 @@ use tokio::io::AsyncWriteExt;
 
 #[tokio::test]
 async fn help_is_available_everywhere() {
-    for args in [&["--help"][..], &["serve", "--help"], &["join", "--help"]] {
-        let output = banter_cli().args(args).output().await.unwrap();
+    for args in [&["--help"][..], &["serve", "--help"], &["join", "--help"], &["backup", "--help"]] {
+        let output = banter_cli(&Home::new()).args(args).output().await.unwrap();
         assert!(output.status.success(), "{args:?}");
         assert!(String::from_utf8_lossy(&output.stdout).contains("Usage: banter-cli"), "{args:?}");
     }
@@ -51,7 +51,8 @@ async fn two_terminal_users_chat_in_the_lobby_and_a_room() {
 async fn piped_input_is_all_delivered_before_exit() {
     let host = Served::start().await;
     let mut reader = Joined::start(&host.address, &["--name", "reader", "--room", "log"]).await;
-    let mut writer = banter_cli()
+    let home = Home::new();
+    let mut writer = banter_cli(&home)
         .args(["join", &host.address, "--name", "writer", "--room", "log"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -91,7 +92,7 @@ async fn json_output_is_one_object_per_line() {
 async fn an_unreachable_host_fails_fast_with_the_reason() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let started = Instant::now();
-    let output = banter_cli()
+    let output = banter_cli(&Home::new())
         .args(["join", &format!("127.0.0.1:{port}"), "--name", "nobody", "--connect-timeout", "2"])
         .stdin(Stdio::null())
         .output()
@@ -107,7 +108,7 @@ async fn an_unreachable_host_fails_fast_with_the_reason() {
 async fn bad_addresses_names_and_taken_names_are_explained() {
     let host = Served::start().await;
     let run = |args: Vec<String>| async move {
-        let output = banter_cli().args(args).stdin(Stdio::null()).output().await.unwrap();
+        let output = banter_cli(&Home::new()).args(args).stdin(Stdio::null()).output().await.unwrap();
         (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
     };
     let (code, stderr) = run(vec!["join".into(), "ftp://x".into(), "--name".into(), "a".into()]).await;
@@ -115,19 +116,20 @@ async fn bad_addresses_names_and_taken_names_are_explained() {
     assert!(stderr.contains("URLs are not supported"), "{stderr}");
     let (code, stderr) = run(vec!["join".into(), host.address.clone(), "--name".into(), "a\u{202E}b".into()]).await;
     assert_eq!(code, Some(2));
-    assert!(stderr.contains("invisible or control character"), "{stderr}");
+    assert!(stderr.contains("invisible formatting character (U+202E)"), "{stderr}");
 
     let _taken = Joined::start(&host.address, &["--name", "alice"]).await;
     let (code, stderr) = run(vec!["join".into(), host.address.clone(), "--name".into(), "Alice".into()]).await;
     assert_eq!(code, Some(1));
-    assert!(stderr.contains("already called “alice”"), "{stderr}");
+    assert!(stderr.contains("“Alice” looks the same as “alice”, which belongs to someone else"), "{stderr}");
 }
 
 #[tokio::test]
 async fn serve_refuses_a_port_in_use_and_stops_on_interrupt() {
     let host = Served::start().await;
     let port = host.address.rsplit(':').next().unwrap().to_owned();
-    let output = banter_cli().args(["serve", "--bind", "127.0.0.1", "--port", &port]).output().await.unwrap();
+    let output =
+        banter_cli(&Home::new()).args(["serve", "--bind", "127.0.0.1", "--port", &port]).output().await.unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("already in use"));
 
@@ -139,5 +141,5 @@ async fn serve_refuses_a_port_in_use_and_stops_on_interrupt() {
     wait_for(&mut host.stdout, |line| line == "Stopped.").await;
     let status = tokio::time::timeout(WAIT, host.child.wait()).await.unwrap().unwrap();
     assert!(status.success());
-    wait_for(&mut guest.stderr, |line| line.contains("The host stopped the chat.")).await;
+    wait_for(&mut guest.stderr, |line| line.contains("The host ended the chat. Waiting for it to come back")).await;
 }

@@ -71,7 +71,7 @@ async fn connect(address: &str, name: &str, server: ServerKind) -> (Client, Clie
 #[tokio::test]
 async fn stock_socket_io_clients_chat_with_a_banter_host() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let host = host::spawn(listener, HostConfig::default()).unwrap();
+    let host = host::spawn(listener, HostConfig::default()).await.unwrap();
     let address = host.local_addr().to_string();
     let (rusty, mut events) = Client::connect(ClientConfig::new(&address, "rusty")).unwrap();
     let socket_id = expect(&mut events, |event| match event {

@@ -4,7 +4,10 @@
 
 pub mod address;
 pub mod client;
+pub mod clock;
 pub mod host;
+pub mod keys;
 pub mod limits;
 pub mod protocol;
+pub mod store;
 pub mod validate;

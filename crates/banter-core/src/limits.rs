@@ -16,15 +16,21 @@ pub struct Limits {
     pub max_message_chars: usize,
     /// Bytes in one image attachment.
     pub max_attachment_bytes: usize,
-    /// Bytes of attachments the host keeps in memory; the oldest are dropped past it.
-    pub attachment_store_bytes: usize,
-    /// Messages kept per room and sent to whoever joins.
-    pub history_per_room: usize,
-    /// Client message ids remembered in all (a small record each, oldest forgotten first), to acknowledge a
-    /// resent message without posting it twice.
-    pub remembered_client_ids: usize,
-    /// Rooms on the host at once; creating one more is refused.
+    /// Bytes of attachments the host keeps in all; past it the oldest are evicted, and messages that showed them
+    /// say the image is no longer available.
+    pub attachment_store_bytes: u64,
+    /// Messages in one history answer (a join, `history:page`, `dm:history`, the welcome's lobby history). History
+    /// itself has no limit: clients page through it.
+    pub history_page: usize,
+    /// Direct conversations listed in the welcome, most recent first.
+    pub welcome_conversations: usize,
+    /// Rooms on the host; creating one more is refused. Rooms outlive their members, so this counts every room
+    /// until the host's owner deletes some.
     pub max_rooms: usize,
+    /// Rooms one user (one user key) may create, so that a few people cannot fill the directory.
+    pub max_rooms_per_user: usize,
+    /// Names bound to user keys on the host, so that nobody can make it remember names without end.
+    pub max_bound_names: usize,
     /// Rooms one connection may be in at once, the lobby included, so that one socket cannot hold every room.
     pub max_rooms_per_connection: usize,
     /// Requests a socket may make in a burst, and per second after it (a token bucket).
@@ -54,10 +60,12 @@ impl Default for Limits {
             max_room_chars: 48,
             max_message_chars: 4000,
             max_attachment_bytes,
-            attachment_store_bytes: 64 * 1024 * 1024,
-            history_per_room: 100,
-            remembered_client_ids: 100_000,
+            attachment_store_bytes: 1024 * 1024 * 1024,
+            history_page: 100,
+            welcome_conversations: 100,
             max_rooms: 500,
+            max_rooms_per_user: 20,
+            max_bound_names: 10_000,
             max_rooms_per_connection: 50,
             request_burst: 30,
             requests_per_second: 10,
@@ -81,7 +89,7 @@ impl Limits {
             max_name_chars: clamp(self.max_name_chars),
             max_room_chars: clamp(self.max_room_chars),
             max_attachment_bytes: clamp(self.max_attachment_bytes),
-            history_per_room: clamp(self.history_per_room),
+            history_page: clamp(self.history_page),
         }
     }
 }

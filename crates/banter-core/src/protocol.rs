@@ -8,8 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The version of Banter's own protocol, announced in [`Welcome`]. Bumped on incompatible changes.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The version of Banter's own protocol, announced in [`Welcome`]. Bumped when the wire changes; a host admits
+/// every client that sends any version as a Banter client, and new fields are only ever added.
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The namespace of the chat itself: the one the Socket.IO tutorial uses.
 pub const CHAT_NAMESPACE: &str = "/";
@@ -41,10 +42,15 @@ pub mod event {
     pub const ROOM_LIST: &str = "room:list";
     /// Request: create a room that does not exist yet, and join it ([`super::RoomRequest`] → [`super::RoomJoined`]).
     pub const ROOM_CREATE: &str = "room:create";
-    /// Request: join a room, creating it when missing ([`super::RoomRequest`] → [`super::RoomJoined`]).
+    /// Request: join a room, creating it when missing ([`super::RoomRequest`] → [`super::RoomJoined`]); with
+    /// `afterSeq`, the answer carries what came after it, a page at a time.
     pub const ROOM_JOIN: &str = "room:join";
     /// Request: leave a room ([`super::RoomRequest`] → [`super::RoomLeft`]).
     pub const ROOM_LEAVE: &str = "room:leave";
+    /// Notice: the host's owner deleted a room, and its history with it ([`super::RoomDeleted`]).
+    pub const ROOM_DELETED: &str = "room:deleted";
+    /// Request: older messages of a room one is in ([`super::HistoryRequest`] → [`super::HistoryPage`]).
+    pub const HISTORY_PAGE: &str = "history:page";
 
     /// Notice: a user entered a room ([`super::MemberJoined`]).
     pub const MEMBER_JOINED: &str = "member:joined";
@@ -60,6 +66,8 @@ pub mod event {
     pub const DM_SEND: &str = "dm:send";
     /// Notice: a direct message to or from this socket's user ([`super::DirectMessage`]).
     pub const DM_NEW: &str = "dm:new";
+    /// Request: a page of one direct conversation ([`super::DirectHistoryRequest`] → [`super::DirectHistoryPage`]).
+    pub const DM_HISTORY: &str = "dm:history";
 
     /// Request without an answer: this socket's user starts or stops typing in a room ([`super::TypingSet`]).
     pub const TYPING_SET: &str = "typing:set";
@@ -76,6 +84,10 @@ pub mod event {
     pub const ADMIN_USERS_LIST: &str = "users:list";
     /// Admin request: disconnect every connection of a user ([`super::KickRequest`] → [`super::Kicked`]).
     pub const ADMIN_USER_KICK: &str = "user:kick";
+    /// Admin request: delete a room and its history ([`super::RoomRequest`] → [`super::RoomDeleted`]).
+    pub const ADMIN_ROOM_DELETE: &str = "room:delete";
+    /// Admin request: free a name for anyone to take ([`super::NameRequest`] → [`super::NameReleased`]).
+    pub const ADMIN_NAME_RELEASE: &str = "name:release";
 }
 
 /// What a client gives in the Socket.IO handshake (`auth`). Every field is optional: the tutorial's page sends
@@ -87,7 +99,9 @@ pub struct Handshake {
     /// The display name to appear under; validated by [`crate::validate::display_name`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// An opaque key the client keeps: connections with the same name and key are the same user.
+    /// An opaque key the client keeps. The first user to take a name binds it to their key, and afterwards only
+    /// that key may use the name; connections with the same name and key are the same user. Without a key the
+    /// name is used for this connection only (a guest), and must not be bound to anyone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_key: Option<String>,
     /// Set by clients that speak Banter's protocol; the others get the tutorial's events only.
@@ -118,8 +132,10 @@ pub struct UserInfo {
 #[serde(rename_all = "camelCase")]
 pub struct RoomInfo {
     pub name: String,
-    /// Distinct users in the room, not sockets.
+    /// Distinct users in the room now, not sockets.
     pub members: u32,
+    /// When the room's last message was posted (or the room was created), in milliseconds since the Unix epoch.
+    pub last_active: u64,
 }
 
 /// The limits a client should respect; the host enforces them whatever the client does.
@@ -131,7 +147,8 @@ pub struct AnnouncedLimits {
     pub max_name_chars: u32,
     pub max_room_chars: u32,
     pub max_attachment_bytes: u32,
-    pub history_per_room: u32,
+    /// The most messages one history answer carries.
+    pub history_page: u32,
 }
 
 /// `session:welcome`: who this socket is and what the host looks like right now.
@@ -140,15 +157,32 @@ pub struct AnnouncedLimits {
 #[serde(rename_all = "camelCase")]
 pub struct Welcome {
     pub protocol: u32,
+    /// Made when the host first started with its data, and kept: a different id at a known address (a wiped or
+    /// another host) means what the client remembers of it (rooms, `seq` numbers) no longer applies.
+    pub host_id: String,
     /// This socket's id: Rust clients cannot read it from the connection itself.
     pub socket_id: String,
     /// The user this socket was admitted as (the generated guest name when none was given).
     pub user: UserInfo,
     pub users: Vec<UserInfo>,
     pub rooms: Vec<RoomInfo>,
-    /// The lobby's recent history.
+    /// The lobby's most recent messages, oldest first.
     pub history: Vec<Message>,
+    /// The rooms this user has joined (on any device) and not left, the lobby excepted.
+    pub member_of: Vec<String>,
+    /// This user's direct conversations, most recent first, each with its last message.
+    pub conversations: Vec<Conversation>,
     pub limits: AnnouncedLimits,
+}
+
+/// One of a user's direct conversations.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Conversation {
+    /// The other person's name.
+    pub with: String,
+    pub last_message: DirectMessage,
 }
 
 /// Why the host is closing a socket.
@@ -195,11 +229,16 @@ pub struct RoomList {
     pub rooms: Vec<RoomInfo>,
 }
 
-/// `room:create`, `room:join` and `room:leave`.
+/// `room:create`, `room:join`, `room:leave`, and the admin's `room:delete`.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RoomRequest {
     pub room: String,
+    /// `room:join` only: answer with the messages after this number instead of the newest ones. A client that
+    /// was away gives the last `seq` it has and repeats with the last one it got until `latestSeq` is reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_seq: Option<u64>,
 }
 
 /// The ack of `room:create` and `room:join`.
@@ -210,8 +249,42 @@ pub struct RoomJoined {
     pub room: String,
     /// Names of the users in the room, this one included.
     pub members: Vec<String>,
-    /// The room's most recent messages, oldest first.
+    /// Oldest first: the room's newest messages, or with `afterSeq` the ones after it, at most a page.
     pub history: Vec<Message>,
+    /// The room's newest `seq` when this was answered (0 if it has no messages).
+    pub latest_seq: u64,
+}
+
+/// `history:page`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryRequest {
+    pub room: String,
+    /// The messages before this number; the newest ones without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_seq: Option<u64>,
+    /// At most this many (and at most `limits.historyPage`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// The ack of `history:page`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryPage {
+    pub room: String,
+    /// Oldest first.
+    pub messages: Vec<Message>,
+    pub latest_seq: u64,
+}
+
+/// `room:deleted`, and the ack of the admin's `room:delete`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomDeleted {
+    pub room: String,
 }
 
 /// The ack of `room:leave`.
@@ -319,6 +392,8 @@ pub struct SendDirect {
 #[serde(rename_all = "camelCase")]
 pub struct DirectMessage {
     pub id: String,
+    /// 1, 2, 3… within the conversation of these two people.
+    pub seq: u64,
     pub ts: u64,
     pub from: String,
     pub to: String,
@@ -327,6 +402,34 @@ pub struct DirectMessage {
     pub client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<Attachment>,
+}
+
+/// `dm:history`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectHistoryRequest {
+    /// The other person's name.
+    pub with: String,
+    /// The messages before this number (scrolling up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_seq: Option<u64>,
+    /// The messages after this number (catching up); the newest ones when neither is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_seq: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// The ack of `dm:history`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectHistoryPage {
+    pub with: String,
+    /// Oldest first.
+    pub messages: Vec<DirectMessage>,
+    pub latest_seq: u64,
 }
 
 /// `typing:set`.
@@ -372,6 +475,21 @@ pub struct KickRequest {
     pub reason: Option<String>,
 }
 
+/// The admin's `name:release`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NameRequest {
+    pub name: String,
+}
+
+/// The ack of `name:release`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NameReleased {
+    /// The name as it was bound.
+    pub name: String,
+}
+
 /// The ack of `user:kick`.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -389,7 +507,7 @@ pub enum ErrorKind {
     BadRequest,
     /// A display name, room name or text broke a rule (length, forbidden characters).
     Invalid,
-    /// Another user holds this display name.
+    /// Another user holds this display name, or one that looks the same.
     NameTaken,
     /// No such room, user or attachment.
     NotFound,
@@ -401,6 +519,9 @@ pub enum ErrorKind {
     TooLarge,
     /// Too many requests from this socket; retry later.
     RateLimited,
+    /// The host's disk is full: nothing new can be kept (messages, rooms, names, attachments) until room is made.
+    /// Reading goes on.
+    StorageFull,
     /// Something failed inside the host; it is logged there.
     Internal,
 }
@@ -417,6 +538,7 @@ impl ErrorKind {
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::TooLarge => "too_large",
             ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::StorageFull => "storage_full",
             ErrorKind::Internal => "internal",
         }
     }
@@ -432,6 +554,7 @@ impl ErrorKind {
             ErrorKind::Forbidden,
             ErrorKind::TooLarge,
             ErrorKind::RateLimited,
+            ErrorKind::StorageFull,
             ErrorKind::Internal,
         ]
         .into_iter()
@@ -498,7 +621,13 @@ mod tests {
 
     #[test]
     fn error_kinds_round_trip_through_their_wire_spelling() {
-        for kind in [ErrorKind::BadRequest, ErrorKind::NameTaken, ErrorKind::RateLimited, ErrorKind::Internal] {
+        for kind in [
+            ErrorKind::BadRequest,
+            ErrorKind::NameTaken,
+            ErrorKind::RateLimited,
+            ErrorKind::StorageFull,
+            ErrorKind::Internal,
+        ] {
             let json = serde_json::to_string(&kind).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
             assert_eq!(ErrorKind::parse(kind.as_str()), Some(kind));

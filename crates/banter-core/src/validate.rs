@@ -1,29 +1,82 @@
-//! The rules for what users type that others will see: display names, room names and message text.
+//! The rules for what users type that others will see: display names, room names and message text, and the keys
+//! under which names are unique.
 //!
 //! Names are shown in member lists and next to every message, so they must not be able to hide, reorder or
-//! impersonate: control characters, bidirectional overrides and zero-width characters are refused outright rather
-//! than silently stripped, so that the user sees why their name was not accepted.
+//! impersonate. Two rules do that:
+//!
+//! - Characters that are invisible or have no text of their own are refused outright, by Unicode property rather
+//!   than by a hand-made list, so that the user sees why their name was not accepted.
+//! - Names that *look* the same are the same name: [`name_key`] folds width, case and Unicode confusables (UTS #39
+//!   skeletons), so "Аlice" (Cyrillic А), "Ａｌｉｃｅ" and "alice" are one name, as people reading them would think.
 
+use icu_casemap::CaseMapper;
+use icu_properties::props::{BinaryProperty, WhiteSpace};
+use icu_properties::props::{DefaultIgnorableCodePoint, GeneralCategory, LineBreak, NoncharacterCodePoint};
+use icu_properties::CodePointMapData;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::keys::{NameKey, RoomKey};
 use crate::protocol::{ErrorBody, ErrorKind};
 
-/// Characters that change how the text around them is displayed without being visible themselves.
-fn is_invisible_or_reordering(character: char) -> bool {
-    matches!(
-        character,
-        // Bidirectional marks, embeddings, overrides and isolates.
-        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-        // Zero-width space, joiners, word joiner, invisible operators, byte-order mark, soft hyphen,
-        // Mongolian vowel separator, Hangul fillers.
-        | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
-        | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}'
-        // Line and paragraph separators, interlinear annotations and tag characters.
-        | '\u{2028}' | '\u{2029}' | '\u{FFF9}'..='\u{FFFB}' | '\u{E0000}'..='\u{E007F}'
-    )
+/// Why a character may not appear in a name, if it may not.
+fn refused_in_names(character: char) -> Option<&'static str> {
+    let category = CodePointMapData::<GeneralCategory>::new().get(character);
+    match category {
+        GeneralCategory::Control => return Some("a control character"),
+        // Format characters are the bidirectional controls, joiners, the soft hyphen and the like: they change
+        // how the text around them looks without being seen themselves.
+        GeneralCategory::Format => return Some("an invisible formatting character"),
+        GeneralCategory::LineSeparator | GeneralCategory::ParagraphSeparator => return Some("a line break"),
+        GeneralCategory::PrivateUse | GeneralCategory::Surrogate | GeneralCategory::Unassigned => {
+            return Some("a character with no agreed meaning")
+        }
+        _ => {}
+    }
+    if DefaultIgnorableCodePoint::for_char(character) {
+        // Variation selectors, the combining grapheme joiner, Hangul fillers, tag characters: renderers draw
+        // nothing for them, so "Alice" followed by one looks exactly like "Alice".
+        return Some("an invisible character");
+    }
+    if NoncharacterCodePoint::for_char(character) {
+        return Some("a character with no agreed meaning");
+    }
+    // The object replacement character stands in for an embedded object and is the only character of its line
+    // breaking class: it has no text of its own, and fonts draw it as a blank or a box.
+    if CodePointMapData::<LineBreak>::new().get(character) == LineBreak::ContingentBreak {
+        return Some("a placeholder character");
+    }
+    None
+}
+
+/// Trims a name and replaces every run of whitespace inside it (any Unicode space: no-break, hair, ideographic)
+/// with one plain space, so that "Ann  Host" and "Ann\u{200A}Host" read as the "Ann Host" they look like.
+fn collapse_whitespace(raw: &str) -> String {
+    let mut collapsed = String::with_capacity(raw.len());
+    let mut pending_space = false;
+    for character in raw.chars() {
+        if WhiteSpace::for_char(character) {
+            pending_space = !collapsed.is_empty();
+        } else {
+            if pending_space {
+                collapsed.push(' ');
+                pending_space = false;
+            }
+            collapsed.push(character);
+        }
+    }
+    collapsed
 }
 
 fn check_name(what: &str, raw: &str, max_chars: usize) -> Result<String, ErrorBody> {
-    let name = raw.trim();
     let invalid = |message: String| Err(ErrorBody::new(ErrorKind::Invalid, message));
+    // Checked before whitespace is collapsed: a tab or a line break is refused, not turned into a space.
+    if let Some((bad, why)) = raw.chars().find_map(|c| refused_in_names(c).map(|why| (c, why))) {
+        return invalid(format!(
+            "The {what} contains {why} (U+{:04X}), which is not allowed in names.",
+            u32::from(bad)
+        ));
+    }
+    let name = collapse_whitespace(raw);
     if name.is_empty() {
         return invalid(format!("The {what} is empty."));
     }
@@ -31,28 +84,41 @@ fn check_name(what: &str, raw: &str, max_chars: usize) -> Result<String, ErrorBo
     if length > max_chars {
         return invalid(format!("The {what} has {length} characters; at most {max_chars} are allowed."));
     }
-    if let Some(bad) = name.chars().find(|c| c.is_control() || is_invisible_or_reordering(*c)) {
-        return invalid(format!(
-            "The {what} contains an invisible or control character (U+{:04X}), which is not allowed.",
-            u32::from(bad)
-        ));
-    }
-    Ok(name.to_owned())
+    Ok(name)
 }
 
-/// A display name, trimmed, or why it is refused.
+/// A display name, trimmed with inner whitespace collapsed, or why it is refused.
 pub fn display_name(raw: &str, max_chars: usize) -> Result<String, ErrorBody> {
     check_name("display name", raw, max_chars)
 }
 
-/// A room name, trimmed, or why it is refused.
+/// A room name, trimmed with inner whitespace collapsed, or why it is refused.
 pub fn room_name(raw: &str, max_chars: usize) -> Result<String, ErrorBody> {
     check_name("room name", raw, max_chars)
 }
 
-/// The key under which a name is unique: "Alice" and "alice" are the same person to the people reading.
-pub fn name_key(name: &str) -> String {
-    name.to_lowercase()
+/// The normalised form of a name, under which it is unique: two names with the same key look alike to the people
+/// reading them, and are one name.
+///
+/// In order: whitespace trimmed and collapsed, NFKC (so full-width and other compatibility forms become their
+/// plain letters), full case folding, the UTS #39 skeleton (so Cyrillic "А" and Latin "A" meet, as do NFD and NFC
+/// spellings), then case folding and whitespace again, because skeletons map some characters to capitals or
+/// spaces.
+fn normalised(name: &str) -> String {
+    let cases = CaseMapper::new();
+    let folded = cases.fold_string(&collapse_whitespace(name).nfkc().collect::<String>()).into_owned();
+    let skeleton: String = unicode_security::skeleton(&folded).collect();
+    collapse_whitespace(&cases.fold_string(&skeleton.nfc().collect::<String>()))
+}
+
+/// The key of a display name.
+pub fn name_key(name: &str) -> NameKey {
+    NameKey::from_normalised(normalised(name))
+}
+
+/// The key of a room name ("Design" and "design" are one room).
+pub fn room_key(name: &str) -> RoomKey {
+    RoomKey::from_normalised(normalised(name))
 }
 
 /// Message text, or why it is refused. Line breaks and tabs are text; other control characters are not. Text
@@ -86,8 +152,9 @@ mod tests {
     }
 
     #[test]
-    fn names_are_trimmed_and_kept_as_typed() {
+    fn names_are_trimmed_collapsed_and_otherwise_kept_as_typed() {
         assert_eq!(display_name("  Zoë Ødegård ", 32).ok().as_deref(), Some("Zoë Ødegård"));
+        assert_eq!(display_name("Ann \u{00A0} Host", 32).ok().as_deref(), Some("Ann Host"));
         assert_eq!(display_name("李小龍", 32).ok().as_deref(), Some("李小龍"));
         assert_eq!(room_name("release-2.0 🚀", 48).ok().as_deref(), Some("release-2.0 🚀"));
     }
@@ -100,12 +167,25 @@ mod tests {
             "bob\u{0007}",
             "\u{FEFF}carol",
             "dan\nnewline",
+            "tab\there",
             "e\u{2066}f",
             "g\u{2028}h",
             "i\u{E0041}",
+            "Alice\u{FE0F}",
+            "Alice\u{034F}",
+            "Alice\u{180B}",
+            "Alice\u{FFFC}",
+            "Alice\u{E0100}",
+            "Alice\u{115F}",
+            "soft\u{00AD}hyphen",
+            "private\u{E000}",
+            "unassigned\u{0378}",
         ] {
             assert_eq!(kind_of(display_name(bad, 32)), Some(ErrorKind::Invalid), "{bad:?}");
+            assert_eq!(kind_of(room_name(bad, 48)), Some(ErrorKind::Invalid), "{bad:?}");
         }
+        let message = display_name("Alice\u{FE0F}", 32).err().map(|error| error.message).unwrap_or_default();
+        assert!(message.contains("U+FE0F"), "{message}");
     }
 
     #[test]
@@ -118,8 +198,19 @@ mod tests {
     }
 
     #[test]
-    fn name_keys_ignore_case() {
-        assert_eq!(name_key("Alice"), name_key("aLICE"));
+    fn names_that_look_alike_have_one_key() {
+        let same = |a: &str, b: &str| name_key(a) == name_key(b);
+        assert!(same("Alice", "aLICE"));
+        assert!(same("Ann Host", "Ann  Host"));
+        assert!(same("Ann Host", "Ann\u{200A}Host"));
+        assert!(same("Alice", "\u{0410}lice"), "Cyrillic А");
+        assert!(same("Alice", "Ａｌｉｃｅ"), "full width");
+        assert!(same("Zo\u{00EB}", "Zoe\u{0308}"), "NFC and NFD");
+        assert!(same("Alice", "Alice\u{2800}"), "a braille blank looks like nothing");
+        assert!(same("Straße", "STRASSE"), "full case folding");
+        assert!(!same("Alice", "Alicia"));
+        assert!(!same("Ann Host", "AnnHost"));
+        assert_eq!(room_key("Lobby"), RoomKey::lobby());
     }
 
     #[test]

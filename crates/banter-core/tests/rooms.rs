@@ -7,12 +7,12 @@ mod common;
 use std::time::Duration;
 
 use banter_core::client::ClientEvent;
-use banter_core::protocol::{ErrorKind, LeaveReason, RoomInfo, LOBBY};
+use banter_core::protocol::{ErrorKind, LeaveReason, LOBBY};
 use common::*;
 
 fn room_list_with(name: &'static str, members: u32) -> impl FnMut(&ClientEvent) -> Option<()> {
     move |event| match event {
-        ClientEvent::Rooms(rooms) if rooms.contains(&RoomInfo { name: name.into(), members }) => Some(()),
+        ClientEvent::Rooms(rooms) if rooms.iter().any(|room| room.name == name && room.members == members) => Some(()),
         _ => None,
     }
 }
@@ -59,12 +59,8 @@ async fn the_room_list_is_pushed_to_everyone_on_every_change() {
     bob.leave_room("ops").await.unwrap();
     expect(&mut watcher_events, room_list_with("ops", 1)).await;
     alice.leave_room("ops").await.unwrap();
-    // The last member left: the room is deleted.
-    expect(&mut watcher_events, |event| match event {
-        ClientEvent::Rooms(rooms) if rooms.iter().all(|room| room.name != "ops") => Some(()),
-        _ => None,
-    })
-    .await;
+    // The last member left: the room stays, with its history, for whoever comes next.
+    expect(&mut watcher_events, room_list_with("ops", 0)).await;
 }
 
 #[tokio::test]
@@ -138,4 +134,30 @@ async fn a_departure_is_announced_once_to_every_room_it_leaves() {
     assert_eq!(left.reason, LeaveReason::Disconnected);
     // Bob shares three of those rooms with alice and still hears it once.
     expect_none(&mut bob_events, Duration::from_millis(300), |event| matches!(event, ClientEvent::MemberLeft(_))).await;
+}
+
+/// Anna posts in `ops`, leaves, and the room empties; Bert comes into `ops`, Anna returns, and Bert posts. Every
+/// one of Bert's messages must reach her: her client must not take them for the ones it reported before she left.
+#[tokio::test]
+async fn a_room_that_emptied_loses_nothing_for_a_returning_member() {
+    let host = start_host().await;
+    let (anna, mut anna_events) = join(host.local_addr(), "anna").await;
+    anna.join_room("ops").await.unwrap();
+    for n in 1..=5 {
+        anna.send_message("ops", &format!("anna {n}")).await.unwrap();
+    }
+    anna.flush().await.unwrap();
+    expect(&mut anna_events, message_with_text("anna 5")).await;
+    anna.leave_room("ops").await.unwrap();
+
+    let (bert, _bert_events) = join(host.local_addr(), "bert").await;
+    bert.join_room("ops").await.unwrap();
+    anna.join_room("ops").await.unwrap();
+    for n in 1..=7 {
+        bert.send_message("ops", &format!("bert {n}")).await.unwrap();
+    }
+    bert.flush().await.unwrap();
+    for n in 1..=7 {
+        expect(&mut anna_events, message_with_text(&format!("bert {n}"))).await;
+    }
 }

@@ -1,10 +1,15 @@
 // The chat screen: conversations on the left, the open conversation in the middle, people on the right.
 // Lists are rebuilt from the state on every change; the composer is built once, so what the user is typing
 // survives everything (reconnects included).
+import type { SettingsView } from '../bindings';
 import type { MessageItem, ChatState, Conversation } from '../store';
 import { LOBBY, dmKey, roomKey, typingNow } from '../store';
 import { el, replace } from '../dom';
 import { continuesGroup, formatTime, hueFor, initials, typingLine } from '../format';
+import { keyPanel, type KeyActions } from './identity';
+
+/** Where an attachment's bytes are. */
+export type AttachmentView = { state: 'ready'; url: string } | { state: 'loading' } | { state: 'unavailable'; reason: string };
 
 export interface ChatActions {
   open(key: string): void;
@@ -17,8 +22,13 @@ export interface ChatActions {
   copy(text: string): Promise<void>;
   stopHosting(): Promise<void>;
   leaveChat(): Promise<void>;
-  /** An object URL for an attachment, or null while it loads (the view is rendered again when it has). */
-  attachmentUrl(id: string): string | null;
+  /** An attachment's object URL, or why there is none yet (the view is rendered again when it changes). */
+  attachment(id: string): AttachmentView;
+  /** Fetches older messages of a conversation; the view is rendered again when they are in. */
+  loadOlder(key: string): Promise<void>;
+  /** The user's key, for the key panel. */
+  settings(): SettingsView | null;
+  keys: KeyActions;
 }
 
 const TYPING_IDLE_MS = 3000;
@@ -40,6 +50,9 @@ export class ChatView {
   private roomForm: HTMLFormElement | null = null;
   private typingActive = false;
   private renderedKey = '';
+  private keyPanel: HTMLElement | null = null;
+  /** Set while older messages are being put above the ones shown: the reader's place must not move. */
+  private anchor: { key: string; fromBottom: number } | null = null;
 
   constructor(private readonly actions: ChatActions) {
     this.composer = el('textarea', {
@@ -64,6 +77,9 @@ export class ChatView {
     const attach = el('button', { class: 'icon-button', attrs: { type: 'button', title: 'Attach an image', 'aria-label': 'Attach an image' }, on: { click: () => fileInput.click() } }, '+');
     const send = el('button', { class: 'primary send', testid: 'send', attrs: { type: 'button' }, on: { click: () => void this.submit() } }, 'Send');
     const composerBar = el('div', { class: 'composer' }, attach, fileInput, this.composer, send);
+    this.messages.addEventListener('scroll', () => {
+      if (this.messages.scrollTop < 80) this.requestOlder();
+    });
     const main = el('section', { class: 'conversation' }, this.header, this.banner, this.messages, this.typingIndicator, this.composerError, composerBar);
     this.root = el('div', { class: 'chat', testid: 'chat-screen' }, this.sidebar, main, this.members);
   }
@@ -99,6 +115,17 @@ export class ChatView {
     this.stopTyping();
   }
 
+  /** Asks for older messages of the open conversation, keeping the reader's place. */
+  private requestOlder(): void {
+    const key = this.renderedKey;
+    if (!key || this.anchor) return;
+    this.anchor = { key, fromBottom: this.messages.scrollHeight - this.messages.scrollTop };
+    void this.actions.loadOlder(key).finally(() => {
+      // Rendered again by then; the anchor is released once the reader's place is restored.
+      window.requestAnimationFrame(() => (this.anchor = null));
+    });
+  }
+
   private renderSidebar(state: ChatState): void {
     const joinedRooms = [...state.conversations.values()].filter((c) => c.kind === 'room');
     const otherRooms = state.rooms.filter((room) => !state.conversations.has(roomKey(room.name)));
@@ -126,6 +153,12 @@ export class ChatView {
     // Built once and moved, not rebuilt: a render must not wipe a room name being typed.
     this.roomForm = roomForm;
     const sections: HTMLElement[] = [this.identity(state)];
+    const settings = this.actions.settings();
+    if (settings) {
+      // Built once and moved: it may be open, with a key half typed.
+      this.keyPanel ??= keyPanel(settings, this.actions.keys, 'Your key holds your name on every host. Copy it to another device to be you there too.');
+      sections.push(this.keyPanel);
+    }
     if (state.hosting) sections.push(this.hostPanel(state));
     sections.push(
       el('h3', { class: 'sidebar-title' }, 'Rooms'),
@@ -189,6 +222,7 @@ export class ChatView {
       el('h3', { class: 'sidebar-title' }, 'Browsers and phones open'),
       el('ul', {}, ...guests.map((guest) => el('li', {}, el('code', { attrs: { 'data-guest-url': guest.url } }, guest.url), copyButton(guest.url)))),
       scannable ? el('img', { class: 'qr', testid: 'guest-qr', attrs: { src: scannable.qrCode, alt: `QR code of ${scannable.url}`, width: '132', height: '132' } }) : null,
+      el('p', { class: 'field-hint', testid: 'host-data', attrs: { title: state.hosting?.data ?? '' } }, `Rooms and messages are kept in ${state.hosting?.data ?? ''}.`),
       el('button', {
         class: 'danger-button',
         testid: 'stop-hosting',
@@ -214,7 +248,12 @@ export class ChatView {
     let tone = 'warn';
     if (state.closing && status?.state !== 'connected') text = state.closing;
     if (status?.state === 'connecting') text = 'Connecting…';
-    if (status?.state === 'reconnecting') text = `Connection lost (${status.reason}). Reconnecting in ${Math.ceil(status.retryInMs / 1000)} s… What you send is kept and delivered once back.`;
+    if (status?.state === 'reconnecting' && status.endedByHost) {
+      text = 'The host ended the chat. Banter will reconnect when it is back; what you send meanwhile is delivered then.';
+      tone = 'info';
+    } else if (status?.state === 'reconnecting') {
+      text = `Connection lost (${status.reason}). Reconnecting in ${Math.ceil(status.retryInMs / 1000)} s… What you send is kept and delivered once back.`;
+    }
     if (status?.state === 'closed') {
       text = `Disconnected: ${status.reason}`;
       tone = 'error';
@@ -249,6 +288,14 @@ export class ChatView {
       return;
     }
     const rows: HTMLElement[] = [];
+    if (current.olderAvailable && current.items.some((item) => item.kind === 'message' && item.seq > 1)) {
+      rows.push(el('li', { class: 'older' }, el('button', {
+        class: 'link-button',
+        testid: 'load-older',
+        attrs: { type: 'button' },
+        on: { click: () => this.requestOlder() },
+      }, this.anchor ? 'Loading older messages…' : 'Show older messages')));
+    }
     current.items.forEach((item, index) => {
       if (item.kind === 'notice') {
         rows.push(el('li', { class: 'notice', testid: 'notice' }, item.text));
@@ -258,7 +305,11 @@ export class ChatView {
       rows.push(this.messageRow(state, item, grouped));
     });
     replace(this.messages, ...rows);
-    if (atBottom || switched) this.messages.scrollTop = this.messages.scrollHeight;
+    if (this.anchor && this.anchor.key === current.key && !switched) {
+      this.messages.scrollTop = this.messages.scrollHeight - this.anchor.fromBottom;
+    } else if (atBottom || switched) {
+      this.messages.scrollTop = this.messages.scrollHeight;
+    }
   }
 
   private messageRow(state: ChatState, item: MessageItem, grouped: boolean): HTMLElement {
@@ -272,10 +323,10 @@ export class ChatView {
     }
     if (item.text) body.append(el('p', { class: 'message-text' }, item.text));
     if (item.attachment) {
-      const url = this.actions.attachmentUrl(item.attachment.id);
-      body.append(url
-        ? el('img', { class: 'attachment', attrs: { src: url, alt: `Image from ${item.from}`, loading: 'lazy' } })
-        : el('div', { class: 'attachment placeholder' }, 'Loading image…'));
+      const view = this.actions.attachment(item.attachment.id);
+      body.append(view.state === 'ready'
+        ? el('img', { class: 'attachment', attrs: { src: view.url, alt: `Image from ${item.from}`, loading: 'lazy' } })
+        : el('div', { class: 'attachment placeholder', testid: 'attachment-placeholder' }, view.state === 'loading' ? 'Loading image…' : view.reason));
     }
     if (item.pending) body.append(el('span', { class: 'state-note' }, 'Sending…'));
     if (item.failed) body.append(el('span', { class: 'state-note error' }, `Not sent: ${item.failed}`));
@@ -290,6 +341,8 @@ export class ChatView {
       return;
     }
     this.members.hidden = false;
+    // While disconnected nobody's presence is known: the list shows who was here, greyed, not a green dot.
+    const known = state.status?.state === 'connected';
     const inRoom = new Set(current.kind === 'room' ? current.members : []);
     const people = [...state.users].sort((a, b) => a.name.localeCompare(b.name));
     const row = (name: string, note: string) => {
@@ -299,11 +352,11 @@ export class ChatView {
         testid: `member-${name}`,
         attrs: { type: 'button', title: self ? 'You' : `Message ${name}`, ...(self ? { disabled: '' } : {}) },
         on: { click: () => this.actions.open(dmKey(name)) },
-      }, avatar(name), el('span', { class: 'member-name' }, self ? `${name} (you)` : name), note ? el('span', { class: 'member-note' }, note) : null, el('span', { class: 'presence', attrs: { 'aria-label': 'online' } })));
+      }, avatar(name), el('span', { class: 'member-name' }, self ? `${name} (you)` : name), note ? el('span', { class: 'member-note' }, note) : null, el('span', { class: known ? 'presence' : 'presence unknown', attrs: { 'aria-label': known ? 'online' : 'unknown while disconnected', title: known ? 'Online' : 'Unknown while disconnected' } })));
     };
     replace(
       this.members,
-      el('h3', { class: 'sidebar-title' }, `People — ${people.length} online`),
+      el('h3', { class: 'sidebar-title', testid: 'people-title' }, known ? `People — ${people.length} online` : 'People — unknown while disconnected'),
       people.length
         ? el('ul', { class: 'member-list' }, ...people.map((user) => row(user.name, current.kind === 'room' && inRoom.has(user.name) && current.name !== LOBBY ? 'here' : '')))
         : el('p', { class: 'empty-hint' }, 'Nobody else is here yet.'),

@@ -1,6 +1,8 @@
 // The first screen: host a room, or join one by address.
+import type { SettingsView } from '../bindings';
 import { el } from '../dom';
 import type { TransportError } from '../transport-types';
+import { keyPanel, type KeyActions } from './identity';
 
 export interface StartActions {
   host(name: string, port: number): Promise<void>;
@@ -18,6 +20,8 @@ function describe(error: unknown): string {
   switch (failure.kind) {
     case 'port_in_use':
       return `${failure.message} Try ${DEFAULT_PORT + 1}, or 0 to let Banter pick a free port.`;
+    case 'store_locked':
+      return `${failure.message} Another Banter on this computer is hosting with the same data: stop it, or host from there.`;
     case 'unreachable':
       return `Could not reach that address: ${failure.message.replace(/^Could not reach the host: /, '')}. Check the address and that the host is running.`;
     default:
@@ -32,6 +36,9 @@ export interface StartOptions {
   recent: string[];
   /** Pre-fills the name fields. */
   savedName: string;
+  /** The user's key, for the key panel (none if the settings could not be read). */
+  settings: SettingsView | null;
+  keys: KeyActions;
 }
 
 /** Builds the start screen. */
@@ -126,5 +133,8 @@ export function startScreen(actions: StartActions, options: StartOptions): HTMLE
     { class: 'start', testid: 'start-screen' },
     el('header', { class: 'start-header' }, el('div', { class: 'logo', attrs: { 'aria-hidden': 'true' } }, '…'), el('h1', {}, 'Banter'), el('p', {}, 'Chat with the people on your network. No account, no cloud.')),
     el('div', { class: 'start-cards' }, options.canHost ? hostForm : null, joinForm),
+    options.settings
+      ? keyPanel(options.settings, options.keys, 'Your name on a host is bound to this key the first time you use it there. To be the same person on another device, give it this key.')
+      : null,
   );
 }

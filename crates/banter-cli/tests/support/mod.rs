@@ -1,6 +1,7 @@
 //! Runs the real `banter-cli` binary: hosts on 127.0.0.1:0 and clients fed through stdin.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -10,9 +11,35 @@ use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
 /// How long one expected line may take on a loaded CI machine.
 pub const WAIT: Duration = Duration::from_secs(15);
 
-pub fn banter_cli() -> Command {
+/// A home of its own for one `banter-cli` process: its config (the user key) and data folders, deleted with it.
+/// Every process is then a different person, as on different machines, unless given the same `--user-key`.
+pub struct Home(tempfile::TempDir);
+
+impl Home {
+    pub fn new() -> Home {
+        Home(tempfile::tempdir().unwrap())
+    }
+
+    pub fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    /// The host's data folder in this home.
+    pub fn data(&self) -> PathBuf {
+        self.0.path().join("data/banter-cli/host")
+    }
+}
+
+/// `banter-cli` with its config and data in `home`, never the user's own.
+pub fn banter_cli(home: &Home) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_banter-cli"));
-    command.kill_on_drop(true).env("BANTER_LOG", "warn");
+    command
+        .kill_on_drop(true)
+        .env("BANTER_LOG", "warn")
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env_remove("BANTER_USER_KEY")
+        .env_remove("BANTER_ADMIN_TOKEN");
     command
 }
 
@@ -21,20 +48,27 @@ pub struct Served {
     pub child: Child,
     pub address: String,
     pub stdout: Lines<BufReader<ChildStdout>>,
+    pub home: Home,
 }
 
 impl Served {
+    /// A host that keeps its data in the default folder of a home of its own.
     pub async fn start() -> Served {
-        let mut child = banter_cli()
-            .args(["serve", "--bind", "127.0.0.1", "--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        Served::start_with(Home::new(), &[]).await
+    }
+
+    /// A host in `home`, with more arguments (`--port`, `--data`, `--ephemeral`…).
+    pub async fn start_with(home: Home, args: &[&str]) -> Served {
+        let mut arguments = vec!["serve", "--bind", "127.0.0.1"];
+        if !args.contains(&"--port") {
+            arguments.extend(["--port", "0"]);
+        }
+        arguments.extend(args);
+        let mut child = banter_cli(&home).args(arguments).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
         let first = next_line(&mut stdout).await.expect("the host prints where it listens");
         let address = first.strip_prefix("Banter host listening on ").expect("listening line").to_owned();
-        Served { child, address, stdout }
+        Served { child, address, stdout, home }
     }
 }
 
@@ -44,11 +78,17 @@ pub struct Joined {
     pub stdin: Option<ChildStdin>,
     pub stdout: Lines<BufReader<ChildStdout>>,
     pub stderr: Lines<BufReader<ChildStderr>>,
+    pub home: Home,
 }
 
 impl Joined {
     pub async fn start(address: &str, args: &[&str]) -> Joined {
-        let mut child = banter_cli()
+        Joined::start_in(Home::new(), address, args).await
+    }
+
+    /// A terminal user whose key lives in `home` (the same home twice is the same person).
+    pub async fn start_in(home: Home, address: &str, args: &[&str]) -> Joined {
+        let mut child = banter_cli(&home)
             .arg("join")
             .arg(address)
             .args(args)
@@ -61,7 +101,7 @@ impl Joined {
         let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
         wait_for(&mut stderr, |line| line.starts_with("* connected")).await;
-        Joined { child, stdin, stdout, stderr }
+        Joined { child, stdin, stdout, stderr, home }
     }
 
     pub async fn say(&mut self, line: &str) {
@@ -71,9 +111,15 @@ impl Joined {
     }
 
     /// Closes stdin and returns the exit code.
-    pub async fn finish(mut self) -> Option<i32> {
+    pub async fn finish(self) -> Option<i32> {
+        self.finish_keeping_home().await.0
+    }
+
+    /// Closes stdin and returns the exit code, with the home for another run as the same person.
+    pub async fn finish_keeping_home(mut self) -> (Option<i32>, Home) {
         drop(self.stdin.take());
-        tokio::time::timeout(WAIT, self.child.wait()).await.expect("exits in time").unwrap().code()
+        let code = tokio::time::timeout(WAIT, self.child.wait()).await.expect("exits in time").unwrap().code();
+        (code, self.home)
     }
 }
 

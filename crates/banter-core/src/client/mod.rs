@@ -1,17 +1,24 @@
 //! The client: joins a Banter host (or any Socket.IO v4 server) and keeps the conversation going.
 //!
 //! [`Client::connect`] returns at once with a handle and a typed stream of [`ClientEvent`]s; a supervisor task owns
-//! the rust_socketio connection. It retries the first connection and reconnects after a drop with backoff,
-//! rejoins the rooms it was in, and keeps an outbox: every message gets a client id and stays queued until the
-//! host acknowledges it, so a message sent while disconnected is delivered after the reconnect, once (the host
-//! answers a resent client id without posting it again). Requests go out one at a time, because rust_socketio
-//! picks ack ids at random from 0..999 and two in flight could share one.
+//! the rust_socketio connection. It retries the first connection and reconnects after a drop with backoff, and
+//! after each connect it follows the contract docs/PROTOCOL.md writes down for every Banter client:
+//!
+//! 1. rejoin the rooms it was in, each with the last `seq` it has, and page through what it missed;
+//! 2. then send what is queued, in order, one request at a time.
+//!
+//! Every message gets a client id and stays queued until the host acknowledges it (which the host does only once
+//! the message is kept), so a message sent while disconnected is delivered after the reconnect, once: the host
+//! answers a resent client id with the original. Every message is reported once and in its conversation's order
+//! ([`cursor`]). Requests go out one at a time, because rust_socketio picks ack ids at random from 0..999 and two
+//! in flight could share one.
 //!
 //! Against a plain Socket.IO server that never sends `session:welcome`, the client falls back to the tutorial's
 //! `chat message`: lobby messages go out as plain strings and plain strings come in as [`ClientEvent::Plain`].
 
 mod connection;
-mod seen;
+mod cursor;
+mod inbound;
 mod supervisor;
 
 use std::time::Duration;
@@ -22,10 +29,12 @@ use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::address::{self, AddressError};
+use crate::keys::Seq;
 use crate::limits::Limits;
 use crate::protocol::{
-    Attachment, Closing, DirectMessage, ErrorBody, ErrorKind, MemberJoined, MemberLeft, Message, RoomInfo, RoomJoined,
-    RoomLeft, RoomRequest, SendDirect, SendMessage, TypingUpdate, UserInfo, Welcome,
+    Attachment, Closing, DirectHistoryPage, DirectHistoryRequest, DirectMessage, ErrorBody, ErrorKind, HistoryPage,
+    HistoryRequest, MemberJoined, MemberLeft, Message, RoomInfo, RoomJoined, RoomLeft, RoomRequest, SendDirect,
+    SendMessage, TypingUpdate, UserInfo, Welcome,
 };
 use crate::validate;
 
@@ -35,8 +44,9 @@ pub struct ClientConfig {
     /// What the user typed: `host`, `host:port` or an `http://` URL.
     pub address: String,
     pub name: String,
-    /// Identifies this user across connections; a random key is made when none is given. Keep it to stay the
-    /// same user after a restart.
+    /// Identifies this user across connections, and holds the name on the host: the first user to take a name
+    /// binds it to their key. A random key is made when none is given, which makes the name this client's only
+    /// until it closes; keep a key to stay the same person after a restart.
     pub user_key: Option<String>,
     /// How long one connection attempt may take, transport and namespace together.
     pub connect_timeout: Duration,
@@ -98,6 +108,9 @@ pub enum ConnectionState {
         attempt: u32,
         retry_in: Duration,
         reason: String,
+        /// The host said it was ending the chat (it stopped on purpose): the client waits quietly for it to come
+        /// back rather than reporting every attempt as a failure.
+        ended_by_host: bool,
     },
     /// The client stopped for good: closed by its owner (no `error`), kicked, refused, or given up.
     Closed {
@@ -110,12 +123,27 @@ pub enum ConnectionState {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientEvent {
     State(ConnectionState),
-    /// The host admitted this connection (on every connect and reconnect).
+    /// The host admitted this connection (on every connect and reconnect). Its `history` holds only the lobby
+    /// messages not reported before. A `host_id` other than the last one means a different host (or a wiped
+    /// one): what was shown of the old one no longer exists.
     Welcome(Welcome),
     /// A message in a room this client is in (its own included).
     Message(Message),
     /// A direct message to or from this user (its own included, from any of its connections).
     Direct(DirectMessage),
+    /// Messages of a room that this client missed (while away, or lost on the way), oldest first, fetched after
+    /// a join: each is reported once, before any later message of the room.
+    MissedMessages {
+        room: String,
+        messages: Vec<Message>,
+    },
+    /// Direct messages this client missed in a conversation, oldest first.
+    MissedDirects {
+        with: String,
+        messages: Vec<DirectMessage>,
+    },
+    /// The host's owner deleted a room and its history; this client is no longer in it.
+    RoomDeleted(String),
     /// The host acknowledged one of this client's sends.
     Delivered {
         client_id: String,
@@ -125,7 +153,9 @@ pub enum ClientEvent {
         client_id: String,
         error: ErrorBody,
     },
-    /// The client (re)joined a room; carries the room's members and recent history.
+    /// The client (re)joined a room; carries the room's members and the history it had not reported yet (the
+    /// newest messages on a first join; what came after its last one on a rejoin, continued by
+    /// [`ClientEvent::MissedMessages`]).
     Joined(RoomJoined),
     MemberJoined(MemberJoined),
     MemberLeft(MemberLeft),
@@ -185,8 +215,7 @@ pub(crate) struct Outgoing {
     pub request: Request,
     /// Who is waiting for the answer, if anyone; sends report through events instead.
     pub reply: Option<oneshot::Sender<Result<serde_json::Value, ClientError>>>,
-    /// Queued by the supervisor itself to rejoin a room after a reconnect.
-    pub rejoin: bool,
+    pub origin: Origin,
     /// Sessions that dropped while this was in flight.
     pub attempts: u32,
 }
@@ -195,8 +224,28 @@ pub(crate) struct Outgoing {
 pub(crate) enum Request {
     Send(SendMessage),
     Direct(SendDirect),
-    Join { room: String, create: bool },
-    Leave { room: String },
+    /// `after_seq` is filled in from the room's cursor when the request goes out.
+    Join {
+        room: String,
+        create: bool,
+        after_seq: Option<Seq>,
+    },
+    Leave {
+        room: String,
+    },
+    History(HistoryRequest),
+    DirectHistory(DirectHistoryRequest),
+}
+
+/// Who queued a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// The client's owner.
+    User,
+    /// The supervisor, rejoining a room after a reconnect.
+    Rejoin,
+    /// The supervisor, fetching what a conversation missed.
+    CatchUp,
 }
 
 #[derive(Debug)]
@@ -278,12 +327,31 @@ impl Client {
     /// Joins a room (creating it if needed) and returns its members and history. The room is rejoined after
     /// every reconnect.
     pub async fn join_room(&self, room: &str) -> Result<RoomJoined, ClientError> {
-        self.request(Request::Join { room: room.to_owned(), create: false }).await
+        self.request(Request::Join { room: room.to_owned(), create: false, after_seq: None }).await
     }
 
     /// Creates a room that must not exist yet, and joins it.
     pub async fn create_room(&self, room: &str) -> Result<RoomJoined, ClientError> {
-        self.request(Request::Join { room: room.to_owned(), create: true }).await
+        self.request(Request::Join { room: room.to_owned(), create: true, after_seq: None }).await
+    }
+
+    /// Up to `limit` messages of a room this client is in, before `before_seq` (the newest without it), oldest
+    /// first: for scrolling back.
+    pub async fn history(&self, room: &str, before_seq: Option<Seq>, limit: u32) -> Result<HistoryPage, ClientError> {
+        let request = HistoryRequest { room: room.to_owned(), before_seq, limit: Some(limit) };
+        self.request(Request::History(request)).await
+    }
+
+    /// Up to `limit` messages of the direct conversation with `with`, before `before_seq` (the newest without
+    /// it), oldest first.
+    pub async fn direct_history(
+        &self,
+        with: &str,
+        before_seq: Option<Seq>,
+        limit: u32,
+    ) -> Result<DirectHistoryPage, ClientError> {
+        let request = DirectHistoryRequest { with: with.to_owned(), before_seq, after_seq: None, limit: Some(limit) };
+        self.request(Request::DirectHistory(request)).await
     }
 
     pub async fn leave_room(&self, room: &str) -> Result<RoomLeft, ClientError> {
@@ -338,7 +406,7 @@ impl Client {
         request: Request,
         reply: Option<oneshot::Sender<Result<serde_json::Value, ClientError>>>,
     ) -> Result<(), ClientError> {
-        self.command(Command::Enqueue(Outgoing { request, reply, rejoin: false, attempts: 0 })).await
+        self.command(Command::Enqueue(Outgoing { request, reply, origin: Origin::User, attempts: 0 })).await
     }
 
     async fn command(&self, command: Command) -> Result<(), ClientError> {
@@ -388,6 +456,6 @@ fn new_client_id() -> String {
 
 impl RoomRequest {
     pub(crate) fn named(room: &str) -> Self {
-        RoomRequest { room: room.to_owned() }
+        RoomRequest { room: room.to_owned(), after_seq: None }
     }
 }

@@ -3,20 +3,20 @@
 //! Answers to the owner travel on oneshot channels; a failed `send` on one of them only means the owner stopped
 //! waiting, so those results are deliberately ignored.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
 
-use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{sleep_until, Instant};
 use url::Url;
 
 use super::connection::{Connection, Incoming, OpenFailure};
-use super::{ClientConfig, ClientError, ClientEvent, Command, ConnectionState, Outgoing, Request, ServerKind};
+use super::cursor::Cursor;
+use super::{ClientConfig, ClientError, ClientEvent, Command, ConnectionState, Origin, Outgoing, Request, ServerKind};
+use crate::keys::{NameKey, RoomKey};
 use crate::protocol::{
-    event, Ack, Attachment, Closing, ClosingReason, ErrorBody, ErrorKind, RoomJoined, RoomRequest, TypingSet, LOBBY,
-    PROTOCOL_VERSION,
+    event, Attachment, DirectMessage, ErrorBody, ErrorKind, Message, RoomRequest, TypingSet, PROTOCOL_VERSION,
 };
 use crate::validate;
 
@@ -28,7 +28,7 @@ pub(crate) struct Settings {
 }
 
 /// How a connected session ended.
-enum SessionEnd {
+pub(super) enum SessionEnd {
     /// The owner closed the client, or dropped every handle.
     Closed,
     /// The host removed or refused this user; reconnecting would only be refused or kicked again.
@@ -37,22 +37,36 @@ enum SessionEnd {
     Lost(String),
 }
 
+/// How far each conversation has been reported (see `cursor`).
+#[derive(Debug, Default)]
+pub(super) struct Cursors {
+    pub rooms: HashMap<RoomKey, Cursor<Message>>,
+    /// Direct conversations, by the other person's name key.
+    pub directs: HashMap<NameKey, Cursor<DirectMessage>>,
+}
+
 /// What stays true across connections.
-struct State {
-    settings: Settings,
-    commands: mpsc::Receiver<Command>,
-    events: mpsc::Sender<ClientEvent>,
-    outbox: VecDeque<Outgoing>,
-    /// Rooms joined on purpose, by name key, with their display names: rejoined after each reconnect.
-    rooms: BTreeMap<String, String>,
-    flush_waiters: Vec<oneshot::Sender<Result<(), ClientError>>>,
+pub(super) struct State {
+    pub settings: Settings,
+    pub commands: mpsc::Receiver<Command>,
+    pub events: mpsc::Sender<ClientEvent>,
+    pub outbox: VecDeque<Outgoing>,
+    /// Rooms joined on purpose, by key, with their display names: rejoined after each reconnect.
+    pub rooms: BTreeMap<RoomKey, String>,
+    pub flush_waiters: Vec<oneshot::Sender<Result<(), ClientError>>>,
     /// Uploads sent on this connection, waiting for their `attachment:staged`, oldest first.
-    upload_waiters: VecDeque<oneshot::Sender<Result<Attachment, ClientError>>>,
-    /// The last `seq` reported per room, so that no message is reported twice.
-    seen: std::sync::Mutex<super::seen::SeenSeqs>,
+    pub upload_waiters: VecDeque<oneshot::Sender<Result<Attachment, ClientError>>>,
+    pub cursors: Cursors,
+    /// The host this client last talked to: a different one (or a wiped one) starts the cursors over.
+    pub host_id: Option<String>,
+    /// This user's name, as the host admitted it.
+    pub me: String,
+    /// The last session ended because the host stopped on purpose.
+    pub ended_by_host: bool,
 }
 
 pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, events: mpsc::Sender<ClientEvent>) {
+    let me = settings.name.clone();
     let mut state = State {
         settings,
         commands,
@@ -61,7 +75,10 @@ pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, e
         rooms: BTreeMap::new(),
         flush_waiters: Vec::new(),
         upload_waiters: VecDeque::new(),
-        seen: std::sync::Mutex::default(),
+        cursors: Cursors::default(),
+        host_id: None,
+        me,
+        ended_by_host: false,
     };
     let started = Instant::now();
     let mut ever_connected = false;
@@ -113,7 +130,12 @@ pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, e
             delay = delay.min(limit.saturating_sub(started.elapsed()));
         }
         let retry = if ever_connected {
-            ConnectionState::Reconnecting { attempt: attempt + 1, retry_in: delay, reason: last_reason.clone() }
+            ConnectionState::Reconnecting {
+                attempt: attempt + 1,
+                retry_in: delay,
+                reason: last_reason.clone(),
+                ended_by_host: state.ended_by_host,
+            }
         } else {
             ConnectionState::Connecting { attempt: attempt + 1 }
         };
@@ -139,15 +161,10 @@ async fn session(state: &mut State, mut connection: Connection) -> (SessionEnd, 
             return (end, false);
         }
     };
+    state.ended_by_host = false;
     state.report(ClientEvent::State(ConnectionState::Connected { server })).await;
     if server == ServerKind::Banter {
-        // Rejoin before anything queued, so that queued messages to those rooms are accepted. Rejoins left over
-        // from a session that dropped early are replaced, not piled up.
-        state.outbox.retain(|outgoing| !outgoing.rejoin);
-        for room in state.rooms.values().rev() {
-            let request = Request::Join { room: room.clone(), create: false };
-            state.outbox.push_front(Outgoing { request, reply: None, rejoin: true, attempts: 0 });
-        }
+        state.queue_rejoins();
     }
 
     let mut sequence: u64 = 0;
@@ -165,7 +182,7 @@ async fn session(state: &mut State, mut connection: Connection) -> (SessionEnd, 
             hold_until = None;
             if let Some(head) = state.outbox.front() {
                 sequence += 1;
-                let (name, data) = request_wire(&head.request);
+                let (name, data) = request_wire(&head.request, &state.cursors);
                 if let Err(error) = connection.request(name, data, sequence, config.request_timeout).await {
                     break SessionEnd::Lost(format!("could not send: {error}"));
                 }
@@ -241,69 +258,83 @@ async fn session(state: &mut State, mut connection: Connection) -> (SessionEnd, 
     (end, healthy)
 }
 
-/// Waits for `session:welcome`; a server that sends none in time is a plain Socket.IO server.
+/// Waits for `session:welcome`; a server that sends none in time is a plain Socket.IO server. What arrives before
+/// the welcome (a message broadcast at the moment of admission) is handled after it, when the client knows which
+/// host this is.
 async fn wait_for_welcome(
     state: &mut State,
     connection: &mut Connection,
     timeout: Duration,
 ) -> Result<ServerKind, SessionEnd> {
     let deadline = Instant::now() + timeout;
-    loop {
+    let mut early = Vec::new();
+    let server = loop {
         tokio::select! {
             incoming = connection.next() => match incoming {
                 None | Some(Incoming::Close) => return Err(SessionEnd::Lost("the host closed the connection".into())),
-                Some(Incoming::Event { name, args }) => {
-                    let is_welcome = name == event::SESSION_WELCOME;
+                Some(Incoming::Event { name, args }) if name == event::SESSION_WELCOME => {
                     if let Some(end) = state.on_event(&name, args).await {
                         return Err(end);
                     }
-                    if is_welcome {
-                        return Ok(ServerKind::Banter);
-                    }
+                    break ServerKind::Banter;
                 }
+                Some(Incoming::Event { name, args }) => early.push((name, args)),
                 Some(other) => tracing::debug!(?other, "ignored while waiting for the welcome"),
             },
-            () = sleep_until(deadline) => return Ok(ServerKind::Plain),
+            () = sleep_until(deadline) => break ServerKind::Plain,
+        }
+    };
+    for (name, args) in early {
+        if let Some(end) = state.on_event(&name, args).await {
+            return Err(end);
         }
     }
+    Ok(server)
 }
 
-/// The event name and payload of a queued request.
-fn request_wire(request: &Request) -> (&'static str, Value) {
+/// The event name and payload of a queued request. A join carries the room's last reported number, so that the
+/// host answers with what came after it.
+fn request_wire(request: &Request, cursors: &Cursors) -> (&'static str, Value) {
     let to_value = |value: Result<Value, serde_json::Error>| value.unwrap_or(Value::Null);
     match request {
         Request::Send(message) => (event::MESSAGE_SEND, to_value(serde_json::to_value(message))),
         Request::Direct(message) => (event::DM_SEND, to_value(serde_json::to_value(message))),
-        Request::Join { room, create: false } => {
-            (event::ROOM_JOIN, to_value(serde_json::to_value(RoomRequest::named(room))))
+        Request::Join { room, create: false, after_seq } => {
+            let after_seq = after_seq.or_else(|| cursors.rooms.get(&validate::room_key(room)).and_then(Cursor::last));
+            let request = RoomRequest { room: room.clone(), after_seq };
+            (event::ROOM_JOIN, to_value(serde_json::to_value(request)))
         }
-        Request::Join { room, create: true } => {
+        Request::Join { room, create: true, .. } => {
             (event::ROOM_CREATE, to_value(serde_json::to_value(RoomRequest::named(room))))
         }
         Request::Leave { room } => (event::ROOM_LEAVE, to_value(serde_json::to_value(RoomRequest::named(room)))),
-    }
-}
-
-fn decode<T: DeserializeOwned>(name: &str, args: Vec<Value>) -> Option<T> {
-    let first = args.into_iter().next()?;
-    match serde_json::from_value(first) {
-        Ok(value) => Some(value),
-        Err(error) => {
-            tracing::warn!(event = name, %error, "ignoring an event with an unexpected payload");
-            None
-        }
+        Request::History(request) => (event::HISTORY_PAGE, to_value(serde_json::to_value(request))),
+        Request::DirectHistory(request) => (event::DM_HISTORY, to_value(serde_json::to_value(request))),
     }
 }
 
 impl State {
-    async fn report(&self, event: ClientEvent) {
-        let fresh = self.seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).admit(&event);
-        if !fresh {
-            tracing::debug!("a message already reported (in a join's history) arrived again; not reported twice");
-            return;
-        }
+    pub(super) async fn report(&self, event: ClientEvent) {
         if self.events.send(event).await.is_err() {
             tracing::trace!("client event dropped: nobody is listening");
+        }
+    }
+
+    /// Queues the rejoin of every room this client is in, before anything else queued: queued messages to those
+    /// rooms are accepted then. Rejoins and catch-ups left over from a session that dropped early are replaced,
+    /// not piled up.
+    fn queue_rejoins(&mut self) {
+        self.outbox.retain(|outgoing| outgoing.origin == Origin::User);
+        for cursor in self.cursors.rooms.values_mut() {
+            cursor.forget_fetch();
+        }
+        for cursor in self.cursors.directs.values_mut() {
+            cursor.forget_fetch();
+        }
+        let rooms: Vec<String> = self.rooms.values().cloned().collect();
+        for room in rooms.into_iter().rev() {
+            let request = Request::Join { room, create: false, after_seq: None };
+            self.outbox.push_front(Outgoing { request, reply: None, origin: Origin::Rejoin, attempts: 0 });
         }
     }
 
@@ -399,130 +430,21 @@ impl State {
         }
     }
 
-    /// Handles the ack of the outbox's head. Returns when to retry it if the host asked to slow down.
-    async fn on_ack(&mut self, payload: Option<Value>) -> Option<Instant> {
-        let answer: Result<Value, ErrorBody> = match payload.map(serde_json::from_value::<Ack<Value>>) {
-            Some(Ok(ack)) => ack.into(),
-            Some(Err(error)) => Err(ErrorBody::new(ErrorKind::BadRequest, format!("unreadable ack: {error}"))),
-            None => Err(ErrorBody::new(ErrorKind::BadRequest, "empty ack")),
-        };
-        if let Err(ErrorBody { kind: ErrorKind::RateLimited, .. }) = &answer {
-            return Some(Instant::now() + Duration::from_millis(500));
-        }
-        let outgoing = self.outbox.pop_front()?;
-        match (&outgoing.request, &answer) {
-            (Request::Join { room, .. }, Ok(value)) => {
-                if let Ok(joined) = serde_json::from_value::<RoomJoined>(value.clone()) {
-                    let name = joined.room.clone();
-                    self.rooms.insert(validate::name_key(&name), name);
-                    self.report(ClientEvent::Joined(joined)).await;
-                } else {
-                    tracing::warn!(%room, "unreadable room:join answer");
-                }
-            }
-            (Request::Join { room, .. }, Err(error)) if outgoing.reply.is_none() => {
-                tracing::warn!(%room, %error, "could not rejoin a room after reconnecting");
-                self.rooms.remove(&validate::name_key(room));
-            }
-            (Request::Leave { room }, Ok(_)) => {
-                self.rooms.remove(&validate::name_key(room));
-            }
-            _ => {}
-        }
-        if let Some(client_id) = client_id_of(&outgoing.request) {
-            let report = match &answer {
-                Ok(_) => ClientEvent::Delivered { client_id },
-                Err(error) => ClientEvent::SendFailed { client_id, error: error.clone() },
-            };
-            self.report(report).await;
-        }
-        if let Some(reply) = outgoing.reply {
-            let _ = reply.send(answer.map_err(ClientError::Refused));
-        }
-        None
-    }
-
-    /// Turns a host event into a [`ClientEvent`]. Returns how the session ends if the host closes it.
-    async fn on_event(&mut self, name: &str, args: Vec<Value>) -> Option<SessionEnd> {
-        let translated = match name {
-            event::SESSION_WELCOME => decode(name, args).map(ClientEvent::Welcome),
-            event::MESSAGE_NEW => decode(name, args).map(ClientEvent::Message),
-            event::DM_NEW => decode(name, args).map(ClientEvent::Direct),
-            event::MEMBER_JOINED => decode(name, args).map(ClientEvent::MemberJoined),
-            event::MEMBER_LEFT => decode(name, args).map(ClientEvent::MemberLeft),
-            event::USER_ONLINE => {
-                decode::<crate::protocol::UserNotice>(name, args).map(|notice| ClientEvent::UserOnline(notice.user))
-            }
-            event::USER_OFFLINE => {
-                decode::<crate::protocol::UserNotice>(name, args).map(|notice| ClientEvent::UserOffline(notice.user))
-            }
-            event::ROOM_LIST => {
-                decode::<crate::protocol::RoomList>(name, args).map(|list| ClientEvent::Rooms(list.rooms))
-            }
-            event::TYPING_UPDATE => decode(name, args).map(ClientEvent::Typing),
-            event::CHAT_MESSAGE => decode(name, args).map(ClientEvent::Plain),
-            event::PRIVATE_MESSAGE => match (args.first().and_then(Value::as_str), args.get(1).and_then(Value::as_str))
-            {
-                (Some(from), Some(text)) => {
-                    Some(ClientEvent::PrivateMessage { from_socket: from.to_owned(), text: text.to_owned() })
-                }
-                _ => None,
-            },
-            event::ATTACHMENT_STAGED => {
-                let answer = decode::<Ack<Attachment>>(name, args);
-                let result = match answer {
-                    Some(ack) => Result::from(ack).map_err(ClientError::Refused),
-                    None => {
-                        Err(ClientError::Refused(ErrorBody::new(ErrorKind::BadRequest, "unreadable upload answer")))
-                    }
-                };
-                if let Some(reply) = self.upload_waiters.pop_front() {
-                    let _ = reply.send(result);
-                }
-                None
-            }
-            event::SESSION_CLOSING => {
-                let closing: Option<Closing> = decode(name, args);
-                let end = match &closing {
-                    Some(Closing { reason: ClosingReason::Kicked, message }) => {
-                        SessionEnd::Refused(ErrorBody::new(ErrorKind::Forbidden, message.clone()))
-                    }
-                    Some(Closing { reason: ClosingReason::Refused, message }) => {
-                        SessionEnd::Refused(super::connection::parse_refusal_message(message))
-                    }
-                    Some(Closing { message, .. }) => SessionEnd::Lost(message.clone()),
-                    None => SessionEnd::Lost("the host is closing the connection".into()),
-                };
-                if let Some(closing) = closing {
-                    self.report(ClientEvent::Closing(closing)).await;
-                }
-                return Some(end);
-            }
-            other => {
-                tracing::debug!(event = other, "ignoring an unknown event");
-                None
-            }
-        };
-        if let Some(event) = translated {
-            self.report(event).await;
-        }
-        None
-    }
-
     /// Against a plain server, lobby messages go out as `chat message` strings without an ack; everything else is
     /// refused as unsupported. An error means the connection is broken; the unsent message stays queued.
     async fn send_plain(&mut self, connection: &Connection) -> Result<(), String> {
         while let Some(outgoing) = self.outbox.pop_front() {
             let client_id = client_id_of(&outgoing.request);
             let result = match &outgoing.request {
-                Request::Send(message) if validate::name_key(&message.room) == LOBBY => connection
+                Request::Send(message) if validate::room_key(&message.room).is_lobby() => connection
                     .emit(event::CHAT_MESSAGE, vec![Value::String(message.text.clone())])
                     .await
                     .map(|()| json!(null))
                     .map_err(ClientError::Unreachable),
-                Request::Send(_) => Err(ClientError::Unsupported("rooms")),
-                Request::Direct(_) => Err(ClientError::Unsupported("direct messages")),
-                Request::Join { .. } | Request::Leave { .. } => Err(ClientError::Unsupported("rooms")),
+                Request::Send(_) | Request::Join { .. } | Request::Leave { .. } | Request::History(_) => {
+                    Err(ClientError::Unsupported("rooms"))
+                }
+                Request::Direct(_) | Request::DirectHistory(_) => Err(ClientError::Unsupported("direct messages")),
             };
             if let Err(ClientError::Unreachable(error)) = result {
                 // Keep it for the next connection.
@@ -546,7 +468,7 @@ impl State {
         Ok(())
     }
 
-    async fn fail(&mut self, outgoing: Outgoing, error: ClientError) {
+    pub(super) async fn fail(&mut self, outgoing: Outgoing, error: ClientError) {
         if let Some(reply) = outgoing.reply {
             let _ = reply.send(Err(error));
         } else if let Some(client_id) = client_id_of(&outgoing.request) {
@@ -568,10 +490,10 @@ impl State {
     }
 }
 
-fn client_id_of(request: &Request) -> Option<String> {
+pub(super) fn client_id_of(request: &Request) -> Option<String> {
     match request {
         Request::Send(message) => message.client_id.clone(),
         Request::Direct(message) => message.client_id.clone(),
-        Request::Join { .. } | Request::Leave { .. } => None,
+        Request::Join { .. } | Request::Leave { .. } | Request::History(_) | Request::DirectHistory(_) => None,
     }
 }

@@ -4,12 +4,14 @@ use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::SocketIo;
 
-use super::chat::Refusal;
+use super::chat::{push_room_list_soon, Refusal};
+use super::hub::{socket_room_of_room, storage_refusal, BANTER_SOCKETS};
 use super::Hub;
 use crate::protocol::{
-    event, Ack, AdminHandshake, Closing, ClosingReason, ErrorBody, ErrorKind, KickRequest, Kicked, ADMIN_NAMESPACE,
-    CHAT_NAMESPACE,
+    event, Ack, AdminHandshake, Closing, ClosingReason, ErrorBody, ErrorKind, KickRequest, Kicked, NameReleased,
+    NameRequest, RoomDeleted, RoomRequest, ADMIN_NAMESPACE, CHAT_NAMESPACE,
 };
+use crate::validate;
 
 pub fn register(io: &SocketIo) {
     io.ns(ADMIN_NAMESPACE, on_connect.with(check_token));
@@ -31,6 +33,71 @@ async fn on_connect(socket: SocketRef) {
         }
     });
     socket.on(event::ADMIN_USER_KICK, on_kick);
+    socket.on(event::ADMIN_ROOM_DELETE, on_room_delete);
+    socket.on(event::ADMIN_NAME_RELEASE, on_name_release);
+}
+
+/// Deletes a room with its history: everyone in it is taken out and told, and the store forgets it.
+async fn on_room_delete(io: SocketIo, State(hub): State<Hub>, TryData(request): TryData<RoomRequest>, ack: AckSender) {
+    let result = match request {
+        Ok(request) => delete_room(&io, &hub, &request.room).await,
+        Err(error) => Err(ErrorBody::new(ErrorKind::BadRequest, format!("room:delete takes {{room}}: {error}"))),
+    };
+    if let Err(error) = ack.send(&Ack::from(result)) {
+        tracing::warn!(%error, "could not answer room:delete");
+    }
+}
+
+async fn delete_room(io: &SocketIo, hub: &Hub, raw_room: &str) -> Result<RoomDeleted, ErrorBody> {
+    let deleted = hub.registry().delete_room(raw_room)?;
+    let key = validate::room_key(&deleted.room);
+    let chat = io.of(CHAT_NAMESPACE);
+    for sid in deleted.connections.iter().filter_map(|id| id.parse().ok()) {
+        if let Some(socket) = chat.as_ref().and_then(|chat| chat.get_socket(sid)) {
+            socket.leave(socket_room_of_room(&key));
+        }
+    }
+    if let Err(error) = hub.store().delete_room(&key).await {
+        // The room is gone from the host already; a store that could not delete it brings it back at the next
+        // start, which the moderator hears now.
+        return Err(storage_refusal(&error, "the deletion"));
+    }
+    tracing::info!(room = %deleted.room, "room deleted by the moderator");
+    let notice = RoomDeleted { room: deleted.room.clone() };
+    if let Some(chat) = io.of(CHAT_NAMESPACE) {
+        if let Err(error) = chat.to(BANTER_SOCKETS).emit(event::ROOM_DELETED, &notice).await {
+            super::delivery::report_broadcast_failure(event::ROOM_DELETED, &error);
+        }
+    }
+    push_room_list_soon(io, hub);
+    Ok(notice)
+}
+
+/// Frees a bound name for anyone to take. Whoever uses it now keeps it until they leave; kick them first to take it
+/// away at once.
+async fn on_name_release(State(hub): State<Hub>, TryData(request): TryData<NameRequest>, ack: AckSender) {
+    let result = match request {
+        Ok(request) => release_name(&hub, &request.name).await,
+        Err(error) => Err(ErrorBody::new(ErrorKind::BadRequest, format!("name:release takes {{name}}: {error}"))),
+    };
+    if let Err(error) = ack.send(&Ack::from(result)) {
+        tracing::warn!(%error, "could not answer name:release");
+    }
+}
+
+async fn release_name(hub: &Hub, raw_name: &str) -> Result<NameReleased, ErrorBody> {
+    let released = hub.registry().release_name(raw_name)?;
+    match hub.store().release_name(&released.key).await {
+        Ok(_) => {
+            tracing::info!(name = %released.name, "name released by the moderator");
+            Ok(NameReleased { name: released.name })
+        }
+        Err(error) => {
+            // Not released after all: the store still binds it, and would again at the next start.
+            hub.registry().rebind(released);
+            Err(storage_refusal(&error, "the release"))
+        }
+    }
 }
 
 async fn on_kick(io: SocketIo, State(hub): State<Hub>, TryData(request): TryData<KickRequest>, ack: AckSender) {

@@ -1,33 +1,11 @@
-//! Images staged by `attachment:upload` and served at `GET /attachments/{id}`.
+//! What an uploaded image must be before the store keeps it.
 //!
-//! Uploads travel as Socket.IO binary payloads; downloads go over plain HTTP so that a large image never sits in
-//! front of chat events on a socket (socketioxide issue #273), browsers can cache it, and clients that cannot read
-//! binary events (rust_socketio drops binary nested in objects) still get it. The store is in memory and bounded:
-//! past its size the oldest images are dropped, and messages that referenced them show a missing image.
+//! Uploads travel as Socket.IO binary payloads; downloads go over plain HTTP (`GET /attachments/{id}`) so that a
+//! large image never sits in front of chat events on a socket (socketioxide issue #273), browsers can cache it,
+//! and clients that cannot read binary events (rust_socketio drops binary nested in objects) still get it. The
+//! store keeps the bytes under their SHA-256, up to a quota past which the oldest are evicted.
 
-use std::collections::{HashMap, VecDeque};
-
-use bytes::Bytes;
-use rand::Rng;
-
-use crate::protocol::{Attachment, ErrorBody, ErrorKind};
-
-/// Attachments held by one host.
-#[derive(Debug)]
-pub struct AttachmentStore {
-    max_attachment_bytes: usize,
-    max_total_bytes: usize,
-    total_bytes: usize,
-    by_id: HashMap<String, Stored>,
-    /// Ids, oldest first, for eviction.
-    order: VecDeque<String>,
-}
-
-#[derive(Debug, Clone)]
-struct Stored {
-    mime: &'static str,
-    bytes: Bytes,
-}
+use crate::protocol::{ErrorBody, ErrorKind};
 
 /// The image formats browsers and WebKitGTK display, recognised by their first bytes; anything else is refused,
 /// whatever the uploader says it is.
@@ -45,59 +23,16 @@ pub fn sniff_image_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-impl AttachmentStore {
-    pub fn new(max_attachment_bytes: usize, max_total_bytes: usize) -> Self {
-        AttachmentStore {
-            max_attachment_bytes,
-            max_total_bytes,
-            total_bytes: 0,
-            by_id: HashMap::new(),
-            order: VecDeque::new(),
-        }
+/// The type of an uploaded image, or why it is refused.
+pub fn check_upload(bytes: &[u8], max_bytes: usize) -> Result<&'static str, ErrorBody> {
+    if bytes.len() > max_bytes {
+        return Err(ErrorBody::new(
+            ErrorKind::TooLarge,
+            format!("The image is {} bytes; at most {max_bytes} are allowed.", bytes.len()),
+        ));
     }
-
-    /// Stores an image and describes it, or says why it was refused.
-    pub fn stage(&mut self, bytes: Bytes) -> Result<Attachment, ErrorBody> {
-        if bytes.len() > self.max_attachment_bytes {
-            return Err(ErrorBody::new(
-                ErrorKind::TooLarge,
-                format!("The image is {} bytes; at most {} are allowed.", bytes.len(), self.max_attachment_bytes),
-            ));
-        }
-        let mime = sniff_image_type(&bytes).ok_or_else(|| {
-            ErrorBody::new(ErrorKind::Invalid, "Only PNG, JPEG, GIF and WebP images can be attached.")
-        })?;
-        let id = format!("{:032x}", rand::thread_rng().gen::<u128>());
-        self.total_bytes += bytes.len();
-        while self.total_bytes > self.max_total_bytes {
-            let Some(oldest) = self.order.pop_front() else { break };
-            if let Some(evicted) = self.by_id.remove(&oldest) {
-                self.total_bytes -= evicted.bytes.len();
-            }
-        }
-        let attachment =
-            Attachment { id: id.clone(), mime: mime.to_owned(), size: u32::try_from(bytes.len()).unwrap_or(u32::MAX) };
-        self.order.push_back(id.clone());
-        self.by_id.insert(id, Stored { mime, bytes });
-        Ok(attachment)
-    }
-
-    /// The description of a stored attachment, for a message that references it.
-    pub fn describe(&self, id: &str) -> Result<Attachment, ErrorBody> {
-        let stored = self.by_id.get(id).ok_or_else(|| {
-            ErrorBody::new(ErrorKind::NotFound, "That attachment is not on the host (upload it again).")
-        })?;
-        Ok(Attachment {
-            id: id.to_owned(),
-            mime: stored.mime.to_owned(),
-            size: u32::try_from(stored.bytes.len()).unwrap_or(u32::MAX),
-        })
-    }
-
-    /// The content type and bytes of an attachment, for the HTTP route.
-    pub fn get(&self, id: &str) -> Option<(&'static str, Bytes)> {
-        self.by_id.get(id).map(|stored| (stored.mime, stored.bytes.clone()))
-    }
+    sniff_image_type(bytes)
+        .ok_or_else(|| ErrorBody::new(ErrorKind::Invalid, "Only PNG, JPEG, GIF and WebP images can be attached."))
 }
 
 #[cfg(test)]
@@ -116,21 +51,9 @@ mod tests {
 
     #[test]
     fn oversized_and_unknown_files_are_refused() {
-        let mut store = AttachmentStore::new(16, 1000);
-        assert_eq!(store.stage(Bytes::from_static(b"not an image")).err().map(|e| e.kind), Some(ErrorKind::Invalid));
+        assert_eq!(check_upload(b"not an image", 32).err().map(|e| e.kind), Some(ErrorKind::Invalid));
         let big = [PNG, &[0u8; 16][..]].concat();
-        assert_eq!(store.stage(Bytes::from(big)).err().map(|e| e.kind), Some(ErrorKind::TooLarge));
-    }
-
-    #[test]
-    fn the_oldest_images_go_first_when_the_store_is_full() {
-        let mut store = AttachmentStore::new(100, 40);
-        let first = store.stage(Bytes::from_static(PNG)).expect("stored");
-        let second = store.stage(Bytes::from_static(PNG)).expect("stored");
-        let third = store.stage(Bytes::from_static(PNG)).expect("stored");
-        assert!(store.get(&first.id).is_none());
-        assert!(store.get(&second.id).is_some() && store.get(&third.id).is_some());
-        assert_eq!(store.describe(&third.id).map(|a| a.mime).ok().as_deref(), Some("image/png"));
-        assert_eq!(store.describe("nope").err().map(|e| e.kind), Some(ErrorKind::NotFound));
+        assert_eq!(check_upload(&big, 32).err().map(|e| e.kind), Some(ErrorKind::TooLarge));
+        assert_eq!(check_upload(PNG, 32).ok(), Some("image/png"));
     }
 }

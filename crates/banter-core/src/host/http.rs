@@ -97,10 +97,10 @@ async fn health(State(hub): State<Hub>) -> Json<Health> {
 }
 
 async fn attachment(State(hub): State<Hub>, Path(id): Path<String>) -> Response {
-    match hub.attachments().get(&id) {
-        Some((mime, bytes)) => (
+    match hub.store().attachment(&id).await {
+        Ok(Some((mime, bytes))) => (
             [
-                (header::CONTENT_TYPE, mime),
+                (header::CONTENT_TYPE, mime.as_str()),
                 // An id names one immutable image forever.
                 (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
                 (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -108,7 +108,12 @@ async fn attachment(State(hub): State<Hub>, Path(id): Path<String>) -> Response 
             bytes,
         )
             .into_response(),
-        None => (StatusCode::NOT_FOUND, "no such attachment").into_response(),
+        // Evicted past the quota, or never kept: clients show that the image is no longer available.
+        Ok(None) => (StatusCode::NOT_FOUND, "This image is no longer on the host.").into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "could not read an attachment");
+            (StatusCode::SERVICE_UNAVAILABLE, "The host could not read this image right now.").into_response()
+        }
     }
 }
 

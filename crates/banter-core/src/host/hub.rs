@@ -5,12 +5,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use socketioxide::extract::AckSender;
 
-use super::attachments::AttachmentStore;
-use super::fanout::{Queue, RoomDelivery};
-use super::registry::{Dialect, Posted, Registry};
-use crate::limits::Limits;
-use crate::protocol::{ErrorBody, ErrorKind, Message, SendMessage, LOBBY};
-use crate::validate;
+use super::delivery::{Delivery, Queue};
+use super::registry::{ConnectionId, Dialect, Registry};
+use super::turns::Queues;
+use crate::keys::{RoomKey, UserId};
+use crate::protocol::{ErrorBody, ErrorKind, SendDirect, SendMessage};
+use crate::store::{Post, Store, StoreError};
 
 /// The Socket.IO room of every socket that speaks Banter's protocol: notices go there, not to tutorial pages.
 pub const BANTER_SOCKETS: &str = "~banter";
@@ -19,18 +19,32 @@ pub const PLAIN_SOCKETS: &str = "~plain";
 
 /// The Socket.IO room that carries a chat room's events. Prefixed so that no user-chosen room name can collide
 /// with a socket id, a user room or the dialect rooms.
-pub fn socket_room_of_room(room_name: &str) -> String {
-    format!("room:{}", validate::name_key(room_name.trim()))
+pub fn socket_room_of_room(room: &RoomKey) -> String {
+    format!("room:{room}")
 }
 
-/// The Socket.IO room holding every connection of a user (the tutorial's per-user room), by the user's name key.
-pub fn socket_room_of_user(user_name_key: &str) -> String {
-    format!("user:{user_name_key}")
+/// The Socket.IO room holding every connection of a user (the tutorial's per-user room), by the user's id.
+pub fn socket_room_of_user(user: &UserId) -> String {
+    format!("user:{user}")
 }
 
 /// The Socket.IO room of the lobby.
 pub fn lobby_socket_room() -> String {
-    socket_room_of_room(LOBBY)
+    socket_room_of_room(&RoomKey::lobby())
+}
+
+/// What a client hears when the store could not keep something.
+pub fn storage_refusal(error: &StoreError, what: &str) -> ErrorBody {
+    match error {
+        StoreError::Full => ErrorBody::new(
+            ErrorKind::StorageFull,
+            format!("The host's disk is full, so {what} could not be kept. Try again once its owner has made room."),
+        ),
+        other => {
+            tracing::error!(error = %other, "the store failed");
+            ErrorBody::new(ErrorKind::Internal, format!("The host could not keep {what}; its log says why."))
+        }
+    }
 }
 
 /// Shared state of one host: cheap to clone, every clone the same host.
@@ -40,64 +54,91 @@ pub struct Hub(Arc<HubInner>);
 #[derive(Debug)]
 struct HubInner {
     registry: Mutex<Registry>,
-    attachments: Mutex<AttachmentStore>,
+    store: Arc<dyn Store>,
+    host_id: String,
     admin_token: String,
-    /// Room messages on their way out (see `fanout`).
-    fanout: Queue,
-    /// Whether a `room:list` push is scheduled (see `chat::push_room_list_soon`).
+    /// Posts on their way to the store and then out (see `delivery`).
+    deliveries: Queue,
+    /// Whether a `room:list` push is scheduled (see `chat::rooms::push_room_list_soon`).
     room_list_push_pending: AtomicBool,
+    /// Each socket's requests in the order they arrived (see `turns`).
+    turns: Queues,
 }
 
 impl Hub {
-    pub fn new(limits: Limits, admin_token: String, fanout: Queue) -> Self {
-        let attachments = AttachmentStore::new(limits.max_attachment_bytes, limits.attachment_store_bytes);
+    pub fn new(
+        registry: Registry,
+        store: Arc<dyn Store>,
+        host_id: String,
+        admin_token: String,
+        deliveries: Queue,
+    ) -> Self {
         Hub(Arc::new(HubInner {
-            registry: Mutex::new(Registry::new(limits)),
-            attachments: Mutex::new(attachments),
+            registry: Mutex::new(registry),
+            store,
+            host_id,
             admin_token,
-            fanout,
+            deliveries,
             room_list_push_pending: AtomicBool::new(false),
+            turns: Queues::default(),
         }))
     }
 
-    /// The registry, locked. Never held across an `.await`: handlers lock, decide, unlock, then emit.
+    /// The registry, locked. Never held across an `.await`, and no storage is touched under it: handlers lock,
+    /// decide, unlock, then write and emit.
     pub fn registry(&self) -> MutexGuard<'_, Registry> {
         // A panic while holding the lock would poison it; the registry's methods leave it consistent at every
         // return, so carrying on with the inner value is safe and keeps the host serving everyone else.
         self.0.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Posts a room message and queues it for delivery unless it is a resend. It is queued while the registry is
-    /// still locked, so that the queue's order is the order of the room's `seq`. A queued message takes `ack` with
-    /// it: the author hears the ack after the room has the message, as when the handler broadcast it itself.
-    pub fn post(
-        &self,
-        connection: &str,
-        request: &SendMessage,
-        attachment: Option<crate::protocol::Attachment>,
-        ack: &mut Option<AckSender>,
-    ) -> Result<Posted<Message>, ErrorBody> {
-        let connection = connection.to_owned();
-        let mut registry = self.registry();
-        let posted = registry.post(&connection, request, attachment)?;
-        if !posted.duplicate {
-            let author_is_plain = registry.dialect(&connection) == Some(Dialect::Plain);
-            let delivery = RoomDelivery { message: posted.message.clone(), author_is_plain, ack: ack.take() };
-            if let Err(unsent) = self.0.fanout.send(delivery) {
-                // Only while the host shuts down: the author hears that the message did not go out.
-                tracing::warn!("the delivery task has stopped; a posted message was not delivered");
-                *ack = unsent.0.ack;
-                return Err(ErrorBody::new(
-                    ErrorKind::Internal,
-                    "The host is shutting down; the message was not sent.",
-                ));
-            }
-        }
-        Ok(posted)
+    pub fn store(&self) -> &dyn Store {
+        self.0.store.as_ref()
     }
 
-    pub fn attachments(&self) -> MutexGuard<'_, AttachmentStore> {
-        self.0.attachments.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    pub fn host_id(&self) -> &str {
+        &self.0.host_id
+    }
+
+    pub fn turns(&self) -> &Queues {
+        &self.0.turns
+    }
+
+    /// Queues a room message for the store and then the room. The ack goes with it: the author hears it only once
+    /// the message is kept and the room has it.
+    pub fn post_room(
+        &self,
+        connection: &ConnectionId,
+        request: &SendMessage,
+        ack: &mut Option<AckSender>,
+    ) -> Result<(), ErrorBody> {
+        let (post, author_is_plain) = {
+            let registry = self.registry();
+            (registry.room_post(connection, request)?, registry.dialect(connection) == Some(Dialect::Plain))
+        };
+        self.queue(Post::Room(post), author_is_plain, ack)
+    }
+
+    /// Queues a direct message, as [`Hub::post_room`] does.
+    pub fn post_direct(
+        &self,
+        connection: &ConnectionId,
+        request: &SendDirect,
+        ack: &mut Option<AckSender>,
+    ) -> Result<(), ErrorBody> {
+        let post = self.registry().direct_post(connection, request)?;
+        self.queue(Post::Direct(post), false, ack)
+    }
+
+    fn queue(&self, post: Post, author_is_plain: bool, ack: &mut Option<AckSender>) -> Result<(), ErrorBody> {
+        let delivery = Delivery { post, author_is_plain, ack: ack.take() };
+        if let Err(unsent) = self.0.deliveries.send(delivery) {
+            // Only while the host shuts down: the author hears that the message was not kept.
+            tracing::warn!("the delivery task has stopped; a posted message was not kept");
+            *ack = unsent.0.ack;
+            return Err(ErrorBody::new(ErrorKind::Internal, "The host is shutting down; the message was not sent."));
+        }
+        Ok(())
     }
 
     /// Claims the one pending `room:list` push; false if another is scheduled already.

@@ -7,16 +7,17 @@
 mod admin;
 pub mod attachments;
 mod chat;
-mod fanout;
+mod delivery;
 mod http;
 mod hub;
 pub mod registry;
-mod sent;
 mod throttle;
+mod turns;
 
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 
 use rand::Rng;
 use socketioxide::{ParserConfig, SocketIo};
@@ -28,15 +29,41 @@ pub use hub::Hub;
 
 use crate::limits::Limits;
 use crate::protocol::{event, Closing, ClosingReason};
+use crate::store::{Durability, Location, SqliteStore, Store, StoreConfig, StoreError};
 
 /// How a host is set up.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct HostConfig {
     pub limits: Limits,
     /// The token the `/admin` namespace requires; a random one is made when none is given.
     pub admin_token: Option<String>,
     /// The web client for browser guests (`banter_web::client()`), which the engine itself knows nothing about.
     pub web: Option<WebClient>,
+    /// Where the host keeps its rooms, history, names and attachments. [`Location::Memory`] (the default here,
+    /// for tests) forgets everything when the host stops; the CLI and the app use a data folder.
+    pub location: Location,
+    pub durability: Durability,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        HostConfig {
+            limits: Limits::default(),
+            admin_token: None,
+            web: None,
+            location: Location::Memory,
+            durability: Durability::Normal,
+        }
+    }
+}
+
+/// Why a host could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Io(#[from] io::Error),
 }
 
 /// Pages a host serves beside Socket.IO.
@@ -49,12 +76,37 @@ pub struct WebClient {
     pub socket_io_client: axum::routing::MethodRouter,
 }
 
+/// Opens the store (off the runtime's workers: it reads and may upgrade the database) and loads what the host
+/// keeps in memory.
+async fn open_store(config: &HostConfig) -> Result<(Arc<dyn Store>, registry::Registry, String), StartError> {
+    let store_config = StoreConfig {
+        location: config.location.clone(),
+        durability: config.durability,
+        attachment_quota_bytes: config.limits.attachment_store_bytes,
+    };
+    let store =
+        tokio::task::spawn_blocking(move || SqliteStore::open(&store_config)).await.map_err(io::Error::other)??;
+    let snapshot = store.snapshot().await?;
+    let host_id = snapshot.host_id.clone();
+    let registry = registry::Registry::new(config.limits.clone(), snapshot);
+    Ok((Arc::new(store), registry, host_id))
+}
+
+/// The parts of a running host.
+struct Built {
+    router: axum::Router,
+    io: SocketIo,
+    hub: Hub,
+    deliveries: Deliveries,
+}
+
 /// Builds the Socket.IO layer and the HTTP routes around it, sharing one [`Hub`].
-fn build(config: HostConfig) -> (axum::Router, SocketIo, Hub, Fanout) {
+async fn build(config: HostConfig) -> Result<Built, StartError> {
+    let (store, registry, host_id) = open_store(&config).await?;
     let limits = config.limits;
     let admin_token = config.admin_token.unwrap_or_else(|| format!("{:032x}", rand::thread_rng().gen::<u128>()));
-    let (queue, fanout) = fanout::queue();
-    let hub = Hub::new(limits.clone(), admin_token, queue);
+    let (queue, deliveries) = delivery::queue();
+    let hub = Hub::new(registry, store, host_id, admin_token, queue);
     let parser = ParserConfig::common()
         .max_incoming_binaries(limits.max_incoming_binaries)
         .max_incoming_binary_buf_size(limits.max_payload_bytes)
@@ -80,45 +132,49 @@ fn build(config: HostConfig) -> (axum::Router, SocketIo, Hub, Fanout) {
     }
     // Outermost, so that no cross-site page reaches Socket.IO (browsers apply no CORS to WebSockets).
     let router = router.layer(axum::middleware::from_fn(http::refuse_foreign_origins));
-    (router, io, hub, fanout)
+    Ok(Built { router, io, hub, deliveries })
 }
 
-/// The receiving end of the room-message queue, which `serve_router` hands to its delivery task.
-type Fanout = tokio::sync::mpsc::UnboundedReceiver<fanout::RoomDelivery>;
+/// The receiving end of the post queue, which `serve_built` hands to its delivery task.
+type Deliveries = tokio::sync::mpsc::UnboundedReceiver<delivery::Delivery>;
+
+/// What a host says to every guest when it stops on purpose.
+pub const SHUTDOWN_MESSAGE: &str = "The host ended the chat.";
 
 /// Serves Banter on `listener` until `shutdown` completes, then tells every guest the host is closing,
-/// disconnects them and returns.
+/// disconnects them, closes the store and returns.
 pub async fn serve(
     listener: TcpListener,
     config: HostConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()> {
-    let (router, io, _hub, fanout) = build(config);
-    serve_router(listener, router, io, fanout, shutdown).await
+) -> Result<(), StartError> {
+    let built = build(config).await?;
+    Ok(serve_built(listener, built, shutdown).await?)
 }
 
-async fn serve_router(
+async fn serve_built(
     listener: TcpListener,
-    router: axum::Router,
-    io: SocketIo,
-    fanout: Fanout,
+    built: Built,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    let Built { router, io, hub, deliveries } = built;
     // The hub keeps the queue's sender and socketioxide keeps the hub, so the task would never see the queue
-    // close: it is stopped with the server instead.
-    let deliveries = AbortOnDrop(tokio::spawn(fanout::run(io.clone(), fanout)));
+    // close: it is stopped with the server instead. A post it had not kept yet was not acknowledged either, so
+    // its author sends it again.
+    let delivering = AbortOnDrop(tokio::spawn(delivery::run(io.clone(), hub.clone(), deliveries)));
     let graceful = async move {
         shutdown.await;
         tracing::info!("host shutting down: telling guests, then disconnecting them");
-        let notice = Closing { reason: ClosingReason::Shutdown, message: "The host stopped the chat.".into() };
+        let notice = Closing { reason: ClosingReason::Shutdown, message: SHUTDOWN_MESSAGE.into() };
         if let Err(error) = io.to(hub::BANTER_SOCKETS).emit(event::SESSION_CLOSING, &notice).await {
             tracing::warn!(%error, "could not tell every guest about the shutdown");
         }
         io.close().await;
     };
     let served = axum::serve(listener, router).with_graceful_shutdown(graceful).await;
-    // The delivery task stops here, or wherever this future is dropped.
-    drop(deliveries);
+    drop(delivering);
+    // Lets the store finish its last commit and releases the data folder for the next host.
+    hub.store().close().await;
     served
 }
 
@@ -195,12 +251,13 @@ pub struct HostHandle {
     task: JoinHandle<io::Result<()>>,
 }
 
-/// Starts a host on `listener` in a new task.
-pub fn spawn(listener: TcpListener, config: HostConfig) -> io::Result<HostHandle> {
+/// Opens the host's store and starts the host on `listener` in a new task.
+pub async fn spawn(listener: TcpListener, config: HostConfig) -> Result<HostHandle, StartError> {
     let local_addr = listener.local_addr()?;
-    let (router, io, hub, fanout) = build(config);
+    let built = build(config).await?;
+    let hub = built.hub.clone();
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve_router(listener, router, io, fanout, async move {
+    let task = tokio::spawn(serve_built(listener, built, async move {
         // A dropped handle stops the host too: nothing could stop it otherwise.
         let _ = stopped.await;
     }));
@@ -222,6 +279,16 @@ impl HostHandle {
         &self.hub
     }
 
+    /// The host's id (see [`crate::protocol::Welcome::host_id`]).
+    pub fn host_id(&self) -> &str {
+        self.hub.host_id()
+    }
+
+    /// Where the host keeps its data, for people.
+    pub fn data_location(&self) -> String {
+        self.hub.store().describe()
+    }
+
     /// Stops the host gracefully and waits until it has stopped.
     pub async fn shutdown(mut self) -> io::Result<()> {
         if let Some(stop) = self.stop.take() {
@@ -235,6 +302,7 @@ impl HostHandle {
             Err(_) => {
                 tracing::warn!("connections still open after the grace period; closing them");
                 self.task.abort();
+                self.hub.store().close().await;
                 Ok(())
             }
         }

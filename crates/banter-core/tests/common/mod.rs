@@ -24,13 +24,26 @@ pub async fn start_host() -> HostHandle {
 
 pub async fn start_host_with(limits: Limits) -> HostHandle {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    host::spawn(listener, HostConfig { limits, admin_token: Some("test-admin-token".into()), web: None }).unwrap()
+    let config = HostConfig { limits, admin_token: Some("test-admin-token".into()), ..HostConfig::default() };
+    host::spawn(listener, config).await.unwrap()
 }
 
-/// Starts a host on a given address (to restart one where its clients expect it).
+/// Starts a host on a given address (to restart one where its clients expect it), keeping nothing.
 pub async fn start_host_at(address: SocketAddr) -> HostHandle {
     let listener = TcpListener::bind(address).await.unwrap();
-    host::spawn(listener, HostConfig::default()).unwrap()
+    host::spawn(listener, HostConfig::default()).await.unwrap()
+}
+
+/// Starts a host that keeps its data in `folder`, on `address` if given (to restart one where its clients
+/// expect it).
+pub async fn start_durable_host(folder: &std::path::Path, address: Option<SocketAddr>) -> HostHandle {
+    let listener = TcpListener::bind(address.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap())).await.unwrap();
+    let config = HostConfig {
+        admin_token: Some("test-admin-token".into()),
+        location: banter_core::store::Location::Folder(folder.to_owned()),
+        ..HostConfig::default()
+    };
+    host::spawn(listener, config).await.unwrap()
 }
 
 pub fn fast_config(address: SocketAddr, name: &str) -> ClientConfig {
@@ -173,4 +186,11 @@ impl RawSocket {
 /// The auth a Banter client sends.
 pub fn banter_auth(name: &str, key: &str) -> Value {
     serde_json::json!({ "name": name, "userKey": key, "protocol": 1 })
+}
+
+/// Up to 10,000 of a room's kept messages, oldest first, read from the host's store.
+pub async fn kept_messages(host: &HostHandle, room: &str) -> Vec<banter_core::protocol::Message> {
+    let key = banter_core::validate::room_key(room);
+    let page = host.hub().store().room_page(&key, banter_core::store::PageRequest::Latest, 10_000).await.unwrap();
+    page.map(|page| page.messages).unwrap_or_default()
 }

@@ -1,0 +1,287 @@
+//! What the host sends a client, turned into [`ClientEvent`]s: events pushed by the host, and the answers to the
+//! outbox's requests. Messages pass through the conversations' cursors, so that each is reported once, in order,
+//! and whatever was missed is fetched first.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::cursor::Advance;
+use super::supervisor::{client_id_of, SessionEnd, State};
+use super::{ClientError, ClientEvent, Origin, Outgoing, Request};
+use crate::keys::{RoomKey, Seq};
+use crate::protocol::{
+    event, Ack, Attachment, Closing, ClosingReason, DirectHistoryPage, DirectHistoryRequest, DirectMessage, ErrorBody,
+    ErrorKind, Message, RoomDeleted, RoomJoined, Welcome, LOBBY,
+};
+use crate::validate;
+
+fn decode<T: DeserializeOwned>(name: &str, args: Vec<Value>) -> Option<T> {
+    let first = args.into_iter().next()?;
+    match serde_json::from_value(first) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            tracing::warn!(event = name, %error, "ignoring an event with an unexpected payload");
+            None
+        }
+    }
+}
+
+impl State {
+    /// Turns a host event into [`ClientEvent`]s. Returns how the session ends if the host closes it.
+    pub(super) async fn on_event(&mut self, name: &str, args: Vec<Value>) -> Option<SessionEnd> {
+        let translated = match name {
+            event::SESSION_WELCOME => {
+                if let Some(welcome) = decode::<Welcome>(name, args) {
+                    self.on_welcome(welcome).await;
+                }
+                None
+            }
+            event::MESSAGE_NEW => {
+                if let Some(message) = decode::<Message>(name, args) {
+                    self.on_message(message).await;
+                }
+                None
+            }
+            event::DM_NEW => {
+                if let Some(message) = decode::<DirectMessage>(name, args) {
+                    self.on_direct(message).await;
+                }
+                None
+            }
+            event::ROOM_DELETED => decode::<RoomDeleted>(name, args).map(|deleted| {
+                let key = validate::room_key(&deleted.room);
+                self.rooms.remove(&key);
+                // A room made again under this name goes on with the same numbers: the cursor stays.
+                ClientEvent::RoomDeleted(deleted.room)
+            }),
+            event::MEMBER_JOINED => decode(name, args).map(ClientEvent::MemberJoined),
+            event::MEMBER_LEFT => decode(name, args).map(ClientEvent::MemberLeft),
+            event::USER_ONLINE => {
+                decode::<crate::protocol::UserNotice>(name, args).map(|notice| ClientEvent::UserOnline(notice.user))
+            }
+            event::USER_OFFLINE => {
+                decode::<crate::protocol::UserNotice>(name, args).map(|notice| ClientEvent::UserOffline(notice.user))
+            }
+            event::ROOM_LIST => {
+                decode::<crate::protocol::RoomList>(name, args).map(|list| ClientEvent::Rooms(list.rooms))
+            }
+            event::TYPING_UPDATE => decode(name, args).map(ClientEvent::Typing),
+            event::CHAT_MESSAGE => decode(name, args).map(ClientEvent::Plain),
+            event::PRIVATE_MESSAGE => match (args.first().and_then(Value::as_str), args.get(1).and_then(Value::as_str))
+            {
+                (Some(from), Some(text)) => {
+                    Some(ClientEvent::PrivateMessage { from_socket: from.to_owned(), text: text.to_owned() })
+                }
+                _ => None,
+            },
+            event::ATTACHMENT_STAGED => {
+                let answer = decode::<Ack<Attachment>>(name, args);
+                let result = match answer {
+                    Some(ack) => Result::from(ack).map_err(ClientError::Refused),
+                    None => {
+                        Err(ClientError::Refused(ErrorBody::new(ErrorKind::BadRequest, "unreadable upload answer")))
+                    }
+                };
+                if let Some(reply) = self.upload_waiters.pop_front() {
+                    let _ = reply.send(result);
+                }
+                None
+            }
+            event::SESSION_CLOSING => {
+                let closing: Option<Closing> = decode(name, args);
+                let end = match &closing {
+                    Some(Closing { reason: ClosingReason::Kicked, message }) => {
+                        SessionEnd::Refused(ErrorBody::new(ErrorKind::Forbidden, message.clone()))
+                    }
+                    Some(Closing { reason: ClosingReason::Refused, message }) => {
+                        SessionEnd::Refused(super::connection::parse_refusal_message(message))
+                    }
+                    Some(Closing { reason: ClosingReason::Shutdown, message }) => {
+                        self.ended_by_host = true;
+                        SessionEnd::Lost(message.clone())
+                    }
+                    None => SessionEnd::Lost("the host is closing the connection".into()),
+                };
+                if let Some(closing) = closing {
+                    self.report(ClientEvent::Closing(closing)).await;
+                }
+                return Some(end);
+            }
+            other => {
+                tracing::debug!(event = other, "ignoring an unknown event");
+                None
+            }
+        };
+        if let Some(event) = translated {
+            self.report(event).await;
+        }
+        None
+    }
+
+    /// A new session. A host other than the last one (or a wiped one) starts every cursor over; the same host
+    /// is caught up with from the last numbers reported.
+    async fn on_welcome(&mut self, mut welcome: Welcome) {
+        if self.host_id.as_ref().is_some_and(|known| *known != welcome.host_id) {
+            tracing::info!("a different host answers at this address; starting over");
+            self.cursors = super::supervisor::Cursors::default();
+        }
+        self.host_id = Some(welcome.host_id.clone());
+        self.me = welcome.user.name.clone();
+        for room in &welcome.member_of {
+            self.rooms.entry(validate::room_key(room)).or_insert_with(|| room.clone());
+        }
+        for conversation in &welcome.conversations {
+            let key = validate::name_key(&conversation.with);
+            let cursor = self.cursors.directs.entry(key).or_default();
+            match cursor.last() {
+                // Seen for the first time: the welcome itself shows its last message.
+                None => cursor.start_at(conversation.last_message.seq),
+                Some(last) if last < conversation.last_message.seq => {
+                    self.queue_direct_catch_up(&conversation.with, last);
+                }
+                Some(_) => {}
+            }
+        }
+        let latest = welcome.history.last().map_or(0, |message| message.seq);
+        let history = std::mem::take(&mut welcome.history);
+        let advance = self.cursors.rooms.entry(RoomKey::lobby()).or_default().page(history, latest);
+        welcome.history = advance.ready;
+        if let Some(after) = advance.fetch_after {
+            self.queue_room_catch_up(LOBBY, after);
+        }
+        self.report(ClientEvent::Welcome(welcome)).await;
+    }
+
+    async fn on_message(&mut self, message: Message) {
+        let key = validate::room_key(&message.room);
+        let room = message.room.clone();
+        let advance = self.cursors.rooms.entry(key.clone()).or_default().live(message);
+        let Advance { ready, fetch_after } = advance;
+        for message in ready {
+            self.report(ClientEvent::Message(message)).await;
+        }
+        if let Some(after) = fetch_after {
+            // Only for a room this client is in: a catch-up is a join.
+            if key.is_lobby() || self.rooms.contains_key(&key) {
+                self.queue_room_catch_up(&room, after);
+            }
+        }
+    }
+
+    /// The other person of a direct message, by this user's name.
+    fn other_of<'a>(&self, message: &'a DirectMessage) -> &'a str {
+        if validate::name_key(&message.from) == validate::name_key(&self.me) {
+            &message.to
+        } else {
+            &message.from
+        }
+    }
+
+    async fn on_direct(&mut self, message: DirectMessage) {
+        let with = self.other_of(&message).to_owned();
+        let cursor = self.cursors.directs.entry(validate::name_key(&with)).or_default();
+        // A conversation that starts now starts with this message.
+        cursor.start_at(message.seq.saturating_sub(1));
+        let Advance { ready, fetch_after } = cursor.live(message);
+        for message in ready {
+            self.report(ClientEvent::Direct(message)).await;
+        }
+        if let Some(after) = fetch_after {
+            self.queue_direct_catch_up(&with, after);
+        }
+    }
+
+    fn queue_room_catch_up(&mut self, room: &str, after: Seq) {
+        let request = Request::Join { room: room.to_owned(), create: false, after_seq: Some(after) };
+        self.outbox.push_back(Outgoing { request, reply: None, origin: Origin::CatchUp, attempts: 0 });
+    }
+
+    fn queue_direct_catch_up(&mut self, with: &str, after: Seq) {
+        let request = Request::DirectHistory(DirectHistoryRequest {
+            with: with.to_owned(),
+            before_seq: None,
+            after_seq: Some(after),
+            limit: None,
+        });
+        self.outbox.push_back(Outgoing { request, reply: None, origin: Origin::CatchUp, attempts: 0 });
+    }
+
+    /// Handles the ack of the outbox's head. Returns when to retry it if the host asked to slow down.
+    pub(super) async fn on_ack(&mut self, payload: Option<Value>) -> Option<Instant> {
+        let answer: Result<Value, ErrorBody> = match payload.map(serde_json::from_value::<Ack<Value>>) {
+            Some(Ok(ack)) => ack.into(),
+            Some(Err(error)) => Err(ErrorBody::new(ErrorKind::BadRequest, format!("unreadable ack: {error}"))),
+            None => Err(ErrorBody::new(ErrorKind::BadRequest, "empty ack")),
+        };
+        if let Err(ErrorBody { kind: ErrorKind::RateLimited, .. }) = &answer {
+            return Some(Instant::now() + Duration::from_millis(500));
+        }
+        let outgoing = self.outbox.pop_front()?;
+        match (&outgoing.request, &answer) {
+            (Request::Join { .. }, Ok(value)) => match serde_json::from_value::<RoomJoined>(value.clone()) {
+                Ok(joined) => self.on_joined(joined, outgoing.origin).await,
+                Err(error) => tracing::warn!(%error, "unreadable room:join answer"),
+            },
+            (Request::Join { room, .. }, Err(error)) if outgoing.origin != Origin::User => {
+                tracing::warn!(%room, %error, "could not rejoin a room");
+                self.rooms.remove(&validate::room_key(room));
+            }
+            (Request::Leave { room }, Ok(_)) => {
+                self.rooms.remove(&validate::room_key(room));
+            }
+            (Request::DirectHistory(request), Ok(value)) if outgoing.origin == Origin::CatchUp => {
+                match serde_json::from_value::<DirectHistoryPage>(value.clone()) {
+                    Ok(page) => self.on_direct_page(page).await,
+                    Err(error) => tracing::warn!(with = %request.with, %error, "unreadable dm:history answer"),
+                }
+            }
+            _ => {}
+        }
+        if let Some(client_id) = client_id_of(&outgoing.request) {
+            let report = match &answer {
+                Ok(_) => ClientEvent::Delivered { client_id },
+                Err(error) => ClientEvent::SendFailed { client_id, error: error.clone() },
+            };
+            self.report(report).await;
+        }
+        if let Some(reply) = outgoing.reply {
+            let _ = reply.send(answer.map_err(ClientError::Refused));
+        }
+        None
+    }
+
+    /// A join's answer: the room is this client's, and its page goes through the room's cursor. A rejoin or a
+    /// first join is reported as [`ClientEvent::Joined`]; the pages that follow as missed messages.
+    async fn on_joined(&mut self, mut joined: RoomJoined, origin: Origin) {
+        let key = validate::room_key(&joined.room);
+        self.rooms.insert(key.clone(), joined.room.clone());
+        let history = std::mem::take(&mut joined.history);
+        let Advance { ready, fetch_after } =
+            self.cursors.rooms.entry(key).or_default().page(history, joined.latest_seq);
+        if let Some(after) = fetch_after {
+            self.queue_room_catch_up(&joined.room, after);
+        }
+        if origin == Origin::CatchUp {
+            if !ready.is_empty() {
+                self.report(ClientEvent::MissedMessages { room: joined.room, messages: ready }).await;
+            }
+        } else {
+            joined.history = ready;
+            self.report(ClientEvent::Joined(joined)).await;
+        }
+    }
+
+    async fn on_direct_page(&mut self, page: DirectHistoryPage) {
+        let cursor = self.cursors.directs.entry(validate::name_key(&page.with)).or_default();
+        let Advance { ready, fetch_after } = cursor.page(page.messages, page.latest_seq);
+        if let Some(after) = fetch_after {
+            self.queue_direct_catch_up(&page.with, after);
+        }
+        if !ready.is_empty() {
+            self.report(ClientEvent::MissedDirects { with: page.with, messages: ready }).await;
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Messages: posting to a room, direct messages and their history, and image uploads.
+
+use bytes::Bytes;
+use socketioxide::extract::{AckSender, SocketRef, State, TryData};
+
+use super::{bad_request, budget, emit_to_socket, reply};
+use crate::host::attachments;
+use crate::host::hub::storage_refusal;
+use crate::host::turns::InOrder;
+use crate::host::Hub;
+use crate::protocol::{
+    event, Ack, DirectHistoryPage, DirectHistoryRequest, ErrorBody, ErrorKind, SendDirect, SendMessage,
+};
+use crate::store::PageRequest;
+use crate::validate;
+
+pub(super) fn listen(socket: &SocketRef) {
+    socket.on(event::MESSAGE_SEND, on_message_send);
+    socket.on(event::DM_SEND, on_dm_send);
+    socket.on(event::DM_HISTORY, on_dm_history);
+    socket.on(event::ATTACHMENT_UPLOAD, on_attachment_upload);
+}
+
+async fn on_message_send(
+    socket: SocketRef,
+    State(hub): State<Hub>,
+    TryData(request): TryData<SendMessage>,
+    ack: AckSender,
+    InOrder(ticket): InOrder,
+) {
+    let _turn = ticket.wait().await;
+    let mut ack = Some(ack);
+    let connection = socket.id.to_string();
+    let result = budget(&hub, &connection)
+        .and_then(|()| request.map_err(bad_request))
+        .and_then(|request| hub.post_room(&connection, &request, &mut ack));
+    // The delivery task has the ack of a queued message; a refusal is answered here.
+    if let (Some(ack), Err(error)) = (ack, result) {
+        reply::<()>(ack, Err(error));
+    }
+}
+
+async fn on_dm_send(
+    socket: SocketRef,
+    State(hub): State<Hub>,
+    TryData(request): TryData<SendDirect>,
+    ack: AckSender,
+    InOrder(ticket): InOrder,
+) {
+    let _turn = ticket.wait().await;
+    let mut ack = Some(ack);
+    let connection = socket.id.to_string();
+    let result = budget(&hub, &connection)
+        .and_then(|()| request.map_err(bad_request))
+        .and_then(|request| hub.post_direct(&connection, &request, &mut ack));
+    if let (Some(ack), Err(error)) = (ack, result) {
+        reply::<()>(ack, Err(error));
+    }
+}
+
+async fn on_dm_history(
+    socket: SocketRef,
+    State(hub): State<Hub>,
+    TryData(request): TryData<DirectHistoryRequest>,
+    ack: AckSender,
+) {
+    let connection = socket.id.to_string();
+    let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
+        let registry = hub.registry();
+        let me = registry
+            .user_id_of(&connection)
+            .ok_or_else(|| ErrorBody::new(ErrorKind::Internal, "unknown connection"))?;
+        let limit = request.limit.map_or(usize::MAX, |limit| limit as usize).min(registry.limits().history_page);
+        let page = match (request.before_seq, request.after_seq) {
+            (Some(before), _) => PageRequest::Before(before),
+            (None, Some(after)) => PageRequest::After(after),
+            (None, None) => PageRequest::Latest,
+        };
+        Ok((me, registry.person(&request.with), request.with, page, limit))
+    });
+    let (me, person, with, page, limit) = match decided {
+        Ok(decided) => decided,
+        Err(error) => return reply::<()>(ack, Err(error)),
+    };
+    // Someone online or holding the name; else one of this user's conversations under that name (a guest who
+    // has gone, whose name nobody holds).
+    let other = match person {
+        Some(person) => Some((person.name, person.id)),
+        None => match hub.store().conversations(&me, usize::MAX).await {
+            Ok(conversations) => conversations
+                .into_iter()
+                .find(|record| validate::name_key(&record.summary.with) == validate::name_key(&with))
+                .map(|record| (record.summary.with, record.with)),
+            Err(error) => return reply::<()>(ack, Err(storage_refusal(&error, "the conversation"))),
+        },
+    };
+    let Some((name, other)) = other else {
+        return reply::<()>(
+            ack,
+            Err(ErrorBody::new(ErrorKind::NotFound, format!("You have no conversation with “{with}”."))),
+        );
+    };
+    let answer = hub
+        .store()
+        .direct_page(&me, &other, page, limit)
+        .await
+        .map(|page| DirectHistoryPage { with: name, messages: page.messages, latest_seq: page.latest_seq })
+        .map_err(|error| storage_refusal(&error, "the conversation"));
+    reply(ack, answer);
+}
+
+async fn on_attachment_upload(
+    socket: SocketRef,
+    State(hub): State<Hub>,
+    TryData(bytes): TryData<Bytes>,
+    ack: AckSender,
+) {
+    let connection = socket.id.to_string();
+    let checked = budget(&hub, &connection)
+        .and_then(|()| {
+            bytes.map_err(|_| ErrorBody::new(ErrorKind::BadRequest, "attachment:upload takes one binary argument."))
+        })
+        .and_then(|bytes| {
+            let mime = attachments::check_upload(&bytes, hub.registry().limits().max_attachment_bytes)?;
+            Ok((bytes, mime))
+        });
+    let result = match checked {
+        Ok((bytes, mime)) => {
+            hub.store().put_attachment(bytes, mime).await.map_err(|error| storage_refusal(&error, "the image"))
+        }
+        Err(error) => Err(error),
+    };
+    let answer: Ack<_> = result.into();
+    // Sent as an event too: rust_socketio cannot ask for an ack on a binary emit.
+    emit_to_socket(&socket, event::ATTACHMENT_STAGED, &answer);
+    if let Err(error) = ack.send(&answer) {
+        tracing::warn!(%connection, %error, "could not acknowledge an upload");
+    }
+}

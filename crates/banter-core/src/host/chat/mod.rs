@@ -1,0 +1,69 @@
+//! The chat namespace's handlers: extract, call the registry, write to the store, emit.
+//!
+//! Every handler follows the same order: spend from the socket's request budget, decode the payload (a wrong shape
+//! is answered with `bad_request`, never ignored), lock the registry for one decision, unlock, then write and
+//! emit. Failed emits are logged; nothing a client sends can make a handler panic or affect another socket's
+//! requests.
+//!
+//! Handlers that post (`message:send`, `dm:send`, `chat message`) are synchronous on purpose: socketioxide runs an
+//! async handler in a task of its own, so two posts from one socket could reach the delivery queue in either
+//! order. A synchronous one runs in the order the socket's packets arrive.
+
+mod messages;
+mod rooms;
+mod session;
+
+use std::time::Instant;
+
+use serde::Serialize;
+use socketioxide::extract::{AckSender, SocketRef};
+use socketioxide::handler::ConnectHandler;
+use socketioxide::SocketIo;
+
+pub use rooms::push_room_list_soon;
+pub use session::Refusal;
+
+use super::Hub;
+use crate::protocol::{Ack, ErrorBody, ErrorKind, CHAT_NAMESPACE};
+
+pub fn register(io: &SocketIo) {
+    io.ns(CHAT_NAMESPACE, session::on_connect.with(session::check_handshake));
+}
+
+/// Registers the handlers of an admitted socket.
+fn listen(socket: &SocketRef) {
+    session::listen(socket);
+    rooms::listen(socket);
+    messages::listen(socket);
+}
+
+fn budget(hub: &Hub, connection: &str) -> Result<(), ErrorBody> {
+    hub.registry().spend_request(&connection.to_owned(), Instant::now())
+}
+
+fn bad_request(error: impl std::fmt::Display) -> ErrorBody {
+    ErrorBody::new(ErrorKind::BadRequest, format!("The payload does not have the expected shape: {error}"))
+}
+
+/// Answers a request with `{data}` or `{error}`; a client that asked for no ack gets nothing.
+fn reply<T: Serialize>(ack: AckSender, result: Result<T, ErrorBody>) {
+    if let Err(error) = ack.send(&Ack::from(result)) {
+        tracing::warn!(%error, "could not send an ack");
+    }
+}
+
+fn emit_to_socket<T: Serialize + ?Sized>(socket: &SocketRef, name: &str, data: &T) {
+    if let Err(error) = socket.emit(name, data) {
+        tracing::warn!(socket = %socket.id, event = name, %error, "emit failed");
+    }
+}
+
+async fn broadcast<T: Serialize + ?Sized>(
+    operators: socketioxide::operators::BroadcastOperators,
+    name: &str,
+    data: &T,
+) {
+    if let Err(error) = operators.emit(name, data).await {
+        super::delivery::report_broadcast_failure(name, &error);
+    }
+}

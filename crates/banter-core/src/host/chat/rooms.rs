@@ -1,0 +1,210 @@
+//! Rooms: creating, joining (with the history a client lacks), leaving, reading older messages, typing notices,
+//! and the room list pushed to everyone.
+
+use socketioxide::extract::{AckSender, SocketRef, State, TryData};
+use socketioxide::SocketIo;
+
+use super::{bad_request, broadcast, budget, reply};
+use crate::host::hub::{socket_room_of_room, storage_refusal, BANTER_SOCKETS};
+use crate::host::registry::{Dialect, Joined};
+use crate::host::turns::InOrder;
+use crate::host::Hub;
+use crate::protocol::{
+    event, ErrorBody, ErrorKind, HistoryPage, HistoryRequest, LeaveReason, MemberJoined, MemberLeft, RoomJoined,
+    RoomLeft, RoomList, RoomRequest, TypingSet, TypingUpdate,
+};
+use crate::store::PageRequest;
+
+pub(super) fn listen(socket: &SocketRef) {
+    socket.on(
+        event::ROOM_CREATE,
+        async |s: SocketRef, io: SocketIo, hub: State<Hub>, d: TryData<RoomRequest>, ack: AckSender, o: InOrder| {
+            on_room_join(s, io, hub, d, ack, o, true).await;
+        },
+    );
+    socket.on(
+        event::ROOM_JOIN,
+        async |s: SocketRef, io: SocketIo, hub: State<Hub>, d: TryData<RoomRequest>, ack: AckSender, o: InOrder| {
+            on_room_join(s, io, hub, d, ack, o, false).await;
+        },
+    );
+    socket.on(event::ROOM_LEAVE, on_room_leave);
+    socket.on(event::HISTORY_PAGE, on_history_page);
+    socket.on(event::TYPING_SET, on_typing_set);
+}
+
+async fn on_room_join(
+    socket: SocketRef,
+    io: SocketIo,
+    State(hub): State<Hub>,
+    TryData(request): TryData<RoomRequest>,
+    ack: AckSender,
+    InOrder(ticket): InOrder,
+    create_only: bool,
+) {
+    // Held until the join is answered: a post this socket sent after it waits, instead of being refused because
+    // the socket is not in the room yet.
+    let _turn = ticket.wait().await;
+    let connection = socket.id.to_string();
+    let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
+        let joined = hub.registry().join(&connection, &request.room, create_only)?;
+        Ok((joined, request.after_seq))
+    });
+    let (joined, after_seq) = match decided {
+        Ok(decided) => decided,
+        Err(error) => return reply::<()>(ack, Err(error)),
+    };
+    match enter(&hub, &socket, &joined, after_seq).await {
+        Ok(answer) => {
+            if joined.new_member {
+                let notice = MemberJoined { room: joined.room.clone(), user: joined.user.clone() };
+                broadcast(socket.broadcast().to(socket_room_of_room(&joined.key)), event::MEMBER_JOINED, &notice).await;
+            }
+            if joined.new_member || joined.created.is_some() {
+                push_room_list_soon(&io, &hub);
+            }
+            reply(ack, Ok(answer));
+        }
+        Err(error) => reply::<()>(ack, Err(error)),
+    }
+}
+
+/// Keeps what the join changed (a new room, a new member), puts the socket in the room, and reads the history
+/// to answer with.
+async fn enter(
+    hub: &Hub,
+    socket: &SocketRef,
+    joined: &Joined,
+    after_seq: Option<u64>,
+) -> Result<RoomJoined, ErrorBody> {
+    let connection = socket.id.to_string();
+    if let Some(room) = &joined.created {
+        if let Err(error) = hub.store().create_room(room.clone()).await {
+            hub.registry().undo_create(&connection, &joined.key);
+            return Err(storage_refusal(&error, "the new room"));
+        }
+    }
+    if joined.new_member {
+        // A membership that could not be kept only costs this user the room in their list on another device.
+        if let Err(error) = hub.store().add_member(&joined.key, &joined.room, &joined.user_id).await {
+            tracing::warn!(room = %joined.room, %error, "could not keep a room membership");
+        }
+    }
+    // In the room before its history is read: nothing posted meanwhile is missed (it may arrive twice instead).
+    if hub.registry().dialect(&connection) == Some(Dialect::Banter) {
+        socket.join(socket_room_of_room(&joined.key));
+    }
+    let limit = hub.registry().limits().history_page;
+    let page = after_seq.map_or(PageRequest::Latest, PageRequest::After);
+    let page = hub
+        .store()
+        .room_page(&joined.key, page, limit)
+        .await
+        .map_err(|error| storage_refusal(&error, "the room's history"))?
+        .unwrap_or(crate::store::Page { messages: Vec::new(), latest_seq: 0 });
+    Ok(RoomJoined {
+        room: joined.room.clone(),
+        members: joined.members.clone(),
+        history: page.messages,
+        latest_seq: page.latest_seq,
+    })
+}
+
+async fn on_room_leave(
+    socket: SocketRef,
+    io: SocketIo,
+    State(hub): State<Hub>,
+    TryData(request): TryData<RoomRequest>,
+    ack: AckSender,
+    InOrder(ticket): InOrder,
+) {
+    let _turn = ticket.wait().await;
+    let connection = socket.id.to_string();
+    let result = budget(&hub, &connection)
+        .and_then(|()| request.map_err(bad_request))
+        .and_then(|request| hub.registry().leave(&connection, &request.room));
+    let left = match result {
+        Ok(left) => left,
+        Err(error) => return reply::<()>(ack, Err(error)),
+    };
+    let room = socket_room_of_room(&left.key);
+    socket.leave(room.clone());
+    if left.member_left {
+        if let Err(error) = hub.store().remove_member(&left.key, &left.user_id).await {
+            tracing::warn!(room = %left.room, %error, "could not forget a room membership");
+        }
+        let notice = MemberLeft { rooms: vec![left.room.clone()], user: left.user.clone(), reason: LeaveReason::Left };
+        broadcast(io.to(room), event::MEMBER_LEFT, &notice).await;
+        push_room_list_soon(&io, &hub);
+    }
+    reply(ack, Ok(RoomLeft { room: left.room }));
+}
+
+async fn on_history_page(
+    socket: SocketRef,
+    State(hub): State<Hub>,
+    TryData(request): TryData<HistoryRequest>,
+    ack: AckSender,
+) {
+    let connection = socket.id.to_string();
+    let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
+        let registry = hub.registry();
+        let (key, room) = registry.is_in(&connection, &request.room)?;
+        let limit = request.limit.map_or(usize::MAX, |limit| limit as usize).min(registry.limits().history_page);
+        Ok((key, room, request.before_seq, limit))
+    });
+    let (key, room, before, limit) = match decided {
+        Ok(decided) => decided,
+        Err(error) => return reply::<()>(ack, Err(error)),
+    };
+    let page = before.map_or(PageRequest::Latest, PageRequest::Before);
+    let answer = match hub.store().room_page(&key, page, limit).await {
+        Ok(Some(page)) => Ok(HistoryPage { room, messages: page.messages, latest_seq: page.latest_seq }),
+        Ok(None) => Err(ErrorBody::new(ErrorKind::NotFound, format!("There is no room called “{room}” any more."))),
+        Err(error) => Err(storage_refusal(&error, "the room's history")),
+    };
+    reply(ack, answer);
+}
+
+async fn on_typing_set(
+    socket: SocketRef,
+    State(hub): State<Hub>,
+    TryData(request): TryData<TypingSet>,
+    ack: AckSender,
+) {
+    let connection = socket.id.to_string();
+    let result = budget(&hub, &connection).and_then(|()| {
+        let request = request.map_err(bad_request)?;
+        let (room, user) = hub.registry().typing_in(&connection, &request.room)?;
+        Ok(TypingUpdate { room, user, active: request.active })
+    });
+    match result {
+        Ok(update) => {
+            let room = socket_room_of_room(&crate::validate::room_key(&update.room));
+            broadcast(socket.to(room), event::TYPING_UPDATE, &update).await;
+            reply(ack, Ok(()));
+        }
+        Err(error) => reply::<()>(ack, Err(error)),
+    }
+}
+
+/// How long changes to the room list are gathered before one `room:list` carries them all. Every join and leave
+/// changes a member count, and each push goes to every Banter socket: pushed at once, a host of n sockets joining
+/// r rooms would send n² lists of r rooms (2,000 sockets in 200 rooms: about 14 GB). Gathered, it sends at most
+/// four lists a second to each socket, a quarter of a second late at worst.
+const ROOM_LIST_DELAY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Schedules a `room:list` push unless one is already waiting, which will then carry this change too.
+pub fn push_room_list_soon(io: &SocketIo, hub: &Hub) {
+    if !hub.claim_room_list_push() {
+        return;
+    }
+    let (io, hub) = (io.clone(), hub.clone());
+    tokio::spawn(async move {
+        tokio::time::sleep(ROOM_LIST_DELAY).await;
+        // Released before the list is read: a change after this point schedules another push, so none is missed.
+        hub.release_room_list_push();
+        let rooms = hub.registry().room_list();
+        broadcast(io.to(BANTER_SOCKETS), event::ROOM_LIST, &RoomList { rooms }).await;
+    });
+}

@@ -1,0 +1,249 @@
+//! A socket's session: the handshake check, admission and the welcome, departure, the liveness probe, and the
+//! tutorial's own events.
+
+use socketioxide::extract::{AckSender, SocketRef, State, TryData};
+use socketioxide::socket::DisconnectReason;
+use socketioxide::SocketIo;
+
+use super::{bad_request, broadcast, budget, emit_to_socket, push_room_list_soon, reply};
+use crate::host::hub::{
+    lobby_socket_room, socket_room_of_room, socket_room_of_user, storage_refusal, BANTER_SOCKETS, PLAIN_SOCKETS,
+};
+use crate::host::registry::{Admitted, Dialect};
+use crate::host::turns::InOrder;
+use crate::host::Hub;
+use crate::keys::RoomKey;
+use crate::protocol::{
+    event, Closing, ClosingReason, ErrorBody, ErrorKind, Handshake, LeaveReason, MemberJoined, MemberLeft, Pong,
+    SendMessage, UserNotice, Welcome, LOBBY, PROTOCOL_VERSION,
+};
+use crate::store::PageRequest;
+use crate::validate;
+
+/// The text of a connect refusal: `kind: message`, so that clients which only see the message string (the
+/// JavaScript client's `connect_error`, rust_socketio's `error` event) can still switch on the kind.
+#[derive(Debug)]
+pub struct Refusal(pub ErrorBody);
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}: {}", self.0.kind.as_str(), self.0.message)
+    }
+}
+
+/// Refuses a handshake before the socket joins the namespace, so the client gets `connect_error` with the reason.
+pub(super) async fn check_handshake(
+    State(hub): State<Hub>,
+    TryData(handshake): TryData<Handshake>,
+) -> Result<(), Refusal> {
+    let handshake = handshake
+        .map_err(|error| Refusal(ErrorBody::new(ErrorKind::BadRequest, format!("Unreadable handshake: {error}"))))?;
+    hub.registry().check_admission(&handshake).map_err(Refusal)
+}
+
+/// Tells a socket admitted by the handshake check why it is refused after all, and closes it.
+fn refuse_after_all(socket: &SocketRef, error: &ErrorBody) {
+    tracing::info!(socket = %socket.id, %error, "refusing a socket admitted by the handshake check");
+    let message = format!("{}: {}", error.kind.as_str(), error.message);
+    emit_to_socket(socket, event::SESSION_CLOSING, &Closing { reason: ClosingReason::Refused, message });
+    if let Err(error) = socket.clone().disconnect() {
+        tracing::warn!(socket = %socket.id, %error, "could not disconnect a refused socket");
+    }
+}
+
+/// Keeps the name a new user took, before anyone sees them under it. False if the socket was refused.
+async fn keep_binding(hub: &Hub, socket: &SocketRef, admitted: &Admitted) -> bool {
+    let Some(binding) = &admitted.new_binding else { return true };
+    let refusal = match hub.store().bind_name(binding.clone()).await {
+        Ok(Ok(())) => return true,
+        Ok(Err(holder)) => ErrorBody::new(
+            ErrorKind::NameTaken,
+            format!("“{}” belongs to someone else on this host. Choose another name.", holder.name),
+        ),
+        Err(error) => storage_refusal(&error, "your name"),
+    };
+    hub.registry().refuse(&socket.id.to_string(), binding);
+    refuse_after_all(socket, &refusal);
+    false
+}
+
+pub(super) async fn on_connect(
+    socket: SocketRef,
+    io: SocketIo,
+    State(hub): State<Hub>,
+    TryData(handshake): TryData<Handshake>,
+) {
+    let handshake = handshake.unwrap_or_default();
+    let dialect = if handshake.protocol.is_some() { Dialect::Banter } else { Dialect::Plain };
+    let connection = socket.id.to_string();
+    // Registered before the user is admitted: socketioxide runs this handler in its own task, and a socket that
+    // closes before its disconnect handler exists would otherwise leave its user online forever.
+    socket.on_disconnect(on_disconnect);
+    let admitted = hub.registry().admit(&connection, &handshake, dialect, std::time::Instant::now());
+    let admitted = match admitted {
+        Ok(admitted) => admitted,
+        // Two sockets raced for one name between the middleware's check and here; the loser hears why.
+        Err(error) => return refuse_after_all(&socket, &error),
+    };
+    if !keep_binding(&hub, &socket, &admitted).await {
+        return;
+    }
+    if !socket.connected() {
+        // It left while being admitted; its disconnect handler may have run before the admission.
+        hub.registry().depart(&connection);
+        return;
+    }
+    tracing::info!(%connection, user = %admitted.user.name, ?dialect, "socket connected");
+    hub.turns().open(&connection);
+    super::listen(&socket);
+
+    match dialect {
+        Dialect::Plain => socket.join(PLAIN_SOCKETS),
+        Dialect::Banter => {
+            // The user's own room carries direct messages, which only Banter sockets understand. Joined before
+            // the history is read, so that nothing posted meanwhile is missed (it may arrive twice instead).
+            let user_room = socket_room_of_user(&admitted.user_id);
+            socket.join(vec![BANTER_SOCKETS.to_owned(), lobby_socket_room(), user_room]);
+            let welcome = welcome(&hub, &connection, &admitted).await;
+            emit_to_socket(&socket, event::SESSION_WELCOME, &welcome);
+        }
+    }
+
+    if admitted.came_online {
+        let notice = UserNotice { user: admitted.user.clone() };
+        broadcast(socket.broadcast().to(BANTER_SOCKETS), event::USER_ONLINE, &notice).await;
+        let notice = MemberJoined { room: LOBBY.to_owned(), user: admitted.user.name.clone() };
+        broadcast(socket.broadcast().to(lobby_socket_room()), event::MEMBER_JOINED, &notice).await;
+        push_room_list_soon(&io, &hub);
+    }
+}
+
+/// What a Banter socket is told first: who it is, who is here, the lobby's latest messages, and what this user has
+/// on the host (rooms joined, direct conversations). A read that fails is logged and left empty: the session goes
+/// on, and clients page what they miss.
+async fn welcome(hub: &Hub, connection: &str, admitted: &Admitted) -> Welcome {
+    let (limits, users, rooms) = {
+        let registry = hub.registry();
+        (registry.limits().clone(), registry.users(), registry.room_list())
+    };
+    let store = hub.store();
+    let lobby_key = RoomKey::lobby();
+    let (lobby, conversations, memberships) = tokio::join!(
+        store.room_page(&lobby_key, PageRequest::Latest, limits.history_page),
+        store.conversations(&admitted.user_id, limits.welcome_conversations),
+        store.memberships(&admitted.user_id),
+    );
+    let logged =
+        |what: &str, error: &dyn std::fmt::Display| tracing::error!(%error, "could not read {what} for a welcome");
+    let history = lobby.unwrap_or_else(|error| {
+        logged("the lobby", &error);
+        None
+    });
+    let conversations = conversations.unwrap_or_else(|error| {
+        logged("direct conversations", &error);
+        Vec::new()
+    });
+    let member_of = memberships.unwrap_or_else(|error| {
+        logged("memberships", &error);
+        Vec::new()
+    });
+    Welcome {
+        protocol: PROTOCOL_VERSION,
+        host_id: hub.host_id().to_owned(),
+        socket_id: connection.to_owned(),
+        user: admitted.user.clone(),
+        users,
+        rooms,
+        history: history.map(|page| page.messages).unwrap_or_default(),
+        member_of: member_of.into_iter().filter(|room| !validate::room_key(room).is_lobby()).collect(),
+        conversations: conversations.into_iter().map(|record| record.summary).collect(),
+        limits: limits.announced(),
+    }
+}
+
+async fn on_disconnect(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, reason: DisconnectReason) {
+    let connection = socket.id.to_string();
+    hub.turns().close(&connection);
+    let Some(departed) = hub.registry().depart(&connection) else { return };
+    tracing::info!(%connection, user = %departed.user.name, %reason, "socket disconnected");
+    if !departed.left_rooms.is_empty() {
+        // One emit to the union of the rooms: a socket sharing several of them hears it once.
+        let rooms: Vec<String> = departed.left_rooms.iter().map(|(key, _)| socket_room_of_room(key)).collect();
+        let notice = MemberLeft {
+            rooms: departed.left_rooms.iter().map(|(_, name)| name.clone()).collect(),
+            user: departed.user.name.clone(),
+            reason: LeaveReason::Disconnected,
+        };
+        broadcast(io.to(rooms), event::MEMBER_LEFT, &notice).await;
+        push_room_list_soon(&io, &hub);
+    }
+    if departed.went_offline {
+        broadcast(io.to(BANTER_SOCKETS), event::USER_OFFLINE, &UserNotice { user: departed.user.clone() }).await;
+    }
+}
+
+pub(super) fn listen(socket: &SocketRef) {
+    socket.on(event::CHAT_MESSAGE, on_chat_message);
+    socket.on(event::PRIVATE_MESSAGE, on_private_message);
+    socket.on(event::SESSION_PING, on_ping);
+}
+
+/// The tutorial's `chat message`: a plain string, posted to the lobby.
+async fn on_chat_message(
+    socket: SocketRef,
+    State(hub): State<Hub>,
+    TryData(text): TryData<String>,
+    ack: AckSender,
+    InOrder(ticket): InOrder,
+) {
+    let _turn = ticket.wait().await;
+    let mut ack = Some(ack);
+    let connection = socket.id.to_string();
+    let result = budget(&hub, &connection).and_then(|()| {
+        let text = text.map_err(bad_request)?;
+        let request = SendMessage { room: LOBBY.to_owned(), text, client_id: None, attachment: None };
+        hub.post_room(&connection, &request, &mut ack)
+    });
+    if let Err(error) = &result {
+        tracing::debug!(%connection, %error, "chat message refused");
+    }
+    // The delivery task has the ack of a queued message; a refusal is answered here.
+    if let (Some(ack), Err(error)) = (ack, result) {
+        reply::<()>(ack, Err(error));
+    }
+}
+
+/// The tutorial's `private message`: `(toSocketId, msg)` arrives as `(fromSocketId, msg)` at that socket only.
+async fn on_private_message(
+    socket: SocketRef,
+    io: SocketIo,
+    State(hub): State<Hub>,
+    TryData(data): TryData<(String, String)>,
+    ack: AckSender,
+) {
+    let connection = socket.id.to_string();
+    let result = budget(&hub, &connection).and_then(|()| {
+        let (target, text) = data.map_err(bad_request)?;
+        let text = validate::message_text(&text, hub.registry().limits().max_message_chars, false)?;
+        let target = target
+            .parse()
+            .ok()
+            .and_then(|sid| io.get_socket(sid))
+            .ok_or_else(|| ErrorBody::new(ErrorKind::NotFound, "No socket with that id is connected."))?;
+        Ok((target, text))
+    });
+    match result {
+        Ok((target, text)) => {
+            if let Err(error) = target.emit(event::PRIVATE_MESSAGE, &(connection.as_str(), text.as_str())) {
+                tracing::warn!(%connection, target = %target.id, %error, "could not deliver a private message");
+            }
+            reply(ack, Ok(()));
+        }
+        Err(error) => reply::<()>(ack, Err(error)),
+    }
+}
+
+async fn on_ping(socket: SocketRef, State(hub): State<Hub>, ack: AckSender) {
+    let connection = socket.id.to_string();
+    reply(ack, budget(&hub, &connection).map(|()| Pong { server_time: crate::clock::now_millis() }));
+}

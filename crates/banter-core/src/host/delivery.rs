@@ -1,0 +1,162 @@
+//! Posted messages go to the store and then out through one queue and one task, in the order they were posted.
+//!
+//! The task takes whatever has gathered, has the store keep it in one transaction (which numbers each message in
+//! its room or conversation, and recognises resends), then broadcasts what is new, in that order, and only then
+//! acknowledges each post. So an acknowledged message is a kept message, every receiver sees a room's `seq` in
+//! order, and a resend is answered after its original went out. While the store commits one batch, the next
+//! gathers behind it: under load the batches grow, and each commit costs less per message.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use serde::Serialize;
+use socketioxide::extract::AckSender;
+use socketioxide::{BroadcastError, SocketIo};
+use tokio::sync::mpsc;
+
+use super::hub::{socket_room_of_room, socket_room_of_user, storage_refusal, Hub, PLAIN_SOCKETS};
+use crate::keys::RoomKey;
+use crate::protocol::{event, Ack, ErrorBody};
+use crate::store::{Appended, Kept, Post};
+
+/// The most posts kept in one transaction and broadcast back to back before the task lets the writers run.
+const BATCH: usize = 256;
+
+/// A post on its way to the store and out.
+pub struct Delivery {
+    pub post: Post,
+    /// Whether the author speaks only the tutorial's events: their name is then not put in front of the plain
+    /// `chat message` text, as the tutorial's own page shows it.
+    pub author_is_plain: bool,
+    /// The author's ack, sent once the message is kept and broadcast.
+    pub ack: Option<AckSender>,
+}
+
+impl std::fmt::Debug for Delivery {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Delivery")
+            .field("post", &self.post)
+            .field("author_is_plain", &self.author_is_plain)
+            .field("ack", &self.ack.is_some())
+            .finish()
+    }
+}
+
+pub type Queue = mpsc::UnboundedSender<Delivery>;
+
+/// The queue, unbounded. What bounds it is the rate messages can be posted at: each socket's request budget
+/// (`Limits::requests_per_second`) times the sockets, against a task that keeps and broadcasts thousands of
+/// messages a second; an entry is one message, a few hundred bytes.
+pub fn queue() -> (Queue, mpsc::UnboundedReceiver<Delivery>) {
+    mpsc::unbounded_channel()
+}
+
+/// Keeps and broadcasts queued posts until every sender is gone or the task is aborted with its host.
+pub async fn run(io: SocketIo, hub: Hub, mut queue: mpsc::UnboundedReceiver<Delivery>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while queue.recv_many(&mut batch, BATCH).await > 0 {
+        let mut posts = Vec::with_capacity(batch.len());
+        let mut waiting = Vec::with_capacity(batch.len());
+        for delivery in batch.drain(..) {
+            let room = match &delivery.post {
+                Post::Room(post) => Some(post.room.clone()),
+                Post::Direct(_) => None,
+            };
+            posts.push(delivery.post);
+            waiting.push((room, delivery.author_is_plain, delivery.ack));
+        }
+        match hub.store().append(posts).await {
+            Ok(outcomes) => {
+                for (outcome, (room, author_is_plain, ack)) in outcomes.into_iter().zip(waiting) {
+                    match outcome {
+                        Ok(appended) => {
+                            if !appended.duplicate {
+                                deliver(&io, &hub, room.as_ref(), &appended, author_is_plain).await;
+                            }
+                            acknowledge(ack, &appended);
+                        }
+                        Err(refusal) => refuse(ack, refusal),
+                    }
+                }
+            }
+            Err(error) => {
+                let refusal = storage_refusal(&error, "the message");
+                tracing::warn!(%error, posts = waiting.len(), "posts were not kept");
+                waiting.into_iter().for_each(|(_, _, ack)| refuse(ack, refusal.clone()));
+            }
+        }
+    }
+}
+
+fn send_ack<T: Serialize>(ack: Option<AckSender>, answer: &Ack<T>) {
+    if let Some(ack) = ack {
+        if let Err(error) = ack.send(answer) {
+            tracing::warn!(%error, "could not send an ack");
+        }
+    }
+}
+
+fn acknowledge(ack: Option<AckSender>, appended: &Appended) {
+    match &appended.kept {
+        Kept::Room(message) => send_ack(ack, &Ack::Data(message)),
+        Kept::Direct { message, .. } => send_ack(ack, &Ack::Data(message)),
+    }
+}
+
+fn refuse(ack: Option<AckSender>, refusal: ErrorBody) {
+    send_ack::<()>(ack, &Ack::Error(refusal));
+}
+
+/// A room message goes to the room's Banter sockets, and a lobby message also reaches tutorial pages as the plain
+/// `chat message` string they understand, with the author's name in front when the author has one. A direct
+/// message reaches every connection of both people.
+async fn deliver(io: &SocketIo, hub: &Hub, room: Option<&RoomKey>, appended: &Appended, author_is_plain: bool) {
+    // The local adapter's broadcast is ready at once: awaiting it does not yield to the writers mid-batch.
+    match (&appended.kept, room) {
+        (Kept::Room(message), Some(room)) => {
+            hub.registry().note_active(room, message.ts);
+            if let Err(error) = io.to(socket_room_of_room(room)).emit(event::MESSAGE_NEW, message).await {
+                report_broadcast_failure(event::MESSAGE_NEW, &error);
+            }
+            if room.is_lobby() {
+                let text =
+                    if author_is_plain { message.text.clone() } else { format!("{}: {}", message.from, message.text) };
+                if let Err(error) = io.to(PLAIN_SOCKETS).emit(event::CHAT_MESSAGE, &text).await {
+                    report_broadcast_failure(event::CHAT_MESSAGE, &error);
+                }
+            }
+        }
+        (Kept::Direct { message, from, to }, _) => {
+            // One emit to both rooms: a socket in both (a note to oneself) hears it once.
+            let rooms = vec![socket_room_of_user(from), socket_room_of_user(to)];
+            if let Err(error) = io.to(rooms).emit(event::DM_NEW, message).await {
+                report_broadcast_failure(event::DM_NEW, &error);
+            }
+        }
+        (Kept::Room(message), None) => tracing::error!(id = %message.id, "a room message lost its room on the way"),
+    }
+}
+
+/// Logs that a broadcast missed some sockets (their queues were full or they had just closed), at most once a
+/// second: an overloaded host would otherwise write a line naming every lagging socket for every message, and
+/// spend its time logging instead of catching up.
+pub fn report_broadcast_failure(event: &str, error: &BroadcastError) {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    static LAST_SECOND: AtomicU64 = AtomicU64::new(u64::MAX);
+    let second = EPOCH.get_or_init(Instant::now).elapsed().as_secs();
+    if LAST_SECOND.swap(second, Ordering::Relaxed) == second {
+        return;
+    }
+    match error {
+        BroadcastError::Socket(errors) => {
+            tracing::warn!(
+                event,
+                sockets = errors.len(),
+                "a broadcast missed sockets whose queues were full or closed"
+            );
+        }
+        other => tracing::warn!(event, error = %other, "a broadcast failed"),
+    }
+}

@@ -1,0 +1,548 @@
+//! The domain: who may be here under which name, which rooms exist and who is in them, and what a post may say.
+//! Plain synchronous code that knows nothing of sockets or storage: handlers turn its decisions into emits, and
+//! into writes to the store, which keeps history and the client ids it has answered.
+//!
+//! `Registry` is the composition of three concerns:
+//! - [`presence`]: who is connected now (not kept);
+//! - [`rooms`]: the room directory and who is in each room now (rooms are kept);
+//! - [`identity`]: names bound to people (kept).
+//!
+//! A *user* is a display name plus a user key. Several connections (tabs, devices) with the same name and key are
+//! one user. Room membership is kept per connection, as Socket.IO does, and counted per user, as people expect.
+
+mod identity;
+mod presence;
+mod rooms;
+
+use std::time::Instant;
+
+use rand::Rng;
+
+pub use presence::{ConnectionId, Dialect};
+
+use super::throttle::TokenBucket;
+use crate::keys::{NameKey, RoomKey, UserId};
+use crate::limits::Limits;
+use crate::protocol::{AdminUser, ErrorBody, ErrorKind, Handshake, RoomInfo, SendDirect, SendMessage, UserInfo, LOBBY};
+use crate::store::{Author, DirectPost, NameBinding, RoomPost, RoomRecord, Snapshot};
+use crate::validate;
+
+/// The registry of one host.
+#[derive(Debug)]
+pub struct Registry {
+    limits: Limits,
+    presence: presence::Presence,
+    rooms: rooms::RoomDirectory,
+    names: identity::Names,
+}
+
+/// Who a handshake asks to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Identity {
+    name: String,
+    key: NameKey,
+    user: UserId,
+    /// The client gave a user key: the name is bound to it (if it is free). Without one the client is a guest
+    /// and its name is for this connection only.
+    keyed: bool,
+}
+
+/// A connection was admitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admitted {
+    pub user: UserInfo,
+    pub user_id: UserId,
+    /// This is the user's first connection: others should hear that they came online.
+    pub came_online: bool,
+    /// The name was free and is now bound to this user; the binding must be kept before the welcome.
+    pub new_binding: Option<NameBinding>,
+}
+
+/// A connection left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Departed {
+    pub user: UserInfo,
+    /// That was the user's last connection.
+    pub went_offline: bool,
+    /// Rooms the user is no longer in (the user may still be in others through another connection), by key and
+    /// name.
+    pub left_rooms: Vec<(RoomKey, String)>,
+}
+
+/// A connection joined a room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Joined {
+    pub key: RoomKey,
+    pub room: String,
+    pub user: String,
+    pub user_id: UserId,
+    /// Names of the users in the room now, this one included.
+    pub members: Vec<String>,
+    /// The user was not in the room before (through another connection).
+    pub new_member: bool,
+    /// The room did not exist: it is in the directory now, and must be kept before the join is answered.
+    pub created: Option<RoomRecord>,
+}
+
+/// A connection left a room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Left {
+    pub key: RoomKey,
+    pub room: String,
+    pub user: String,
+    pub user_id: UserId,
+    /// The user has no other connection in the room.
+    pub member_left: bool,
+}
+
+/// A room the host's owner deleted, with the connections that were in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deleted {
+    pub room: String,
+    pub connections: Vec<ConnectionId>,
+}
+
+/// Who a person is, found by name: online now, or holding the name while offline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub key: NameKey,
+    pub id: UserId,
+}
+
+fn error(kind: ErrorKind, message: impl Into<String>) -> ErrorBody {
+    ErrorBody::new(kind, message)
+}
+
+fn unknown_connection() -> ErrorBody {
+    error(ErrorKind::Internal, "This connection is not registered on the host.")
+}
+
+impl Registry {
+    /// A registry holding what the store kept: rooms and name bindings.
+    pub fn new(limits: Limits, snapshot: Snapshot) -> Self {
+        let mut rooms = rooms::RoomDirectory::load(snapshot.rooms);
+        if rooms.get(&RoomKey::lobby()).is_none() {
+            rooms.insert(RoomKey::lobby(), LOBBY.to_owned(), None, crate::clock::now_millis());
+        }
+        Registry {
+            limits,
+            presence: presence::Presence::default(),
+            rooms,
+            names: identity::Names::load(snapshot.names),
+        }
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Who a handshake asks to be, validated, or why it is refused.
+    fn identity(&self, handshake: &Handshake) -> Result<Identity, ErrorBody> {
+        let (user, keyed) = match &handshake.user_key {
+            Some(key) if (8..=128).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic()) => {
+                (UserId::of_key(key), true)
+            }
+            Some(_) => {
+                return Err(error(ErrorKind::Invalid, "The user key must be 8 to 128 visible ASCII characters."))
+            }
+            None => (UserId::of_key(&format!("{:032x}", rand::thread_rng().gen::<u128>())), false),
+        };
+        let name = match &handshake.name {
+            Some(raw) => validate::display_name(raw, self.limits.max_name_chars)?,
+            None => self.free_guest_name(),
+        };
+        let key = validate::name_key(&name);
+        if let Some(holder) = self.names.holder(&key) {
+            if !keyed || holder.user != user {
+                let message = if holder.name == name {
+                    format!("“{name}” belongs to someone else on this host. Choose another name.")
+                } else {
+                    format!(
+                        "“{name}” looks the same as “{}”, which belongs to someone else on this host. Choose another \
+                         name.",
+                        holder.name
+                    )
+                };
+                return Err(error(ErrorKind::NameTaken, message));
+            }
+        }
+        if let Some((holder, id)) = self.presence.online(&key) {
+            if id != &user {
+                return Err(error(
+                    ErrorKind::NameTaken,
+                    format!("Someone here is already called “{holder}”. Choose another name."),
+                ));
+            }
+        }
+        Ok(Identity { name, key, user, keyed: keyed && handshake.name.is_some() })
+    }
+
+    fn free_guest_name(&self) -> String {
+        // Short names while they are easy to find; longer ones once many guests are here, so this never loops
+        // for long however crowded the host is.
+        let mut rng = rand::thread_rng();
+        let taken = |name: &str| {
+            let key = validate::name_key(name);
+            self.presence.is_online(&key) || self.names.holder(&key).is_some()
+        };
+        for digits in [4u32, 6, 9] {
+            for _ in 0..32 {
+                let name = format!("guest-{:0width$}", rng.gen_range(0..10u64.pow(digits)), width = digits as usize);
+                if !taken(&name) {
+                    return name;
+                }
+            }
+        }
+        format!("guest-{:016x}", rng.gen::<u64>())
+    }
+
+    /// Whether a handshake would be admitted now, without admitting it: the connect middleware refuses early with
+    /// this, before the socket joins the namespace.
+    pub fn check_admission(&self, handshake: &Handshake) -> Result<(), ErrorBody> {
+        self.identity(handshake).map(|_| ())
+    }
+
+    /// Admits a connection: the user comes online (or gains a connection) and enters the lobby. A free name asked
+    /// for with a user key is bound to it here; the caller keeps the binding, or calls [`Registry::refuse`].
+    pub fn admit(
+        &mut self,
+        connection: &ConnectionId,
+        handshake: &Handshake,
+        dialect: Dialect,
+        now: Instant,
+    ) -> Result<Admitted, ErrorBody> {
+        let identity = self.identity(handshake)?;
+        let new_binding = if identity.keyed && self.names.holder(&identity.key).is_none() {
+            if self.names.len() >= self.limits.max_bound_names {
+                return Err(error(
+                    ErrorKind::TooLarge,
+                    format!(
+                        "This host keeps {} names, its limit; ask its owner to release some, or join without a \
+                         user key as a guest.",
+                        self.limits.max_bound_names
+                    ),
+                ));
+            }
+            let binding = NameBinding {
+                key: identity.key.clone(),
+                name: identity.name.clone(),
+                user: identity.user.clone(),
+                bound_at: crate::clock::now_millis(),
+            };
+            self.names.bind(binding.clone());
+            Some(binding)
+        } else {
+            None
+        };
+        let budget = TokenBucket::new(self.limits.request_burst, self.limits.requests_per_second, now);
+        let (user, came_online) = self.presence.connect(
+            connection,
+            identity.name,
+            identity.key.clone(),
+            identity.user.clone(),
+            dialect,
+            budget,
+        );
+        self.enter_room(connection, &RoomKey::lobby());
+        Ok(Admitted { user, user_id: identity.user, came_online, new_binding })
+    }
+
+    /// Takes back an admission whose name binding could not be kept.
+    pub fn refuse(&mut self, connection: &ConnectionId, binding: &NameBinding) {
+        self.depart(connection);
+        self.names.unbind(&binding.key, &binding.user);
+    }
+
+    /// Removes a connection from its rooms and its user. Unknown connections (never admitted) give `None`.
+    pub fn depart(&mut self, connection: &ConnectionId) -> Option<Departed> {
+        let gone = self.presence.disconnect(connection)?;
+        let mut left_rooms = Vec::new();
+        for key in &gone.rooms {
+            if self.rooms.exit(key, &gone.key) {
+                if let Some(room) = self.rooms.get(key) {
+                    left_rooms.push((key.clone(), room.name.clone()));
+                }
+            }
+        }
+        Some(Departed { user: gone.user, went_offline: gone.went_offline, left_rooms })
+    }
+
+    /// Spends one request from the connection's budget.
+    pub fn spend_request(&mut self, connection: &ConnectionId, now: Instant) -> Result<(), ErrorBody> {
+        match self.presence.spend(connection, now) {
+            Some(true) => Ok(()),
+            Some(false) => {
+                Err(error(ErrorKind::RateLimited, "Too many requests from this connection; slow down and retry."))
+            }
+            None => Err(unknown_connection()),
+        }
+    }
+
+    /// Joins a room, creating it when missing; with `create_only`, an existing room is an error.
+    pub fn join(&mut self, connection: &ConnectionId, raw_room: &str, create_only: bool) -> Result<Joined, ErrorBody> {
+        let name = validate::room_name(raw_room, self.limits.max_room_chars)?;
+        let key = validate::room_key(&name);
+        let entry = self.presence.connection(connection).ok_or_else(unknown_connection)?;
+        let user_id = entry.id.clone();
+        let already_in = entry.rooms.contains(&key);
+        if !already_in && entry.rooms.len() >= self.limits.max_rooms_per_connection {
+            return Err(error(
+                ErrorKind::TooLarge,
+                format!(
+                    "One connection can be in at most {} rooms; leave one first.",
+                    self.limits.max_rooms_per_connection
+                ),
+            ));
+        }
+        let created = match self.rooms.get(&key) {
+            Some(room) if create_only => {
+                return Err(error(
+                    ErrorKind::AlreadyExists,
+                    format!("A room called “{}” exists already; join it instead.", room.name),
+                ))
+            }
+            Some(_) => None,
+            None => Some(self.create_room(key.clone(), name, &user_id)?),
+        };
+        let new_member = if already_in { false } else { self.enter_room(connection, &key) };
+        let room = self.rooms.get(&key).ok_or_else(|| error(ErrorKind::Internal, "room vanished"))?;
+        let members =
+            room.online.keys().filter_map(|member| self.presence.name_of_user(member)).map(str::to_owned).collect();
+        Ok(Joined {
+            key,
+            room: room.name.clone(),
+            user: self.presence.name_of(connection).unwrap_or_default().to_owned(),
+            user_id,
+            members,
+            new_member,
+            created,
+        })
+    }
+
+    fn create_room(&mut self, key: RoomKey, name: String, creator: &UserId) -> Result<RoomRecord, ErrorBody> {
+        if self.rooms.len() >= self.limits.max_rooms {
+            return Err(error(
+                ErrorKind::TooLarge,
+                format!("This host has {} rooms, its limit; its owner can delete some.", self.limits.max_rooms),
+            ));
+        }
+        if self.rooms.created_by(creator) >= self.limits.max_rooms_per_user {
+            return Err(error(
+                ErrorKind::TooLarge,
+                format!(
+                    "You have created {} rooms on this host, the most one person may.",
+                    self.limits.max_rooms_per_user
+                ),
+            ));
+        }
+        let now = crate::clock::now_millis();
+        self.rooms.insert(key.clone(), name.clone(), Some(creator.clone()), now);
+        Ok(RoomRecord {
+            key,
+            name,
+            created_by: Some(creator.clone()),
+            created_at: now,
+            last_active: now,
+            latest_seq: 0,
+        })
+    }
+
+    /// Takes back a join whose new room could not be kept.
+    pub fn undo_create(&mut self, connection: &ConnectionId, key: &RoomKey) {
+        if let Some(entry) = self.presence.connection_mut(connection) {
+            entry.rooms.remove(key);
+        }
+        self.rooms.remove(key);
+    }
+
+    /// Leaves a room; the lobby cannot be left.
+    pub fn leave(&mut self, connection: &ConnectionId, raw_room: &str) -> Result<Left, ErrorBody> {
+        let key = validate::room_key(raw_room);
+        if key.is_lobby() {
+            return Err(error(ErrorKind::Forbidden, "Everyone stays in the lobby; it cannot be left."));
+        }
+        let entry = self.presence.connection_mut(connection).ok_or_else(unknown_connection)?;
+        if !entry.rooms.remove(&key) {
+            return Err(error(ErrorKind::NotFound, format!("You are not in a room called “{}”.", raw_room.trim())));
+        }
+        let (user_key, user_id) = (entry.user.clone(), entry.id.clone());
+        let member_left = self.rooms.exit(&key, &user_key);
+        let room = self.rooms.get(&key).map(|room| room.name.clone()).unwrap_or_else(|| raw_room.trim().to_owned());
+        let user = self.presence.name_of(connection).unwrap_or_default().to_owned();
+        Ok(Left { key, room, user, user_id, member_left })
+    }
+
+    /// Whether the connection is in a room, by its key; for reading history.
+    pub fn is_in(&self, connection: &ConnectionId, raw_room: &str) -> Result<(RoomKey, String), ErrorBody> {
+        let key = validate::room_key(raw_room);
+        let entry = self.presence.connection(connection).ok_or_else(unknown_connection)?;
+        match (entry.rooms.contains(&key), self.rooms.get(&key)) {
+            (true, Some(room)) => Ok((key, room.name.clone())),
+            _ => Err(error(ErrorKind::Forbidden, format!("Join “{}” to read it.", raw_room.trim()))),
+        }
+    }
+
+    /// The post a `message:send` makes, for the store to keep. Whether the author may post there is recorded in
+    /// it rather than refused here: the store answers a resend with the original first.
+    pub fn room_post(&self, connection: &ConnectionId, request: &SendMessage) -> Result<RoomPost, ErrorBody> {
+        let entry = self.presence.connection(connection).ok_or_else(unknown_connection)?;
+        check_client_id(request.client_id.as_deref())?;
+        let text = validate::message_text(&request.text, self.limits.max_message_chars, request.attachment.is_some())?;
+        let key = validate::room_key(&request.room);
+        let room_name = self.rooms.get(&key).map(|room| room.name.clone());
+        let permitted = if entry.rooms.contains(&key) && room_name.is_some() {
+            Ok(())
+        } else {
+            Err(error(ErrorKind::Forbidden, format!("Join “{}” before posting to it.", request.room.trim())))
+        };
+        Ok(RoomPost {
+            room: key,
+            room_name: room_name.unwrap_or_else(|| request.room.trim().to_owned()),
+            author: self.author(connection)?,
+            text,
+            client_id: request.client_id.clone(),
+            attachment: request.attachment.clone(),
+            permitted,
+        })
+    }
+
+    /// The post a `dm:send` makes. The recipient may be offline if their name is bound: they read it when back.
+    pub fn direct_post(&self, connection: &ConnectionId, request: &SendDirect) -> Result<DirectPost, ErrorBody> {
+        check_client_id(request.client_id.as_deref())?;
+        let text = validate::message_text(&request.text, self.limits.max_message_chars, request.attachment.is_some())?;
+        let from = self.author(connection)?;
+        let (to, permitted) = match self.person(&request.to) {
+            Some(person) if self.presence.is_online(&person.key) && !self.presence.reads_banter(&person.key) => {
+                let refusal = error(
+                    ErrorKind::Forbidden,
+                    format!("{} uses a plain Socket.IO page, which cannot show direct messages.", person.name),
+                );
+                (Author { name: person.name, id: person.id }, Err(refusal))
+            }
+            Some(person) => (Author { name: person.name, id: person.id }, Ok(())),
+            None => {
+                let refusal = error(ErrorKind::NotFound, format!("Nobody here is called “{}”.", request.to.trim()));
+                (Author { name: request.to.trim().to_owned(), id: from.id.clone() }, Err(refusal))
+            }
+        };
+        Ok(DirectPost {
+            from,
+            to,
+            text,
+            client_id: request.client_id.clone(),
+            attachment: request.attachment.clone(),
+            permitted,
+        })
+    }
+
+    fn author(&self, connection: &ConnectionId) -> Result<Author, ErrorBody> {
+        let entry = self.presence.connection(connection).ok_or_else(unknown_connection)?;
+        let name = self.presence.name_of(connection).unwrap_or_default().to_owned();
+        Ok(Author { name, id: entry.id.clone() })
+    }
+
+    /// A person by name: whoever is online under it, else whoever holds it.
+    pub fn person(&self, raw_name: &str) -> Option<Person> {
+        let key = validate::name_key(raw_name);
+        if let Some((name, id)) = self.presence.online(&key) {
+            return Some(Person { name: name.to_owned(), key, id: id.clone() });
+        }
+        self.names.holder(&key).map(|binding| Person { name: binding.name.clone(), key, id: binding.user.clone() })
+    }
+
+    /// The room's display name and the user's, if the connection is in the room: typing notices need both.
+    pub fn typing_in(&self, connection: &ConnectionId, raw_room: &str) -> Result<(String, String), ErrorBody> {
+        let (_, room) = self
+            .is_in(connection, raw_room)
+            .map_err(|_| error(ErrorKind::Forbidden, "Typing notices go only to rooms you are in."))?;
+        Ok((room, self.presence.name_of(connection).unwrap_or_default().to_owned()))
+    }
+
+    /// Records that a room had a message at `at`, for the room list.
+    pub fn note_active(&mut self, room: &RoomKey, at: u64) {
+        self.rooms.note_active(room, at);
+    }
+
+    /// Deletes a room (not the lobby) from the directory and from every connection in it.
+    pub fn delete_room(&mut self, raw_room: &str) -> Result<Deleted, ErrorBody> {
+        let key = validate::room_key(raw_room);
+        if key.is_lobby() {
+            return Err(error(ErrorKind::Forbidden, "The lobby cannot be deleted."));
+        }
+        let room = self
+            .rooms
+            .remove(&key)
+            .ok_or_else(|| error(ErrorKind::NotFound, format!("There is no room called “{}”.", raw_room.trim())))?;
+        let connections = self.presence.evict_from_room(&key);
+        Ok(Deleted { room: room.name, connections })
+    }
+
+    /// Frees a bound name. Whoever is online under it keeps it until they leave.
+    pub fn release_name(&mut self, raw_name: &str) -> Result<NameBinding, ErrorBody> {
+        let key = validate::name_key(raw_name);
+        self.names
+            .release(&key)
+            .ok_or_else(|| error(ErrorKind::NotFound, format!("Nobody holds the name “{}”.", raw_name.trim())))
+    }
+
+    /// Puts back a binding whose release could not be kept.
+    pub fn rebind(&mut self, binding: NameBinding) {
+        self.names.bind(binding);
+    }
+
+    pub fn room_list(&self) -> Vec<RoomInfo> {
+        self.rooms.list()
+    }
+
+    pub fn users(&self) -> Vec<UserInfo> {
+        self.presence.users()
+    }
+
+    /// The display name of a connection's user.
+    pub fn user_name(&self, connection: &ConnectionId) -> Option<String> {
+        self.presence.name_of(connection).map(str::to_owned)
+    }
+
+    /// The id of a connection's user, which names the user's own socket room.
+    pub fn user_id_of(&self, connection: &ConnectionId) -> Option<UserId> {
+        self.presence.connection(connection).map(|entry| entry.id.clone())
+    }
+
+    pub fn dialect(&self, connection: &ConnectionId) -> Option<Dialect> {
+        self.presence.connection(connection).map(|entry| entry.dialect)
+    }
+
+    /// Every connection of the user online under this display name.
+    pub fn connections_of(&self, name: &str) -> Vec<ConnectionId> {
+        self.presence.connections_of(&validate::name_key(name))
+    }
+
+    /// Users and connections, for the moderator.
+    pub fn admin_view(&self) -> Vec<AdminUser> {
+        self.presence.admin_view(|key| self.rooms.get(key).map(|room| room.name.clone()))
+    }
+
+    /// Adds the connection to a room that exists; returns whether the user became a member.
+    fn enter_room(&mut self, connection: &ConnectionId, room: &RoomKey) -> bool {
+        let Some(entry) = self.presence.connection_mut(connection) else { return false };
+        if !entry.rooms.insert(room.clone()) {
+            return false;
+        }
+        let user = entry.user.clone();
+        self.rooms.enter(room, &user)
+    }
+}
+
+/// Client ids are opaque to the host but bounded: they are stored and echoed in every copy of the message.
+fn check_client_id(client_id: Option<&str>) -> Result<(), ErrorBody> {
+    match client_id {
+        Some(id) if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_graphic()) => {
+            Err(error(ErrorKind::Invalid, "A client id is 1 to 64 visible ASCII characters."))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

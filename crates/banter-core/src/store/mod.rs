@@ -1,0 +1,254 @@
+//! What a host keeps: rooms, their history, direct messages, name bindings, the client ids it has answered, and
+//! attachments. The host talks to it only through [`Store`], in domain terms (post these messages, page this
+//! room, bind this name), so that a second backend shared by several hosts can sit behind the same boundary.
+//!
+//! The boundary is async because that backend will be on the network. [`SqliteStore`] runs SQLite on threads of
+//! its own, never on the runtime's workers: one writer that commits whatever has gathered in one transaction, and
+//! readers that never wait for it (WAL). Every method answers only once its writes have committed, which is what
+//! lets the host acknowledge a message only after it is kept.
+
+mod blobs;
+pub mod sqlite;
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use crate::keys::{NameKey, RoomKey, Seq, UserId};
+use crate::protocol::{Attachment, Conversation, DirectMessage, ErrorBody, Message};
+
+pub use sqlite::SqliteStore;
+
+/// How safely a commit reaches the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Every committed transaction survives a crash of the process (`kill -9` included); a power loss may lose
+    /// the last commits, never corrupt what came before (SQLite WAL with `synchronous=NORMAL`).
+    #[default]
+    Normal,
+    /// Every committed transaction also survives a power loss: each commit waits for the disk (`synchronous=FULL`).
+    Full,
+}
+
+/// Where a store keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A data folder: `banter.db` and `attachments/` in it.
+    Folder(PathBuf),
+    /// Memory only: everything is gone when the host stops.
+    Memory,
+}
+
+/// How a store is opened.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub location: Location,
+    pub durability: Durability,
+    /// Bytes of attachments kept in all; past it the oldest are evicted.
+    pub attachment_quota_bytes: u64,
+}
+
+/// Why the store could not do something. The first five are about the data folder itself and stop a host from
+/// starting; `Full` refuses writes while reads go on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("Banter cannot write to {path}: {reason}. Choose another data folder or fix its permissions.")]
+    Unwritable { path: PathBuf, reason: String },
+    #[error("{path} is not a Banter database ({reason}). Move it away, or choose another data folder.")]
+    NotBanter { path: PathBuf, reason: String },
+    #[error(
+        "{path} was written by a newer Banter (data format {found}; this one reads up to {known}). Update Banter, \
+         or choose another data folder."
+    )]
+    Newer { path: PathBuf, found: u32, known: u32 },
+    #[error("Another Banter host is already using {folder}{holder}. Stop it first, or choose another data folder.")]
+    Locked { folder: PathBuf, holder: String },
+    #[error("The disk holding the host's data is full.")]
+    Full,
+    #[error("The host's storage failed: {0}")]
+    Failed(String),
+    #[error("The host's storage has stopped.")]
+    Stopped,
+}
+
+/// Who wrote a message: the name it was shown under, and the user behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    pub name: String,
+    pub id: UserId,
+}
+
+/// A message to a room, as the host accepted it for keeping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomPost {
+    pub room: RoomKey,
+    /// The room's display name, should the room be missing from the store (it is created then).
+    pub room_name: String,
+    pub author: Author,
+    pub text: String,
+    pub client_id: Option<String>,
+    /// The id of a stored attachment.
+    pub attachment: Option<String>,
+    /// Whether the author may post this. Decided by the host, checked by the store only after it has looked for
+    /// an earlier message with the same client id: a resend of something already kept is answered with the
+    /// original even when the author could not post it again now.
+    pub permitted: Result<(), ErrorBody>,
+}
+
+/// A direct message, as the host accepted it for keeping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectPost {
+    pub from: Author,
+    pub to: Author,
+    pub text: String,
+    pub client_id: Option<String>,
+    pub attachment: Option<String>,
+    pub permitted: Result<(), ErrorBody>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Post {
+    Room(RoomPost),
+    Direct(DirectPost),
+}
+
+/// A message the store has kept, numbered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kept {
+    Room(Message),
+    Direct {
+        message: DirectMessage,
+        /// Both ends of the conversation, for delivery.
+        from: UserId,
+        to: UserId,
+    },
+}
+
+/// What became of one post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    pub kept: Kept,
+    /// Its client id had been kept before: this is the original, not a new message.
+    pub duplicate: bool,
+}
+
+/// Which part of a conversation to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageRequest {
+    /// The newest messages.
+    Latest,
+    /// The messages just before this number (scrolling up).
+    Before(Seq),
+    /// The messages just after this number (catching up).
+    After(Seq),
+}
+
+/// Up to `limit` messages of one conversation, oldest first, and the newest number it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub messages: Vec<T>,
+    pub latest_seq: Seq,
+}
+
+/// A room as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomRecord {
+    pub key: RoomKey,
+    pub name: String,
+    /// Who created it (`None` for the lobby).
+    pub created_by: Option<UserId>,
+    pub created_at: u64,
+    /// When the last message was posted, or the room was created.
+    pub last_active: u64,
+    pub latest_seq: Seq,
+}
+
+/// A display name bound to the user who took it first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameBinding {
+    pub key: NameKey,
+    pub name: String,
+    pub user: UserId,
+    pub bound_at: u64,
+}
+
+/// What a host loads when it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Made when the store was first created, and kept: clients compare it to notice a different host (or a
+    /// wiped one) at a known address.
+    pub host_id: String,
+    /// Every room, the lobby included.
+    pub rooms: Vec<RoomRecord>,
+    pub names: Vec<NameBinding>,
+}
+
+/// One of a user's direct conversations, with the other person's id so the host can page it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationRecord {
+    pub with: UserId,
+    pub summary: Conversation,
+}
+
+/// The host's storage. Every write method returns only after its transaction has committed.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Where the data lives, for people: a folder, or "memory only".
+    fn describe(&self) -> String;
+
+    /// Rooms, names and the host's id, as the host needs them in memory.
+    async fn snapshot(&self) -> Result<Snapshot, StoreError>;
+
+    /// Keeps posts in one transaction, in order, numbering each in its room or conversation; a post whose client
+    /// id was kept before gets the original back. `Err` means none was kept; a refused post gets its own error.
+    async fn append(&self, posts: Vec<Post>) -> Result<Vec<Result<Appended, ErrorBody>>, StoreError>;
+
+    /// A page of a room's history; `None` if there is no such room.
+    async fn room_page(
+        &self,
+        room: &RoomKey,
+        page: PageRequest,
+        limit: usize,
+    ) -> Result<Option<Page<Message>>, StoreError>;
+
+    /// A page of the direct conversation between two users (empty if they never wrote to each other).
+    async fn direct_page(
+        &self,
+        me: &UserId,
+        other: &UserId,
+        page: PageRequest,
+        limit: usize,
+    ) -> Result<Page<DirectMessage>, StoreError>;
+
+    /// A user's direct conversations, most recently active first.
+    async fn conversations(&self, user: &UserId, limit: usize) -> Result<Vec<ConversationRecord>, StoreError>;
+
+    /// The names of the rooms a user has joined and not left.
+    async fn memberships(&self, user: &UserId) -> Result<Vec<String>, StoreError>;
+
+    /// Keeps a new room, or brings back a deleted one (its numbering goes on where it stopped, so that nobody's
+    /// last-seen number points into the new room's messages).
+    async fn create_room(&self, room: RoomRecord) -> Result<(), StoreError>;
+
+    /// Deletes a room with its history and memberships. False if there was no such room.
+    async fn delete_room(&self, room: &RoomKey) -> Result<bool, StoreError>;
+
+    async fn add_member(&self, room: &RoomKey, room_name: &str, user: &UserId) -> Result<(), StoreError>;
+    async fn remove_member(&self, room: &RoomKey, user: &UserId) -> Result<(), StoreError>;
+
+    /// Binds a name to a user unless another user holds it; `Err(holder)` then.
+    async fn bind_name(&self, binding: NameBinding) -> Result<Result<(), NameBinding>, StoreError>;
+
+    /// Frees a name; returns the binding it removed.
+    async fn release_name(&self, key: &NameKey) -> Result<Option<NameBinding>, StoreError>;
+
+    /// Keeps an attachment's bytes under their SHA-256, evicting the oldest past the quota.
+    async fn put_attachment(&self, bytes: Bytes, mime: &'static str) -> Result<Attachment, StoreError>;
+
+    /// An attachment's type and bytes, if it is still kept.
+    async fn attachment(&self, id: &str) -> Result<Option<(String, Bytes)>, StoreError>;
+
+    /// Stops the store's threads once what they hold is done, and releases the data folder.
+    async fn close(&self);
+}

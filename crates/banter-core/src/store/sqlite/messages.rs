@@ -1,0 +1,404 @@
+//! Messages in SQL: keeping posts (numbering them, recognising resends) and reading pages of conversations.
+
+use rand::Rng;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::{failure, int, uint};
+use crate::keys::{RoomKey, Seq, UserId};
+use crate::protocol::{Attachment, Conversation, DirectMessage, ErrorBody, ErrorKind, Message};
+use crate::store::{Appended, ConversationRecord, DirectPost, Kept, Page, PageRequest, Post, RoomPost, StoreError};
+
+const MESSAGE_COLUMNS: &str =
+    "m.id, r.name, m.seq, m.ts, m.author_name, m.text, m.client_id, m.attachment_id, m.attachment_mime, m.attachment_size";
+const DIRECT_COLUMNS: &str =
+    "id, seq, ts, from_name, to_name, text, client_id, attachment_id, attachment_mime, attachment_size, from_id, to_id";
+
+fn new_message_id() -> String {
+    format!("{:016x}", rand::thread_rng().gen::<u64>())
+}
+
+fn attachment_at(row: &Row<'_>, first: usize) -> rusqlite::Result<Option<Attachment>> {
+    let id: Option<String> = row.get(first)?;
+    let mime: Option<String> = row.get(first + 1)?;
+    let size: Option<i64> = row.get(first + 2)?;
+    Ok(match (id, mime, size) {
+        (Some(id), Some(mime), Some(size)) => Some(Attachment { id, mime, size: u32::try_from(size).unwrap_or(0) }),
+        _ => None,
+    })
+}
+
+fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
+    Ok(Message {
+        id: row.get(0)?,
+        room: row.get(1)?,
+        seq: uint(row.get(2)?),
+        ts: uint(row.get(3)?),
+        from: row.get(4)?,
+        text: row.get(5)?,
+        client_id: row.get(6)?,
+        attachment: attachment_at(row, 7)?,
+    })
+}
+
+/// A direct message with both ends' user ids.
+fn direct_row(row: &Row<'_>) -> rusqlite::Result<(DirectMessage, UserId, UserId)> {
+    let message = DirectMessage {
+        id: row.get(0)?,
+        seq: uint(row.get(1)?),
+        ts: uint(row.get(2)?),
+        from: row.get(3)?,
+        to: row.get(4)?,
+        text: row.get(5)?,
+        client_id: row.get(6)?,
+        attachment: attachment_at(row, 7)?,
+    };
+    Ok((message, UserId::from_stored(row.get(10)?), UserId::from_stored(row.get(11)?)))
+}
+
+/// The two users of a conversation in the order its row keeps them.
+fn pair<'a>(one: &'a UserId, other: &'a UserId) -> (&'a UserId, &'a UserId) {
+    if one <= other {
+        (one, other)
+    } else {
+        (other, one)
+    }
+}
+
+/// Keeps posts in order. A database error stops everything (the transaction is not committed); a refusal is that
+/// post's answer alone.
+pub(super) fn append(
+    connection: &Connection,
+    posts: Vec<Post>,
+    now: u64,
+) -> Result<Vec<Result<Appended, ErrorBody>>, StoreError> {
+    posts
+        .into_iter()
+        .map(|post| {
+            let (user, client_id) = match &post {
+                Post::Room(post) => (&post.author.id, post.client_id.as_deref()),
+                Post::Direct(post) => (&post.from.id, post.client_id.as_deref()),
+            };
+            if let Some(client_id) = client_id {
+                if let Some(original) = resent(connection, user, client_id)? {
+                    return Ok(original.map(|kept| Appended { kept, duplicate: true }));
+                }
+            }
+            match post {
+                Post::Room(post) => append_room(connection, post, now),
+                Post::Direct(post) => append_direct(connection, post, now),
+            }
+        })
+        .collect()
+}
+
+/// The message a user already sent under this client id, if any.
+fn resent(
+    connection: &Connection,
+    user: &UserId,
+    client_id: &str,
+) -> Result<Option<Result<Kept, ErrorBody>>, StoreError> {
+    let found: Option<(String, String)> = connection
+        .prepare_cached("SELECT kind, message_id FROM sent WHERE user_id = ?1 AND client_id = ?2")
+        .and_then(|mut statement| {
+            statement.query_row(params![user.as_str(), client_id], |row| Ok((row.get(0)?, row.get(1)?))).optional()
+        })
+        .map_err(failure)?;
+    let Some((kind, message_id)) = found else { return Ok(None) };
+    let gone = || ErrorBody::new(ErrorKind::NotFound, "That message was deleted with its room.");
+    let kept = if kind == "room" {
+        connection
+            .prepare_cached(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN rooms r ON r.key = m.room WHERE m.id = ?1"
+            ))
+            .and_then(|mut statement| statement.query_row([&message_id], message_row).optional())
+            .map_err(failure)?
+            .map(Kept::Room)
+    } else {
+        connection
+            .prepare_cached(&format!("SELECT {DIRECT_COLUMNS} FROM directs WHERE id = ?1"))
+            .and_then(|mut statement| statement.query_row([&message_id], direct_row).optional())
+            .map_err(failure)?
+            .map(|(message, from, to)| Kept::Direct { message, from, to })
+    };
+    Ok(Some(kept.ok_or_else(gone)))
+}
+
+/// An attachment's description, if the store keeps it.
+fn stored_attachment(connection: &Connection, id: &str) -> Result<Option<Attachment>, StoreError> {
+    connection
+        .prepare_cached("SELECT id, mime, size FROM attachments WHERE id = ?1")
+        .and_then(|mut statement| {
+            statement
+                .query_row([id], |row| {
+                    Ok(Attachment {
+                        id: row.get(0)?,
+                        mime: row.get(1)?,
+                        size: u32::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+                    })
+                })
+                .optional()
+        })
+        .map_err(failure)
+}
+
+fn attachment_for(
+    connection: &Connection,
+    id: Option<&str>,
+) -> Result<Result<Option<Attachment>, ErrorBody>, StoreError> {
+    let Some(id) = id else { return Ok(Ok(None)) };
+    Ok(stored_attachment(connection, id)?.map(Some).ok_or_else(|| {
+        ErrorBody::new(ErrorKind::NotFound, "That attachment is no longer on the host; attach it again.")
+    }))
+}
+
+fn remember_sent(
+    connection: &Connection,
+    user: &UserId,
+    client_id: Option<&str>,
+    kind: &str,
+    id: &str,
+) -> Result<(), StoreError> {
+    let Some(client_id) = client_id else { return Ok(()) };
+    connection
+        .prepare_cached("INSERT INTO sent (user_id, client_id, kind, message_id) VALUES (?1, ?2, ?3, ?4)")
+        .and_then(|mut statement| statement.execute(params![user.as_str(), client_id, kind, id]))
+        .map_err(failure)?;
+    Ok(())
+}
+
+fn append_room(connection: &Connection, post: RoomPost, now: u64) -> Result<Result<Appended, ErrorBody>, StoreError> {
+    if let Err(refusal) = post.permitted {
+        return Ok(Err(refusal));
+    }
+    let attachment = match attachment_for(connection, post.attachment.as_deref())? {
+        Ok(attachment) => attachment,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    // A room the host knows but the store does not yet (its creation is a moment behind) is created here.
+    connection
+        .prepare_cached(
+            "INSERT INTO rooms (key, name, created_at, last_active) VALUES (?1, ?2, ?3, ?3) ON CONFLICT (key) DO NOTHING",
+        )
+        .and_then(|mut statement| statement.execute(params![post.room.as_str(), post.room_name, int(now)]))
+        .map_err(failure)?;
+    let (name, last_seq, deleted): (String, i64, bool) = connection
+        .prepare_cached("SELECT name, last_seq, deleted FROM rooms WHERE key = ?1")
+        .and_then(|mut statement| {
+            statement.query_row([post.room.as_str()], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        })
+        .map_err(failure)?;
+    if deleted {
+        return Ok(Err(ErrorBody::new(ErrorKind::NotFound, format!("The room “{name}” was deleted."))));
+    }
+    let message = Message {
+        id: new_message_id(),
+        room: name,
+        seq: uint(last_seq) + 1,
+        ts: now,
+        from: post.author.name,
+        text: post.text,
+        client_id: post.client_id,
+        attachment,
+    };
+    connection
+        .prepare_cached(
+            "INSERT INTO messages (room, seq, id, ts, author_name, author_id, text, client_id, attachment_id, \
+             attachment_mime, attachment_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
+                post.room.as_str(),
+                int(message.seq),
+                message.id,
+                int(message.ts),
+                message.from,
+                post.author.id.as_str(),
+                message.text,
+                message.client_id,
+                message.attachment.as_ref().map(|a| a.id.as_str()),
+                message.attachment.as_ref().map(|a| a.mime.as_str()),
+                message.attachment.as_ref().map(|a| i64::from(a.size)),
+            ])
+        })
+        .map_err(failure)?;
+    connection
+        .prepare_cached("UPDATE rooms SET last_seq = ?2, last_active = ?3 WHERE key = ?1")
+        .and_then(|mut statement| statement.execute(params![post.room.as_str(), int(message.seq), int(now)]))
+        .map_err(failure)?;
+    remember_sent(connection, &post.author.id, message.client_id.as_deref(), "room", &message.id)?;
+    Ok(Ok(Appended { kept: Kept::Room(message), duplicate: false }))
+}
+
+/// The conversation of two users, created on first use.
+fn thread_of(connection: &Connection, one: &UserId, other: &UserId, now: u64) -> Result<(i64, Seq), StoreError> {
+    let (a, b) = pair(one, other);
+    connection
+        .prepare_cached(
+            "INSERT INTO threads (user_a, user_b, last_active) VALUES (?1, ?2, ?3) ON CONFLICT (user_a, user_b) DO NOTHING",
+        )
+        .and_then(|mut statement| statement.execute(params![a.as_str(), b.as_str(), int(now)]))
+        .map_err(failure)?;
+    let (id, last): (i64, i64) = connection
+        .prepare_cached("SELECT id, last_seq FROM threads WHERE user_a = ?1 AND user_b = ?2")
+        .and_then(|mut statement| statement.query_row([a.as_str(), b.as_str()], |row| Ok((row.get(0)?, row.get(1)?))))
+        .map_err(failure)?;
+    Ok((id, uint(last)))
+}
+
+fn append_direct(
+    connection: &Connection,
+    post: DirectPost,
+    now: u64,
+) -> Result<Result<Appended, ErrorBody>, StoreError> {
+    if let Err(refusal) = post.permitted {
+        return Ok(Err(refusal));
+    }
+    let attachment = match attachment_for(connection, post.attachment.as_deref())? {
+        Ok(attachment) => attachment,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let (thread, last_seq) = thread_of(connection, &post.from.id, &post.to.id, now)?;
+    let message = DirectMessage {
+        id: new_message_id(),
+        seq: last_seq + 1,
+        ts: now,
+        from: post.from.name,
+        to: post.to.name,
+        text: post.text,
+        client_id: post.client_id,
+        attachment,
+    };
+    connection
+        .prepare_cached(
+            "INSERT INTO directs (thread, seq, id, ts, from_name, from_id, to_name, to_id, text, client_id, \
+             attachment_id, attachment_mime, attachment_size) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
+                thread,
+                int(message.seq),
+                message.id,
+                int(message.ts),
+                message.from,
+                post.from.id.as_str(),
+                message.to,
+                post.to.id.as_str(),
+                message.text,
+                message.client_id,
+                message.attachment.as_ref().map(|a| a.id.as_str()),
+                message.attachment.as_ref().map(|a| a.mime.as_str()),
+                message.attachment.as_ref().map(|a| i64::from(a.size)),
+            ])
+        })
+        .map_err(failure)?;
+    connection
+        .prepare_cached("UPDATE threads SET last_seq = ?2, last_active = ?3 WHERE id = ?1")
+        .and_then(|mut statement| statement.execute(params![thread, int(message.seq), int(now)]))
+        .map_err(failure)?;
+    remember_sent(connection, &post.from.id, message.client_id.as_deref(), "direct", &message.id)?;
+    Ok(Ok(Appended { kept: Kept::Direct { message, from: post.from.id, to: post.to.id }, duplicate: false }))
+}
+
+/// The SQL condition and order of a page, and whether its rows come newest first (to be reversed).
+fn page_clause(page: PageRequest) -> (&'static str, &'static str, i64, bool) {
+    match page {
+        PageRequest::Latest => ("seq > ?2", "DESC", 0, true),
+        PageRequest::Before(seq) => ("seq < ?2", "DESC", int(seq), true),
+        PageRequest::After(seq) => ("seq > ?2", "ASC", int(seq), false),
+    }
+}
+
+pub(super) fn room_page(
+    connection: &Connection,
+    room: &RoomKey,
+    page: PageRequest,
+    limit: usize,
+) -> Result<Option<Page<Message>>, StoreError> {
+    let latest: Option<i64> = connection
+        .prepare_cached("SELECT last_seq FROM rooms WHERE key = ?1 AND deleted = 0")
+        .and_then(|mut statement| statement.query_row([room.as_str()], |row| row.get(0)).optional())
+        .map_err(failure)?;
+    let Some(latest) = latest else { return Ok(None) };
+    let (condition, order, bound, newest_first) = page_clause(page);
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN rooms r ON r.key = m.room \
+         WHERE m.room = ?1 AND m.{condition} ORDER BY m.seq {order} LIMIT ?3"
+    );
+    let mut messages = connection
+        .prepare_cached(&sql)
+        .and_then(|mut statement| {
+            statement
+                .query_map(params![room.as_str(), bound, i64::try_from(limit).unwrap_or(i64::MAX)], message_row)?
+                .collect::<rusqlite::Result<Vec<Message>>>()
+        })
+        .map_err(failure)?;
+    if newest_first {
+        messages.reverse();
+    }
+    Ok(Some(Page { messages, latest_seq: uint(latest) }))
+}
+
+pub(super) fn direct_page(
+    connection: &Connection,
+    me: &UserId,
+    other: &UserId,
+    page: PageRequest,
+    limit: usize,
+) -> Result<Page<DirectMessage>, StoreError> {
+    let (a, b) = pair(me, other);
+    let thread: Option<(i64, i64)> = connection
+        .prepare_cached("SELECT id, last_seq FROM threads WHERE user_a = ?1 AND user_b = ?2")
+        .and_then(|mut statement| {
+            statement.query_row([a.as_str(), b.as_str()], |row| Ok((row.get(0)?, row.get(1)?))).optional()
+        })
+        .map_err(failure)?;
+    let Some((thread, latest)) = thread else { return Ok(Page { messages: Vec::new(), latest_seq: 0 }) };
+    let (condition, order, bound, newest_first) = page_clause(page);
+    let sql =
+        format!("SELECT {DIRECT_COLUMNS} FROM directs WHERE thread = ?1 AND {condition} ORDER BY seq {order} LIMIT ?3");
+    let mut messages = connection
+        .prepare_cached(&sql)
+        .and_then(|mut statement| {
+            statement
+                .query_map(params![thread, bound, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+                    direct_row(row).map(|(message, _, _)| message)
+                })?
+                .collect::<rusqlite::Result<Vec<DirectMessage>>>()
+        })
+        .map_err(failure)?;
+    if newest_first {
+        messages.reverse();
+    }
+    Ok(Page { messages, latest_seq: uint(latest) })
+}
+
+pub(super) fn conversations(
+    connection: &Connection,
+    user: &UserId,
+    limit: usize,
+) -> Result<Vec<ConversationRecord>, StoreError> {
+    let threads: Vec<i64> = connection
+        .prepare_cached(
+            "SELECT id FROM threads WHERE (user_a = ?1 OR user_b = ?1) AND last_seq > 0 ORDER BY last_active DESC LIMIT ?2",
+        )
+        .and_then(|mut statement| {
+            statement
+                .query_map(params![user.as_str(), i64::try_from(limit).unwrap_or(i64::MAX)], |row| row.get(0))?
+                .collect()
+        })
+        .map_err(failure)?;
+    let mut records = Vec::with_capacity(threads.len());
+    for thread in threads {
+        let last = connection
+            .prepare_cached(&format!(
+                "SELECT {DIRECT_COLUMNS} FROM directs WHERE thread = ?1 ORDER BY seq DESC LIMIT 1"
+            ))
+            .and_then(|mut statement| statement.query_row([thread], direct_row).optional())
+            .map_err(failure)?;
+        let Some((message, from, to)) = last else { continue };
+        let (with, with_name) = if &from == user { (to, message.to.clone()) } else { (from, message.from.clone()) };
+        records.push(ConversationRecord { with, summary: Conversation { with: with_name, last_message: message } });
+    }
+    Ok(records)
+}

@@ -1,0 +1,395 @@
+//! The default [`Store`]: SQLite (bundled) in a data folder, or in memory for an ephemeral host.
+//!
+//! The data folder holds `banter.db` (with its `-wal` and `-shm` files), `attachments/`, and `banter.lock`, which a
+//! running host holds locked so that a second host cannot open the same folder. The database runs in WAL mode:
+//! readers see the last commit while the writer prepares the next, and every committed transaction survives a
+//! crash of the process. In memory, the same schema lives in SQLite's `memdb`, shared by the same threads.
+
+mod directory;
+mod messages;
+mod schema;
+mod threads;
+
+use std::fs::{File, TryLockError};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use rand::Rng;
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use super::blobs::{self, Blobs};
+use super::{
+    Appended, ConversationRecord, Durability, Location, NameBinding, Page, PageRequest, Post, RoomRecord, Snapshot,
+    Store, StoreConfig, StoreError,
+};
+use crate::keys::{NameKey, RoomKey, UserId};
+use crate::protocol::{Attachment, DirectMessage, ErrorBody, Message};
+use threads::{Readers, Writer};
+
+/// The database file in a data folder.
+pub const DATABASE_FILE: &str = "banter.db";
+const LOCK_FILE: &str = "banter.lock";
+const ATTACHMENTS_FOLDER: &str = "attachments";
+/// Reader connections: history pages are short, two let one slow read not hold up another.
+const READERS: usize = 2;
+/// How long a connection waits for a lock another holds (a reader of the in-memory database during a commit; a
+/// backup copying the file) before it reports the database busy.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// SQLite behind [`Store`]; see the module's documentation.
+#[derive(Debug)]
+pub struct SqliteStore {
+    description: String,
+    host_id: String,
+    writer: Arc<Writer>,
+    readers: Arc<Readers>,
+    blobs: Arc<Blobs>,
+    attachment_quota: u64,
+    /// Held locked while the store is open; released when it closes (or the process ends, whatever way).
+    lock: Mutex<Option<File>>,
+}
+
+/// The error of a failed SQLite call, with a full disk told apart: it refuses writes but keeps the host up.
+pub(super) fn failure(error: rusqlite::Error) -> StoreError {
+    match error.sqlite_error_code() {
+        Some(ErrorCode::DiskFull) => StoreError::Full,
+        _ => StoreError::Failed(error.to_string()),
+    }
+}
+
+/// SQLite integers are signed; numbers and times in Banter never come near the sign bit.
+pub(super) fn int(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+pub(super) fn uint(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+fn unwritable(path: &Path, error: &dyn std::fmt::Display) -> StoreError {
+    StoreError::Unwritable { path: path.to_owned(), reason: error.to_string() }
+}
+
+/// Takes the data folder's lock, writing this process's id in it for whoever finds it taken.
+fn lock_folder(folder: &Path) -> Result<File, StoreError> {
+    let path = folder.join(LOCK_FILE);
+    let mut file = File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|error| unwritable(folder, &error))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            // Best effort: the message only gains a process id from it.
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim();
+            let holder = if holder.is_empty() { String::new() } else { format!(" (process {holder})") };
+            return Err(StoreError::Locked { folder: folder.to_owned(), holder });
+        }
+        Err(TryLockError::Error(error)) => return Err(unwritable(folder, &error)),
+    }
+    let written = file
+        .set_len(0)
+        .and_then(|()| file.rewind())
+        .and_then(|()| write!(file, "{}", std::process::id()))
+        .and_then(|()| file.flush());
+    written.map_err(|error| unwritable(folder, &error))?;
+    Ok(file)
+}
+
+fn configure(connection: &Connection, durability: Durability, in_memory: bool) -> Result<(), StoreError> {
+    connection.busy_timeout(BUSY_TIMEOUT).map_err(failure)?;
+    connection.execute_batch("PRAGMA foreign_keys = ON;").map_err(failure)?;
+    if !in_memory {
+        let synchronous = match durability {
+            Durability::Normal => "NORMAL",
+            Durability::Full => "FULL",
+        };
+        let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).map_err(failure)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Failed(format!("SQLite would not use WAL mode (it chose {mode})")));
+        }
+        connection.execute_batch(&format!("PRAGMA synchronous = {synchronous};")).map_err(failure)?;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the store, upgrading an older database. Fails with a clear [`StoreError`] for a folder
+    /// it cannot write, a file that is not a Banter database, one from a newer Banter, or a folder another host
+    /// is using.
+    pub fn open(config: &StoreConfig) -> Result<SqliteStore, StoreError> {
+        let now = crate::clock::now_millis();
+        let (uri, flags, lock, blobs, description, in_memory) = match &config.location {
+            Location::Folder(folder) => {
+                std::fs::create_dir_all(folder).map_err(|error| unwritable(folder, &error))?;
+                let lock = lock_folder(folder)?;
+                let blobs = Blobs::in_folder(folder.join(ATTACHMENTS_FOLDER))?;
+                let path = folder.join(DATABASE_FILE);
+                let flags =
+                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                (path.to_string_lossy().into_owned(), flags, Some(lock), blobs, folder.display().to_string(), false)
+            }
+            Location::Memory => {
+                // memdb databases whose name starts with "/" are shared by every connection of this process that
+                // opens the same name: the writer and the readers.
+                let uri = format!("file:/banter-{:016x}?vfs=memdb", rand::thread_rng().gen::<u64>());
+                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_URI
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let blobs = Blobs::Memory(Mutex::default());
+                (uri, flags, None, blobs, "memory only (nothing is kept when the host stops)".to_owned(), true)
+            }
+        };
+        let path = PathBuf::from(&uri);
+        let open = |flags: OpenFlags| {
+            Connection::open_with_flags(&uri, flags).map_err(|error| match error.sqlite_error_code() {
+                Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => {
+                    unwritable(&path, &error)
+                }
+                Some(ErrorCode::NotADatabase) => {
+                    StoreError::NotBanter { path: path.clone(), reason: error.to_string() }
+                }
+                _ => failure(error),
+            })
+        };
+        let mut writer = open(flags)?;
+        let not_banter = |error: StoreError| match error {
+            StoreError::Failed(reason) if reason.contains("not a database") => {
+                StoreError::NotBanter { path: path.clone(), reason }
+            }
+            StoreError::Failed(reason) if reason.contains("readonly") || reason.contains("read-only") => {
+                StoreError::Unwritable { path: path.clone(), reason }
+            }
+            other => other,
+        };
+        configure(&writer, config.durability, in_memory).map_err(not_banter)?;
+        schema::upgrade(&mut writer, &path).map_err(not_banter)?;
+        directory::ensure_lobby(&writer, now)?;
+        let host_id = directory::host_id(&writer)?;
+        let known = directory::attachment_ids(&writer)?;
+        blobs.sweep(&|id| known.contains(id));
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let reader = open(flags)?;
+            configure(&reader, config.durability, in_memory)?;
+            reader.execute_batch("PRAGMA query_only = ON;").map_err(failure)?;
+            readers.push(reader);
+        }
+        Ok(SqliteStore {
+            description,
+            host_id,
+            writer: Arc::new(Writer::start(writer)?),
+            readers: Arc::new(Readers::start(readers)?),
+            blobs: Arc::new(blobs),
+            attachment_quota: config.attachment_quota_bytes,
+            lock: Mutex::new(lock),
+        })
+    }
+
+    /// The host id this store was created with.
+    pub fn host_id(&self) -> &str {
+        &self.host_id
+    }
+}
+
+/// What [`backup`] copied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupReport {
+    pub database_bytes: u64,
+    pub attachments: usize,
+}
+
+/// Copies a data folder into `to`, a new folder, while a host may be using it: the database with SQLite's online
+/// backup (the copy is one consistent moment, however much the host writes meanwhile), then the attachment files,
+/// which never change once written. `to` is then a data folder of its own: a host started on it has everything the
+/// original had at that moment. An image evicted while the copy runs is missing from it, as it would be from the
+/// original.
+pub fn backup(folder: &Path, to: &Path) -> Result<BackupReport, StoreError> {
+    let path = folder.join(DATABASE_FILE);
+    if !path.is_file() {
+        return Err(StoreError::NotBanter { path, reason: "there is no Banter database in that folder".into() });
+    }
+    if to.join(DATABASE_FILE).exists() {
+        return Err(unwritable(to, &"it holds a Banter database already; back up into a new folder"));
+    }
+    std::fs::create_dir_all(to).map_err(|error| unwritable(to, &error))?;
+    let source = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(failure)?;
+    source.busy_timeout(BUSY_TIMEOUT).map_err(failure)?;
+    let id: i32 = source
+        .query_row("PRAGMA application_id", [], |row| row.get(0))
+        .map_err(|error| StoreError::NotBanter { path: path.clone(), reason: error.to_string() })?;
+    if id != schema::APPLICATION_ID {
+        return Err(StoreError::NotBanter { path, reason: "it is not marked as Banter's".into() });
+    }
+    let copy_path = to.join(DATABASE_FILE);
+    let mut target = Connection::open(&copy_path).map_err(|error| unwritable(to, &error))?;
+    rusqlite::backup::Backup::new(&source, &mut target)
+        .and_then(|copy| copy.run_to_completion(256, Duration::from_millis(10), None))
+        .map_err(failure)?;
+    drop(target);
+    let mut attachments = 0;
+    let from = folder.join(ATTACHMENTS_FOLDER);
+    for shard in std::fs::read_dir(&from).into_iter().flatten().flatten() {
+        for file in std::fs::read_dir(shard.path()).into_iter().flatten().flatten() {
+            let name = file.file_name();
+            if !blobs::is_id(&name.to_string_lossy()) {
+                continue;
+            }
+            let shard_to = to.join(ATTACHMENTS_FOLDER).join(shard.file_name());
+            std::fs::create_dir_all(&shard_to).map_err(|error| unwritable(&shard_to, &error))?;
+            match std::fs::copy(file.path(), shard_to.join(&name)) {
+                Ok(_) => attachments += 1,
+                // Evicted while the copy ran.
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => return Err(unwritable(&shard_to, &error)),
+            }
+        }
+    }
+    let database_bytes = std::fs::metadata(&copy_path).map(|metadata| metadata.len()).unwrap_or(0);
+    Ok(BackupReport { database_bytes, attachments })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn describe(&self) -> String {
+        self.description.clone()
+    }
+
+    async fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        let host_id = self.host_id.clone();
+        self.readers.read(move |connection| directory::snapshot(connection, &host_id)).await
+    }
+
+    async fn append(&self, posts: Vec<Post>) -> Result<Vec<Result<Appended, ErrorBody>>, StoreError> {
+        let now = crate::clock::now_millis();
+        self.writer.write(move |connection| messages::append(connection, posts, now)).await
+    }
+
+    async fn room_page(
+        &self,
+        room: &RoomKey,
+        page: PageRequest,
+        limit: usize,
+    ) -> Result<Option<Page<Message>>, StoreError> {
+        let room = room.clone();
+        self.readers.read(move |connection| messages::room_page(connection, &room, page, limit)).await
+    }
+
+    async fn direct_page(
+        &self,
+        me: &UserId,
+        other: &UserId,
+        page: PageRequest,
+        limit: usize,
+    ) -> Result<Page<DirectMessage>, StoreError> {
+        let (me, other) = (me.clone(), other.clone());
+        self.readers.read(move |connection| messages::direct_page(connection, &me, &other, page, limit)).await
+    }
+
+    async fn conversations(&self, user: &UserId, limit: usize) -> Result<Vec<ConversationRecord>, StoreError> {
+        let user = user.clone();
+        self.readers.read(move |connection| messages::conversations(connection, &user, limit)).await
+    }
+
+    async fn memberships(&self, user: &UserId) -> Result<Vec<String>, StoreError> {
+        let user = user.clone();
+        self.readers.read(move |connection| directory::memberships(connection, &user)).await
+    }
+
+    async fn create_room(&self, room: RoomRecord) -> Result<(), StoreError> {
+        self.writer.write(move |connection| directory::create_room(connection, &room)).await
+    }
+
+    async fn delete_room(&self, room: &RoomKey) -> Result<bool, StoreError> {
+        let room = room.clone();
+        self.writer.write(move |connection| directory::delete_room(connection, &room)).await
+    }
+
+    async fn add_member(&self, room: &RoomKey, room_name: &str, user: &UserId) -> Result<(), StoreError> {
+        let (room, room_name, user) = (room.clone(), room_name.to_owned(), user.clone());
+        let now = crate::clock::now_millis();
+        self.writer.write(move |connection| directory::add_member(connection, &room, &room_name, &user, now)).await
+    }
+
+    async fn remove_member(&self, room: &RoomKey, user: &UserId) -> Result<(), StoreError> {
+        let (room, user) = (room.clone(), user.clone());
+        self.writer.write(move |connection| directory::remove_member(connection, &room, &user)).await
+    }
+
+    async fn bind_name(&self, binding: NameBinding) -> Result<Result<(), NameBinding>, StoreError> {
+        self.writer.write(move |connection| directory::bind_name(connection, &binding)).await
+    }
+
+    async fn release_name(&self, key: &NameKey) -> Result<Option<NameBinding>, StoreError> {
+        let key = key.clone();
+        self.writer.write(move |connection| directory::release_name(connection, &key)).await
+    }
+
+    async fn put_attachment(&self, bytes: Bytes, mime: &'static str) -> Result<Attachment, StoreError> {
+        let id = blobs::id_of(&bytes);
+        let size = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        let quota = self.attachment_quota;
+        let now = crate::clock::now_millis();
+        let (writing, evicting) = (Arc::clone(&self.blobs), Arc::clone(&self.blobs));
+        let kept_id = id.clone();
+        // The file is written on the writer thread, inside the job, and evicted files are deleted there right
+        // after the commit: so a file is never deleted while the same bytes are being kept again.
+        let evict: threads::AfterCommit<Vec<String>> =
+            Box::new(move |evicted| evicted.iter().for_each(|id| evicting.remove(id)));
+        self.writer
+            .write_then(
+                move |connection| {
+                    writing.put(&kept_id, &bytes)?;
+                    directory::keep_attachment(connection, &kept_id, mime, u64::from(size), quota, now)
+                },
+                Some(evict),
+            )
+            .await?;
+        Ok(Attachment { id, mime: mime.to_owned(), size })
+    }
+
+    async fn attachment(&self, id: &str) -> Result<Option<(String, Bytes)>, StoreError> {
+        if !blobs::is_id(id) {
+            return Ok(None);
+        }
+        let (id, blobs) = (id.to_owned(), Arc::clone(&self.blobs));
+        self.readers
+            .read(move |connection| {
+                let Some(mime) = directory::attachment_mime(connection, &id)? else { return Ok(None) };
+                Ok(blobs.get(&id)?.map(|bytes| (mime, bytes)))
+            })
+            .await
+    }
+
+    async fn close(&self) {
+        // Joining the threads waits for their last job: off the runtime's workers.
+        let (writer, readers) = (Arc::clone(&self.writer), Arc::clone(&self.readers));
+        let stopped = tokio::task::spawn_blocking(move || {
+            writer.stop();
+            readers.stop();
+        });
+        if let Err(error) = stopped.await {
+            tracing::error!(%error, "the store's threads did not stop cleanly");
+        }
+        self.lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // A store dropped without `close` (a host task that was aborted) still lets its threads finish.
+        self.writer.stop();
+        self.readers.stop();
+    }
+}

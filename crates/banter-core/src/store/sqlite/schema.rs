@@ -1,0 +1,147 @@
+//! The database's layout, versioned by SQLite's `user_version` and upgraded step by step.
+//!
+//! Each step brings a database from the version before it to its own; steps are never edited once released, so
+//! a database written by any older Banter opens in this one (tests/store.rs keeps a version-1 database to prove
+//! it). `application_id` marks the file as Banter's, so that another program's database is refused rather than
+//! altered.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::failure;
+use crate::store::StoreError;
+
+/// "BNTR": what `PRAGMA application_id` holds in a Banter database.
+pub(super) const APPLICATION_ID: i32 = 0x424E_5452;
+
+/// Step `n` (counting from 1) brings the database to version `n`.
+pub(super) const STEPS: &[&str] = &[
+    // Version 1: rooms, their members and history, direct conversations, bound names, and the client ids each user
+    // has had answered.
+    r"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+    CREATE TABLE names (
+        key TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        bound_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE rooms (
+        key TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created_by TEXT,
+        created_at INTEGER NOT NULL,
+        last_active INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        deleted INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE TABLE members (
+        user_id TEXT NOT NULL,
+        room TEXT NOT NULL,
+        joined_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, room)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX members_by_room ON members (room);
+    CREATE TABLE messages (
+        room TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        author_name TEXT NOT NULL,
+        author_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        client_id TEXT,
+        attachment_id TEXT,
+        attachment_mime TEXT,
+        attachment_size INTEGER,
+        PRIMARY KEY (room, seq)
+    ) STRICT;
+    CREATE UNIQUE INDEX messages_by_id ON messages (id);
+    CREATE TABLE threads (
+        id INTEGER PRIMARY KEY,
+        user_a TEXT NOT NULL,
+        user_b TEXT NOT NULL,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        last_active INTEGER NOT NULL,
+        UNIQUE (user_a, user_b)
+    ) STRICT;
+    CREATE INDEX threads_by_second_user ON threads (user_b);
+    CREATE TABLE directs (
+        thread INTEGER NOT NULL REFERENCES threads (id),
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        from_name TEXT NOT NULL,
+        from_id TEXT NOT NULL,
+        to_name TEXT NOT NULL,
+        to_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        client_id TEXT,
+        attachment_id TEXT,
+        attachment_mime TEXT,
+        attachment_size INTEGER,
+        PRIMARY KEY (thread, seq)
+    ) STRICT;
+    CREATE UNIQUE INDEX directs_by_id ON directs (id);
+    CREATE TABLE sent (
+        user_id TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('room', 'direct')),
+        message_id TEXT NOT NULL,
+        PRIMARY KEY (user_id, client_id)
+    ) STRICT, WITHOUT ROWID;
+    ",
+    // Version 2: attachments live in files named by their SHA-256; this table says which are kept, for the quota.
+    r"
+    CREATE TABLE attachments (
+        id TEXT PRIMARY KEY,
+        mime TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        stored_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX attachments_by_age ON attachments (stored_at);
+    ",
+];
+
+/// The version this Banter writes.
+pub(super) fn current_version() -> u32 {
+    u32::try_from(STEPS.len()).unwrap_or(u32::MAX)
+}
+
+/// Checks that the database is Banter's (or empty) and not from a newer Banter, then applies the steps it lacks,
+/// each in its own transaction with its version.
+pub(super) fn upgrade(connection: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let not_banter = |reason: String| StoreError::NotBanter { path: path.to_owned(), reason };
+    // The first read of a file that is not SQLite at all fails here ("file is not a database").
+    let application_id: i32 = connection
+        .query_row("PRAGMA application_id", [], |row| row.get(0))
+        .map_err(|error| not_banter(error.to_string()))?;
+    let version: u32 = connection.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(failure)?;
+    let tables: u32 = connection
+        .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |row| row.get(0))
+        .map_err(|error| not_banter(error.to_string()))?;
+    match application_id {
+        APPLICATION_ID => {}
+        0 if tables == 0 => {}
+        0 => return Err(not_banter("it is another program's SQLite database".into())),
+        _ => return Err(not_banter(format!("its application id is {application_id:#x}"))),
+    }
+    let known = current_version();
+    if version > known {
+        return Err(StoreError::Newer { path: path.to_owned(), found: version, known });
+    }
+    for (index, step) in STEPS.iter().enumerate().skip(usize::try_from(version).unwrap_or(usize::MAX)) {
+        let target = index + 1;
+        let transaction = connection.transaction().map_err(failure)?;
+        transaction.execute_batch(step).map_err(failure)?;
+        transaction
+            .execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {target};"))
+            .map_err(failure)?;
+        transaction.commit().map_err(failure)?;
+        if version > 0 {
+            tracing::info!(from = version, to = target, "upgraded the host's database");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,256 @@
+//! The threads SQLite runs on: one writer that commits whatever has gathered in one transaction (group commit),
+//! and readers with connections of their own, so that the runtime's workers never block on the disk and reads
+//! never queue behind writes.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use rusqlite::{Connection, TransactionBehavior};
+use tokio::sync::oneshot;
+
+use super::failure;
+use crate::store::StoreError;
+
+/// The most jobs committed in one transaction: enough to carry a burst, few enough that one commit stays short.
+const GROUP: usize = 512;
+
+/// A unit of work for the writer: it runs inside the shared transaction, and hears afterwards whether that
+/// transaction committed.
+trait Work: Send {
+    /// Runs the job; also returns its error, if it failed.
+    fn run(self: Box<Self>, connection: &Connection) -> (Box<dyn Finish>, Option<StoreError>);
+    fn abandon(self: Box<Self>, error: StoreError);
+}
+
+/// What a job does once the transaction it ran in has committed, or failed to.
+trait Finish: Send {
+    fn finish(self: Box<Self>, committed: Result<(), StoreError>);
+}
+
+/// Runs on the writer thread once a job's transaction has committed, before the next transaction begins: for
+/// changes outside the database that must follow the commit and precede whatever comes next.
+pub(super) type AfterCommit<T> = Box<dyn FnOnce(&T) + Send>;
+
+struct Job<F, T> {
+    work: F,
+    after: Option<AfterCommit<T>>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+struct Done<T> {
+    result: Result<T, StoreError>,
+    after: Option<AfterCommit<T>>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<F, T> Work for Job<F, T>
+where
+    F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    fn run(self: Box<Self>, connection: &Connection) -> (Box<dyn Finish>, Option<StoreError>) {
+        // Each job in its own savepoint: one that fails leaves no half-written rows in the others' commit.
+        let result = match connection.execute_batch("SAVEPOINT job") {
+            Err(error) => Err(failure(error)),
+            Ok(()) => {
+                let result = (self.work)(connection);
+                let end = if result.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+                match connection.execute_batch(end) {
+                    Ok(()) => result,
+                    Err(error) => Err(failure(error)),
+                }
+            }
+        };
+        let error = result.as_ref().err().cloned();
+        (Box::new(Done { result, after: self.after, reply: self.reply }), error)
+    }
+
+    fn abandon(self: Box<Self>, error: StoreError) {
+        // The caller may have stopped waiting; nothing else can be done with the answer.
+        let _ = self.reply.send(Err(error));
+    }
+}
+
+impl<T: Send> Finish for Done<T> {
+    fn finish(self: Box<Self>, committed: Result<(), StoreError>) {
+        let result = committed.and(self.result);
+        if let (Ok(value), Some(after)) = (&result, self.after) {
+            after(value);
+        }
+        let _ = self.reply.send(result);
+    }
+}
+
+/// The writer thread's end of things: send jobs, and stop it.
+#[derive(Debug)]
+pub(super) struct Writer {
+    jobs: Mutex<Option<mpsc::Sender<Box<dyn Work>>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Writer {
+    pub(super) fn start(connection: Connection) -> Result<Writer, StoreError> {
+        let (jobs, queue) = mpsc::channel::<Box<dyn Work>>();
+        let thread = std::thread::Builder::new()
+            .name("banter-store-writer".into())
+            .spawn(move || write_loop(connection, &queue))
+            .map_err(|error| StoreError::Failed(format!("could not start the writer thread: {error}")))?;
+        Ok(Writer { jobs: Mutex::new(Some(jobs)), thread: Mutex::new(Some(thread)) })
+    }
+
+    /// Runs `work` in the next transaction; answers once that transaction has committed.
+    pub(super) async fn write<F, T>(&self, work: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.write_then(work, None).await
+    }
+
+    /// Like [`Writer::write`], with `after` run on the writer thread once the transaction has committed.
+    pub(super) async fn write_then<F, T>(&self, work: F, after: Option<AfterCommit<T>>) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: Box<dyn Work> = Box::new(Job { work, after, reply });
+        let sent = match self.jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).as_ref() {
+            Some(jobs) => jobs.send(job).map_err(|_| StoreError::Stopped),
+            None => Err(StoreError::Stopped),
+        };
+        sent?;
+        answer.await.unwrap_or(Err(StoreError::Stopped))
+    }
+
+    /// Lets the writer finish what it holds, then waits for its thread.
+    pub(super) fn stop(&self) {
+        self.jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        if let Some(thread) = self.thread.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take() {
+            if thread.join().is_err() {
+                tracing::error!("the store's writer thread panicked");
+            }
+        }
+    }
+}
+
+fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Box<dyn Work>>) {
+    while let Ok(first) = queue.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < GROUP {
+            match queue.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let transaction = match connection.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(transaction) => transaction,
+            Err(error) => {
+                let error = failure(error);
+                tracing::warn!(%error, "could not begin a transaction");
+                jobs.into_iter().for_each(|job| job.abandon(error.clone()));
+                continue;
+            }
+        };
+        let mut finishes: Vec<Box<dyn Finish>> = Vec::with_capacity(jobs.len());
+        let mut jobs = jobs.into_iter();
+        let mut lost = None;
+        for job in jobs.by_ref() {
+            let (finish, error) = job.run(&transaction);
+            finishes.push(finish);
+            // Some errors (a full disk, an I/O error) make SQLite roll the whole transaction back by itself. The
+            // jobs after it must not run outside a transaction, where each would commit on its own while its
+            // caller heard that it failed.
+            if let (Some(error), true) = (error, transaction.is_autocommit()) {
+                lost = Some(error);
+                break;
+            }
+        }
+        if let Some(error) = lost {
+            tracing::warn!(%error, "a transaction was rolled back; nothing in it was kept");
+            for finish in finishes {
+                finish.finish(Err(error.clone()));
+            }
+            jobs.for_each(|job| job.abandon(error.clone()));
+            continue;
+        }
+        let committed = transaction.commit().map_err(failure);
+        if let Err(error) = &committed {
+            tracing::warn!(%error, jobs = finishes.len(), "a commit failed; nothing in it was kept");
+        }
+        for finish in finishes {
+            finish.finish(committed.clone());
+        }
+    }
+}
+
+type Read = Box<dyn FnOnce(&Connection) + Send>;
+
+/// Reader threads sharing one queue, each with its own connection.
+#[derive(Debug)]
+pub(super) struct Readers {
+    jobs: Mutex<Option<mpsc::Sender<Read>>>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Readers {
+    pub(super) fn start(connections: Vec<Connection>) -> Result<Readers, StoreError> {
+        let (jobs, queue) = mpsc::channel::<Read>();
+        let queue = Arc::new(Mutex::new(queue));
+        let mut threads = Vec::new();
+        for (index, connection) in connections.into_iter().enumerate() {
+            let queue = Arc::clone(&queue);
+            let thread = std::thread::Builder::new()
+                .name(format!("banter-store-reader-{index}"))
+                .spawn(move || loop {
+                    // Held only while taking a job, so the readers work in parallel.
+                    let next = queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).recv();
+                    match next {
+                        Ok(read) => read(&connection),
+                        Err(_) => return,
+                    }
+                })
+                .map_err(|error| StoreError::Failed(format!("could not start a reader thread: {error}")))?;
+            threads.push(thread);
+        }
+        Ok(Readers { jobs: Mutex::new(Some(jobs)), threads: Mutex::new(threads) })
+    }
+
+    /// Runs `read` on the next free reader, in a read transaction of its own so that what it sees is one moment.
+    pub(super) async fn read<F, T>(&self, read: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: Read = Box::new(move |connection| {
+            let result = match connection.execute_batch("BEGIN DEFERRED") {
+                Err(error) => Err(failure(error)),
+                Ok(()) => {
+                    let result = read(connection);
+                    if let Err(error) = connection.execute_batch("COMMIT") {
+                        tracing::debug!(%error, "could not end a read transaction");
+                    }
+                    result
+                }
+            };
+            let _ = reply.send(result);
+        });
+        let sent = match self.jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).as_ref() {
+            Some(jobs) => jobs.send(job).map_err(|_| StoreError::Stopped),
+            None => Err(StoreError::Stopped),
+        };
+        sent?;
+        answer.await.unwrap_or(Err(StoreError::Stopped))
+    }
+
+    pub(super) fn stop(&self) {
+        self.jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        for thread in self.threads.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).drain(..) {
+            if thread.join().is_err() {
+                tracing::error!("a store reader thread panicked");
+            }
+        }
+    }
+}

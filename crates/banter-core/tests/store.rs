@@ -1,0 +1,366 @@
+//! The store's contract, run against each of its locations (a data folder and memory), and what a data folder
+//! must survive: a reopen, an older database, and the files that are not what they should be.
+
+#![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
+
+use banter_core::keys::{NameKey, RoomKey, UserId};
+use banter_core::protocol::ErrorKind;
+use banter_core::store::{
+    Appended, Author, DirectPost, Durability, Kept, Location, NameBinding, PageRequest, Post, RoomPost, RoomRecord,
+    SqliteStore, Store, StoreConfig, StoreError,
+};
+use banter_core::validate;
+use bytes::Bytes;
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n-banter-test-image-";
+
+fn config(location: Location) -> StoreConfig {
+    StoreConfig { location, durability: Durability::Normal, attachment_quota_bytes: 1024 * 1024 }
+}
+
+/// Every location the contract runs against, each fresh; the folder's lives as long as the guard.
+fn locations() -> Vec<(Location, Option<tempfile::TempDir>)> {
+    let folder = tempfile::tempdir().unwrap();
+    vec![(Location::Folder(folder.path().join("data")), Some(folder)), (Location::Memory, None)]
+}
+
+fn author(name: &str) -> Author {
+    Author { name: name.into(), id: UserId::of_key(&format!("{name}-key")) }
+}
+
+fn room_post(room: &str, from: &str, text: &str, client_id: Option<&str>) -> Post {
+    Post::Room(RoomPost {
+        room: validate::room_key(room),
+        room_name: room.into(),
+        author: author(from),
+        text: text.into(),
+        client_id: client_id.map(Into::into),
+        attachment: None,
+        permitted: Ok(()),
+    })
+}
+
+fn direct_post(from: &str, to: &str, text: &str, client_id: Option<&str>) -> Post {
+    Post::Direct(DirectPost {
+        from: author(from),
+        to: author(to),
+        text: text.into(),
+        client_id: client_id.map(Into::into),
+        attachment: None,
+        permitted: Ok(()),
+    })
+}
+
+fn seq_of(appended: &Appended) -> u64 {
+    match &appended.kept {
+        Kept::Room(message) => message.seq,
+        Kept::Direct { message, .. } => message.seq,
+    }
+}
+
+async fn texts(store: &SqliteStore, room: &str, page: PageRequest, limit: usize) -> Vec<String> {
+    let page = store.room_page(&validate::room_key(room), page, limit).await.unwrap().unwrap();
+    page.messages.into_iter().map(|message| message.text).collect()
+}
+
+#[tokio::test]
+async fn messages_are_numbered_per_room_and_conversation_and_resends_get_the_original() {
+    for (location, _guard) in locations() {
+        let store = SqliteStore::open(&config(location)).unwrap();
+        let batch = vec![
+            room_post("lobby", "ann", "one", Some("c-1")),
+            room_post("ops", "ann", "first in ops", Some("c-2")),
+            room_post("lobby", "bert", "two", Some("c-1")),
+            direct_post("ann", "bert", "psst", Some("c-3")),
+            direct_post("bert", "ann", "hm?", None),
+            room_post("lobby", "ann", "one", Some("c-1")),
+        ];
+        let outcomes: Vec<Appended> = store.append(batch).await.unwrap().into_iter().map(Result::unwrap).collect();
+        let seqs: Vec<u64> = outcomes.iter().map(seq_of).collect();
+        assert_eq!(seqs, [1, 1, 2, 1, 2, 1], "per room, per conversation; the resend is the first message");
+        assert!(outcomes[5].duplicate && !outcomes[0].duplicate && !outcomes[2].duplicate);
+        assert_eq!(outcomes[5].kept, outcomes[0].kept);
+        // A resend in a later batch, after the original was committed, is recognised too.
+        let again = store.append(vec![direct_post("ann", "bert", "psst", Some("c-3"))]).await.unwrap();
+        assert!(again[0].as_ref().unwrap().duplicate);
+        assert_eq!(texts(&store, "lobby", PageRequest::Latest, 10).await, ["one", "two"]);
+        let thread = store.direct_page(&author("bert").id, &author("ann").id, PageRequest::Latest, 10).await.unwrap();
+        let thread: Vec<(u64, String)> = thread.messages.into_iter().map(|m| (m.seq, m.text)).collect();
+        assert_eq!(thread, [(1, "psst".to_owned()), (2, "hm?".to_owned())]);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn history_pages_go_both_ways_and_say_what_is_newest() {
+    for (location, _guard) in locations() {
+        let store = SqliteStore::open(&config(location)).unwrap();
+        let posts = (1..=25).map(|n| room_post("log", "ann", &format!("m{n}"), None)).collect();
+        store.append(posts).await.unwrap();
+        let room = validate::room_key("log");
+        let latest = store.room_page(&room, PageRequest::Latest, 10).await.unwrap().unwrap();
+        let seqs: Vec<u64> = latest.messages.iter().map(|m| m.seq).collect();
+        assert_eq!((seqs, latest.latest_seq), ((16..=25).collect(), 25));
+        let before = store.room_page(&room, PageRequest::Before(16), 10).await.unwrap().unwrap();
+        assert_eq!(before.messages.iter().map(|m| m.seq).collect::<Vec<_>>(), (6..=15).collect::<Vec<_>>());
+        let after = store.room_page(&room, PageRequest::After(20), 10).await.unwrap().unwrap();
+        assert_eq!(after.messages.iter().map(|m| m.seq).collect::<Vec<_>>(), (21..=25).collect::<Vec<_>>());
+        assert!(store.room_page(&validate::room_key("nowhere"), PageRequest::Latest, 10).await.unwrap().is_none());
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn refused_posts_take_no_number_and_keep_their_reason() {
+    for (location, _guard) in locations() {
+        let store = SqliteStore::open(&config(location)).unwrap();
+        let Post::Room(mut refused) = room_post("ops", "eve", "not a member", Some("c-7")) else { unreachable!() };
+        refused.permitted = Err(banter_core::protocol::ErrorBody::new(ErrorKind::Forbidden, "join first"));
+        let mut with_missing_image = room_post("ops", "eve", "", None);
+        if let Post::Room(post) = &mut with_missing_image {
+            post.attachment = Some("0".repeat(64));
+        }
+        let outcomes = store
+            .append(vec![Post::Room(refused), with_missing_image, room_post("ops", "eve", "fine", Some("c-7"))])
+            .await
+            .unwrap();
+        assert_eq!(outcomes[0].as_ref().err().map(|e| e.kind), Some(ErrorKind::Forbidden));
+        assert_eq!(outcomes[1].as_ref().err().map(|e| e.kind), Some(ErrorKind::NotFound));
+        assert_eq!(outcomes[2].as_ref().map(seq_of).ok(), Some(1), "a refusal does not use up the client id either");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_deleted_room_loses_its_history_and_a_new_one_goes_on_numbering() {
+    for (location, _guard) in locations() {
+        let store = SqliteStore::open(&config(location)).unwrap();
+        store.append((1..=3).map(|n| room_post("ops", "ann", &format!("old {n}"), None)).collect()).await.unwrap();
+        let ops = validate::room_key("ops");
+        store.add_member(&ops, "ops", &author("ann").id).await.unwrap();
+        assert!(store.delete_room(&ops).await.unwrap());
+        assert!(!store.delete_room(&ops).await.unwrap());
+        assert!(store.room_page(&ops, PageRequest::Latest, 10).await.unwrap().is_none());
+        assert!(store.memberships(&author("ann").id).await.unwrap().is_empty());
+        let late = store.append(vec![room_post("ops", "ann", "too late", None)]).await.unwrap();
+        assert_eq!(late[0].as_ref().err().map(|e| e.kind), Some(ErrorKind::NotFound));
+        let record = RoomRecord {
+            key: ops.clone(),
+            name: "Ops".into(),
+            created_by: Some(author("bert").id),
+            created_at: 5,
+            last_active: 5,
+            latest_seq: 0,
+        };
+        store.create_room(record).await.unwrap();
+        let fresh = store.append(vec![room_post("ops", "bert", "new", None)]).await.unwrap();
+        assert_eq!(fresh[0].as_ref().map(seq_of).ok(), Some(4), "nobody's last-seen number points into the new room");
+        assert_eq!(texts(&store, "ops", PageRequest::Latest, 10).await, ["new"]);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn names_are_bound_to_their_first_user_until_released() {
+    for (location, _guard) in locations() {
+        let store = SqliteStore::open(&config(location)).unwrap();
+        let binding = |user: &str| NameBinding {
+            key: validate::name_key("Alice"),
+            name: "Alice".into(),
+            user: author(user).id,
+            bound_at: 1,
+        };
+        assert_eq!(store.bind_name(binding("alice")).await.unwrap(), Ok(()));
+        assert_eq!(store.bind_name(binding("alice")).await.unwrap(), Ok(()), "binding again is harmless");
+        assert_eq!(store.bind_name(binding("mallory")).await.unwrap(), Err(binding("alice")));
+        let released = store.release_name(&validate::name_key("ALICE")).await.unwrap();
+        assert_eq!(released, Some(binding("alice")));
+        assert_eq!(store.bind_name(binding("mallory")).await.unwrap(), Ok(()));
+        assert_eq!(store.snapshot().await.unwrap().names, vec![binding("mallory")]);
+        assert_eq!(store.release_name(&NameKey::from_stored("nobody".into())).await.unwrap(), None);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn conversations_list_each_thread_with_its_last_message() {
+    for (location, _guard) in locations() {
+        let store = SqliteStore::open(&config(location)).unwrap();
+        store
+            .append(vec![
+                direct_post("ann", "bert", "hi bert", None),
+                direct_post("cora", "ann", "hi ann", None),
+                direct_post("bert", "ann", "hi back", None),
+            ])
+            .await
+            .unwrap();
+        let conversations = store.conversations(&author("ann").id, 10).await.unwrap();
+        let seen: Vec<(String, String)> = conversations
+            .iter()
+            .map(|record| (record.summary.with.clone(), record.summary.last_message.text.clone()))
+            .collect();
+        assert!(seen.contains(&("bert".into(), "hi back".into())) && seen.contains(&("cora".into(), "hi ann".into())));
+        assert_eq!(conversations.iter().find(|r| r.summary.with == "cora").map(|r| &r.with), Some(&author("cora").id));
+        assert!(store.conversations(&author("dora").id, 10).await.unwrap().is_empty());
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn attachments_are_kept_once_by_content_and_the_oldest_go_past_the_quota() {
+    for (location, _guard) in locations() {
+        let mut small = config(location);
+        small.attachment_quota_bytes = 100;
+        let store = SqliteStore::open(&small).unwrap();
+        let image = |n: u8| Bytes::from([PNG, &[n; 20]].concat());
+        let first = store.put_attachment(image(1), "image/png").await.unwrap();
+        let again = store.put_attachment(image(1), "image/png").await.unwrap();
+        assert_eq!(first, again, "the same bytes are one attachment");
+        assert_eq!(first.id.len(), 64);
+        let second = store.put_attachment(image(2), "image/png").await.unwrap();
+        assert!(store.attachment(&first.id).await.unwrap().is_some());
+        // 39 bytes each: a third goes past 100, and the oldest (the first) is evicted.
+        let third = store.put_attachment(image(3), "image/png").await.unwrap();
+        assert!(store.attachment(&first.id).await.unwrap().is_none());
+        let (mime, bytes) = store.attachment(&second.id).await.unwrap().unwrap();
+        assert_eq!((mime.as_str(), bytes), ("image/png", image(2)));
+        assert!(store.attachment(&third.id).await.unwrap().is_some());
+        assert!(store.attachment("../../etc/passwd").await.unwrap().is_none(), "ids never reach a path");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_data_folder_brings_everything_back_when_reopened() {
+    let folder = tempfile::tempdir().unwrap();
+    let location = Location::Folder(folder.path().to_owned());
+    let store = SqliteStore::open(&config(location.clone())).unwrap();
+    let host_id = store.host_id().to_owned();
+    store
+        .append(vec![room_post("ops", "ann", "kept", Some("c-1")), direct_post("ann", "bert", "dm", None)])
+        .await
+        .unwrap();
+    store.add_member(&validate::room_key("ops"), "ops", &author("ann").id).await.unwrap();
+    let binding =
+        NameBinding { key: validate::name_key("ann"), name: "ann".into(), user: author("ann").id, bound_at: 1 };
+    assert_eq!(store.bind_name(binding.clone()).await.unwrap(), Ok(()));
+    let image = store.put_attachment(Bytes::from_static(PNG), "image/png").await.unwrap();
+    store.close().await;
+    drop(store);
+
+    let store = SqliteStore::open(&config(location)).unwrap();
+    let snapshot = store.snapshot().await.unwrap();
+    assert_eq!(snapshot.host_id, host_id, "the host keeps its id");
+    let rooms: Vec<&str> = snapshot.rooms.iter().map(|room| room.name.as_str()).collect();
+    assert_eq!(rooms, ["lobby", "ops"]);
+    assert_eq!(snapshot.rooms[1].latest_seq, 1);
+    assert_eq!(snapshot.names, vec![binding]);
+    assert_eq!(texts(&store, "ops", PageRequest::Latest, 10).await, ["kept"]);
+    assert_eq!(store.memberships(&author("ann").id).await.unwrap(), ["ops"]);
+    assert_eq!(store.conversations(&author("bert").id, 10).await.unwrap().len(), 1);
+    assert!(store.attachment(&image.id).await.unwrap().is_some());
+    let resend = store.append(vec![room_post("ops", "ann", "kept", Some("c-1"))]).await.unwrap();
+    assert!(resend[0].as_ref().unwrap().duplicate, "the client ids it answered are kept too");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn memory_forgets_everything_and_has_a_new_id_each_time() {
+    let first = SqliteStore::open(&config(Location::Memory)).unwrap();
+    first.append(vec![room_post("lobby", "ann", "gone soon", None)]).await.unwrap();
+    let second = SqliteStore::open(&config(Location::Memory)).unwrap();
+    assert_ne!(first.host_id(), second.host_id());
+    assert!(texts(&second, "lobby", PageRequest::Latest, 10).await.is_empty(), "two memory stores share nothing");
+    first.close().await;
+    second.close().await;
+}
+
+#[test]
+fn a_second_host_cannot_open_a_folder_in_use() {
+    let folder = tempfile::tempdir().unwrap();
+    let location = Location::Folder(folder.path().to_owned());
+    let first = SqliteStore::open(&config(location.clone())).unwrap();
+    let error = SqliteStore::open(&config(location.clone())).err().unwrap();
+    assert!(matches!(error, StoreError::Locked { .. }), "{error:?}");
+    assert!(error.to_string().contains(&format!("process {}", std::process::id())), "{error}");
+    drop(first);
+    assert!(SqliteStore::open(&config(location)).is_ok(), "free again once the first has closed");
+}
+
+#[test]
+fn files_that_are_not_a_banter_database_are_refused_and_left_alone() {
+    let folder = tempfile::tempdir().unwrap();
+    let database = folder.path().join("banter.db");
+    std::fs::write(&database, b"this is not SQLite at all, just a file with words in it").unwrap();
+    let error = SqliteStore::open(&config(Location::Folder(folder.path().to_owned()))).err().unwrap();
+    assert!(matches!(error, StoreError::NotBanter { .. }), "{error:?}");
+    assert!(std::fs::read(&database).unwrap().starts_with(b"this is not SQLite"), "the file was not touched");
+
+    let foreign = tempfile::tempdir().unwrap();
+    let other = rusqlite::Connection::open(foreign.path().join("banter.db")).unwrap();
+    other
+        .execute_batch(
+            "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5);",
+        )
+        .unwrap();
+    drop(other);
+    let error = SqliteStore::open(&config(Location::Folder(foreign.path().to_owned()))).err().unwrap();
+    assert!(matches!(error, StoreError::NotBanter { .. }), "{error:?}");
+    assert!(error.to_string().contains("another program's"), "{error}");
+}
+
+#[test]
+fn a_database_from_a_newer_banter_is_refused() {
+    let folder = tempfile::tempdir().unwrap();
+    drop(SqliteStore::open(&config(Location::Folder(folder.path().to_owned()))).unwrap());
+    let database = rusqlite::Connection::open(folder.path().join("banter.db")).unwrap();
+    database.execute_batch("PRAGMA user_version = 99;").unwrap();
+    drop(database);
+    let error = SqliteStore::open(&config(Location::Folder(folder.path().to_owned()))).err().unwrap();
+    assert!(matches!(error, StoreError::Newer { found: 99, .. }), "{error:?}");
+}
+
+#[test]
+fn a_folder_that_cannot_be_made_is_refused() {
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("a-file");
+    std::fs::write(&file, b"not a folder").unwrap();
+    let error = SqliteStore::open(&config(Location::Folder(file.join("data")))).err().unwrap();
+    assert!(matches!(error, StoreError::Unwritable { .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_version_one_database_is_upgraded_with_everything_in_it() {
+    let folder = tempfile::tempdir().unwrap();
+    let old = rusqlite::Connection::open(folder.path().join("banter.db")).unwrap();
+    old.execute_batch(include_str!("fixtures/schema-v1.sql")).unwrap();
+    drop(old);
+
+    let store = SqliteStore::open(&config(Location::Folder(folder.path().to_owned()))).unwrap();
+    let snapshot = store.snapshot().await.unwrap();
+    assert_eq!(snapshot.host_id, "0123456789abcdef0123456789abcdef");
+    assert_eq!(snapshot.names.len(), 2);
+    assert_eq!(snapshot.rooms.iter().map(|room| room.name.as_str()).collect::<Vec<_>>(), ["lobby", "Ops"]);
+    assert_eq!(texts(&store, "ops", PageRequest::Latest, 10).await, ["deploy at 5", "see the graph", "done"]);
+    let ann = UserId::from_stored("a".repeat(64));
+    let bert = UserId::from_stored("b".repeat(64));
+    assert_eq!(store.memberships(&ann).await.unwrap(), ["Ops"]);
+    let thread = store.direct_page(&ann, &bert, PageRequest::Latest, 10).await.unwrap();
+    assert_eq!(thread.messages.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["lunch?"]);
+    // Version 2 keeps attachments: the old message's image was never kept by it, so it reads as gone.
+    assert!(store.attachment(&"c".repeat(64)).await.unwrap().is_none());
+    // The upgraded database goes on where the old one stopped, resends included.
+    let resend = Post::Room(RoomPost {
+        room: RoomKey::from_stored("ops".into()),
+        room_name: "Ops".into(),
+        author: Author { name: "Ann".into(), id: ann.clone() },
+        text: "deploy at 5".into(),
+        client_id: Some("c-2".into()),
+        attachment: None,
+        permitted: Ok(()),
+    });
+    let outcomes = store.append(vec![resend, room_post("ops", "ann", "after the upgrade", None)]).await.unwrap();
+    assert!(outcomes[0].as_ref().unwrap().duplicate);
+    assert_eq!(outcomes[1].as_ref().map(seq_of).ok(), Some(4));
+    store.close().await;
+}
