@@ -18,15 +18,16 @@ UI_SOURCES := $(shell find $(UI)/src -type f 2>/dev/null) $(UI)/index.html $(UI)
 
 BUNDLE := target/release/bundle
 
-.PHONY: help run serve test bench lint bundle icons deps deps-system deps-test-system deps-rust deps-tools deps-npm ui
+.PHONY: help run serve test bench lint bundle icons screenshots deps deps-system deps-test-system deps-rust deps-tools deps-npm ui
 
 help:
 	@echo "make run    open the Banter desktop app"
 	@echo "make serve  start a headless Banter host on port 7878 (banter-cli serve)"
 	@echo "make test   formatting, lints and every test: engine, CLI, UI, interop, end-to-end and the installer"
 	@echo "make bundle build the release installers (.deb and .rpm) into $(BUNDLE)/"
-	@echo "make bench  benchmark the host against Node.js Socket.IO and a raw WebSocket ceiling (about 20 minutes;"
+	@echo "make bench  benchmark the host against Node.js Socket.IO and a raw WebSocket ceiling (about 30 minutes;"
 	@echo "            writes docs/BENCHMARKS.md)"
+	@echo "make screenshots  run the end-to-end tests and copy their screenshots to docs/screenshots/"
 
 run: deps-system deps-rust ui
 	$(CARGO) run --locked --quiet -p banter
@@ -55,6 +56,16 @@ bundle: deps-system deps-rust deps-npm ui
 	$(CARGO) build --locked --release --quiet -p banter-cli
 	$(UI)/node_modules/.bin/tauri build --ci --bundles deb,rpm -- --locked --quiet
 	@ls -l $(BUNDLE)/deb/*.deb $(BUNDLE)/rpm/*.rpm
+
+# The end-to-end tests save screenshots under target/screenshots/ (so that make test leaves the work tree clean);
+# this runs them and copies the pictures the README shows into docs/.
+screenshots: deps ui
+	rm -rf target/screenshots
+	$(CARGO) build --locked --quiet -p banter-cli
+	$(CARGO) test --locked --quiet -p banter --test e2e
+	$(CARGO) test --locked --quiet -p banter-cli --test browser
+	mkdir -p docs/screenshots
+	cp target/screenshots/*.png docs/screenshots/
 
 # Every icon size, from the one source drawing.
 icons: deps-npm

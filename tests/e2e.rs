@@ -1,6 +1,6 @@
 //! End to end through the real app: Xvfb for a display, tauri-driver + WebKitWebDriver to drive the real webview,
 //! and the real `banter-cli` as the other people in the chat. Saves screenshots of the main screens to
-//! docs/screenshots/ (the README shows them).
+//! target/screenshots/; `make screenshots` copies them to docs/screenshots/, which the README shows.
 //!
 //! Needs what `make test` installs: Xvfb, WebKitWebDriver (webkit2gtk-driver) and tauri-driver.
 #![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
@@ -31,7 +31,7 @@ fn banter_cli() -> PathBuf {
 }
 
 fn screenshot_path(name: &str) -> PathBuf {
-    let folder = root().join("docs/screenshots");
+    let folder = root().join("target/screenshots");
     std::fs::create_dir_all(&folder).unwrap();
     folder.join(name)
 }

@@ -21,7 +21,8 @@ async fn browser_guests_chat_with_each_other_and_with_the_terminal() {
     );
     assert!(std::path::Path::new("/usr/bin/chromium").exists(), "Debian's chromium is missing: run `make test`");
     let host = Served::start().await;
-    let screenshots = root.join("docs/screenshots");
+    // Under target/, so that `make test` leaves the work tree clean; `make screenshots` copies them to docs/.
+    let screenshots = root.join("target/screenshots");
     std::fs::create_dir_all(&screenshots).unwrap();
     let mut script = tokio::process::Command::new("node")
         .arg(interop.join("browser.js"))

@@ -219,3 +219,30 @@ async fn concurrent_senders_are_delivered_in_seq_order() {
     assert!(seqs.windows(2).all(|pair| pair[0] < pair[1]), "out of order: {seqs:?}");
     drop(carol);
 }
+
+/// A client that sends many messages without waiting for each ack (a stock client resending what it queued) has
+/// them kept in the order it sent them: socketioxide runs each handler in a task of its own, and the host puts the
+/// socket's requests back in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_sockets_burst_is_kept_in_the_order_it_was_sent() {
+    let host = start_host_with(banter_core::limits::Limits {
+        request_burst: 10_000,
+        requests_per_second: 10_000,
+        ..banter_core::limits::Limits::default()
+    })
+    .await;
+    let raw = RawSocket::connect(host.local_addr(), "/", Some(banter_auth("rae", "rae-key-001"))).await.unwrap();
+    for number in 1..=200 {
+        raw.emit(
+            "message:send",
+            json!({ "room": "lobby", "text": format!("m{number}"), "clientId": format!("c{number}") }),
+        )
+        .await;
+    }
+    // The host handles a socket's requests in order: once this is answered, the burst is kept.
+    let last = raw.request("message:send", json!({ "room": "lobby", "text": "last", "clientId": "c-last" })).await;
+    assert_eq!(last["data"]["seq"], 201);
+    let texts: Vec<String> = kept_messages(&host, "lobby").await.into_iter().map(|message| message.text).collect();
+    let expected: Vec<String> = (1..=200).map(|number| format!("m{number}")).chain(["last".to_owned()]).collect();
+    assert_eq!(texts, expected);
+}

@@ -154,6 +154,7 @@ const ATTEMPTS_PER_REQUEST: u32 = 3;
 /// and whether it was healthy (the host answered at least one request).
 async fn session(state: &mut State, mut connection: Connection) -> (SessionEnd, bool) {
     let config = state.settings.config.clone();
+    state.forget_last_session();
     let server = match wait_for_welcome(state, &mut connection, config.welcome_timeout).await {
         Ok(server) => server,
         Err(end) => {
@@ -320,10 +321,9 @@ impl State {
         }
     }
 
-    /// Queues the rejoin of every room this client is in, before anything else queued: queued messages to those
-    /// rooms are accepted then. Rejoins and catch-ups left over from a session that dropped early are replaced,
-    /// not piled up.
-    fn queue_rejoins(&mut self) {
+    /// Drops the rejoins and catch-ups a session that dropped early left behind: the new session asks again,
+    /// from the numbers reported by then (the welcome may already queue some).
+    fn forget_last_session(&mut self) {
         self.outbox.retain(|outgoing| outgoing.origin == Origin::User);
         for cursor in self.cursors.rooms.values_mut() {
             cursor.forget_fetch();
@@ -331,6 +331,11 @@ impl State {
         for cursor in self.cursors.directs.values_mut() {
             cursor.forget_fetch();
         }
+    }
+
+    /// Queues the rejoin of every room this client is in, before anything else queued: queued messages to those
+    /// rooms are accepted then.
+    fn queue_rejoins(&mut self) {
         let rooms: Vec<String> = self.rooms.values().cloned().collect();
         for room in rooms.into_iter().rev() {
             let request = Request::Join { room, create: false, after_seq: None };

@@ -15,7 +15,7 @@ use socketioxide::extract::AckSender;
 use socketioxide::{BroadcastError, SocketIo};
 use tokio::sync::mpsc;
 
-use super::hub::{socket_room_of_room, socket_room_of_user, storage_refusal, Hub, PLAIN_SOCKETS};
+use super::hub::{socket_room_of_room, socket_room_of_user, storage_refusal, to_rooms, Hub, PLAIN_SOCKETS};
 use crate::keys::RoomKey;
 use crate::protocol::{event, Ack, ErrorBody};
 use crate::store::{Appended, Kept, Post};
@@ -117,25 +117,25 @@ async fn deliver(io: &SocketIo, hub: &Hub, room: Option<&RoomKey>, appended: &Ap
     match (&appended.kept, room) {
         (Kept::Room(message), Some(room)) => {
             hub.registry().note_active(room, message.ts);
-            if let Err(error) = io.to(socket_room_of_room(room)).emit(event::MESSAGE_NEW, message).await {
-                report_broadcast_failure(event::MESSAGE_NEW, &error);
-            }
+            emit(io, vec![socket_room_of_room(room)], event::MESSAGE_NEW, message).await;
             if room.is_lobby() {
                 let text =
                     if author_is_plain { message.text.clone() } else { format!("{}: {}", message.from, message.text) };
-                if let Err(error) = io.to(PLAIN_SOCKETS).emit(event::CHAT_MESSAGE, &text).await {
-                    report_broadcast_failure(event::CHAT_MESSAGE, &error);
-                }
+                emit(io, vec![PLAIN_SOCKETS.to_owned()], event::CHAT_MESSAGE, &text).await;
             }
         }
         (Kept::Direct { message, from, to }, _) => {
             // One emit to both rooms: a socket in both (a note to oneself) hears it once.
-            let rooms = vec![socket_room_of_user(from), socket_room_of_user(to)];
-            if let Err(error) = io.to(rooms).emit(event::DM_NEW, message).await {
-                report_broadcast_failure(event::DM_NEW, &error);
-            }
+            emit(io, vec![socket_room_of_user(from), socket_room_of_user(to)], event::DM_NEW, message).await;
         }
         (Kept::Room(message), None) => tracing::error!(id = %message.id, "a room message lost its room on the way"),
+    }
+}
+
+async fn emit<T: Serialize + ?Sized>(io: &SocketIo, rooms: Vec<String>, name: &str, data: &T) {
+    let Some(operators) = to_rooms(io, rooms) else { return };
+    if let Err(error) = operators.emit(name, data).await {
+        report_broadcast_failure(name, &error);
     }
 }
 

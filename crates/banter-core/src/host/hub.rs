@@ -4,12 +4,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use socketioxide::extract::AckSender;
+use socketioxide::operators::BroadcastOperators;
+use socketioxide::SocketIo;
 
 use super::delivery::{Delivery, Queue};
 use super::registry::{ConnectionId, Dialect, Registry};
 use super::turns::Queues;
 use crate::keys::{RoomKey, UserId};
-use crate::protocol::{ErrorBody, ErrorKind, SendDirect, SendMessage};
+use crate::protocol::{ErrorBody, ErrorKind, SendDirect, SendMessage, CHAT_NAMESPACE};
 use crate::store::{Post, Store, StoreError};
 
 /// The Socket.IO room of every socket that speaks Banter's protocol: notices go there, not to tutorial pages.
@@ -31,6 +33,12 @@ pub fn socket_room_of_user(user: &UserId) -> String {
 /// The Socket.IO room of the lobby.
 pub fn lobby_socket_room() -> String {
     socket_room_of_room(&RoomKey::lobby())
+}
+
+/// The chat namespace's operators for these Socket.IO rooms, or `None` once the host has closed it: work that
+/// finishes during a shutdown (a departure, a delayed room list) must not reach `SocketIo::to`, which panics then.
+pub fn to_rooms(io: &SocketIo, rooms: Vec<String>) -> Option<BroadcastOperators> {
+    io.of(CHAT_NAMESPACE).map(|chat| chat.to(rooms))
 }
 
 /// What a client hears when the store could not keep something.

@@ -1,6 +1,8 @@
 //! Shared helpers for the engine's integration tests: a real host on 127.0.0.1:0, real clients, and bounded waits.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod proxy;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 

@@ -67,3 +67,11 @@ async fn broadcast<T: Serialize + ?Sized>(
         super::delivery::report_broadcast_failure(name, &error);
     }
 }
+
+/// Broadcasts to these Socket.IO rooms of the chat namespace, unless the host has closed it.
+async fn broadcast_to<T: Serialize + ?Sized>(io: &SocketIo, rooms: Vec<String>, name: &str, data: &T) {
+    match super::hub::to_rooms(io, rooms) {
+        Some(operators) => broadcast(operators, name, data).await,
+        None => tracing::debug!(event = name, "not broadcast: the host has closed"),
+    }
+}

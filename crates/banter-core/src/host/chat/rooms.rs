@@ -4,7 +4,7 @@
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::SocketIo;
 
-use super::{bad_request, broadcast, budget, reply};
+use super::{bad_request, broadcast, broadcast_to, budget, reply};
 use crate::host::hub::{socket_room_of_room, storage_refusal, BANTER_SOCKETS};
 use crate::host::registry::{Dialect, Joined};
 use crate::host::turns::InOrder;
@@ -134,7 +134,7 @@ async fn on_room_leave(
             tracing::warn!(room = %left.room, %error, "could not forget a room membership");
         }
         let notice = MemberLeft { rooms: vec![left.room.clone()], user: left.user.clone(), reason: LeaveReason::Left };
-        broadcast(io.to(room), event::MEMBER_LEFT, &notice).await;
+        broadcast_to(&io, vec![room], event::MEMBER_LEFT, &notice).await;
         push_room_list_soon(&io, &hub);
     }
     reply(ack, Ok(RoomLeft { room: left.room }));
@@ -205,6 +205,6 @@ pub fn push_room_list_soon(io: &SocketIo, hub: &Hub) {
         // Released before the list is read: a change after this point schedules another push, so none is missed.
         hub.release_room_list_push();
         let rooms = hub.registry().room_list();
-        broadcast(io.to(BANTER_SOCKETS), event::ROOM_LIST, &RoomList { rooms }).await;
+        broadcast_to(&io, vec![BANTER_SOCKETS.to_owned()], event::ROOM_LIST, &RoomList { rooms }).await;
     });
 }

@@ -5,7 +5,7 @@ use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::socket::DisconnectReason;
 use socketioxide::SocketIo;
 
-use super::{bad_request, broadcast, budget, emit_to_socket, push_room_list_soon, reply};
+use super::{bad_request, broadcast, broadcast_to, budget, emit_to_socket, push_room_list_soon, reply};
 use crate::host::hub::{
     lobby_socket_room, socket_room_of_room, socket_room_of_user, storage_refusal, BANTER_SOCKETS, PLAIN_SOCKETS,
 };
@@ -174,11 +174,12 @@ async fn on_disconnect(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, 
             user: departed.user.name.clone(),
             reason: LeaveReason::Disconnected,
         };
-        broadcast(io.to(rooms), event::MEMBER_LEFT, &notice).await;
+        broadcast_to(&io, rooms, event::MEMBER_LEFT, &notice).await;
         push_room_list_soon(&io, &hub);
     }
     if departed.went_offline {
-        broadcast(io.to(BANTER_SOCKETS), event::USER_OFFLINE, &UserNotice { user: departed.user.clone() }).await;
+        let notice = UserNotice { user: departed.user.clone() };
+        broadcast_to(&io, vec![BANTER_SOCKETS.to_owned()], event::USER_OFFLINE, &notice).await;
     }
 }
 
