@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use banter_core::address::DEFAULT_PORT;
 use banter_core::host::{self, HostConfig};
+use banter_core::limits::Limits;
 use banter_core::store::{Durability, Location};
 use clap::{Args, ValueEnum};
 
@@ -30,10 +31,17 @@ pub struct ServeArgs {
     #[arg(long)]
     ephemeral: bool,
     /// normal: every acknowledged message survives a crash of the host (kill -9 included); a power loss may lose
-    /// the last second or so. full: it survives a power loss too, at the cost of waiting for the disk on every
-    /// commit.
+    /// the most recent ones, and never damages the rest. full: they survive a power loss too, at the cost of
+    /// waiting for the disk on every commit.
     #[arg(long, value_enum, default_value_t = DurabilityArg::Normal)]
     durability: DurabilityArg,
+    /// Requests one connection may make per second once its burst is spent (messages, joins, pages…); past it
+    /// the host answers rate_limited, and Banter's clients slow down and resend.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().requests_per_second)]
+    requests_per_second: u32,
+    /// Requests one connection may make in a burst.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().request_burst)]
+    request_burst: u32,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -61,13 +69,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Err(error) => return Err(error.into()),
     };
     let local = listener.local_addr()?;
-    let config = HostConfig {
-        admin_token: args.admin_token,
-        web: Some(banter_web::client()),
-        location,
-        durability,
-        ..HostConfig::default()
+    if args.requests_per_second == 0 || args.request_burst == 0 {
+        anyhow::bail!("--requests-per-second and --request-burst must be at least 1");
+    }
+    let limits = Limits {
+        requests_per_second: args.requests_per_second,
+        request_burst: args.request_burst,
+        ..Limits::default()
     };
+    let config =
+        HostConfig { limits, admin_token: args.admin_token, web: Some(banter_web::client()), location, durability };
     let handle = match host::spawn(listener, config).await {
         Ok(handle) => handle,
         Err(error) => anyhow::bail!("could not start the host: {error}"),

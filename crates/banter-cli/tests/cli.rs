@@ -143,3 +143,74 @@ async fn serve_refuses_a_port_in_use_and_stops_on_interrupt() {
     assert!(status.success());
     wait_for(&mut guest.stderr, |line| line.contains("The host ended the chat. Waiting for it to come back")).await;
 }
+
+/// Runs `join` with stdin closed at once and returns its output, for reading history.
+async fn join_and_read(home: &Home, address: &str, args: &[&str]) -> (Option<i32>, Vec<String>) {
+    let output = banter_cli(home).arg("join").arg(address).args(args).stdin(Stdio::null()).output().await.unwrap();
+    (output.status.code(), String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect())
+}
+
+#[tokio::test]
+async fn history_is_printed_for_the_lobby_and_for_rooms() {
+    let host = Served::start().await;
+    let mut writer = Joined::start(&host.address, &["--name", "writer"]).await;
+    for n in 1..=5 {
+        writer.say(&format!("lobby {n}")).await;
+    }
+    writer.say("/join ops").await;
+    wait_for(&mut writer.stderr, |line| line == "* now sending to ops").await;
+    for n in 1..=3 {
+        writer.say(&format!("ops {n}")).await;
+    }
+    assert_eq!(writer.finish().await, Some(0));
+
+    let (code, lines) = join_and_read(&Home::new(), &host.address, &["--name", "reader", "--history", "3"]).await;
+    assert_eq!(code, Some(0));
+    assert_eq!(lines, ["[lobby] writer: lobby 3", "[lobby] writer: lobby 4", "[lobby] writer: lobby 5"]);
+    let (code, lines) =
+        join_and_read(&Home::new(), &host.address, &["--name", "other", "--room", "ops", "--history"]).await;
+    assert_eq!(code, Some(0));
+    assert_eq!(lines, ["[ops] writer: ops 1", "[ops] writer: ops 2", "[ops] writer: ops 3"]);
+}
+
+#[tokio::test]
+async fn a_name_is_kept_for_its_first_user_across_runs() {
+    let host = Served::start().await;
+    let alice = Joined::start(&host.address, &["--name", "alice"]).await;
+    let (code, home) = alice.finish_keeping_home().await;
+    assert_eq!(code, Some(0));
+    // The same person again (the key kept in their config folder), after being away.
+    let again = Joined::start_in(home, &host.address, &["--name", "Alice"]).await;
+    assert_eq!(again.finish().await, Some(0));
+    let output = banter_cli(&Home::new())
+        .args(["join", &host.address, "--name", "alice"])
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("“alice” belongs to someone else on this host"));
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_the_host_runs_is_a_data_folder_of_its_own() {
+    let home = Home::new();
+    let data = home.data();
+    let host = Served::start_with(home, &[]).await;
+    let mut writer = Joined::start(&host.address, &["--name", "writer"]).await;
+    writer.say("worth keeping").await;
+    assert_eq!(writer.finish().await, Some(0));
+
+    let copy = host.home.path().join("backup");
+    let output = banter_cli(&host.home).arg("backup").arg(&copy).arg("--data").arg(&data).output().await.unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with(&format!("Backed up to {}", copy.display())));
+    let again = banter_cli(&host.home).arg("backup").arg(&copy).arg("--data").arg(&data).output().await.unwrap();
+    assert_eq!(again.status.code(), Some(1), "a backup never overwrites one");
+
+    let copy_arg = copy.to_string_lossy().into_owned();
+    let restored = Served::start_with(Home::new(), &["--data", &copy_arg]).await;
+    let (code, lines) = join_and_read(&Home::new(), &restored.address, &["--name", "reader", "--history", "5"]).await;
+    assert_eq!(code, Some(0));
+    assert_eq!(lines, ["[lobby] writer: worth keeping"]);
+}
