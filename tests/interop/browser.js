@@ -4,14 +4,14 @@
 // a page from another origin is refused.
 // Usage: node browser.js http://127.0.0.1:PORT /path/to/banter-cli SCREENSHOT_DIR
 // Prints "step NAME" as it goes and "browser ok" at the end; exits non-zero on the first failure.
-const { chromium } = require('playwright-core');
 const { spawn } = require('child_process');
 const readline = require('readline');
 const path = require('path');
+const { WAIT_MS, launch, step, joinAs: joinAt, say, sees, run } = require('./browser-common');
 
 const [url, cliPath, screenshots] = process.argv.slice(2);
 const hostAddress = new URL(url).host;
-const WAIT_MS = 15000;
+const joinAs = (context, name, viewport) => joinAt(context, url, name, viewport);
 
 // The tutorial's page, verbatim but for the list id, served on the host's origin by request interception.
 const TUTORIAL_PAGE = `<!DOCTYPE html>
@@ -47,10 +47,6 @@ const FOREIGN_PAGE = (host) => `<!DOCTYPE html><html><body><p id="result">pendin
     socket.on('connect_error', function() { document.getElementById('result').textContent = 'refused'; });
   </script></body></html>`;
 
-function step(name) {
-  console.log(`step ${name}`);
-}
-
 /** The `banter-cli join` user, with its output lines. */
 function startCli(name) {
   const child = spawn(cliPath, ['join', hostAddress, '--name', name], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -79,30 +75,8 @@ function startCli(name) {
   };
 }
 
-async function joinAs(context, name, viewport) {
-  const page = await context.newPage();
-  await page.setViewportSize(viewport);
-  await page.goto(url);
-  await page.getByTestId('join-name').fill(name);
-  await page.getByTestId('join-submit').click();
-  await page.getByTestId('chat-screen').waitFor();
-  return page;
-}
-
-async function say(page, text) {
-  await page.getByTestId('composer').fill(text);
-  await page.getByTestId('composer').press('Enter');
-}
-
-async function sees(page, text) {
-  await page.getByTestId('messages').getByText(text, { exact: false }).first().waitFor({ timeout: WAIT_MS });
-}
-
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launch();
   const cli = startCli('terminal');
   try {
     const ann = await joinAs(await browser.newContext(), 'Ann', { width: 1100, height: 720 });
@@ -181,10 +155,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(`browser test failed: ${error.stack || error}`);
-    process.exit(1);
-  },
-);
+run(main, 'browser test');

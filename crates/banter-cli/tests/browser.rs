@@ -50,3 +50,80 @@ async fn browser_guests_chat_with_each_other_and_with_the_terminal() {
         "browser test failed after {seen:#?}"
     );
 }
+
+#[path = "../../banter-core/tests/common/proxy.rs"]
+mod proxy;
+
+/// The web transport keeps the same reconnect contract as the engine's client (the engine's side is in
+/// crates/banter-core/tests/durability.rs and delivery.rs): through a connection this test cuts, a browser guest
+/// catches up on 1,000 messages once each and in order, and what it wrote meanwhile is kept once, in the order it
+/// was written, after what it wrote before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_guest_catches_up_and_keeps_its_order_through_a_cut_connection() {
+    use banter_core::client::{Client, ClientConfig};
+    use banter_core::host::{self, HostConfig};
+    use banter_core::limits::Limits;
+    use tokio::io::AsyncWriteExt;
+
+    let interop = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop");
+    assert!(interop.join("node_modules/playwright-core").is_dir(), "run `make test` first: playwright-core is missing");
+    let limits = Limits { request_burst: 100_000, requests_per_second: 100_000, ..Limits::default() };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let config = HostConfig { limits, web: Some(banter_web::client()), ..HostConfig::default() };
+    let host = host::spawn(listener, config).await.unwrap();
+    let proxy = proxy::Proxy::start(host.local_addr()).await;
+
+    let mut script = tokio::process::Command::new("node")
+        .arg(interop.join("browser-catchup.js"))
+        .arg(format!("http://{}", proxy.address))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs");
+    let mut commands = script.stdin.take().unwrap();
+    let mut steps = Steps { lines: BufReader::new(script.stdout.take().unwrap()).lines(), seen: Vec::new() };
+    steps.expect("step online").await;
+    proxy.cut();
+    commands.write_all(b"cut\n").await.unwrap();
+    steps.expect("step typed").await;
+
+    let mut writer_config = ClientConfig::new(host.local_addr().to_string(), "writer");
+    writer_config.outbox_limit = 2000;
+    let (writer, _events) = Client::connect(writer_config).unwrap();
+    for n in 1..=1000 {
+        writer.send_message("lobby", &format!("bulk {n}")).await.unwrap();
+    }
+    writer.flush().await.unwrap();
+    proxy.restore();
+    commands.write_all(b"restored\n").await.unwrap();
+    steps.expect("step caught-up").await;
+    steps.expect("catchup ok").await;
+
+    let lobby = banter_core::keys::RoomKey::lobby();
+    let page = host.hub().store().room_page(&lobby, banter_core::store::PageRequest::Latest, 5000).await;
+    let kept = page.unwrap().unwrap().messages;
+    let own: Vec<&str> = kept.iter().filter(|m| m.from == "Guest").map(|m| m.text.as_str()).collect();
+    let expected: Vec<String> =
+        (1..=5).map(|n| format!("online {n}")).chain((1..=20).map(|n| format!("offline {n}"))).collect();
+    assert_eq!(own, expected, "the guest's messages, kept once each, in the order written");
+    let status = tokio::time::timeout(WAIT, script.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+}
+
+/// The lines a test script prints, expected one by one.
+struct Steps<R> {
+    lines: tokio::io::Lines<R>,
+    seen: Vec<String>,
+}
+
+impl<R: tokio::io::AsyncBufRead + Unpin> Steps<R> {
+    async fn expect(&mut self, wanted: &str) {
+        let line = tokio::time::timeout(WAIT * 6, self.lines.next_line()).await;
+        let line = line.unwrap_or_else(|_| panic!("no {wanted:?} in time after {:?}", self.seen)).unwrap();
+        let line = line.unwrap_or_else(|| panic!("the script ended before {wanted:?}, after {:?}", self.seen));
+        self.seen.push(line.clone());
+        assert_eq!(line, wanted, "after {:?}", self.seen);
+    }
+}

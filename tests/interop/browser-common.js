@@ -1,0 +1,47 @@
+// What the browser tests share: Debian's chromium as this machine allows it, and a guest's usual gestures.
+const { chromium } = require('playwright-core');
+
+const WAIT_MS = 15000;
+
+function launch() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+function step(name) {
+  console.log(`step ${name}`);
+}
+
+async function joinAs(context, url, name, viewport) {
+  const page = await context.newPage();
+  await page.setViewportSize(viewport);
+  await page.goto(url);
+  await page.getByTestId('join-name').fill(name);
+  await page.getByTestId('join-submit').click();
+  await page.getByTestId('chat-screen').waitFor();
+  return page;
+}
+
+async function say(page, text) {
+  await page.getByTestId('composer').fill(text);
+  await page.getByTestId('composer').press('Enter');
+}
+
+async function sees(page, text) {
+  await page.getByTestId('messages').getByText(text, { exact: false }).first().waitFor({ timeout: WAIT_MS });
+}
+
+/** Runs a test's `main`, exiting 0 on success and 1 with the error otherwise. */
+function run(main, label) {
+  main().then(
+    () => process.exit(0),
+    (error) => {
+      console.error(`${label} failed: ${error.stack || error}`);
+      process.exit(1);
+    },
+  );
+}
+
+module.exports = { WAIT_MS, launch, step, joinAs, say, sees, run };
