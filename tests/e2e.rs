@@ -87,7 +87,25 @@ async fn host_a_room(display: &Display) {
     display.screenshot(&screenshot_path("chat-small.png"), 420, 720);
     app.resize(1100, 720).await;
 
+    app.wait_for_text("[data-testid=host-data]", "chat.banter.desktop/host").await;
+
     // Stopping tells the guest.
+    app.click(&app.find("[data-testid=stop-hosting]").await).await;
+    app.wait_for("[data-testid=start-screen]").await;
+
+    // Hosting again brings everything back from the app's data folder: the lobby's history, the room and its
+    // messages; the guest, who waited, comes back by itself.
+    let port_field = app.wait_for("[data-testid=host-port]").await;
+    app.clear(&port_field).await;
+    app.type_into(&port_field, &room_port.to_string()).await;
+    app.click(&app.find("[data-testid=host-start]").await).await;
+    app.wait_for("[data-testid=chat-screen]").await;
+    app.wait_for_text("[data-testid=messages]", "hello from the terminal").await;
+    app.click(&app.wait_for("[data-testid='conversation-e2e']").await).await;
+    app.wait_for_text("[data-testid=messages]", "in the room").await;
+    app.click(&app.find("[data-testid='conversation-lobby']").await).await;
+    app_says(&app, "back again").await;
+    guest.expect_line("[lobby] Hostess: back again").await;
     app.click(&app.find("[data-testid=stop-hosting]").await).await;
     app.wait_for("[data-testid=start-screen]").await;
     app.close().await;
@@ -96,7 +114,8 @@ async fn host_a_room(display: &Display) {
 
 async fn join_a_host_by_address(display: &Display) {
     let data = tempdir("join");
-    let (_host, address) = Cli::serve(&banter_cli()).await;
+    let host_home = tempdir("join-host");
+    let (host, address) = Cli::serve(&banter_cli(), &host_home).await;
     let mut carol = Cli::join(&banter_cli(), &address, "carol").await;
     let (_driver, port) = start_driver(display, &data, true).await;
     let app = WebDriver::start(port, banter_app()).await;
@@ -112,6 +131,19 @@ async fn join_a_host_by_address(display: &Display) {
     carol.expect_line("[lobby] Dora: hi carol").await;
     app.wait_for("[data-testid='member-carol']").await;
     display.screenshot(&screenshot_path("chat-guest-dark.png"), 1100, 720);
+
+    // The host stops: the app says so in words, and nobody is shown online while nobody can be known to be.
+    host.interrupt().await;
+    app.wait_for_text("[data-testid=banner]", "The host ended the chat").await;
+    app.wait_for_text("[data-testid=presence-unknown]", "unknown until the connection is back").await;
+    display.screenshot(&screenshot_path("host-ended-dark.png"), 1100, 720);
+    // It comes back with its data: the app reconnects and catches up on what was said meanwhile.
+    let port = address.rsplit(':').next().unwrap().parse().unwrap();
+    let (_host, _) = Cli::serve_on(&banter_cli(), &host_home, port).await;
+    // Carol's terminal waited too; what she says is delivered once she is back.
+    carol.say("welcome back").await;
+    app.wait_for_text("[data-testid=messages]", "welcome back").await;
+    app.wait_for_text("[data-testid=people-title]", "online").await;
     app.close().await;
 }
 
@@ -136,10 +168,41 @@ async fn a_wrong_address_is_explained(display: &Display) {
     app.close().await;
 }
 
+/// A name is bound to the key of whoever took it first; the app takes that key from another device, and is then
+/// that person.
+async fn a_key_from_another_device_is_the_same_person(display: &Display) {
+    let data = tempdir("key");
+    let host_home = tempdir("key-host");
+    let (_host, address) = Cli::serve(&banter_cli(), &host_home).await;
+    let key = "frank-carried-key-0001";
+    let mut frank = Cli::join_with(&banter_cli(), &address, "frank", &["--user-key", key]).await;
+    frank.say("from the terminal").await;
+    frank.expect_line("[lobby] frank: from the terminal").await;
+    drop(frank);
+
+    let (_driver, port) = start_driver(display, &data, false).await;
+    let app = WebDriver::start(port, banter_app()).await;
+    app.resize(1100, 720).await;
+    app.click(&app.wait_for("[data-testid=key-panel] summary").await).await;
+    let own = app.wait_for_text("[data-testid=user-key]", "").await;
+    assert_eq!(own.len(), 32, "the app made a key of its own: {own:?}");
+    app.type_into(&app.find("[data-testid=user-key-input]").await, key).await;
+    app.click(&app.find("[data-testid=user-key-use]").await).await;
+    app.wait_for_text("[data-testid=user-key]", key).await;
+    display.screenshot(&screenshot_path("start-key.png"), 1100, 720);
+    app.type_into(&app.find("[data-testid=join-address]").await, &address).await;
+    app.type_into(&app.find("[data-testid=join-name]").await, "Frank").await;
+    app.click(&app.find("[data-testid=join-submit]").await).await;
+    app.wait_for("[data-testid=chat-screen]").await;
+    app.wait_for_text("[data-testid=messages]", "from the terminal").await;
+    app.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_desktop_app_hosts_joins_and_explains_errors() {
     let display = start_display().await;
     host_a_room(&display).await;
     join_a_host_by_address(&display).await;
     a_wrong_address_is_explained(&display).await;
+    a_key_from_another_device_is_the_same_person(&display).await;
 }

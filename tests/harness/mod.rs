@@ -25,16 +25,31 @@ pub struct Display {
 
 impl Display {
     /// Saves what the app's window shows (it sits at the top left of the screen) as a PNG. Taken from the X server:
-    /// WebKitWebDriver's own screenshots of WebKitGTK can show an earlier frame.
+    /// WebKitWebDriver's own screenshots of WebKitGTK can show an earlier frame. The webview may not have painted
+    /// its first frame yet when the page is ready, so a blank picture is taken again, for a while, and then fails
+    /// the test: a blank screenshot is a bug.
     pub fn screenshot(&self, path: &Path, width: u32, height: u32) {
-        // The X server shows a frame a moment after the DOM has it.
-        std::thread::sleep(Duration::from_millis(400));
-        let status = std::process::Command::new("/usr/bin/import")
-            .args(["-display", &self.name, "-window", "root", "-crop", &format!("{width}x{height}+0+0"), "+repage"])
-            .arg(path)
-            .status()
-            .expect("ImageMagick's import runs (make test installs it)");
-        assert!(status.success(), "the screenshot failed");
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            // The X server shows a frame a moment after the DOM has it.
+            std::thread::sleep(Duration::from_millis(400));
+            let status = std::process::Command::new("/usr/bin/import")
+                .args(["-display", &self.name, "-window", "root", "-crop", &format!("{width}x{height}+0+0"), "+repage"])
+                .arg(path)
+                .status()
+                .expect("ImageMagick's import runs (make test installs it)");
+            assert!(status.success(), "the screenshot failed");
+            let spread = std::process::Command::new("/usr/bin/convert")
+                .arg(path)
+                .args(["-format", "%[fx:standard_deviation]", "info:"])
+                .output()
+                .expect("ImageMagick's convert runs");
+            let spread: f64 = String::from_utf8_lossy(&spread.stdout).trim().parse().unwrap_or(0.0);
+            if spread > 0.02 {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "{} stayed blank (spread {spread})", path.display());
+        }
     }
 }
 
@@ -82,19 +97,33 @@ pub async fn start_driver(display: &Display, data: &Path, dark: bool) -> (Child,
     (driver, port)
 }
 
-/// A `banter-cli` process: a host (`serve`) or a guest (`join`).
+/// A `banter-cli` process: a host (`serve`) or a guest (`join`), with its config and data in a folder of its own,
+/// never the user's.
 pub struct Cli {
     pub child: Child,
     pub stdout: Lines<BufReader<ChildStdout>>,
 }
 
+/// `banter-cli` with its config (the user key) and data folders in `home`.
+fn cli_in(program: &Path, home: &Path) -> Command {
+    let mut command = Command::new(program);
+    command.env("XDG_CONFIG_HOME", home.join("config")).env("XDG_DATA_HOME", home.join("data")).kill_on_drop(true);
+    command
+}
+
 impl Cli {
-    pub async fn serve(program: &Path) -> (Cli, String) {
-        let mut child = Command::new(program)
-            .args(["serve", "--bind", "127.0.0.1", "--port", "0"])
+    /// A host on a free port, keeping its data in `home`.
+    pub async fn serve(program: &Path, home: &Path) -> (Cli, String) {
+        Cli::serve_on(program, home, 0).await
+    }
+
+    /// A host on `port` (0: a free one), keeping its data in `home`: a second one on the same home and port is
+    /// the same host started again.
+    pub async fn serve_on(program: &Path, home: &Path, port: u16) -> (Cli, String) {
+        let mut child = cli_in(program, home)
+            .args(["serve", "--bind", "127.0.0.1", "--port", &port.to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
-            .kill_on_drop(true)
             .spawn()
             .unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -103,13 +132,27 @@ impl Cli {
         (Cli { child, stdout }, address)
     }
 
+    /// Stops a host the way Ctrl-C does, and waits for it.
+    pub async fn interrupt(mut self) {
+        let pid = self.child.id().unwrap().to_string();
+        let status = Command::new("kill").args(["-INT", &pid]).status().await.unwrap();
+        assert!(status.success());
+        tokio::time::timeout(WAIT, self.child.wait()).await.unwrap().unwrap();
+    }
+
     pub async fn join(program: &Path, address: &str, name: &str) -> Cli {
-        let mut child = Command::new(program)
+        Cli::join_with(program, address, name, &[]).await
+    }
+
+    /// A guest with more arguments (`--user-key`…).
+    pub async fn join_with(program: &Path, address: &str, name: &str, extra: &[&str]) -> Cli {
+        let home = tempdir(&format!("cli-{name}"));
+        let mut child = cli_in(program, &home)
             .args(["join", address, "--name", name])
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
-            .kill_on_drop(true)
             .spawn()
             .unwrap();
         let stdout = BufReader::new(child.stdout.take().unwrap()).lines();

@@ -66,7 +66,8 @@ impl WebDriver {
         }
     }
 
-    /// Waits until the element matching `css` shows `text`; returns all its text.
+    /// Waits until the element matching `css` shows `text` (in any case: WebDriver reads text as styled, and some
+    /// headings are shown in capitals); returns all its text.
     pub async fn wait_for_text(&self, css: &str, text: &str) -> String {
         let deadline = tokio::time::Instant::now() + WAIT;
         let mut last = String::new();
@@ -75,7 +76,7 @@ impl WebDriver {
             if let Some(element) = self.try_find(css).await {
                 if let Some(current) = self.try_text(&element).await {
                     last = current;
-                    if last.contains(text) {
+                    if last.to_lowercase().contains(&text.to_lowercase()) {
                         return last;
                     }
                 }

@@ -3,7 +3,7 @@
 // survives everything (reconnects included).
 import type { SettingsView } from '../bindings';
 import type { MessageItem, ChatState, Conversation } from '../store';
-import { LOBBY, dmKey, roomKey, typingNow } from '../store';
+import { LOBBY, dmKey, oldestSeq, roomKey, typingNow } from '../store';
 import { el, replace } from '../dom';
 import { continuesGroup, formatTime, hueFor, initials, typingLine } from '../format';
 import { keyPanel, type KeyActions } from './identity';
@@ -288,7 +288,7 @@ export class ChatView {
       return;
     }
     const rows: HTMLElement[] = [];
-    if (current.olderAvailable && current.items.some((item) => item.kind === 'message' && item.seq > 1)) {
+    if (current.olderAvailable && (oldestSeq(current) ?? 0) > 1) {
       rows.push(el('li', { class: 'older' }, el('button', {
         class: 'link-button',
         testid: 'load-older',
@@ -356,7 +356,8 @@ export class ChatView {
     };
     replace(
       this.members,
-      el('h3', { class: 'sidebar-title', testid: 'people-title' }, known ? `People — ${people.length} online` : 'People — unknown while disconnected'),
+      el('h3', { class: 'sidebar-title', testid: 'people-title' }, known ? `People — ${people.length} online` : 'People'),
+      known ? null : el('p', { class: 'empty-hint', testid: 'presence-unknown' }, 'Who is online is unknown until the connection is back.'),
       people.length
         ? el('ul', { class: 'member-list' }, ...people.map((user) => row(user.name, current.kind === 'room' && inRoom.has(user.name) && current.name !== LOBBY ? 'here' : '')))
         : el('p', { class: 'empty-hint' }, 'Nobody else is here yet.'),
