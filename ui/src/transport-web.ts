@@ -127,7 +127,11 @@ export function webTransport(): Transport {
 
   /** Joins a room from the last number this tab has of it, and goes on paging while the host has more. */
   async function join(room: string, origin: 'user' | 'rejoin' | 'catchUp', create = false): Promise<RoomJoined> {
-    const afterSeq = create ? undefined : roomCursors.get(keyOf(room))?.last() ?? undefined;
+    // A room joined anew starts from its newest messages (older ones are a scroll away); a rejoin or a catch-up
+    // goes on from the last number this tab has.
+    const anew = origin === 'user' && !rooms.has(keyOf(room));
+    if (anew) roomCursors.delete(keyOf(room));
+    const afterSeq = create || anew ? undefined : roomCursors.get(keyOf(room))?.last() ?? undefined;
     const joined = await request<RoomJoined>(create ? 'room:create' : 'room:join', { room, afterSeq });
     rooms.set(keyOf(joined.room), joined.room);
     saveRooms();

@@ -2,7 +2,7 @@
 //!
 //! `banter-bench run` starts each server as a child process on 127.0.0.1 (pinned to one core), drives it from
 //! this process (pinned to the other) and writes the results: docs/BENCHMARKS.md, an SVG plot and the raw JSON.
-//! `banter-bench serve banter|ceiling` is how it starts the two Rust servers.
+//! `banter-bench serve banter|banter-ephemeral|ceiling` is how it starts the Rust servers.
 
 mod ceiling;
 mod crosscheck;
@@ -39,10 +39,14 @@ enum Command {
     Hold { address: std::net::SocketAddr, count: usize },
     /// Serve one of the Rust servers on 127.0.0.1 (the harness starts these itself).
     Serve {
-        /// `banter` (the real host) or `ceiling` (raw tokio-tungstenite broadcast).
+        /// `banter` (the real host, keeping its data in `--data`), `banter-ephemeral` (the real host, in memory) or
+        /// `ceiling` (raw tokio-tungstenite broadcast).
         server: String,
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// The durable host's data folder.
+        #[arg(long)]
+        data: Option<PathBuf>,
     },
 }
 
@@ -57,7 +61,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(options) => runner::run(options),
-        Command::Serve { server, port } => serve(&server, port),
+        Command::Serve { server, port, data } => serve(&server, port, data),
         Command::Hold { address, count } => hold(address, count),
         Command::Report { results } => rewrite_report(&results),
     };
@@ -72,15 +76,20 @@ fn main() -> std::process::ExitCode {
 
 /// The Rust servers run on tokio's multi-threaded runtime, as `banter-cli serve` does; pinned to one core, it has
 /// one worker thread.
-fn serve(server: &str, port: u16) -> anyhow::Result<()> {
+fn serve(server: &str, port: u16, data: Option<PathBuf>) -> anyhow::Result<()> {
     let kind = servers::ServerKind::parse(server)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let listener = banter_core::host::bind(IpAddr::V4(Ipv4Addr::LOCALHOST), port).await?;
         println!("listening on {}", listener.local_addr()?);
         match kind {
-            servers::ServerKind::Banter => {
-                let config = banter_core::host::HostConfig { limits: bench_limits(), ..Default::default() };
+            servers::ServerKind::Banter | servers::ServerKind::BanterEphemeral => {
+                let location = match (kind, data) {
+                    (servers::ServerKind::BanterEphemeral, _) => banter_core::store::Location::Memory,
+                    (_, Some(folder)) => banter_core::store::Location::Folder(folder),
+                    (_, None) => anyhow::bail!("the durable host needs --data"),
+                };
+                let config = banter_core::host::HostConfig { limits: bench_limits(), location, ..Default::default() };
                 let interrupted = async {
                     let _ = tokio::signal::ctrl_c().await;
                 };

@@ -22,8 +22,8 @@ pub struct Options {
     /// Runs of each scenario per server, in alternation (A B C D, A B C D, …).
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
-    /// Servers to compare: banter, node, node-tuned, ceiling.
-    #[arg(long, value_delimiter = ',', default_value = "banter,node,node-tuned,ceiling")]
+    /// Servers to compare: banter (keeping its data on disk), banter-ephemeral (in memory), node, node-tuned, ceiling.
+    #[arg(long, value_delimiter = ',', default_value = "banter,banter-ephemeral,node,node-tuned,ceiling")]
     pub servers: Vec<String>,
     /// Scenarios to run: s1, s2, s3, s4.
     #[arg(long, value_delimiter = ',', default_value = "s1,s2,s3,s4")]
@@ -184,6 +184,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         repo: servers::default_repo(),
         server_core: pin.then_some(0),
         log_dir: servers::default_repo().join("target/bench-logs"),
+        data_dir: servers::default_repo().join("target/bench-data"),
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let local = tokio::task::LocalSet::new();
@@ -212,7 +213,7 @@ async fn collect(
     pin: bool,
 ) -> anyhow::Result<Results> {
     let clock = Clock::new();
-    let wants = |name: &str| options.scenarios.iter().any(|scenario| scenario == name);
+    let wanted = |name: &str| options.scenarios.iter().any(|scenario| scenario == name);
     let mut results = Results {
         date: machine::now_utc(),
         machine: machine::Machine::read(),
@@ -234,6 +235,7 @@ async fn collect(
     println!("{}", results.machine.summary());
     for run in 1..=options.runs {
         for &kind in kinds {
+            let wants = |name: &str| wanted(name) && kind.runs(name);
             let mut note_load = |scenario: &str| {
                 let load = machine::load_average();
                 println!("run {run}, {scenario}, {}: load average {load}", kind.label());

@@ -12,8 +12,11 @@ use tokio::process::{Child, Command};
 /// A server the harness compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum ServerKind {
-    /// The Banter host: the real engine and handlers (release build).
+    /// The Banter host: the real engine and handlers (release build), keeping its data on disk as it does by
+    /// default.
     Banter,
+    /// The same host with `--ephemeral`: everything in memory.
+    BanterEphemeral,
     /// Node.js Socket.IO 4 with handlers that do the same work, ws without its native add-ons.
     Node,
     /// The same, with bufferutil and utf-8-validate, as Socket.IO's performance-tuning page advises.
@@ -23,11 +26,13 @@ pub enum ServerKind {
 }
 
 impl ServerKind {
-    pub const ALL: [ServerKind; 4] = [ServerKind::Banter, ServerKind::Node, ServerKind::NodeTuned, ServerKind::Ceiling];
+    pub const ALL: [ServerKind; 5] =
+        [ServerKind::Banter, ServerKind::BanterEphemeral, ServerKind::Node, ServerKind::NodeTuned, ServerKind::Ceiling];
 
     pub fn label(self) -> &'static str {
         match self {
             ServerKind::Banter => "banter",
+            ServerKind::BanterEphemeral => "banter-ephemeral",
             ServerKind::Node => "node",
             ServerKind::NodeTuned => "node-tuned",
             ServerKind::Ceiling => "ceiling",
@@ -38,7 +43,13 @@ impl ServerKind {
         ServerKind::ALL
             .into_iter()
             .find(|kind| kind.label() == text)
-            .with_context(|| format!("unknown server “{text}”: banter, node, node-tuned or ceiling"))
+            .with_context(|| format!("unknown server “{text}”: banter, banter-ephemeral, node, node-tuned or ceiling"))
+    }
+
+    /// Whether this server takes part in a scenario. The in-memory host is compared with the durable one where
+    /// messages are kept (S1, S2); idle connections and a connection storm keep nothing, so it sits those out.
+    pub fn runs(self, scenario: &str) -> bool {
+        self != ServerKind::BanterEphemeral || matches!(scenario, "s1" | "s2")
     }
 }
 
@@ -53,6 +64,9 @@ pub struct Launcher {
     pub server_core: Option<usize>,
     /// Where servers' standard error goes.
     pub log_dir: PathBuf,
+    /// Where the durable host keeps its data: a new folder under it for every start, on the disk the repository
+    /// is on (not a tmpfs), removed when the server is killed.
+    pub data_dir: PathBuf,
 }
 
 /// A running server. Dropping it kills the process.
@@ -62,6 +76,8 @@ pub struct Server {
     pub address: SocketAddr,
     pub pid: u32,
     child: Child,
+    /// The durable host's data folder, removed with it.
+    data: Option<PathBuf>,
 }
 
 impl Launcher {
@@ -75,8 +91,17 @@ impl Launcher {
             }
             None => Command::new("env"),
         };
+        let mut data = None;
         match kind {
-            ServerKind::Banter | ServerKind::Ceiling => {
+            ServerKind::Banter => {
+                let folder = self.data_dir.join(format!("banter-{}-{}", std::process::id(), next_folder()));
+                command
+                    .arg(&self.exe)
+                    .args(["serve", kind.label(), "--port", &port.to_string(), "--data"])
+                    .arg(&folder);
+                data = Some(folder);
+            }
+            ServerKind::BanterEphemeral | ServerKind::Ceiling => {
                 command.arg(&self.exe).args(["serve", kind.label(), "--port", &port.to_string()]);
             }
             ServerKind::Node | ServerKind::NodeTuned => {
@@ -115,8 +140,14 @@ impl Launcher {
         }
         // Later lines are not read; keep the pipe drained so that the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(Server { kind, address, pid, child })
+        Ok(Server { kind, address, pid, child, data })
     }
+}
+
+/// A number for each data folder this process makes.
+fn next_folder() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Server {
@@ -134,6 +165,11 @@ impl Server {
     pub async fn kill(mut self) {
         let _ = self.child.start_kill();
         let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+        if let Some(folder) = self.data.take() {
+            if let Err(error) = std::fs::remove_dir_all(&folder) {
+                tracing::warn!(folder = %folder.display(), %error, "could not remove a benchmark's data folder");
+            }
+        }
     }
 }
 

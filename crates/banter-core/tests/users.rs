@@ -20,7 +20,7 @@ async fn a_taken_name_is_refused_with_a_clear_reason() {
         _ => None,
     })
     .await;
-    assert!(reason.contains("which belongs to someone else on this host"), "{reason}");
+    assert!(reason.contains("already called “alice”"), "{reason}");
 
     let refusal = RawSocket::connect(host.local_addr(), "/", Some(banter_auth("Alice", "another-key"))).await.err();
     let refusal = refusal.expect("refused");

@@ -70,6 +70,7 @@ pub(super) fn plot(results: &Results) -> String {
     for (index, &kind) in results.servers.iter().enumerate() {
         let color = match kind {
             ServerKind::Banter => "#1864ab",
+            ServerKind::BanterEphemeral => "#74c0fc",
             ServerKind::Node => "#c92a2a",
             ServerKind::NodeTuned => "#e8590c",
             ServerKind::Ceiling => "#2b8a3e",

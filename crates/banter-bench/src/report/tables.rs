@@ -44,6 +44,7 @@ pub(super) fn markdown(results: &Results) -> String {
     let _ = writeln!(page, "- Servers: {}.\n", kinds.iter().map(|kind| describe(*kind)).collect::<Vec<_>>().join("; "));
 
     targets(&mut page, results);
+    durability(&mut page, results);
     one_room(&mut page, results);
     many_rooms(&mut page, results);
     idle(&mut page, results);
@@ -56,7 +57,11 @@ pub(super) fn markdown(results: &Results) -> String {
 fn describe(kind: ServerKind) -> &'static str {
     match kind {
         ServerKind::Banter => {
-            "**banter**: the Banter host, release build, real handlers, default limits but the request budget"
+            "**banter**: the Banter host as it runs by default, release build, real handlers, keeping every message \
+             in its data folder on disk (SQLite, WAL, `synchronous=NORMAL`), default limits but the request budget"
+        }
+        ServerKind::BanterEphemeral => {
+            "**banter-ephemeral**: the same host with `--ephemeral` (SQLite in memory), in S1 and S2 only"
         }
         ServerKind::Node => {
             "**node**: Socket.IO 4.8.1 on Node.js, tests/interop/bench-server.js, ws without native add-ons"
@@ -68,6 +73,59 @@ fn describe(kind: ServerKind) -> &'static str {
         }
         ServerKind::Ceiling => "**ceiling**: raw tokio-tungstenite broadcast, no Socket.IO, no chat logic",
     }
+}
+
+/// What keeping every message on disk costs: the durable host (the default) beside the same host in memory.
+fn durability(page: &mut String, results: &Results) {
+    if !(results.servers.contains(&ServerKind::Banter) && results.servers.contains(&ServerKind::BanterEphemeral)) {
+        return;
+    }
+    let _ = writeln!(
+        page,
+        "## Durable and in memory
+"
+    );
+    let _ = writeln!(
+        page,
+        "The same host keeping every message in SQLite on disk before acknowledging it (banter, the default) and \
+         in memory (banter-ephemeral), by median.\n"
+    );
+    let _ = writeln!(page, "| figure | durable | in memory | durable ÷ in memory |");
+    let _ = writeln!(page, "|---|---|---|---|");
+    let mut row = |name: &str, figure: &dyn Fn(ServerKind) -> Option<Spread>, digits: usize| {
+        let (durable, memory) = (figure(ServerKind::Banter), figure(ServerKind::BanterEphemeral));
+        let _ = writeln!(
+            page,
+            "| {name} | {} | {} | {} |",
+            show(durable, digits),
+            show(memory, digits),
+            show_ratio(ratio(durable, memory))
+        );
+    };
+    row("S1 highest sustained rate (msg/s)", &|kind| one_room_row(results, kind).sustained, 0);
+    row("S1 server CPU-µs per delivery (common rate)", &|kind| one_room_row(results, kind).cpu_common, 2);
+    let s2_cpu = |kind| {
+        Spread::of(results.s2.iter().filter(|sample| sample.server == kind).filter_map(|sample| {
+            let index = common_s2_step(results, sample.run)?;
+            Some(sample.result.as_ref()?.steps.get(index)?.server_cpu_us_per_delivery)
+        }))
+    };
+    row("S2 server CPU-µs per delivery (common step)", &s2_cpu, 2);
+    let s2_p99 = |kind| {
+        Spread::of(
+            results
+                .s2
+                .iter()
+                .filter(|sample| sample.server == kind)
+                .filter_map(|sample| Some(sample.result.as_ref()?.steps.first()?.p99_ms)),
+        )
+    };
+    row(
+        &format!("S2 p99 latency at {} msg/s each (ms)", results.s2_plan.rates.first().copied().unwrap_or(0.0)),
+        &s2_p99,
+        1,
+    );
+    let _ = writeln!(page);
 }
 
 /// What a target compares Banter's figure with.
@@ -272,7 +330,7 @@ fn idle(page: &mut String, results: &Results) {
         writeln!(page, "| server | PSS empty MiB | PSS at {} MiB | PSS at {full} MiB | KiB per connection |", full / 2);
     let _ = writeln!(page, "|---|---|---|---|---|");
     let mib = |bytes: u64| bytes as f64 / 1024.0 / 1024.0;
-    for &kind in &results.servers {
+    for &kind in results.servers.iter().filter(|kind| kind.runs("s3")) {
         let _ = writeln!(
             page,
             "| {} | {} | {} | {} | {} |",
@@ -300,7 +358,7 @@ fn storm(page: &mut String, results: &Results) {
     );
     let _ = writeln!(page, "| server | connected | time to all connected s | reconnected | time to all reconnected s | of which restart s |");
     let _ = writeln!(page, "|---|---|---|---|---|---|");
-    for &kind in &results.servers {
+    for &kind in results.servers.iter().filter(|kind| kind.runs("s4")) {
         let _ = writeln!(
             page,
             "| {} | {} | {} | {} | {} | {} |",

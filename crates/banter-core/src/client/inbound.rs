@@ -257,6 +257,10 @@ impl State {
     /// first join is reported as [`ClientEvent::Joined`]; the pages that follow as missed messages.
     async fn on_joined(&mut self, mut joined: RoomJoined, origin: Origin) {
         let key = validate::room_key(&joined.room);
+        if origin == Origin::User && !self.rooms.contains_key(&key) {
+            // Joined anew: the answer starts from the room's newest messages, not from where this client left it.
+            self.cursors.rooms.remove(&key);
+        }
         self.rooms.insert(key.clone(), joined.room.clone());
         let history = std::mem::take(&mut joined.history);
         let Advance { ready, fetch_after } =

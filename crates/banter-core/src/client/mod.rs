@@ -45,8 +45,8 @@ pub struct ClientConfig {
     pub address: String,
     pub name: String,
     /// Identifies this user across connections, and holds the name on the host: the first user to take a name
-    /// binds it to their key. A random key is made when none is given, which makes the name this client's only
-    /// until it closes; keep a key to stay the same person after a restart.
+    /// binds it to their key. Without one the client joins as a guest, whose name is its own only while it is
+    /// connected (and is refused if someone holds it); keep a key to stay the same person after a restart.
     pub user_key: Option<String>,
     /// How long one connection attempt may take, transport and namespace together.
     pub connect_timeout: Duration,
@@ -275,7 +275,7 @@ impl Client {
         let url = address::parse_host_address(&config.address)?;
         let limits = Limits::default();
         let name = validate::display_name(&config.name, limits.max_name_chars).map_err(ClientError::Refused)?;
-        let user_key = config.user_key.clone().unwrap_or_else(|| format!("{:032x}", rand::thread_rng().gen::<u128>()));
+        let user_key = config.user_key.clone();
         let (commands, command_receiver) = mpsc::channel(256);
         let (event_sender, events) = mpsc::channel(4096);
         // Long enough to ride out a reconnect, short enough that a caller is never stuck.

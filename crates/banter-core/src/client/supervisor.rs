@@ -23,7 +23,8 @@ use crate::validate;
 pub(crate) struct Settings {
     pub url: Url,
     pub name: String,
-    pub user_key: String,
+    /// `None` for a guest.
+    pub user_key: Option<String>,
     pub config: ClientConfig,
 }
 
@@ -90,8 +91,10 @@ pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, e
         if attempt == 1 && !ever_connected {
             state.report(ClientEvent::State(ConnectionState::Connecting { attempt })).await;
         }
-        let auth =
-            json!({ "name": state.settings.name, "userKey": state.settings.user_key, "protocol": PROTOCOL_VERSION });
+        let mut auth = json!({ "name": state.settings.name, "protocol": PROTOCOL_VERSION });
+        if let Some(key) = &state.settings.user_key {
+            auth["userKey"] = json!(key);
+        }
         let config = &state.settings.config;
         match Connection::open(&state.settings.url, auth, config.connect_timeout).await {
             Ok(connection) => {
@@ -183,7 +186,7 @@ async fn session(state: &mut State, mut connection: Connection) -> (SessionEnd, 
             hold_until = None;
             if let Some(head) = state.outbox.front() {
                 sequence += 1;
-                let (name, data) = request_wire(&head.request, &state.cursors);
+                let (name, data) = request_wire(head, state);
                 if let Err(error) = connection.request(name, data, sequence, config.request_timeout).await {
                     break SessionEnd::Lost(format!("could not send: {error}"));
                 }
@@ -293,15 +296,19 @@ async fn wait_for_welcome(
     Ok(server)
 }
 
-/// The event name and payload of a queued request. A join carries the room's last reported number, so that the
-/// host answers with what came after it.
-fn request_wire(request: &Request, cursors: &Cursors) -> (&'static str, Value) {
+/// The event name and payload of a queued request. A rejoin, or a join of a room the client is in, carries the
+/// room's last reported number, so that the host answers with what came after it; joining a room anew starts from
+/// its newest messages (older ones are a scroll away).
+fn request_wire(outgoing: &Outgoing, state: &State) -> (&'static str, Value) {
     let to_value = |value: Result<Value, serde_json::Error>| value.unwrap_or(Value::Null);
-    match request {
+    match &outgoing.request {
         Request::Send(message) => (event::MESSAGE_SEND, to_value(serde_json::to_value(message))),
         Request::Direct(message) => (event::DM_SEND, to_value(serde_json::to_value(message))),
         Request::Join { room, create: false, after_seq } => {
-            let after_seq = after_seq.or_else(|| cursors.rooms.get(&validate::room_key(room)).and_then(Cursor::last));
+            let key = validate::room_key(room);
+            let continues = outgoing.origin != Origin::User || state.rooms.contains_key(&key);
+            let after_seq =
+                after_seq.or_else(|| continues.then(|| state.cursors.rooms.get(&key).and_then(Cursor::last)).flatten());
             let request = RoomRequest { room: room.clone(), after_seq };
             (event::ROOM_JOIN, to_value(serde_json::to_value(request)))
         }
