@@ -48,7 +48,7 @@ async fn host_a_room(display: &Display) {
     let port_field = app.find("[data-testid=host-port]").await;
     app.clear(&port_field).await;
     app.type_into(&port_field, &room_port.to_string()).await;
-    app.click(&app.find("[data-testid=host-start]").await).await;
+    app.click_on("[data-testid=host-start]").await;
     app.wait_for("[data-testid=chat-screen]").await;
     app.wait_for(&format!("[data-address='127.0.0.1:{room_port}']")).await;
     app.wait_for(&format!("[data-guest-url='http://127.0.0.1:{room_port}/']")).await;
@@ -65,7 +65,7 @@ async fn host_a_room(display: &Display) {
     // …and in a room the app creates.
     let room_input = app.find("[data-testid=room-new-input]").await;
     app.type_into(&room_input, "e2e").await;
-    app.click(&app.find("[data-testid=room-new-submit]").await).await;
+    app.click_on("[data-testid=room-new-submit]").await;
     app.wait_for_text("[data-testid=conversation-title]", "# e2e").await;
     guest.say("/join e2e").await;
     app.wait_for_text("[data-testid=messages]", "guest joined").await;
@@ -76,10 +76,9 @@ async fn host_a_room(display: &Display) {
 
     // A direct message from the guest appears under the guest's name.
     guest.say("/dm Hostess psst, over here").await;
-    let conversation = app.wait_for("[data-testid='conversation-guest']").await;
-    app.click(&conversation).await;
+    app.click_on("[data-testid='conversation-guest']").await;
     app.wait_for_text("[data-testid=messages]", "psst, over here").await;
-    app.click(&app.find("[data-testid='conversation-lobby']").await).await;
+    app.click_on("[data-testid='conversation-lobby']").await;
     app.wait_for_text("[data-testid=messages]", "hello from the terminal").await;
     display.screenshot(&screenshot_path("chat-host.png"), 1100, 720);
     app.resize(420, 720).await;
@@ -90,7 +89,7 @@ async fn host_a_room(display: &Display) {
     app.wait_for_text("[data-testid=host-data]", "chat.banter.desktop/host").await;
 
     // Stopping tells the guest.
-    app.click(&app.find("[data-testid=stop-hosting]").await).await;
+    app.click_on("[data-testid=stop-hosting]").await;
     app.wait_for("[data-testid=start-screen]").await;
 
     // Hosting again brings everything back from the app's data folder: the lobby's history, the room and its
@@ -98,15 +97,15 @@ async fn host_a_room(display: &Display) {
     let port_field = app.wait_for("[data-testid=host-port]").await;
     app.clear(&port_field).await;
     app.type_into(&port_field, &room_port.to_string()).await;
-    app.click(&app.find("[data-testid=host-start]").await).await;
+    app.click_on("[data-testid=host-start]").await;
     app.wait_for("[data-testid=chat-screen]").await;
     app.wait_for_text("[data-testid=messages]", "hello from the terminal").await;
-    app.click(&app.wait_for("[data-testid='conversation-e2e']").await).await;
+    app.click_on("[data-testid='conversation-e2e']").await;
     app.wait_for_text("[data-testid=messages]", "in the room").await;
-    app.click(&app.find("[data-testid='conversation-lobby']").await).await;
+    app.click_on("[data-testid='conversation-lobby']").await;
     app_says(&app, "back again").await;
     guest.expect_line("[lobby] Hostess: back again").await;
-    app.click(&app.find("[data-testid=stop-hosting]").await).await;
+    app.click_on("[data-testid=stop-hosting]").await;
     app.wait_for("[data-testid=start-screen]").await;
     app.close().await;
     drop(guest);
@@ -122,7 +121,7 @@ async fn join_a_host_by_address(display: &Display) {
     app.resize(1100, 720).await;
     app.type_into(&app.wait_for("[data-testid=join-address]").await, &address).await;
     app.type_into(&app.find("[data-testid=join-name]").await, "Dora").await;
-    app.click(&app.find("[data-testid=join-submit]").await).await;
+    app.click_on("[data-testid=join-submit]").await;
     app.wait_for("[data-testid=chat-screen]").await;
     carol.expect_line("* Dora joined lobby").await;
     carol.say("hi Dora").await;
@@ -155,7 +154,7 @@ async fn a_wrong_address_is_explained(display: &Display) {
     let unused = free_port();
     app.type_into(&app.wait_for("[data-testid=join-address]").await, &format!("127.0.0.1:{unused}")).await;
     app.type_into(&app.find("[data-testid=join-name]").await, "Eve").await;
-    app.click(&app.find("[data-testid=join-submit]").await).await;
+    app.click_on("[data-testid=join-submit]").await;
     let error = app.wait_for_text("[data-testid=join-error]", "Could not reach that address").await;
     assert!(error.contains("connection refused"), "{error}");
     display.screenshot(&screenshot_path("join-error.png"), 1100, 720);
@@ -163,7 +162,7 @@ async fn a_wrong_address_is_explained(display: &Display) {
     let address = app.find("[data-testid=join-address]").await;
     app.clear(&address).await;
     app.type_into(&address, "ftp://somewhere").await;
-    app.click(&app.find("[data-testid=join-submit]").await).await;
+    app.click_on("[data-testid=join-submit]").await;
     app.wait_for_text("[data-testid=join-error]", "URLs are not supported").await;
     app.close().await;
 }
@@ -183,16 +182,16 @@ async fn a_key_from_another_device_is_the_same_person(display: &Display) {
     let (_driver, port) = start_driver(display, &data, false).await;
     let app = WebDriver::start(port, banter_app()).await;
     app.resize(1100, 720).await;
-    app.click(&app.wait_for("[data-testid=key-panel] summary").await).await;
+    app.click_on("[data-testid=key-panel] summary").await;
     let own = app.wait_for_text("[data-testid=user-key]", "").await;
     assert_eq!(own.len(), 32, "the app made a key of its own: {own:?}");
     app.type_into(&app.find("[data-testid=user-key-input]").await, key).await;
-    app.click(&app.find("[data-testid=user-key-use]").await).await;
+    app.click_on("[data-testid=user-key-use]").await;
     app.wait_for_text("[data-testid=user-key]", key).await;
     display.screenshot(&screenshot_path("start-key.png"), 1100, 720);
     app.type_into(&app.find("[data-testid=join-address]").await, &address).await;
     app.type_into(&app.find("[data-testid=join-name]").await, "Frank").await;
-    app.click(&app.find("[data-testid=join-submit]").await).await;
+    app.click_on("[data-testid=join-submit]").await;
     app.wait_for("[data-testid=chat-screen]").await;
     app.wait_for_text("[data-testid=messages]", "from the terminal").await;
     app.close().await;

@@ -89,7 +89,7 @@ async fn the_installed_app_hosts_a_room_that_the_installed_cli_joins() {
     let port_field = window.find("[data-testid=host-port]").await;
     window.clear(&port_field).await;
     window.type_into(&port_field, &room_port.to_string()).await;
-    window.click(&window.find("[data-testid=host-start]").await).await;
+    window.click_on("[data-testid=host-start]").await;
     window.wait_for("[data-testid=chat-screen]").await;
     let mut guest = Cli::join(&cli, &format!("127.0.0.1:{room_port}"), "guest").await;
     guest.say("hello, installed app").await;

@@ -182,7 +182,7 @@ impl Cli {
 pub async fn app_says(app: &WebDriver, text: &str) {
     let composer = app.wait_for("[data-testid=composer]").await;
     app.type_into(&composer, text).await;
-    app.click(&app.find("[data-testid=send]").await).await;
+    app.click_on("[data-testid=send]").await;
 }
 
 pub fn tempdir(name: &str) -> PathBuf {

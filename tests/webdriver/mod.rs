@@ -96,8 +96,24 @@ impl WebDriver {
         value["value"].as_str().map(str::to_owned)
     }
 
-    pub async fn click(&self, element: &Element) {
-        self.call(reqwest::Method::POST, &format!("/element/{}/click", element.0), Some(json!({}))).await;
+    /// Waits for the element matching `css` and clicks it. The UI re-renders lists on every event, so the element
+    /// found may be replaced before the click lands: then it is found again.
+    pub async fn click_on(&self, css: &str) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let element = self.wait_for(css).await;
+            let url = format!("{}/element/{}/click", self.base, element.0);
+            let answer = self.http.post(url).header("content-type", "application/json").body("{}").send().await;
+            let answer = answer.expect("WebDriver is reachable");
+            let status = answer.status();
+            let value: Value = serde_json::from_slice(&answer.bytes().await.unwrap_or_default()).unwrap_or(Value::Null);
+            if status.is_success() {
+                return;
+            }
+            let stale = value["value"]["error"] == "stale element reference";
+            assert!(stale && tokio::time::Instant::now() < deadline, "clicking {css}: {status} {value}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     pub async fn clear(&self, element: &Element) {

@@ -87,7 +87,12 @@ ts: number, from: string, text: string, clientId?: string | null, attachment?: A
 
 export type DirectMessage = { id: string, 
 /**
- * 1, 2, 3… within the conversation of these two people.
+ * The conversation's id on this host: the same for every message between these two people, and never
+ * another's, even if a name changes hands.
+ */
+conversation: string, 
+/**
+ * 1, 2, 3… within the conversation.
  */
 seq: number, ts: number, from: string, to: string, text: string, clientId?: string | null, attachment?: Attachment | null, };
 

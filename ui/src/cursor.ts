@@ -50,20 +50,24 @@ export class Cursor<T extends Numbered> {
     this.held.set(message.seq, message);
     const ready = this.release();
     let fetchAfter: number | null = null;
-    if (this.held.size > 0 && !this.fetching) {
-      if (this.held.size > HOLD_LIMIT) ready.push(...this.releaseAll());
-      else {
-        this.fetching = true;
-        fetchAfter = this.lastSeq;
-      }
+    if (this.held.size > HOLD_LIMIT) ready.push(...this.releaseAll());
+    else if (this.held.size > 0 && !this.fetching) {
+      this.fetching = true;
+      fetchAfter = this.lastSeq;
     }
     return { ready, fetchAfter };
   }
 
-  /** A page of history, oldest first, from a join or a catch-up; `latest` is the newest number the host had. */
-  page(messages: T[], latest: number): Advance<T> {
+  /** A page of history, oldest first, from a join or a catch-up; `latest` is the newest number the host had, and
+   * `after` the number the page was asked to start after (null for the newest messages). */
+  page(messages: T[], latest: number, after: number | null): Advance<T> {
     this.fetching = false;
     if (this.lastSeq === null) this.lastSeq = messages.length > 0 ? Math.max(0, messages[0].seq - 1) : latest;
+    // A page that starts after this cursor's number (or before it) says what exists from there: numbers it skips
+    // were deleted with their room, and will never come.
+    if (after !== null && after <= this.lastSeq && messages.length > 0 && messages[0].seq > this.lastSeq + 1) {
+      this.lastSeq = messages[0].seq - 1;
+    }
     for (const message of messages) if (message.seq > (this.lastSeq ?? 0)) this.held.set(message.seq, message);
     const ready = this.release();
     const last = this.lastSeq ?? 0;

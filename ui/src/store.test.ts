@@ -49,7 +49,7 @@ describe('the chat store', () => {
 
   it('files direct messages under the other person, whoever sent them', () => {
     const state = newChatState('alice');
-    const dm = (from: string, to: string, id: string, seq: number): UiEvent => ({ type: 'direct', message: { id, seq, ts: 1, from, to, text: id } });
+    const dm = (from: string, to: string, id: string, seq: number): UiEvent => ({ type: 'direct', message: { id, conversation: 'c1', seq, ts: 1, from, to, text: id } });
     apply(state, dm('alice', 'bob', 'two', 2), 2);
     apply(state, dm('bob', 'alice', 'one', 1), 1);
     expect(texts(state, dmKey('bob'))).toEqual(['one', 'two']);
@@ -127,7 +127,7 @@ describe('the chat store', () => {
 
   it('shows each direct conversation of the welcome with its last message', () => {
     const state = newChatState('alice');
-    const last = { id: 'd7', seq: 7, ts: 5, from: 'bob', to: 'alice', text: 'see you' };
+    const last = { id: 'd7', conversation: 'c3', seq: 7, ts: 5, from: 'bob', to: 'alice', text: 'see you' };
     apply(state, { ...welcome('h'), conversations: [{ with: 'bob', lastMessage: last }] } as UiEvent, 1);
     expect(texts(state, dmKey('bob'))).toEqual(['see you']);
     expect(state.conversations.get(dmKey('bob'))?.unread).toBe(0);

@@ -83,6 +83,11 @@ export function webTransport(): Transport {
   let roomCursors = new Map<string, Cursor<Message>>();
   let directCursors = new Map<string, Cursor<DirectMessage>>();
   let hostId: string | null = null;
+  /**
+   * The host of this session is not the one this tab talked to before: its data is gone (a wiped or ephemeral
+   * host), so the rooms this tab was in are made again rather than taken as deleted.
+   */
+  let hostIsNew = false;
   let me = '';
   /** Welcomed, rooms rejoined: the outbox may be sent. */
   let ready = false;
@@ -102,9 +107,10 @@ export function webTransport(): Transport {
     if (!cursor) roomCursors.set(keyOf(room), (cursor = new Cursor<Message>()));
     return cursor;
   };
-  const directCursor = (name: string) => {
-    let cursor = directCursors.get(keyOf(name));
-    if (!cursor) directCursors.set(keyOf(name), (cursor = new Cursor<DirectMessage>()));
+  /** A direct conversation's cursor, by the conversation's id. */
+  const directCursor = (conversation: string) => {
+    let cursor = directCursors.get(conversation);
+    if (!cursor) directCursors.set(conversation, (cursor = new Cursor<DirectMessage>()));
     return cursor;
   };
 
@@ -126,16 +132,18 @@ export function webTransport(): Transport {
   }
 
   /** Joins a room from the last number this tab has of it, and goes on paging while the host has more. */
-  async function join(room: string, origin: 'user' | 'rejoin' | 'catchUp', create = false): Promise<RoomJoined> {
+  async function join(room: string, origin: 'user' | 'rejoin' | 'recreate' | 'catchUp', create = false): Promise<RoomJoined> {
     // A room joined anew starts from its newest messages (older ones are a scroll away); a rejoin or a catch-up
     // goes on from the last number this tab has.
     const anew = origin === 'user' && !rooms.has(keyOf(room));
     if (anew) roomCursors.delete(keyOf(room));
     const afterSeq = create || anew ? undefined : roomCursors.get(keyOf(room))?.last() ?? undefined;
-    const joined = await request<RoomJoined>(create ? 'room:create' : 'room:join', { room, afterSeq });
+    // A rejoin or a catch-up must not bring back a room deleted while this tab was away.
+    const mustExist = origin === 'rejoin' || origin === 'catchUp' ? true : undefined;
+    const joined = await request<RoomJoined>(create ? 'room:create' : 'room:join', { room, afterSeq, mustExist });
     rooms.set(keyOf(joined.room), joined.room);
     saveRooms();
-    const advance = roomCursor(joined.room).page(joined.history, joined.latestSeq);
+    const advance = roomCursor(joined.room).page(joined.history, joined.latestSeq, afterSeq ?? null);
     if (origin === 'catchUp') {
       if (advance.ready.length > 0) emit({ type: 'missed', room: joined.room, messages: advance.ready });
     } else {
@@ -145,23 +153,35 @@ export function webTransport(): Transport {
     return joined;
   }
 
+  /** A room this tab was in is gone (deleted while it was away), or it could not be rejoined for now. */
+  function notRejoined(room: string, error: unknown): void {
+    roomCursors.get(keyOf(room))?.forgetFetch();
+    const kind = error instanceof TransportError ? error.kind : '';
+    if (kind === 'not_found' || kind === 'forbidden' || kind === 'invalid') {
+      rooms.delete(keyOf(room));
+      saveRooms();
+      if (kind === 'not_found') emit({ type: 'roomDeleted', room });
+    }
+    // Anything else is tried again at the next reconnect, from the same number.
+  }
+
   async function catchUpRoom(room: string): Promise<void> {
     try {
       await join(room, 'catchUp');
-    } catch {
-      // The next reconnect's rejoin tries again from the same number.
-      roomCursors.get(keyOf(room))?.forgetFetch();
+    } catch (error) {
+      notRejoined(room, error);
     }
   }
 
-  async function catchUpDirect(withName: string, afterSeq: number): Promise<void> {
+  /** Fetches what a conversation missed, by its id: the name may have changed hands since. */
+  async function catchUpDirect(withName: string, conversation: string, afterSeq: number): Promise<void> {
     try {
-      const page = await request<DirectHistoryPage>('dm:history', { with: withName, afterSeq });
-      const advance = directCursor(page.with).page(page.messages, page.latestSeq);
+      const page = await request<DirectHistoryPage>('dm:history', { with: withName, conversation, afterSeq });
+      const advance = directCursor(conversation).page(page.messages, page.latestSeq, afterSeq);
       if (advance.ready.length > 0) emit({ type: 'missedDirects', with: page.with, messages: advance.ready });
-      if (advance.fetchAfter !== null) void catchUpDirect(page.with, advance.fetchAfter);
+      if (advance.fetchAfter !== null) void catchUpDirect(page.with, conversation, advance.fetchAfter);
     } catch {
-      directCursors.get(keyOf(withName))?.forgetFetch();
+      directCursors.get(conversation)?.forgetFetch();
     }
   }
 
@@ -203,7 +223,8 @@ export function webTransport(): Transport {
   }
 
   function onWelcome(welcome: Welcome): void {
-    if (hostId !== null && hostId !== welcome.hostId) {
+    hostIsNew = hostId !== null && hostId !== welcome.hostId;
+    if (hostIsNew) {
       // A different host, or a wiped one: the numbers this tab had mean nothing there.
       roomCursors = new Map();
       directCursors = new Map();
@@ -213,13 +234,14 @@ export function webTransport(): Transport {
     for (const room of welcome.memberOf) if (!rooms.has(keyOf(room))) rooms.set(keyOf(room), room);
     saveRooms();
     for (const conversation of welcome.conversations) {
-      const cursor = directCursor(conversation.with);
+      const id = conversation.lastMessage.conversation;
+      const cursor = directCursor(id);
       const last = cursor.last();
       if (last === null) cursor.startAt(conversation.lastMessage.seq);
-      else if (last < conversation.lastMessage.seq) void catchUpDirect(conversation.with, last);
+      else if (last < conversation.lastMessage.seq) void catchUpDirect(conversation.with, id, last);
     }
     const latest = welcome.history.length > 0 ? welcome.history[welcome.history.length - 1].seq : 0;
-    const advance = roomCursor('lobby').page(welcome.history, latest);
+    const advance = roomCursor('lobby').page(welcome.history, latest, null);
     emit({
       type: 'welcome',
       me: welcome.user.name,
@@ -242,10 +264,9 @@ export function webTransport(): Transport {
     for (const room of [...rooms.values()]) {
       if (socket !== current || !current.connected || session !== mine) return;
       try {
-        await join(room, 'rejoin');
-      } catch {
-        rooms.delete(keyOf(room));
-        saveRooms();
+        await join(room, hostIsNew ? 'recreate' : 'rejoin');
+      } catch (error) {
+        notRejoined(room, error);
       }
     }
     if (socket !== current || session !== mine) return;
@@ -261,11 +282,11 @@ export function webTransport(): Transport {
 
   function onDirect(message: DirectMessage): void {
     const other = keyOf(message.from) === keyOf(me) ? message.to : message.from;
-    const cursor = directCursor(other);
+    const cursor = directCursor(message.conversation);
     cursor.startAt(message.seq - 1);
     const advance = cursor.live(message);
     for (const each of advance.ready) emit({ type: 'direct', message: each });
-    if (advance.fetchAfter !== null) void catchUpDirect(other, advance.fetchAfter);
+    if (advance.fetchAfter !== null) void catchUpDirect(other, message.conversation, advance.fetchAfter);
   }
 
   function listen(current: Socket): void {

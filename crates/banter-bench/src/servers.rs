@@ -144,6 +144,16 @@ impl Launcher {
     }
 }
 
+impl Drop for Server {
+    /// A server dropped without [`Server::kill`] (an interrupted run) still leaves no data folder behind; the child
+    /// itself is killed on drop.
+    fn drop(&mut self) {
+        if let Some(folder) = self.data.take() {
+            let _ = std::fs::remove_dir_all(folder);
+        }
+    }
+}
+
 /// A number for each data folder this process makes.
 fn next_folder() -> u64 {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

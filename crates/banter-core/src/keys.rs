@@ -11,6 +11,16 @@ use crate::protocol::LOBBY;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NameKey(String);
 
+/// A display name's second key, for look-alikes that differ in case ([`crate::validate::lookalike_key`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LookalikeKey(String);
+
+impl LookalikeKey {
+    pub(crate) fn from_normalised(key: String) -> Self {
+        LookalikeKey(key)
+    }
+}
+
 /// The key under which a room name is unique on a host ([`crate::validate::room_key`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RoomKey(String);

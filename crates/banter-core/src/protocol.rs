@@ -107,6 +107,10 @@ pub struct Handshake {
     /// Set by clients that speak Banter's protocol; the others get the tutorial's events only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<u32>,
+    /// A guest: the name is not bound to the user key, which then only lets the host recognise this client's
+    /// resends across its reconnects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guest: Option<bool>,
 }
 
 /// What a client gives in the `/admin` handshake.
@@ -194,8 +198,9 @@ pub enum ClosingReason {
     Shutdown,
     /// The host's moderator removed this user.
     Kicked,
-    /// The host refused this connection after all (two sockets raced for one name); the message starts with the
-    /// error kind, as in a connect error: `name_taken: …`.
+    /// The host refused this connection after all; the message starts with the error kind, as in a connect error:
+    /// `name_taken: …`. This host refuses every handshake before the socket is connected, and sends it no more;
+    /// clients keep treating it as final.
     Refused,
 }
 
@@ -239,6 +244,10 @@ pub struct RoomRequest {
     /// was away gives the last `seq` it has and repeats with the last one it got until `latestSeq` is reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_seq: Option<u64>,
+    /// `room:join` only: fail with `not_found` instead of creating a room that does not exist. Clients rejoining
+    /// after a reconnect set it, so that a room the host's owner deleted meanwhile stays deleted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub must_exist: bool,
 }
 
 /// The ack of `room:create` and `room:join`.
@@ -392,7 +401,10 @@ pub struct SendDirect {
 #[serde(rename_all = "camelCase")]
 pub struct DirectMessage {
     pub id: String,
-    /// 1, 2, 3… within the conversation of these two people.
+    /// The conversation's id on this host: the same for every message between these two people, and never
+    /// another's, even if a name changes hands.
+    pub conversation: String,
+    /// 1, 2, 3… within the conversation.
     pub seq: u64,
     pub ts: u64,
     pub from: String,
@@ -411,6 +423,9 @@ pub struct DirectMessage {
 pub struct DirectHistoryRequest {
     /// The other person's name.
     pub with: String,
+    /// A conversation's id (from a [`DirectMessage`]): page exactly that one, whoever has the name `with` now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<String>,
     /// The messages before this number (scrolling up).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_seq: Option<u64>,

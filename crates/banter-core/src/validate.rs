@@ -15,7 +15,7 @@ use icu_properties::props::{DefaultIgnorableCodePoint, GeneralCategory, LineBrea
 use icu_properties::CodePointMapData;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::keys::{NameKey, RoomKey};
+use crate::keys::{LookalikeKey, NameKey, RoomKey};
 use crate::protocol::{ErrorBody, ErrorKind};
 
 /// Why a character may not appear in a name, if it may not.
@@ -67,8 +67,17 @@ fn collapse_whitespace(raw: &str) -> String {
     collapsed
 }
 
+/// The most bytes a name of `max_chars` characters can take (4 per character in UTF-8). Anything longer is refused
+/// before any Unicode work is spent on it: names are checked under the host's registry lock.
+pub fn fits(raw: &str, max_chars: usize) -> bool {
+    raw.len() <= max_chars.saturating_mul(4).saturating_add(64)
+}
+
 fn check_name(what: &str, raw: &str, max_chars: usize) -> Result<String, ErrorBody> {
     let invalid = |message: String| Err(ErrorBody::new(ErrorKind::Invalid, message));
+    if !fits(raw, max_chars) {
+        return invalid(format!("The {what} is {} bytes long; at most {max_chars} characters are allowed.", raw.len()));
+    }
     // Checked before whitespace is collapsed: a tab or a line break is refused, not turned into a space.
     if let Some((bad, why)) = raw.chars().find_map(|c| refused_in_names(c).map(|why| (c, why))) {
         return invalid(format!(
@@ -114,6 +123,16 @@ fn normalised(name: &str) -> String {
 /// The key of a display name.
 pub fn name_key(name: &str) -> NameKey {
     NameKey::from_normalised(normalised(name))
+}
+
+/// A second key of a display name, for the look-alikes that case folding hides: the UTS #39 skeleton of the name
+/// as typed, without folding case. Capital I and small l are confusable, but folding makes "AIice" (capital i)
+/// "aiice" before the skeleton could see it; the case-sensitive skeleton of both "AIice" and "Alice" is "Alice".
+/// Two names are the same name when either key is the same.
+pub fn lookalike_key(name: &str) -> LookalikeKey {
+    let composed: String = collapse_whitespace(name).nfkc().collect();
+    let skeleton: String = unicode_security::skeleton(&composed).collect();
+    LookalikeKey::from_normalised(collapse_whitespace(&skeleton.nfc().collect::<String>()))
 }
 
 /// The key of a room name ("Design" and "design" are one room).
@@ -210,6 +229,10 @@ mod tests {
         assert!(same("Straße", "STRASSE"), "full case folding");
         assert!(!same("Alice", "Alicia"));
         assert!(!same("Ann Host", "AnnHost"));
+        // Capital I and small l, which folding case alone would keep apart.
+        let alike = |a: &str, b: &str| same(a, b) || lookalike_key(a) == lookalike_key(b);
+        assert!(alike("Alice", "AIice") && alike("Bill", "BiII"));
+        assert!(!alike("Ian", "Lan") && !alike("Alice", "ALIGE"));
         assert_eq!(room_key("Lobby"), RoomKey::lobby());
     }
 

@@ -283,3 +283,110 @@ async fn first_host_id(folder: &std::path::Path) -> String {
     banter_core::store::Store::close(&store).await;
     id
 }
+
+#[tokio::test]
+async fn a_room_deleted_while_a_member_was_away_stays_deleted_and_its_numbers_are_skipped() {
+    let host = start_host_with(fast_limits()).await;
+    let proxy = Proxy::start(host.local_addr()).await;
+    let (alice, mut alice_events) = join(proxy.address, "alice").await;
+    alice.join_room("old").await.unwrap();
+    alice.join_room("gone").await.unwrap();
+    alice.send_message("old", "old 1").await.unwrap();
+    alice.flush().await.unwrap();
+    expect(&mut alice_events, message_with_text("old 1")).await;
+
+    proxy.cut();
+    wait_for_state(&mut alice_events, |state| matches!(state, ConnectionState::Reconnecting { .. })).await;
+    let (bob, _bob_events) = join(host.local_addr(), "bob").await;
+    bob.join_room("old").await.unwrap();
+    for n in 2..=5 {
+        bob.send_message("old", &format!("old {n}")).await.unwrap();
+    }
+    bob.flush().await.unwrap();
+    let admin =
+        RawSocket::connect(host.local_addr(), "/admin", Some(json!({ "token": "test-admin-token" }))).await.unwrap();
+    for room in ["old", "gone"] {
+        assert_eq!(admin.request("room:delete", json!({ "room": room })).await["data"]["room"], room);
+    }
+    // Made again: its numbers go on after the deleted ones.
+    bob.join_room("old").await.unwrap();
+    bob.send_message("old", "fresh").await.unwrap();
+    bob.flush().await.unwrap();
+    proxy.restore();
+
+    // Alice's rejoin brings back neither room: "old" exists again and she is in it, with the new message, though
+    // the numbers she missed are gone; "gone" stays deleted, and she hears so.
+    // The two rejoins are answered in either order.
+    let (mut fresh, mut gone_heard) = (None, false);
+    while fresh.is_none() || !gone_heard {
+        let heard = expect(&mut alice_events, |event| match event {
+            ClientEvent::Joined(joined) if joined.room == "old" => Some(Ok(joined.history.clone())),
+            ClientEvent::RoomDeleted(room) if room == "gone" => Some(Err(())),
+            _ => None,
+        })
+        .await;
+        match heard {
+            Ok(history) => fresh = Some(history.into_iter().find(|m| m.text == "fresh").expect("the new message")),
+            Err(()) => gone_heard = true,
+        }
+    }
+    assert_eq!(fresh.map(|message| message.seq), Some(6));
+    assert!(host.hub().registry().room_list().iter().all(|room| room.name != "gone"));
+    bob.send_message("old", "after").await.unwrap();
+    expect(&mut alice_events, message_with_text("after")).await;
+}
+
+#[tokio::test]
+async fn a_guests_resend_after_a_reconnect_is_recognised() {
+    let host = start_host().await;
+    let auth = json!({ "name": "visitor", "userKey": "guest-session-0001", "guest": true, "protocol": 2 });
+    let first = RawSocket::connect(host.local_addr(), "/", Some(auth.clone())).await.unwrap();
+    let request = json!({ "room": "lobby", "text": "only once", "clientId": "g-1" });
+    let original = first.request("message:send", request.clone()).await;
+    first.socket.disconnect().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let second = RawSocket::connect(host.local_addr(), "/", Some(auth)).await.unwrap();
+    let again = second.request("message:send", request).await;
+    assert_eq!(original["data"]["id"], again["data"]["id"]);
+    assert_eq!(kept_messages(&host, "lobby").await.len(), 1);
+    // A guest's key binds no name: someone with a key of their own may take it once the guest has gone.
+    second.socket.disconnect().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(RawSocket::connect(host.local_addr(), "/", Some(banter_auth("visitor", "real-owner-key"))).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_name_that_changes_hands_starts_a_new_conversation() {
+    let host = start_host().await;
+    let mut bob_config = fast_config(host.local_addr(), "bob");
+    bob_config.user_key = Some("bob-key-00001".into());
+    let (_bob, mut bob_events) = join_with(bob_config).await;
+    let mut first = fast_config(host.local_addr(), "alice");
+    first.user_key = Some("first-alice-key".into());
+    let (alice, _events) = join_with(first).await;
+    for text in ["one", "two"] {
+        alice.send_direct("bob", text).await.unwrap();
+    }
+    alice.flush().await.unwrap();
+    let earlier = expect(&mut bob_events, |event| match event {
+        ClientEvent::Direct(message) if message.text == "two" => Some(message.clone()),
+        _ => None,
+    })
+    .await;
+    alice.close().await;
+    let admin =
+        RawSocket::connect(host.local_addr(), "/admin", Some(json!({ "token": "test-admin-token" }))).await.unwrap();
+    assert_eq!(admin.request("name:release", json!({ "name": "alice" })).await["data"]["name"], "alice");
+
+    let mut second = fast_config(host.local_addr(), "alice");
+    second.user_key = Some("second-alice-key".into());
+    let (new_alice, _new_events) = join_with(second).await;
+    new_alice.send_direct("bob", "hello, I am the new alice").await.unwrap();
+    let message = expect(&mut bob_events, |event| match event {
+        ClientEvent::Direct(message) if message.text == "hello, I am the new alice" => Some(message.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(message.seq, 1);
+    assert_ne!(message.conversation, earlier.conversation);
+}

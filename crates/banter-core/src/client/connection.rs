@@ -141,7 +141,14 @@ impl Connection {
                 match incoming.recv().await {
                     Some(Incoming::Open) => return Ok(()),
                     Some(Incoming::Error(text)) => match text.strip_prefix(CONNECT_ERROR_PREFIX) {
-                        Some(raw) => return Err(OpenFailure::Refused(parse_refusal(raw))),
+                        // A host that cannot keep a new name now (a full disk) may later: that is worth a retry.
+                        Some(raw) => {
+                            let body = parse_refusal(raw);
+                            return Err(match body.kind {
+                                ErrorKind::StorageFull | ErrorKind::Internal => OpenFailure::Transient(body.message),
+                                _ => OpenFailure::Refused(body),
+                            });
+                        }
                         None => tracing::debug!(%text, "error while connecting"),
                     },
                     Some(Incoming::Close) | None => {

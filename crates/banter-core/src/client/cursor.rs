@@ -95,23 +95,29 @@ impl<T: Numbered> Cursor<T> {
         }
         self.held.insert(message.seq(), message);
         let mut advance = Advance { ready: self.release(), fetch_after: None };
-        if !self.held.is_empty() && !self.fetching {
-            if self.held.len() > HOLD_LIMIT {
-                tracing::warn!(held = self.held.len(), "a conversation's gap did not fill; reporting what arrived");
-                advance.ready.extend(self.release_all());
-            } else {
-                self.fetching = true;
-                advance.fetch_after = self.last;
-            }
+        if self.held.len() > HOLD_LIMIT {
+            tracing::warn!(held = self.held.len(), "a conversation's gap did not fill; reporting what arrived");
+            advance.ready.extend(self.release_all());
+        } else if !self.held.is_empty() && !self.fetching {
+            self.fetching = true;
+            advance.fetch_after = self.last;
         }
         advance
     }
 
-    /// A page of history, oldest first, from a join or a catch-up; `latest` is the newest number the host had.
-    pub(crate) fn page(&mut self, messages: Vec<T>, latest: Seq) -> Advance<T> {
+    /// A page of history, oldest first, from a join or a catch-up; `latest` is the newest number the host had, and
+    /// `after` the number the page was asked to start after (none for the newest messages).
+    pub(crate) fn page(&mut self, messages: Vec<T>, latest: Seq, after: Option<Seq>) -> Advance<T> {
         self.fetching = false;
         if self.last.is_none() {
             self.last = Some(messages.first().map_or(latest, |first| first.seq().saturating_sub(1)));
+        }
+        // A page that starts after this cursor's number (or before it) says what exists from there: numbers it
+        // skips were deleted with their room, and will never come.
+        if let (Some(last), Some(after), Some(first)) = (self.last, after, messages.first()) {
+            if after <= last && first.seq() > last + 1 {
+                self.last = Some(first.seq() - 1);
+            }
         }
         let empty = messages.is_empty();
         for message in messages {
@@ -179,7 +185,7 @@ mod tests {
     #[test]
     fn copies_are_dropped_and_the_next_number_is_reported() {
         let mut cursor = Cursor::default();
-        let first = cursor.page(vec![N(4), N(5)], 5);
+        let first = cursor.page(vec![N(4), N(5)], 5, None);
         assert_eq!((seqs(&first), first.fetch_after), (vec![4, 5], None));
         assert_eq!(seqs(&cursor.live(N(5))), Vec::<Seq>::new());
         assert_eq!(seqs(&cursor.live(N(6))), vec![6]);
@@ -188,12 +194,12 @@ mod tests {
     #[test]
     fn a_gap_is_filled_from_the_host_before_what_came_after_it() {
         let mut cursor = Cursor::default();
-        cursor.page(vec![N(1)], 1);
+        cursor.page(vec![N(1)], 1, None);
         let held = cursor.live(N(4));
         assert_eq!((seqs(&held), held.fetch_after), (vec![], Some(1)));
         // Asked once: more out-of-order messages wait for the same answer.
         assert_eq!(cursor.live(N(5)).fetch_after, None);
-        let filled = cursor.page(vec![N(2), N(3), N(4)], 5);
+        let filled = cursor.page(vec![N(2), N(3), N(4)], 5, Some(1));
         assert_eq!((seqs(&filled), filled.fetch_after), (vec![2, 3, 4, 5], None));
         assert_eq!(cursor.last(), Some(5));
     }
@@ -201,12 +207,12 @@ mod tests {
     #[test]
     fn a_long_absence_is_caught_up_page_by_page() {
         let mut cursor = Cursor::default();
-        cursor.page(vec![N(10)], 10);
-        let page = cursor.page((11..=13).map(N).collect(), 20);
+        cursor.page(vec![N(10)], 10, None);
+        let page = cursor.page((11..=13).map(N).collect(), 20, Some(10));
         assert_eq!((seqs(&page), page.fetch_after), (vec![11, 12, 13], Some(13)));
         let live = cursor.live(N(21));
         assert_eq!((seqs(&live), live.fetch_after), (vec![], None), "already asking");
-        let page = cursor.page((14..=20).map(N).collect(), 21);
+        let page = cursor.page((14..=20).map(N).collect(), 21, Some(13));
         assert_eq!((seqs(&page), page.fetch_after), ((14..=21).collect::<Vec<_>>(), None));
     }
 
@@ -214,10 +220,36 @@ mod tests {
     fn a_cursor_without_a_number_holds_until_its_first_page() {
         let mut cursor = Cursor::default();
         assert!(cursor.live(N(8)).ready.is_empty());
-        let page = cursor.page(vec![N(6), N(7)], 7);
+        let page = cursor.page(vec![N(6), N(7)], 7, None);
         assert_eq!(seqs(&page), vec![6, 7, 8]);
         let mut empty = Cursor::<N>::default();
-        assert_eq!(empty.page(vec![], 0).ready, vec![]);
+        assert_eq!(empty.page(vec![], 0, None).ready, vec![]);
         assert_eq!(seqs(&empty.live(N(1))), vec![1]);
+    }
+
+    #[test]
+    fn numbers_deleted_with_their_room_are_skipped_not_waited_for() {
+        let mut cursor = Cursor::default();
+        cursor.page(vec![N(10)], 10, None);
+        // The room was deleted and made again while this client was away; its numbers went on from 20.
+        let held = cursor.live(N(22));
+        assert_eq!(held.fetch_after, Some(10));
+        let page = cursor.page(vec![N(21), N(22)], 22, Some(10));
+        assert_eq!((seqs(&page), page.fetch_after), (vec![21, 22], None));
+        // The newest page of a room is not such a page: a gap before it is fetched, not skipped.
+        let welcome = cursor.page(vec![N(40), N(41)], 41, None);
+        assert_eq!((seqs(&welcome), welcome.fetch_after), (vec![], Some(22)));
+    }
+
+    #[test]
+    fn a_gap_that_never_fills_does_not_hold_messages_without_end() {
+        let mut cursor = Cursor::default();
+        cursor.page(vec![N(1)], 1, None);
+        assert_eq!(cursor.live(N(3)).fetch_after, Some(1));
+        let mut reported = 0;
+        for seq in 4..(HOLD_LIMIT as u64 + 10) {
+            reported += cursor.live(N(seq)).ready.len();
+        }
+        assert!(reported > HOLD_LIMIT, "held messages are reported once too many pile up");
     }
 }

@@ -124,7 +124,8 @@ impl State {
     /// A new session. A host other than the last one (or a wiped one) starts every cursor over; the same host
     /// is caught up with from the last numbers reported.
     async fn on_welcome(&mut self, mut welcome: Welcome) {
-        if self.host_id.as_ref().is_some_and(|known| *known != welcome.host_id) {
+        self.host_is_new = self.host_id.as_ref().is_some_and(|known| *known != welcome.host_id);
+        if self.host_is_new {
             tracing::info!("a different host answers at this address; starting over");
             self.cursors = super::supervisor::Cursors::default();
         }
@@ -134,20 +135,21 @@ impl State {
             self.rooms.entry(validate::room_key(room)).or_insert_with(|| room.clone());
         }
         for conversation in &welcome.conversations {
-            let key = validate::name_key(&conversation.with);
-            let cursor = self.cursors.directs.entry(key).or_default();
+            let last_message = &conversation.last_message;
+            let cursor = self.cursors.directs.entry(last_message.conversation.clone()).or_default();
             match cursor.last() {
                 // Seen for the first time: the welcome itself shows its last message.
-                None => cursor.start_at(conversation.last_message.seq),
-                Some(last) if last < conversation.last_message.seq => {
-                    self.queue_direct_catch_up(&conversation.with, last);
+                None => cursor.start_at(last_message.seq),
+                Some(last) if last < last_message.seq => {
+                    let (with, id) = (conversation.with.clone(), last_message.conversation.clone());
+                    self.queue_direct_catch_up(&with, &id, last);
                 }
                 Some(_) => {}
             }
         }
         let latest = welcome.history.last().map_or(0, |message| message.seq);
         let history = std::mem::take(&mut welcome.history);
-        let advance = self.cursors.rooms.entry(RoomKey::lobby()).or_default().page(history, latest);
+        let advance = self.cursors.rooms.entry(RoomKey::lobby()).or_default().page(history, latest, None);
         welcome.history = advance.ready;
         if let Some(after) = advance.fetch_after {
             self.queue_room_catch_up(LOBBY, after);
@@ -182,7 +184,8 @@ impl State {
 
     async fn on_direct(&mut self, message: DirectMessage) {
         let with = self.other_of(&message).to_owned();
-        let cursor = self.cursors.directs.entry(validate::name_key(&with)).or_default();
+        let conversation = message.conversation.clone();
+        let cursor = self.cursors.directs.entry(conversation.clone()).or_default();
         // A conversation that starts now starts with this message.
         cursor.start_at(message.seq.saturating_sub(1));
         let Advance { ready, fetch_after } = cursor.live(message);
@@ -190,7 +193,7 @@ impl State {
             self.report(ClientEvent::Direct(message)).await;
         }
         if let Some(after) = fetch_after {
-            self.queue_direct_catch_up(&with, after);
+            self.queue_direct_catch_up(&with, &conversation, after);
         }
     }
 
@@ -199,9 +202,11 @@ impl State {
         self.outbox.push_back(Outgoing { request, reply: None, origin: Origin::CatchUp, attempts: 0 });
     }
 
-    fn queue_direct_catch_up(&mut self, with: &str, after: Seq) {
+    /// Asks for what a conversation missed, by its id: the name may have changed hands since.
+    fn queue_direct_catch_up(&mut self, with: &str, conversation: &str, after: Seq) {
         let request = Request::DirectHistory(DirectHistoryRequest {
             with: with.to_owned(),
+            conversation: Some(conversation.to_owned()),
             before_seq: None,
             after_seq: Some(after),
             limit: None,
@@ -221,21 +226,41 @@ impl State {
         }
         let outgoing = self.outbox.pop_front()?;
         match (&outgoing.request, &answer) {
-            (Request::Join { .. }, Ok(value)) => match serde_json::from_value::<RoomJoined>(value.clone()) {
-                Ok(joined) => self.on_joined(joined, outgoing.origin).await,
+            (Request::Join { after_seq, .. }, Ok(value)) => match serde_json::from_value::<RoomJoined>(value.clone()) {
+                Ok(joined) => self.on_joined(joined, outgoing.origin, *after_seq).await,
                 Err(error) => tracing::warn!(%error, "unreadable room:join answer"),
             },
             (Request::Join { room, .. }, Err(error)) if outgoing.origin != Origin::User => {
-                tracing::warn!(%room, %error, "could not rejoin a room");
-                self.rooms.remove(&validate::room_key(room));
+                let key = validate::room_key(room);
+                if let Some(cursor) = self.cursors.rooms.get_mut(&key) {
+                    cursor.forget_fetch();
+                }
+                // A room that is gone (deleted while away) or closed to this user is left; anything else is tried
+                // again at the next reconnect.
+                if matches!(error.kind, ErrorKind::NotFound | ErrorKind::Forbidden | ErrorKind::Invalid) {
+                    tracing::info!(%room, %error, "a room this client was in is gone");
+                    self.rooms.remove(&key);
+                    if error.kind == ErrorKind::NotFound {
+                        self.report(ClientEvent::RoomDeleted(room.clone())).await;
+                    }
+                } else {
+                    tracing::warn!(%room, %error, "could not rejoin a room");
+                }
             }
             (Request::Leave { room }, Ok(_)) => {
                 self.rooms.remove(&validate::room_key(room));
             }
             (Request::DirectHistory(request), Ok(value)) if outgoing.origin == Origin::CatchUp => {
                 match serde_json::from_value::<DirectHistoryPage>(value.clone()) {
-                    Ok(page) => self.on_direct_page(page).await,
+                    Ok(page) => self.on_direct_page(page, request).await,
                     Err(error) => tracing::warn!(with = %request.with, %error, "unreadable dm:history answer"),
+                }
+            }
+            (Request::DirectHistory(request), Err(error)) if outgoing.origin == Origin::CatchUp => {
+                tracing::warn!(with = %request.with, %error, "could not catch up on a conversation");
+                let cursor = request.conversation.as_ref().and_then(|id| self.cursors.directs.get_mut(id));
+                if let Some(cursor) = cursor {
+                    cursor.forget_fetch();
                 }
             }
             _ => {}
@@ -255,16 +280,12 @@ impl State {
 
     /// A join's answer: the room is this client's, and its page goes through the room's cursor. A rejoin or a
     /// first join is reported as [`ClientEvent::Joined`]; the pages that follow as missed messages.
-    async fn on_joined(&mut self, mut joined: RoomJoined, origin: Origin) {
+    async fn on_joined(&mut self, mut joined: RoomJoined, origin: Origin, after: Option<Seq>) {
         let key = validate::room_key(&joined.room);
-        if origin == Origin::User && !self.rooms.contains_key(&key) {
-            // Joined anew: the answer starts from the room's newest messages, not from where this client left it.
-            self.cursors.rooms.remove(&key);
-        }
         self.rooms.insert(key.clone(), joined.room.clone());
         let history = std::mem::take(&mut joined.history);
-        let Advance { ready, fetch_after } =
-            self.cursors.rooms.entry(key).or_default().page(history, joined.latest_seq);
+        let cursor = self.cursors.rooms.entry(key).or_default();
+        let Advance { ready, fetch_after } = cursor.page(history, joined.latest_seq, after);
         if let Some(after) = fetch_after {
             self.queue_room_catch_up(&joined.room, after);
         }
@@ -278,11 +299,12 @@ impl State {
         }
     }
 
-    async fn on_direct_page(&mut self, page: DirectHistoryPage) {
-        let cursor = self.cursors.directs.entry(validate::name_key(&page.with)).or_default();
-        let Advance { ready, fetch_after } = cursor.page(page.messages, page.latest_seq);
+    async fn on_direct_page(&mut self, page: DirectHistoryPage, request: &DirectHistoryRequest) {
+        let Some(conversation) = request.conversation.clone() else { return };
+        let cursor = self.cursors.directs.entry(conversation.clone()).or_default();
+        let Advance { ready, fetch_after } = cursor.page(page.messages, page.latest_seq, request.after_seq);
         if let Some(after) = fetch_after {
-            self.queue_direct_catch_up(&page.with, after);
+            self.queue_direct_catch_up(&page.with, &conversation, after);
         }
         if !ready.is_empty() {
             self.report(ClientEvent::MissedDirects { with: page.with, messages: ready }).await;

@@ -244,6 +244,9 @@ pub(crate) enum Origin {
     User,
     /// The supervisor, rejoining a room after a reconnect.
     Rejoin,
+    /// The supervisor, joining a room this client was in on a host that does not know it (a wiped or ephemeral
+    /// host at the same address): the room is made again, so that what was queued for it is delivered.
+    Recreate,
     /// The supervisor, fetching what a conversation missed.
     CatchUp,
 }
@@ -275,12 +278,17 @@ impl Client {
         let url = address::parse_host_address(&config.address)?;
         let limits = Limits::default();
         let name = validate::display_name(&config.name, limits.max_name_chars).map_err(ClientError::Refused)?;
-        let user_key = config.user_key.clone();
+        // A guest still sends a key, made for this client's lifetime and marked as a guest's: it binds no name, but
+        // lets the host recognise this client's resends after a reconnect.
+        let (user_key, guest) = match &config.user_key {
+            Some(key) => (key.clone(), false),
+            None => (format!("{:032x}", rand::thread_rng().gen::<u128>()), true),
+        };
         let (commands, command_receiver) = mpsc::channel(256);
         let (event_sender, events) = mpsc::channel(4096);
         // Long enough to ride out a reconnect, short enough that a caller is never stuck.
         let request_limit = config.request_timeout.saturating_mul(3);
-        let settings = supervisor::Settings { url, name, user_key, config };
+        let settings = supervisor::Settings { url, name, user_key, guest, config };
         tokio::spawn(supervisor::run(settings, command_receiver, event_sender));
         Ok((Client { commands, request_limit }, events))
     }
@@ -350,7 +358,13 @@ impl Client {
         before_seq: Option<Seq>,
         limit: u32,
     ) -> Result<DirectHistoryPage, ClientError> {
-        let request = DirectHistoryRequest { with: with.to_owned(), before_seq, after_seq: None, limit: Some(limit) };
+        let request = DirectHistoryRequest {
+            with: with.to_owned(),
+            conversation: None,
+            before_seq,
+            after_seq: None,
+            limit: Some(limit),
+        };
         self.request(Request::DirectHistory(request)).await
     }
 
@@ -456,6 +470,6 @@ fn new_client_id() -> String {
 
 impl RoomRequest {
     pub(crate) fn named(room: &str) -> Self {
-        RoomRequest { room: room.to_owned(), after_seq: None }
+        RoomRequest { room: room.to_owned(), after_seq: None, must_exist: false }
     }
 }

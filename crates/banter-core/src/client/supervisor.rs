@@ -14,7 +14,7 @@ use url::Url;
 use super::connection::{Connection, Incoming, OpenFailure};
 use super::cursor::Cursor;
 use super::{ClientConfig, ClientError, ClientEvent, Command, ConnectionState, Origin, Outgoing, Request, ServerKind};
-use crate::keys::{NameKey, RoomKey};
+use crate::keys::RoomKey;
 use crate::protocol::{
     event, Attachment, DirectMessage, ErrorBody, ErrorKind, Message, RoomRequest, TypingSet, PROTOCOL_VERSION,
 };
@@ -23,8 +23,9 @@ use crate::validate;
 pub(crate) struct Settings {
     pub url: Url,
     pub name: String,
-    /// `None` for a guest.
-    pub user_key: Option<String>,
+    pub user_key: String,
+    /// The key is a guest's: it binds no name.
+    pub guest: bool,
     pub config: ClientConfig,
 }
 
@@ -42,8 +43,8 @@ pub(super) enum SessionEnd {
 #[derive(Debug, Default)]
 pub(super) struct Cursors {
     pub rooms: HashMap<RoomKey, Cursor<Message>>,
-    /// Direct conversations, by the other person's name key.
-    pub directs: HashMap<NameKey, Cursor<DirectMessage>>,
+    /// Direct conversations, by their id (a name may change hands; a conversation's id does not).
+    pub directs: HashMap<String, Cursor<DirectMessage>>,
 }
 
 /// What stays true across connections.
@@ -64,6 +65,9 @@ pub(super) struct State {
     pub me: String,
     /// The last session ended because the host stopped on purpose.
     pub ended_by_host: bool,
+    /// The host that answered this session is not the one this client talked to before: its data is gone (a
+    /// wiped or ephemeral host), so the rooms this client was in are made again rather than taken as deleted.
+    pub host_is_new: bool,
 }
 
 pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, events: mpsc::Sender<ClientEvent>) {
@@ -80,6 +84,7 @@ pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, e
         host_id: None,
         me,
         ended_by_host: false,
+        host_is_new: false,
     };
     let started = Instant::now();
     let mut ever_connected = false;
@@ -91,9 +96,10 @@ pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, e
         if attempt == 1 && !ever_connected {
             state.report(ClientEvent::State(ConnectionState::Connecting { attempt })).await;
         }
-        let mut auth = json!({ "name": state.settings.name, "protocol": PROTOCOL_VERSION });
-        if let Some(key) = &state.settings.user_key {
-            auth["userKey"] = json!(key);
+        let mut auth =
+            json!({ "name": state.settings.name, "userKey": state.settings.user_key, "protocol": PROTOCOL_VERSION });
+        if state.settings.guest {
+            auth["guest"] = json!(true);
         }
         let config = &state.settings.config;
         match Connection::open(&state.settings.url, auth, config.connect_timeout).await {
@@ -184,9 +190,10 @@ async fn session(state: &mut State, mut connection: Connection) -> (SessionEnd, 
             }
         } else if in_flight.is_none() && hold_until.is_none_or(|until| Instant::now() >= until) {
             hold_until = None;
+            state.prepare_head();
             if let Some(head) = state.outbox.front() {
                 sequence += 1;
-                let (name, data) = request_wire(head, state);
+                let (name, data) = request_wire(head);
                 if let Err(error) = connection.request(name, data, sequence, config.request_timeout).await {
                     break SessionEnd::Lost(format!("could not send: {error}"));
                 }
@@ -296,20 +303,16 @@ async fn wait_for_welcome(
     Ok(server)
 }
 
-/// The event name and payload of a queued request. A rejoin, or a join of a room the client is in, carries the
-/// room's last reported number, so that the host answers with what came after it; joining a room anew starts from
-/// its newest messages (older ones are a scroll away).
-fn request_wire(outgoing: &Outgoing, state: &State) -> (&'static str, Value) {
+/// The event name and payload of a queued request.
+fn request_wire(outgoing: &Outgoing) -> (&'static str, Value) {
     let to_value = |value: Result<Value, serde_json::Error>| value.unwrap_or(Value::Null);
     match &outgoing.request {
         Request::Send(message) => (event::MESSAGE_SEND, to_value(serde_json::to_value(message))),
         Request::Direct(message) => (event::DM_SEND, to_value(serde_json::to_value(message))),
         Request::Join { room, create: false, after_seq } => {
-            let key = validate::room_key(room);
-            let continues = outgoing.origin != Origin::User || state.rooms.contains_key(&key);
-            let after_seq =
-                after_seq.or_else(|| continues.then(|| state.cursors.rooms.get(&key).and_then(Cursor::last)).flatten());
-            let request = RoomRequest { room: room.clone(), after_seq };
+            // A rejoin or a catch-up must not bring back a room deleted while this client was away.
+            let must_exist = matches!(outgoing.origin, Origin::Rejoin | Origin::CatchUp);
+            let request = RoomRequest { room: room.clone(), after_seq: *after_seq, must_exist };
             (event::ROOM_JOIN, to_value(serde_json::to_value(request)))
         }
         Request::Join { room, create: true, .. } => {
@@ -322,6 +325,22 @@ fn request_wire(outgoing: &Outgoing, state: &State) -> (&'static str, Value) {
 }
 
 impl State {
+    /// Settles what the outbox's head asks for just before it goes out. A rejoin, or a join of a room the client is
+    /// in, carries the room's last reported number, so that the host answers with what came after it. A room
+    /// joined anew starts from its newest messages (older ones are a scroll away): its cursor starts over now, so
+    /// that a message arriving before the join's answer is held for it, not lost.
+    fn prepare_head(&mut self) {
+        let Some(head) = self.outbox.front_mut() else { return };
+        let Request::Join { room, create: false, after_seq } = &mut head.request else { return };
+        let key = validate::room_key(room);
+        if head.origin == Origin::User && !self.rooms.contains_key(&key) {
+            self.cursors.rooms.remove(&key);
+            *after_seq = None;
+        } else if after_seq.is_none() {
+            *after_seq = self.cursors.rooms.get(&key).and_then(Cursor::last);
+        }
+    }
+
     pub(super) async fn report(&self, event: ClientEvent) {
         if self.events.send(event).await.is_err() {
             tracing::trace!("client event dropped: nobody is listening");
@@ -343,10 +362,11 @@ impl State {
     /// Queues the rejoin of every room this client is in, before anything else queued: queued messages to those
     /// rooms are accepted then.
     fn queue_rejoins(&mut self) {
+        let origin = if self.host_is_new { Origin::Recreate } else { Origin::Rejoin };
         let rooms: Vec<String> = self.rooms.values().cloned().collect();
         for room in rooms.into_iter().rev() {
             let request = Request::Join { room, create: false, after_seq: None };
-            self.outbox.push_front(Outgoing { request, reply: None, origin: Origin::Rejoin, attempts: 0 });
+            self.outbox.push_front(Outgoing { request, reply: None, origin, attempts: 0 });
         }
     }
 

@@ -11,7 +11,6 @@ use crate::protocol::{
     event, Ack, AdminHandshake, Closing, ClosingReason, ErrorBody, ErrorKind, KickRequest, Kicked, NameReleased,
     NameRequest, RoomDeleted, RoomRequest, ADMIN_NAMESPACE, CHAT_NAMESPACE,
 };
-use crate::validate;
 
 pub fn register(io: &SocketIo) {
     io.ns(ADMIN_NAMESPACE, on_connect.with(check_token));
@@ -49,18 +48,18 @@ async fn on_room_delete(io: SocketIo, State(hub): State<Hub>, TryData(request): 
 }
 
 async fn delete_room(io: &SocketIo, hub: &Hub, raw_room: &str) -> Result<RoomDeleted, ErrorBody> {
+    // The store first: a join in the meantime still finds the room and is taken out with everyone else below,
+    // where a room gone from the host but not yet from the store could be made again in memory only.
+    let (key, _) = hub.registry().deletable(raw_room)?;
+    if let Err(error) = hub.store().delete_room(&key).await {
+        return Err(storage_refusal(&error, "the deletion"));
+    }
     let deleted = hub.registry().delete_room(raw_room)?;
-    let key = validate::room_key(&deleted.room);
     let chat = io.of(CHAT_NAMESPACE);
     for sid in deleted.connections.iter().filter_map(|id| id.parse().ok()) {
         if let Some(socket) = chat.as_ref().and_then(|chat| chat.get_socket(sid)) {
             socket.leave(socket_room_of_room(&key));
         }
-    }
-    if let Err(error) = hub.store().delete_room(&key).await {
-        // The room is gone from the host already; a store that could not delete it brings it back at the next
-        // start, which the moderator hears now.
-        return Err(storage_refusal(&error, "the deletion"));
     }
     tracing::info!(room = %deleted.room, "room deleted by the moderator");
     let notice = RoomDeleted { room: deleted.room.clone() };
@@ -94,7 +93,7 @@ async fn release_name(hub: &Hub, raw_name: &str) -> Result<NameReleased, ErrorBo
         }
         Err(error) => {
             // Not released after all: the store still binds it, and would again at the next start.
-            hub.registry().rebind(released);
+            hub.registry().bind(released);
             Err(storage_refusal(&error, "the release"))
         }
     }

@@ -1,5 +1,6 @@
 //! The state one host shares between its handlers, behind named locks.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -8,7 +9,7 @@ use socketioxide::operators::BroadcastOperators;
 use socketioxide::SocketIo;
 
 use super::delivery::{Delivery, Queue};
-use super::registry::{ConnectionId, Dialect, Registry};
+use super::registry::{Admitted, ConnectionId, Dialect, Registry};
 use super::turns::Queues;
 use crate::keys::{RoomKey, UserId};
 use crate::protocol::{ErrorBody, ErrorKind, SendDirect, SendMessage, CHAT_NAMESPACE};
@@ -71,6 +72,8 @@ struct HubInner {
     room_list_push_pending: AtomicBool,
     /// Each socket's requests in the order they arrived (see `turns`).
     turns: Queues,
+    /// Admissions made by the connect middleware, waiting for their socket's connect handler.
+    admissions: Mutex<HashMap<ConnectionId, Admitted>>,
 }
 
 impl Hub {
@@ -89,6 +92,7 @@ impl Hub {
             deliveries,
             room_list_push_pending: AtomicBool::new(false),
             turns: Queues::default(),
+            admissions: Mutex::default(),
         }))
     }
 
@@ -110,6 +114,19 @@ impl Hub {
 
     pub fn turns(&self) -> &Queues {
         &self.0.turns
+    }
+
+    /// Leaves an admission for the socket's connect handler.
+    pub fn admitted(&self, connection: &str, admitted: Admitted) {
+        self.0
+            .admissions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(connection.to_owned(), admitted);
+    }
+
+    pub fn take_admitted(&self, connection: &str) -> Option<Admitted> {
+        self.0.admissions.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(connection)
     }
 
     /// Queues a room message for the store and then the room. The ack goes with it: the author hears it only once

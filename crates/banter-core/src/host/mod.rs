@@ -162,6 +162,7 @@ async fn serve_built(
     // close: it is stopped with the server instead. A post it had not kept yet was not acknowledged either, so
     // its author sends it again.
     let delivering = AbortOnDrop(tokio::spawn(delivery::run(io.clone(), hub.clone(), deliveries)));
+    let reaping = AbortOnDrop(tokio::spawn(chat::reap(io.clone(), hub.clone())));
     let graceful = async move {
         shutdown.await;
         tracing::info!("host shutting down: telling guests, then disconnecting them");
@@ -173,6 +174,7 @@ async fn serve_built(
     };
     let served = axum::serve(listener, router).with_graceful_shutdown(graceful).await;
     drop(delivering);
+    drop(reaping);
     // Lets the store finish its last commit and releases the data folder for the next host.
     hub.store().close().await;
     served

@@ -1,7 +1,10 @@
 //! Attachment bytes, named by their SHA-256: files under the data folder, or a map in memory for an ephemeral
 //! host. Which ones are kept (and so count against the quota) is the database's business; this only holds bytes.
-//! Every change goes through the store's writer thread, so a file is never evicted while the same bytes are being
-//! stored again.
+//!
+//! Keeping bytes is two steps. [`Blobs::stage`] writes them to a temporary file and syncs it, off the store's writer
+//! thread (an upload must not hold up everyone's messages). [`Blobs::place`] then moves them under their id, on the
+//! writer thread, in the job that records them: every change to the files under real ids happens there, so a file
+//! is never evicted while the same bytes are being kept again.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -12,6 +15,13 @@ use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
 use super::StoreError;
+
+/// Bytes written by [`Blobs::stage`], not yet under their id.
+#[derive(Debug)]
+pub(super) enum Staged {
+    File(PathBuf),
+    Memory(Bytes),
+}
 
 #[derive(Debug)]
 pub(super) enum Blobs {
@@ -49,32 +59,51 @@ impl Blobs {
         folder.join(&id[..2]).join(id)
     }
 
-    /// Keeps bytes under their id. Written to a temporary file and renamed, so a crash never leaves a partial
-    /// file under a real id.
-    pub(super) fn put(&self, id: &str, bytes: &Bytes) -> Result<(), StoreError> {
+    /// Writes bytes where [`Blobs::place`] will find them, synced to the disk: a crash never leaves a partial file
+    /// under a real id. Runs on any thread.
+    pub(super) fn stage(&self, id: &str, bytes: Bytes) -> Result<Staged, StoreError> {
         match self {
-            Blobs::Memory(map) => {
-                map.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(id.to_owned(), bytes.clone());
-                Ok(())
-            }
+            Blobs::Memory(_) => Ok(Staged::Memory(bytes)),
             Blobs::Folder(folder) => {
                 let path = Blobs::path(folder, id);
-                if path.exists() {
-                    return Ok(());
-                }
                 let parent = path.parent().unwrap_or(folder);
                 std::fs::create_dir_all(parent).map_err(|error| io_failure(parent, &error))?;
-                let temporary = parent.join(format!(".{id}.partial"));
+                let temporary = parent.join(format!(".{id}.{:016x}.partial", rand::random::<u64>()));
                 let written = std::fs::File::create(&temporary)
-                    .and_then(|mut file| file.write_all(bytes).and_then(|()| file.sync_all()))
-                    .and_then(|()| std::fs::rename(&temporary, &path));
+                    .and_then(|mut file| file.write_all(&bytes).and_then(|()| file.sync_all()));
                 if let Err(error) = written {
                     // Best effort: a leftover partial file is swept at the next start.
                     let _ = std::fs::remove_file(&temporary);
                     return Err(io_failure(&path, &error));
                 }
+                Ok(Staged::File(temporary))
+            }
+        }
+    }
+
+    /// Moves staged bytes under their id (the same bytes kept already stay as they are). On the writer thread.
+    pub(super) fn place(&self, id: &str, staged: Staged) -> Result<(), StoreError> {
+        match (self, staged) {
+            (Blobs::Memory(map), Staged::Memory(bytes)) => {
+                map.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(id.to_owned(), bytes);
                 Ok(())
             }
+            (Blobs::Folder(folder), Staged::File(temporary)) => {
+                let path = Blobs::path(folder, id);
+                if path.exists() {
+                    let _ = std::fs::remove_file(&temporary);
+                    return Ok(());
+                }
+                std::fs::rename(&temporary, &path).map_err(|error| io_failure(&path, &error))?;
+                // The rename itself reaches the disk with its folder.
+                if let Some(parent) = path.parent() {
+                    if let Err(error) = std::fs::File::open(parent).and_then(|folder| folder.sync_all()) {
+                        tracing::debug!(folder = %parent.display(), %error, "could not sync an attachment folder");
+                    }
+                }
+                Ok(())
+            }
+            _ => Err(StoreError::Failed("staged bytes of the wrong kind".into())),
         }
     }
 

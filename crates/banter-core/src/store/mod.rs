@@ -221,6 +221,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         limit: usize,
     ) -> Result<Page<DirectMessage>, StoreError>;
 
+    /// The other person of one of `me`'s conversations, by the conversation's id; `None` if `me` is not in it.
+    async fn conversation_peer(&self, me: &UserId, conversation: &str) -> Result<Option<UserId>, StoreError>;
+
     /// A user's direct conversations, most recently active first.
     async fn conversations(&self, user: &UserId, limit: usize) -> Result<Vec<ConversationRecord>, StoreError>;
 

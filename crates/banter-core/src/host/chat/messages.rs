@@ -14,6 +14,10 @@ use crate::protocol::{
 use crate::store::PageRequest;
 use crate::validate;
 
+/// How many of a user's most recent conversations are searched for one by the other person's name, when nobody has
+/// that name any more: a bound on the work one request can ask for.
+const CONVERSATIONS_SEARCHED: usize = 1000;
+
 pub(super) fn listen(socket: &SocketRef) {
     socket.on(event::MESSAGE_SEND, on_message_send);
     socket.on(event::DM_SEND, on_dm_send);
@@ -76,17 +80,21 @@ async fn on_dm_history(
             (None, Some(after)) => PageRequest::After(after),
             (None, None) => PageRequest::Latest,
         };
-        Ok((me, registry.person(&request.with), request.with, page, limit))
+        Ok((me, registry.person(&request.with), request.with, request.conversation, page, limit))
     });
-    let (me, person, with, page, limit) = match decided {
+    let (me, person, with, conversation, page, limit) = match decided {
         Ok(decided) => decided,
         Err(error) => return reply::<()>(ack, Err(error)),
     };
-    // Someone online or holding the name; else one of this user's conversations under that name (a guest who
-    // has gone, whose name nobody holds).
-    let other = match person {
-        Some(person) => Some((person.name, person.id)),
-        None => match hub.store().conversations(&me, usize::MAX).await {
+    // The conversation asked for by its id; else someone online or holding the name; else one of this user's
+    // conversations under that name (a guest who has gone, whose name nobody holds).
+    let other = match (conversation, person) {
+        (Some(conversation), _) => match hub.store().conversation_peer(&me, &conversation).await {
+            Ok(peer) => peer.map(|peer| (with.clone(), peer)),
+            Err(error) => return reply::<()>(ack, Err(storage_refusal(&error, "the conversation"))),
+        },
+        (None, Some(person)) => Some((person.name, person.id)),
+        (None, None) => match hub.store().conversations(&me, CONVERSATIONS_SEARCHED).await {
             Ok(conversations) => conversations
                 .into_iter()
                 .find(|record| validate::name_key(&record.summary.with) == validate::name_key(&with))

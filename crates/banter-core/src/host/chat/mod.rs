@@ -5,9 +5,9 @@
 //! emit. Failed emits are logged; nothing a client sends can make a handler panic or affect another socket's
 //! requests.
 //!
-//! Handlers that post (`message:send`, `dm:send`, `chat message`) are synchronous on purpose: socketioxide runs an
-//! async handler in a task of its own, so two posts from one socket could reach the delivery queue in either
-//! order. A synchronous one runs in the order the socket's packets arrive.
+//! socketioxide runs every handler in a task of its own, so two requests from one socket could be handled in either
+//! order. Those whose order matters (posts, joins, leaves) take an `InOrder` ticket and wait for their turn
+//! (`turns.rs`).
 
 mod messages;
 mod rooms;
@@ -21,6 +21,7 @@ use socketioxide::handler::ConnectHandler;
 use socketioxide::SocketIo;
 
 pub use rooms::push_room_list_soon;
+pub(crate) use session::reap;
 pub use session::Refusal;
 
 use super::Hub;

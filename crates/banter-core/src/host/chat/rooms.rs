@@ -6,7 +6,7 @@ use socketioxide::SocketIo;
 
 use super::{bad_request, broadcast, broadcast_to, budget, reply};
 use crate::host::hub::{socket_room_of_room, storage_refusal, BANTER_SOCKETS};
-use crate::host::registry::{Dialect, Joined};
+use crate::host::registry::{Dialect, JoinMode, Joined};
 use crate::host::turns::InOrder;
 use crate::host::Hub;
 use crate::protocol::{
@@ -47,7 +47,12 @@ async fn on_room_join(
     let _turn = ticket.wait().await;
     let connection = socket.id.to_string();
     let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
-        let joined = hub.registry().join(&connection, &request.room, create_only)?;
+        let mode = match (create_only, request.must_exist) {
+            (true, _) => JoinMode::Create,
+            (false, true) => JoinMode::Existing,
+            (false, false) => JoinMode::JoinOrCreate,
+        };
+        let joined = hub.registry().join(&connection, &request.room, mode)?;
         Ok((joined, request.after_seq))
     });
     let (joined, after_seq) = match decided {

@@ -14,8 +14,8 @@ use crate::host::turns::InOrder;
 use crate::host::Hub;
 use crate::keys::RoomKey;
 use crate::protocol::{
-    event, Closing, ClosingReason, ErrorBody, ErrorKind, Handshake, LeaveReason, MemberJoined, MemberLeft, Pong,
-    SendMessage, UserNotice, Welcome, LOBBY, PROTOCOL_VERSION,
+    event, ErrorBody, ErrorKind, Handshake, LeaveReason, MemberJoined, MemberLeft, Pong, SendMessage, UserNotice,
+    Welcome, LOBBY, PROTOCOL_VERSION,
 };
 use crate::store::PageRequest;
 use crate::validate;
@@ -31,75 +31,58 @@ impl std::fmt::Display for Refusal {
     }
 }
 
-/// Refuses a handshake before the socket joins the namespace, so the client gets `connect_error` with the reason.
+/// Admits a socket before it joins the namespace, or refuses it so that the client gets `connect_error` with the
+/// reason. Everything that can refuse happens here, before socketioxide tells the client it is connected: the
+/// checks, keeping a name the user takes for the first time, the admission itself, and the handlers, so that a
+/// client that sends requests the moment it is connected finds them answered.
 pub(super) async fn check_handshake(
+    socket: SocketRef,
     State(hub): State<Hub>,
     TryData(handshake): TryData<Handshake>,
 ) -> Result<(), Refusal> {
     let handshake = handshake
         .map_err(|error| Refusal(ErrorBody::new(ErrorKind::BadRequest, format!("Unreadable handshake: {error}"))))?;
-    hub.registry().check_admission(&handshake).map_err(Refusal)
-}
-
-/// Tells a socket admitted by the handshake check why it is refused after all, and closes it.
-fn refuse_after_all(socket: &SocketRef, error: &ErrorBody) {
-    tracing::info!(socket = %socket.id, %error, "refusing a socket admitted by the handshake check");
-    let message = format!("{}: {}", error.kind.as_str(), error.message);
-    emit_to_socket(socket, event::SESSION_CLOSING, &Closing { reason: ClosingReason::Refused, message });
-    if let Err(error) = socket.clone().disconnect() {
-        tracing::warn!(socket = %socket.id, %error, "could not disconnect a refused socket");
+    let claim = hub.registry().check_admission(&handshake).map_err(Refusal)?;
+    if let Some(binding) = claim {
+        // Kept before anyone sees the user under it. Two sockets that claim one free name at once are settled by
+        // the store: the second hears that the name is taken.
+        match hub.store().bind_name(binding.clone()).await {
+            Ok(Ok(())) => hub.registry().bind(binding),
+            Ok(Err(holder)) => {
+                let message = format!("“{}” belongs to someone else on this host. Choose another name.", holder.name);
+                hub.registry().bind(holder);
+                return Err(Refusal(ErrorBody::new(ErrorKind::NameTaken, message)));
+            }
+            Err(error) => return Err(Refusal(storage_refusal(&error, "your name"))),
+        }
     }
-}
-
-/// Keeps the name a new user took, before anyone sees them under it. False if the socket was refused.
-async fn keep_binding(hub: &Hub, socket: &SocketRef, admitted: &Admitted) -> bool {
-    let Some(binding) = &admitted.new_binding else { return true };
-    let refusal = match hub.store().bind_name(binding.clone()).await {
-        Ok(Ok(())) => return true,
-        Ok(Err(holder)) => ErrorBody::new(
-            ErrorKind::NameTaken,
-            format!("“{}” belongs to someone else on this host. Choose another name.", holder.name),
-        ),
-        Err(error) => storage_refusal(&error, "your name"),
-    };
-    hub.registry().refuse(&socket.id.to_string(), binding);
-    refuse_after_all(socket, &refusal);
-    false
-}
-
-pub(super) async fn on_connect(
-    socket: SocketRef,
-    io: SocketIo,
-    State(hub): State<Hub>,
-    TryData(handshake): TryData<Handshake>,
-) {
-    let handshake = handshake.unwrap_or_default();
     let dialect = if handshake.protocol.is_some() { Dialect::Banter } else { Dialect::Plain };
     let connection = socket.id.to_string();
-    // Registered before the user is admitted: socketioxide runs this handler in its own task, and a socket that
-    // closes before its disconnect handler exists would otherwise leave its user online forever.
+    // Checked again under the same lock that admits: another socket may have taken the name meanwhile.
+    let admitted =
+        hub.registry().admit(&connection, &handshake, dialect, std::time::Instant::now()).map_err(Refusal)?;
     socket.on_disconnect(on_disconnect);
-    let admitted = hub.registry().admit(&connection, &handshake, dialect, std::time::Instant::now());
-    let admitted = match admitted {
-        Ok(admitted) => admitted,
-        // Two sockets raced for one name between the middleware's check and here; the loser hears why.
-        Err(error) => return refuse_after_all(&socket, &error),
-    };
-    if !keep_binding(&hub, &socket, &admitted).await {
-        return;
-    }
-    if !socket.connected() {
-        // It left while being admitted; its disconnect handler may have run before the admission.
-        hub.registry().depart(&connection);
-        return;
-    }
-    tracing::info!(%connection, user = %admitted.user.name, ?dialect, "socket connected");
     hub.turns().open(&connection);
     super::listen(&socket);
+    hub.admitted(&connection, admitted);
+    Ok(())
+}
 
+pub(super) async fn on_connect(socket: SocketRef, io: SocketIo, State(hub): State<Hub>) {
+    let connection = socket.id.to_string();
+    let Some(admitted) = hub.take_admitted(&connection) else {
+        tracing::warn!(%connection, "a socket connected without an admission");
+        return;
+    };
+    if !socket.connected() {
+        // It left while being admitted; its disconnect handler may have run before it was in the namespace.
+        depart(&io, &hub, &connection, "left while connecting").await;
+        return;
+    }
+    let dialect = hub.registry().dialect(&connection);
+    tracing::info!(%connection, user = %admitted.user.name, ?dialect, "socket connected");
     match dialect {
-        Dialect::Plain => socket.join(PLAIN_SOCKETS),
-        Dialect::Banter => {
+        Some(Dialect::Banter) => {
             // The user's own room carries direct messages, which only Banter sockets understand. Joined before
             // the history is read, so that nothing posted meanwhile is missed (it may arrive twice instead).
             let user_room = socket_room_of_user(&admitted.user_id);
@@ -107,6 +90,7 @@ pub(super) async fn on_connect(
             let welcome = welcome(&hub, &connection, &admitted).await;
             emit_to_socket(&socket, event::SESSION_WELCOME, &welcome);
         }
+        _ => socket.join(PLAIN_SOCKETS),
     }
 
     if admitted.came_online {
@@ -162,9 +146,14 @@ async fn welcome(hub: &Hub, connection: &str, admitted: &Admitted) -> Welcome {
 }
 
 async fn on_disconnect(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, reason: DisconnectReason) {
-    let connection = socket.id.to_string();
-    hub.turns().close(&connection);
-    let Some(departed) = hub.registry().depart(&connection) else { return };
+    depart(&io, &hub, &socket.id.to_string(), &reason.to_string()).await;
+}
+
+/// A connection is gone: its user leaves its rooms, and goes offline if it was their last.
+pub(crate) async fn depart(io: &SocketIo, hub: &Hub, connection: &str, reason: &str) {
+    hub.turns().close(connection);
+    hub.take_admitted(connection);
+    let Some(departed) = hub.registry().depart(&connection.to_owned()) else { return };
     tracing::info!(%connection, user = %departed.user.name, %reason, "socket disconnected");
     if !departed.left_rooms.is_empty() {
         // One emit to the union of the rooms: a socket sharing several of them hears it once.
@@ -174,12 +163,35 @@ async fn on_disconnect(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, 
             user: departed.user.name.clone(),
             reason: LeaveReason::Disconnected,
         };
-        broadcast_to(&io, rooms, event::MEMBER_LEFT, &notice).await;
-        push_room_list_soon(&io, &hub);
+        broadcast_to(io, rooms, event::MEMBER_LEFT, &notice).await;
+        push_room_list_soon(io, hub);
     }
     if departed.went_offline {
         let notice = UserNotice { user: departed.user.clone() };
-        broadcast_to(&io, vec![BANTER_SOCKETS.to_owned()], event::USER_OFFLINE, &notice).await;
+        broadcast_to(io, vec![BANTER_SOCKETS.to_owned()], event::USER_OFFLINE, &notice).await;
+    }
+}
+
+/// How often the host looks for connections whose socket is gone without a disconnect (socketioxide drops a socket
+/// without one when it cannot even send it `CONNECT`), and how old a connection must be to count: one admitted a
+/// moment ago may not be in the namespace yet.
+const REAP_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+const REAP_AFTER: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Runs until the host stops: departs connections the namespace no longer has, so that nobody stays online forever.
+pub(crate) async fn reap(io: SocketIo, hub: Hub) {
+    let mut ticks = tokio::time::interval(REAP_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let Some(chat) = io.of(crate::protocol::CHAT_NAMESPACE) else { return };
+        let stale = hub.registry().connections_older_than(REAP_AFTER);
+        for connection in stale {
+            let present = connection.parse().ok().and_then(|sid| chat.get_socket(sid)).is_some();
+            if !present {
+                depart(&io, &hub, &connection, "its socket is gone").await;
+            }
+        }
     }
 }
 

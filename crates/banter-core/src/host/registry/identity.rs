@@ -4,21 +4,27 @@
 
 use std::collections::HashMap;
 
-use crate::keys::{NameKey, UserId};
+use crate::keys::{LookalikeKey, NameKey};
 use crate::store::NameBinding;
+use crate::validate;
 
 #[derive(Debug, Default)]
 pub(super) struct Names {
     bindings: HashMap<NameKey, NameBinding>,
+    /// Each binding's second key (see [`validate::lookalike_key`]), to its first.
+    lookalikes: HashMap<LookalikeKey, NameKey>,
 }
 
 impl Names {
     pub(super) fn load(bindings: Vec<NameBinding>) -> Self {
-        Names { bindings: bindings.into_iter().map(|binding| (binding.key.clone(), binding)).collect() }
+        let mut names = Names::default();
+        bindings.into_iter().for_each(|binding| names.bind(binding));
+        names
     }
 
-    pub(super) fn holder(&self, key: &NameKey) -> Option<&NameBinding> {
-        self.bindings.get(key)
+    /// Whoever holds this name, or one that looks the same.
+    pub(super) fn holder(&self, key: &NameKey, lookalike: &LookalikeKey) -> Option<&NameBinding> {
+        self.bindings.get(key).or_else(|| self.lookalikes.get(lookalike).and_then(|key| self.bindings.get(key)))
     }
 
     pub(super) fn len(&self) -> usize {
@@ -26,17 +32,16 @@ impl Names {
     }
 
     pub(super) fn bind(&mut self, binding: NameBinding) {
+        self.lookalikes.insert(validate::lookalike_key(&binding.name), binding.key.clone());
         self.bindings.insert(binding.key.clone(), binding);
     }
 
-    /// Removes a binding, but only if it is still this user's (so undoing a failed bind cannot drop another's).
-    pub(super) fn unbind(&mut self, key: &NameKey, user: &UserId) {
-        if self.bindings.get(key).is_some_and(|binding| &binding.user == user) {
-            self.bindings.remove(key);
-        }
-    }
-
     pub(super) fn release(&mut self, key: &NameKey) -> Option<NameBinding> {
-        self.bindings.remove(key)
+        let binding = self.bindings.remove(key)?;
+        let lookalike = validate::lookalike_key(&binding.name);
+        if self.lookalikes.get(&lookalike) == Some(key) {
+            self.lookalikes.remove(&lookalike);
+        }
+        Some(binding)
     }
 }

@@ -42,9 +42,9 @@ struct Identity {
     name: String,
     key: NameKey,
     user: UserId,
-    /// The client gave a user key: the name is bound to it (if it is free). Without one the client is a guest
-    /// and its name is for this connection only.
-    keyed: bool,
+    /// The name is to be bound to the user's key (if it is free): the client gave a key and is not a guest.
+    /// Guests' names are theirs only while they are connected.
+    binds: bool,
 }
 
 /// A connection was admitted.
@@ -54,8 +54,6 @@ pub struct Admitted {
     pub user_id: UserId,
     /// This is the user's first connection: others should hear that they came online.
     pub came_online: bool,
-    /// The name was free and is now bound to this user; the binding must be kept before the welcome.
-    pub new_binding: Option<NameBinding>,
 }
 
 /// A connection left.
@@ -82,6 +80,17 @@ pub struct Joined {
     pub new_member: bool,
     /// The room did not exist: it is in the directory now, and must be kept before the join is answered.
     pub created: Option<RoomRecord>,
+}
+
+/// Whether a join may create the room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinMode {
+    /// `room:create`: the room must not exist yet.
+    Create,
+    /// `room:join`: created when missing.
+    JoinOrCreate,
+    /// A rejoin or a catch-up (`mustExist`): a room deleted meanwhile stays deleted.
+    Existing,
 }
 
 /// A connection left a room.
@@ -139,22 +148,24 @@ impl Registry {
 
     /// Who a handshake asks to be, validated, or why it is refused.
     fn identity(&self, handshake: &Handshake) -> Result<Identity, ErrorBody> {
-        let (user, keyed) = match &handshake.user_key {
+        let user = match &handshake.user_key {
             Some(key) if (8..=128).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic()) => {
-                (UserId::of_key(key), true)
+                UserId::of_key(key)
             }
             Some(_) => {
                 return Err(error(ErrorKind::Invalid, "The user key must be 8 to 128 visible ASCII characters."))
             }
-            None => (UserId::of_key(&format!("{:032x}", rand::thread_rng().gen::<u128>())), false),
+            None => UserId::of_key(&format!("{:032x}", rand::thread_rng().gen::<u128>())),
         };
+        let binds = handshake.user_key.is_some() && handshake.guest != Some(true) && handshake.name.is_some();
         let name = match &handshake.name {
             Some(raw) => validate::display_name(raw, self.limits.max_name_chars)?,
             None => self.free_guest_name(),
         };
         let key = validate::name_key(&name);
-        if let Some(holder) = self.names.holder(&key) {
-            if !keyed || holder.user != user {
+        let lookalike = validate::lookalike_key(&name);
+        if let Some(holder) = self.names.holder(&key, &lookalike) {
+            if holder.user != user {
                 let message = if holder.name == name {
                     format!("“{name}” belongs to someone else on this host. Choose another name.")
                 } else {
@@ -167,7 +178,7 @@ impl Registry {
                 return Err(error(ErrorKind::NameTaken, message));
             }
         }
-        if let Some((holder, id)) = self.presence.online(&key) {
+        if let Some((holder, id)) = self.presence.online_alike(&key, &lookalike) {
             if id != &user {
                 return Err(error(
                     ErrorKind::NameTaken,
@@ -175,7 +186,7 @@ impl Registry {
                 ));
             }
         }
-        Ok(Identity { name, key, user, keyed: keyed && handshake.name.is_some() })
+        Ok(Identity { name, key, user, binds })
     }
 
     fn free_guest_name(&self) -> String {
@@ -183,8 +194,8 @@ impl Registry {
         // for long however crowded the host is.
         let mut rng = rand::thread_rng();
         let taken = |name: &str| {
-            let key = validate::name_key(name);
-            self.presence.is_online(&key) || self.names.holder(&key).is_some()
+            let (key, lookalike) = (validate::name_key(name), validate::lookalike_key(name));
+            self.presence.online_alike(&key, &lookalike).is_some() || self.names.holder(&key, &lookalike).is_some()
         };
         for digits in [4u32, 6, 9] {
             for _ in 0..32 {
@@ -198,13 +209,36 @@ impl Registry {
     }
 
     /// Whether a handshake would be admitted now, without admitting it: the connect middleware refuses early with
-    /// this, before the socket joins the namespace.
-    pub fn check_admission(&self, handshake: &Handshake) -> Result<(), ErrorBody> {
-        self.identity(handshake).map(|_| ())
+    /// this, before the socket joins the namespace. A handshake that takes a free name with a user key gets the
+    /// binding to keep: the caller writes it to the store, then [`Registry::bind`]s it, before admitting.
+    pub fn check_admission(&self, handshake: &Handshake) -> Result<Option<NameBinding>, ErrorBody> {
+        let identity = self.identity(handshake)?;
+        if !identity.binds || self.names.holder(&identity.key, &validate::lookalike_key(&identity.name)).is_some() {
+            return Ok(None);
+        }
+        if self.names.len() >= self.limits.max_bound_names {
+            return Err(error(
+                ErrorKind::TooLarge,
+                format!(
+                    "This host keeps {} names, its limit; ask its owner to release some, or join as a guest.",
+                    self.limits.max_bound_names
+                ),
+            ));
+        }
+        Ok(Some(NameBinding {
+            key: identity.key,
+            name: identity.name,
+            user: identity.user,
+            bound_at: crate::clock::now_millis(),
+        }))
     }
 
-    /// Admits a connection: the user comes online (or gains a connection) and enters the lobby. A free name asked
-    /// for with a user key is bound to it here; the caller keeps the binding, or calls [`Registry::refuse`].
+    /// Records a name binding the store has kept (or one the store says another user holds).
+    pub fn bind(&mut self, binding: NameBinding) {
+        self.names.bind(binding);
+    }
+
+    /// Admits a connection: the user comes online (or gains a connection) and enters the lobby.
     pub fn admit(
         &mut self,
         connection: &ConnectionId,
@@ -213,28 +247,6 @@ impl Registry {
         now: Instant,
     ) -> Result<Admitted, ErrorBody> {
         let identity = self.identity(handshake)?;
-        let new_binding = if identity.keyed && self.names.holder(&identity.key).is_none() {
-            if self.names.len() >= self.limits.max_bound_names {
-                return Err(error(
-                    ErrorKind::TooLarge,
-                    format!(
-                        "This host keeps {} names, its limit; ask its owner to release some, or join without a \
-                         user key as a guest.",
-                        self.limits.max_bound_names
-                    ),
-                ));
-            }
-            let binding = NameBinding {
-                key: identity.key.clone(),
-                name: identity.name.clone(),
-                user: identity.user.clone(),
-                bound_at: crate::clock::now_millis(),
-            };
-            self.names.bind(binding.clone());
-            Some(binding)
-        } else {
-            None
-        };
         let budget = TokenBucket::new(self.limits.request_burst, self.limits.requests_per_second, now);
         let (user, came_online) = self.presence.connect(
             connection,
@@ -245,13 +257,12 @@ impl Registry {
             budget,
         );
         self.enter_room(connection, &RoomKey::lobby());
-        Ok(Admitted { user, user_id: identity.user, came_online, new_binding })
+        Ok(Admitted { user, user_id: identity.user, came_online })
     }
 
-    /// Takes back an admission whose name binding could not be kept.
-    pub fn refuse(&mut self, connection: &ConnectionId, binding: &NameBinding) {
-        self.depart(connection);
-        self.names.unbind(&binding.key, &binding.user);
+    /// The connections admitted at least `age` ago.
+    pub fn connections_older_than(&self, age: std::time::Duration) -> Vec<ConnectionId> {
+        self.presence.connections_older_than(age)
     }
 
     /// Removes a connection from its rooms and its user. Unknown connections (never admitted) give `None`.
@@ -279,8 +290,8 @@ impl Registry {
         }
     }
 
-    /// Joins a room, creating it when missing; with `create_only`, an existing room is an error.
-    pub fn join(&mut self, connection: &ConnectionId, raw_room: &str, create_only: bool) -> Result<Joined, ErrorBody> {
+    /// Joins a room, creating it or not as `mode` says.
+    pub fn join(&mut self, connection: &ConnectionId, raw_room: &str, mode: JoinMode) -> Result<Joined, ErrorBody> {
         let name = validate::room_name(raw_room, self.limits.max_room_chars)?;
         let key = validate::room_key(&name);
         let entry = self.presence.connection(connection).ok_or_else(unknown_connection)?;
@@ -295,15 +306,18 @@ impl Registry {
                 ),
             ));
         }
-        let created = match self.rooms.get(&key) {
-            Some(room) if create_only => {
+        let created = match (self.rooms.get(&key), mode) {
+            (Some(room), JoinMode::Create) => {
                 return Err(error(
                     ErrorKind::AlreadyExists,
                     format!("A room called “{}” exists already; join it instead.", room.name),
                 ))
             }
-            Some(_) => None,
-            None => Some(self.create_room(key.clone(), name, &user_id)?),
+            (Some(_), _) => None,
+            (None, JoinMode::Existing) => {
+                return Err(error(ErrorKind::NotFound, format!("There is no room called “{name}” any more.")))
+            }
+            (None, _) => Some(self.create_room(key.clone(), name, &user_id)?),
         };
         let new_member = if already_in { false } else { self.enter_room(connection, &key) };
         let room = self.rooms.get(&key).ok_or_else(|| error(ErrorKind::Internal, "room vanished"))?;
@@ -358,6 +372,7 @@ impl Registry {
 
     /// Leaves a room; the lobby cannot be left.
     pub fn leave(&mut self, connection: &ConnectionId, raw_room: &str) -> Result<Left, ErrorBody> {
+        self.room_fits(raw_room)?;
         let key = validate::room_key(raw_room);
         if key.is_lobby() {
             return Err(error(ErrorKind::Forbidden, "Everyone stays in the lobby; it cannot be left."));
@@ -373,8 +388,18 @@ impl Registry {
         Ok(Left { key, room, user, user_id, member_left })
     }
 
+    /// A room name too long to be one is refused before any Unicode work is spent on it, under the lock.
+    fn room_fits(&self, raw_room: &str) -> Result<(), ErrorBody> {
+        if validate::fits(raw_room, self.limits.max_room_chars) {
+            Ok(())
+        } else {
+            Err(error(ErrorKind::NotFound, "There is no room with so long a name."))
+        }
+    }
+
     /// Whether the connection is in a room, by its key; for reading history.
     pub fn is_in(&self, connection: &ConnectionId, raw_room: &str) -> Result<(RoomKey, String), ErrorBody> {
+        self.room_fits(raw_room)?;
         let key = validate::room_key(raw_room);
         let entry = self.presence.connection(connection).ok_or_else(unknown_connection)?;
         match (entry.rooms.contains(&key), self.rooms.get(&key)) {
@@ -389,6 +414,7 @@ impl Registry {
         let entry = self.presence.connection(connection).ok_or_else(unknown_connection)?;
         check_client_id(request.client_id.as_deref())?;
         let text = validate::message_text(&request.text, self.limits.max_message_chars, request.attachment.is_some())?;
+        self.room_fits(&request.room)?;
         let key = validate::room_key(&request.room);
         let room_name = self.rooms.get(&key).map(|room| room.name.clone());
         let permitted = if entry.rooms.contains(&key) && room_name.is_some() {
@@ -444,11 +470,19 @@ impl Registry {
 
     /// A person by name: whoever is online under it, else whoever holds it.
     pub fn person(&self, raw_name: &str) -> Option<Person> {
+        if !validate::fits(raw_name, self.limits.max_name_chars) {
+            return None;
+        }
         let key = validate::name_key(raw_name);
         if let Some((name, id)) = self.presence.online(&key) {
             return Some(Person { name: name.to_owned(), key, id: id.clone() });
         }
-        self.names.holder(&key).map(|binding| Person { name: binding.name.clone(), key, id: binding.user.clone() })
+        let lookalike = validate::lookalike_key(raw_name);
+        self.names.holder(&key, &lookalike).map(|binding| Person {
+            name: binding.name.clone(),
+            key: binding.key.clone(),
+            id: binding.user.clone(),
+        })
     }
 
     /// The room's display name and the user's, if the connection is in the room: typing notices need both.
@@ -462,6 +496,20 @@ impl Registry {
     /// Records that a room had a message at `at`, for the room list.
     pub fn note_active(&mut self, room: &RoomKey, at: u64) {
         self.rooms.note_active(room, at);
+    }
+
+    /// The key and name of a room that may be deleted (any but the lobby).
+    pub fn deletable(&self, raw_room: &str) -> Result<(RoomKey, String), ErrorBody> {
+        self.room_fits(raw_room)?;
+        let key = validate::room_key(raw_room);
+        if key.is_lobby() {
+            return Err(error(ErrorKind::Forbidden, "The lobby cannot be deleted."));
+        }
+        let room = self
+            .rooms
+            .get(&key)
+            .ok_or_else(|| error(ErrorKind::NotFound, format!("There is no room called “{}”.", raw_room.trim())))?;
+        Ok((key, room.name.clone()))
     }
 
     /// Deletes a room (not the lobby) from the directory and from every connection in it.
@@ -484,11 +532,6 @@ impl Registry {
         self.names
             .release(&key)
             .ok_or_else(|| error(ErrorKind::NotFound, format!("Nobody holds the name “{}”.", raw_name.trim())))
-    }
-
-    /// Puts back a binding whose release could not be kept.
-    pub fn rebind(&mut self, binding: NameBinding) {
-        self.names.bind(binding);
     }
 
     pub fn room_list(&self) -> Vec<RoomInfo> {

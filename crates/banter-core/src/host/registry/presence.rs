@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
 use super::super::throttle::TokenBucket;
-use crate::keys::{NameKey, RoomKey, UserId};
+use crate::keys::{LookalikeKey, NameKey, RoomKey, UserId};
 use crate::protocol::{AdminConnection, AdminUser, UserInfo};
 
 /// A connection's id: the host uses the Socket.IO socket id.
@@ -21,12 +21,15 @@ pub enum Dialect {
 #[derive(Debug, Default)]
 pub(super) struct Presence {
     users: HashMap<NameKey, OnlineUser>,
+    /// Each online user's second name key, to the first.
+    lookalikes: HashMap<LookalikeKey, NameKey>,
     connections: HashMap<ConnectionId, Connection>,
 }
 
 #[derive(Debug)]
 struct OnlineUser {
     name: String,
+    lookalike: LookalikeKey,
     id: UserId,
     connections: BTreeSet<ConnectionId>,
 }
@@ -38,6 +41,7 @@ pub(super) struct Connection {
     pub dialect: Dialect,
     pub rooms: BTreeSet<RoomKey>,
     pub budget: TokenBucket,
+    pub admitted_at: Instant,
 }
 
 /// A connection went away: who it was and the rooms it was in.
@@ -59,6 +63,11 @@ impl Presence {
         self.users.get(key).map(|user| (user.name.as_str(), &user.id))
     }
 
+    /// The user online under this name or one that looks the same, if any.
+    pub(super) fn online_alike(&self, key: &NameKey, lookalike: &LookalikeKey) -> Option<(&str, &UserId)> {
+        self.online(key).or_else(|| self.lookalikes.get(lookalike).and_then(|key| self.online(key)))
+    }
+
     pub(super) fn is_online(&self, key: &NameKey) -> bool {
         self.users.contains_key(key)
     }
@@ -74,16 +83,21 @@ impl Presence {
         dialect: Dialect,
         budget: TokenBucket,
     ) -> (UserInfo, bool) {
+        let lookalike = crate::validate::lookalike_key(&name);
+        self.lookalikes.entry(lookalike.clone()).or_insert_with(|| key.clone());
         let user = self.users.entry(key.clone()).or_insert_with(|| OnlineUser {
             name,
+            lookalike,
             id: id.clone(),
             connections: BTreeSet::new(),
         });
         let came_online = user.connections.is_empty();
         user.connections.insert(connection.clone());
         let info = UserInfo { name: user.name.clone(), connections: count(user.connections.len()) };
-        self.connections
-            .insert(connection.clone(), Connection { user: key, id, dialect, rooms: BTreeSet::new(), budget });
+        self.connections.insert(
+            connection.clone(),
+            Connection { user: key, id, dialect, rooms: BTreeSet::new(), budget, admitted_at: Instant::now() },
+        );
         (info, came_online)
     }
 
@@ -94,9 +108,18 @@ impl Presence {
         let info = UserInfo { name: user.name.clone(), connections: count(user.connections.len()) };
         let went_offline = user.connections.is_empty();
         if went_offline {
-            self.users.remove(&entry.user);
+            if let Some(user) = self.users.remove(&entry.user) {
+                if self.lookalikes.get(&user.lookalike) == Some(&entry.user) {
+                    self.lookalikes.remove(&user.lookalike);
+                }
+            }
         }
         Some(Gone { user: info, key: entry.user, went_offline, rooms: entry.rooms })
+    }
+
+    /// The connections admitted at least `age` ago, for the reaper that looks for sockets gone without a word.
+    pub(super) fn connections_older_than(&self, age: std::time::Duration) -> Vec<ConnectionId> {
+        self.connections.iter().filter(|(_, c)| c.admitted_at.elapsed() >= age).map(|(id, _)| id.clone()).collect()
     }
 
     pub(super) fn connection(&self, connection: &ConnectionId) -> Option<&Connection> {

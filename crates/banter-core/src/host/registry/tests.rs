@@ -12,15 +12,28 @@ fn registry() -> Registry {
 }
 
 fn hello(name: &str, key: &str) -> Handshake {
-    Handshake { name: Some(name.into()), user_key: Some(key.into()), protocol: Some(1) }
+    Handshake { name: Some(name.into()), user_key: Some(key.into()), protocol: Some(2), guest: None }
 }
 
 fn guest(name: &str) -> Handshake {
-    Handshake { name: Some(name.into()), user_key: None, protocol: Some(1) }
+    Handshake { name: Some(name.into()), user_key: None, protocol: Some(2), guest: None }
+}
+
+/// Admits as the host does: a name taken for the first time is bound (the store is left out here), then the
+/// connection is admitted. Returns whether a binding was made, and the admission.
+fn admit_bound(registry: &mut Registry, connection: &str, handshake: &Handshake) -> (bool, Admitted) {
+    let binding = registry.check_admission(handshake).expect("admissible");
+    let bound = binding.is_some();
+    if let Some(binding) = binding {
+        registry.bind(binding);
+    }
+    let admitted =
+        registry.admit(&connection.to_owned(), handshake, Dialect::Banter, Instant::now()).expect("admitted");
+    (bound, admitted)
 }
 
 fn admit(registry: &mut Registry, connection: &str, name: &str, key: &str) -> Admitted {
-    registry.admit(&connection.to_owned(), &hello(name, key), Dialect::Banter, Instant::now()).expect("admitted")
+    admit_bound(registry, connection, &hello(name, key)).1
 }
 
 fn send(room: &str, text: &str, client_id: Option<&str>) -> SendMessage {
@@ -34,10 +47,10 @@ fn kind<T>(result: Result<T, ErrorBody>) -> Option<ErrorKind> {
 #[test]
 fn one_user_may_connect_several_times_but_a_name_has_one_owner() {
     let mut registry = registry();
-    let first = admit(&mut registry, "s1", "Alice", "alice-key-1");
-    assert!(first.came_online && first.new_binding.is_some());
-    let second = admit(&mut registry, "s2", "alice", "alice-key-1");
-    assert!(!second.came_online && second.new_binding.is_none());
+    let (bound, first) = admit_bound(&mut registry, "s1", &hello("Alice", "alice-key-1"));
+    assert!(first.came_online && bound);
+    let (bound, second) = admit_bound(&mut registry, "s2", &hello("alice", "alice-key-1"));
+    assert!(!second.came_online && !bound);
     assert_eq!(second.user.connections, 2);
     let refused = registry.admit(&"s3".to_owned(), &hello("ALICE", "someone-else"), Dialect::Banter, Instant::now());
     assert_eq!(kind(refused), Some(ErrorKind::NameTaken));
@@ -62,7 +75,8 @@ fn names_that_look_alike_are_refused_as_taken() {
     let mut registry = registry();
     admit(&mut registry, "a1", "Alice", "alice-key-1");
     admit(&mut registry, "h1", "Ann Host", "ann-key-001");
-    for look_alike in ["\u{0410}lice", "Ａｌｉｃｅ", "Alice\u{2800}", "ALICE", "Ann  Host", "Ann\u{200A}Host"] {
+    for look_alike in ["\u{0410}lice", "Ａｌｉｃｅ", "Alice\u{2800}", "ALICE", "AIice", "Ann  Host", "Ann\u{200A}Host"]
+    {
         let refused = registry.check_admission(&hello(look_alike, "other-key-1")).expect_err("refused");
         assert_eq!(refused.kind, ErrorKind::NameTaken, "{look_alike:?}");
     }
@@ -71,10 +85,20 @@ fn names_that_look_alike_are_refused_as_taken() {
 }
 
 #[test]
+fn look_alikes_are_refused_while_online_too() {
+    let mut registry = registry();
+    admit_bound(&mut registry, "g1", &guest("Bill"));
+    assert_eq!(kind(registry.check_admission(&guest("BiII"))), Some(ErrorKind::NameTaken));
+    assert!(registry.check_admission(&guest("Lan")).is_ok());
+}
+
+#[test]
 fn guests_hold_a_name_only_while_online() {
     let mut registry = registry();
-    let admitted = registry.admit(&"g1".to_owned(), &guest("visitor"), Dialect::Banter, Instant::now());
-    assert_eq!(admitted.map(|a| a.new_binding), Ok(None));
+    assert_eq!(registry.check_admission(&guest("visitor")), Ok(None), "a guest binds no name");
+    let with_key = Handshake { guest: Some(true), ..hello("visitor", "guest-session-key") };
+    assert_eq!(registry.check_admission(&with_key), Ok(None), "nor does a guest with a session key");
+    admit_bound(&mut registry, "g1", &guest("visitor"));
     assert_eq!(kind(registry.check_admission(&hello("visitor", "some-key-01"))), Some(ErrorKind::NameTaken));
     registry.depart(&"g1".to_owned());
     assert!(registry.check_admission(&hello("visitor", "some-key-01")).is_ok());
@@ -103,7 +127,7 @@ fn a_released_name_can_be_taken_by_someone_else() {
     admit(&mut registry, "a1", "Alice", "alice-key-1");
     registry.depart(&"a1".to_owned());
     assert_eq!(registry.release_name("ALICE").map(|binding| binding.name), Ok("Alice".to_owned()));
-    assert!(admit(&mut registry, "b1", "alice", "bob-key-0001").new_binding.is_some());
+    assert!(admit_bound(&mut registry, "b1", &hello("alice", "bob-key-0001")).0);
     assert_eq!(kind(registry.release_name("nobody")), Some(ErrorKind::NotFound));
 }
 
@@ -112,10 +136,10 @@ fn rooms_count_users_not_connections_and_outlive_their_members() {
     let mut registry = registry();
     admit(&mut registry, "a1", "ann", "ann-key-01");
     admit(&mut registry, "a2", "ann", "ann-key-01");
-    let joined = registry.join(&"a1".to_owned(), " Design ", false).expect("joined");
+    let joined = registry.join(&"a1".to_owned(), " Design ", JoinMode::JoinOrCreate).expect("joined");
     assert!(joined.created.is_some() && joined.new_member);
     assert_eq!(joined.room, "Design");
-    let again = registry.join(&"a2".to_owned(), "design", false).expect("joined");
+    let again = registry.join(&"a2".to_owned(), "design", JoinMode::JoinOrCreate).expect("joined");
     assert!(again.created.is_none() && !again.new_member);
     assert_eq!(again.members, vec!["ann".to_owned()]);
     let members =
@@ -133,11 +157,11 @@ fn rooms_count_users_not_connections_and_outlive_their_members() {
 fn create_refuses_existing_rooms_and_the_lobby_cannot_be_left_or_deleted() {
     let mut registry = registry();
     admit(&mut registry, "c1", "cat", "cat-key-01");
-    assert!(registry.join(&"c1".to_owned(), "ops", true).is_ok());
-    assert_eq!(kind(registry.join(&"c1".to_owned(), "OPS", true)), Some(ErrorKind::AlreadyExists));
+    assert!(registry.join(&"c1".to_owned(), "ops", JoinMode::Create).is_ok());
+    assert_eq!(kind(registry.join(&"c1".to_owned(), "OPS", JoinMode::Create)), Some(ErrorKind::AlreadyExists));
     assert_eq!(kind(registry.leave(&"c1".to_owned(), "lobby")), Some(ErrorKind::Forbidden));
     assert_eq!(kind(registry.leave(&"c1".to_owned(), "nowhere")), Some(ErrorKind::NotFound));
-    assert_eq!(kind(registry.join(&"c1".to_owned(), "\u{200B}", false)), Some(ErrorKind::Invalid));
+    assert_eq!(kind(registry.join(&"c1".to_owned(), "\u{200B}", JoinMode::JoinOrCreate)), Some(ErrorKind::Invalid));
     assert_eq!(kind(registry.delete_room("Lobby")), Some(ErrorKind::Forbidden));
 }
 
@@ -147,22 +171,33 @@ fn room_creation_is_limited_per_user_and_per_host() {
     let mut registry = Registry::new(limits, empty());
     admit(&mut registry, "a1", "ann", "ann-key-01");
     admit(&mut registry, "b1", "bob", "bob-key-01");
-    registry.join(&"a1".to_owned(), "one", false).expect("joined");
-    registry.join(&"a1".to_owned(), "two", false).expect("joined");
-    let refused = registry.join(&"a1".to_owned(), "three", false).expect_err("refused");
+    registry.join(&"a1".to_owned(), "one", JoinMode::JoinOrCreate).expect("joined");
+    registry.join(&"a1".to_owned(), "two", JoinMode::JoinOrCreate).expect("joined");
+    let refused = registry.join(&"a1".to_owned(), "three", JoinMode::JoinOrCreate).expect_err("refused");
     assert!(refused.message.contains("the most one person may"), "{}", refused.message);
-    registry.join(&"b1".to_owned(), "three", false).expect("joined");
+    registry.join(&"b1".to_owned(), "three", JoinMode::JoinOrCreate).expect("joined");
     // The lobby is the fourth room: the host is full, for everyone.
-    let refused = registry.join(&"b1".to_owned(), "four", false).expect_err("refused");
+    let refused = registry.join(&"b1".to_owned(), "four", JoinMode::JoinOrCreate).expect_err("refused");
     assert!(refused.message.contains("its limit"), "{}", refused.message);
-    assert!(registry.join(&"a1".to_owned(), "three", false).is_ok(), "joining an existing room is not creating one");
+    assert!(
+        registry.join(&"a1".to_owned(), "three", JoinMode::JoinOrCreate).is_ok(),
+        "joining an existing room is not creating one"
+    );
+}
+
+#[test]
+fn a_rejoin_does_not_bring_back_a_deleted_room() {
+    let mut registry = registry();
+    admit(&mut registry, "a1", "ann", "ann-key-01");
+    assert_eq!(kind(registry.join(&"a1".to_owned(), "gone", JoinMode::Existing)), Some(ErrorKind::NotFound));
+    assert!(registry.room_list().iter().all(|room| room.name != "gone"));
 }
 
 #[test]
 fn a_deleted_room_takes_its_members_out() {
     let mut registry = registry();
     admit(&mut registry, "a1", "ann", "ann-key-01");
-    registry.join(&"a1".to_owned(), "ops", false).expect("joined");
+    registry.join(&"a1".to_owned(), "ops", JoinMode::JoinOrCreate).expect("joined");
     let deleted = registry.delete_room("OPS").expect("deleted");
     assert_eq!((deleted.room.as_str(), deleted.connections.as_slice()), ("ops", ["a1".to_owned()].as_slice()));
     assert!(registry.room_list().iter().all(|room| room.name != "ops"));
@@ -234,18 +269,21 @@ fn client_ids_are_bounded() {
 fn one_connection_cannot_hold_every_room() {
     let mut registry = Registry::new(Limits { max_rooms_per_connection: 3, ..Limits::default() }, empty());
     admit(&mut registry, "l1", "lee", "lee-key-01");
-    registry.join(&"l1".to_owned(), "one", false).expect("joined");
-    registry.join(&"l1".to_owned(), "two", false).expect("joined");
-    assert_eq!(kind(registry.join(&"l1".to_owned(), "three", false)), Some(ErrorKind::TooLarge));
+    registry.join(&"l1".to_owned(), "one", JoinMode::JoinOrCreate).expect("joined");
+    registry.join(&"l1".to_owned(), "two", JoinMode::JoinOrCreate).expect("joined");
+    assert_eq!(kind(registry.join(&"l1".to_owned(), "three", JoinMode::JoinOrCreate)), Some(ErrorKind::TooLarge));
     assert!(registry.room_list().iter().all(|room| room.name != "three"), "a refused join leaves no room behind");
-    assert!(registry.join(&"l1".to_owned(), "two", false).is_ok(), "rejoining a room one is in still works");
+    assert!(
+        registry.join(&"l1".to_owned(), "two", JoinMode::JoinOrCreate).is_ok(),
+        "rejoining a room one is in still works"
+    );
 }
 
 #[test]
 fn a_room_that_could_not_be_kept_is_taken_back() {
     let mut registry = registry();
     admit(&mut registry, "n1", "ned", "ned-key-01");
-    let joined = registry.join(&"n1".to_owned(), "fresh", false).expect("joined");
+    let joined = registry.join(&"n1".to_owned(), "fresh", JoinMode::JoinOrCreate).expect("joined");
     registry.undo_create(&"n1".to_owned(), &joined.key);
     assert!(registry.room_list().iter().all(|room| room.name != "fresh"));
     assert_eq!(kind(registry.typing_in(&"n1".to_owned(), "fresh")), Some(ErrorKind::Forbidden));

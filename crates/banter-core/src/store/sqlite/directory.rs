@@ -71,12 +71,17 @@ fn binding_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<NameBinding> {
 }
 
 pub(super) fn create_room(connection: &Connection, room: &RoomRecord) -> Result<(), StoreError> {
-    // A deleted room keeps its row, so that its numbering goes on where it stopped when it is made again.
+    // A deleted room keeps its row, so that its numbering goes on where it stopped when it is made again. A room
+    // whose row a message or a membership made a moment before its creation committed gets its creator here.
     connection
         .prepare_cached(
             "INSERT INTO rooms (key, name, created_by, created_at, last_active) VALUES (?1, ?2, ?3, ?4, ?4) \
-             ON CONFLICT (key) DO UPDATE SET name = excluded.name, created_by = excluded.created_by, \
-             created_at = excluded.created_at, last_active = excluded.last_active, deleted = 0 WHERE deleted = 1",
+             ON CONFLICT (key) DO UPDATE SET \
+             name = CASE WHEN deleted = 1 THEN excluded.name ELSE name END, \
+             created_by = CASE WHEN deleted = 1 OR created_by IS NULL THEN excluded.created_by ELSE created_by END, \
+             created_at = CASE WHEN deleted = 1 THEN excluded.created_at ELSE created_at END, \
+             last_active = CASE WHEN deleted = 1 THEN excluded.last_active ELSE last_active END, \
+             deleted = 0",
         )
         .and_then(|mut statement| {
             statement.execute(params![

@@ -10,8 +10,18 @@ use crate::store::{Appended, ConversationRecord, DirectPost, Kept, Page, PageReq
 
 const MESSAGE_COLUMNS: &str =
     "m.id, r.name, m.seq, m.ts, m.author_name, m.text, m.client_id, m.attachment_id, m.attachment_mime, m.attachment_size";
-const DIRECT_COLUMNS: &str =
-    "id, seq, ts, from_name, to_name, text, client_id, attachment_id, attachment_mime, attachment_size, from_id, to_id";
+const DIRECT_COLUMNS: &str = "id, seq, ts, from_name, to_name, text, client_id, attachment_id, attachment_mime, \
+     attachment_size, from_id, to_id, thread";
+
+/// How a conversation's row id is shown to clients.
+fn conversation_id(thread: i64) -> String {
+    format!("c{thread}")
+}
+
+/// The row id of a conversation id clients gave, if it is one.
+pub(super) fn thread_of_conversation(conversation: &str) -> Option<i64> {
+    conversation.strip_prefix('c').filter(|digits| digits.len() <= 18).and_then(|digits| digits.parse().ok())
+}
 
 fn new_message_id() -> String {
     format!("{:016x}", rand::thread_rng().gen::<u64>())
@@ -44,6 +54,7 @@ fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
 fn direct_row(row: &Row<'_>) -> rusqlite::Result<(DirectMessage, UserId, UserId)> {
     let message = DirectMessage {
         id: row.get(0)?,
+        conversation: conversation_id(row.get(12)?),
         seq: uint(row.get(1)?),
         ts: uint(row.get(2)?),
         from: row.get(3)?,
@@ -260,6 +271,7 @@ fn append_direct(
     let (thread, last_seq) = thread_of(connection, &post.from.id, &post.to.id, now)?;
     let message = DirectMessage {
         id: new_message_id(),
+        conversation: conversation_id(thread),
         seq: last_seq + 1,
         ts: now,
         from: post.from.name,
@@ -371,6 +383,28 @@ pub(super) fn direct_page(
         messages.reverse();
     }
     Ok(Page { messages, latest_seq: uint(latest) })
+}
+
+/// The other person of a conversation `me` is in, by its id.
+pub(super) fn conversation_peer(
+    connection: &Connection,
+    me: &UserId,
+    conversation: &str,
+) -> Result<Option<UserId>, StoreError> {
+    let Some(thread) = thread_of_conversation(conversation) else { return Ok(None) };
+    let users: Option<(String, String)> = connection
+        .prepare_cached("SELECT user_a, user_b FROM threads WHERE id = ?1")
+        .and_then(|mut statement| statement.query_row([thread], |row| Ok((row.get(0)?, row.get(1)?))).optional())
+        .map_err(failure)?;
+    Ok(users.and_then(|(a, b)| {
+        if a == me.as_str() {
+            Some(UserId::from_stored(b))
+        } else if b == me.as_str() {
+            Some(UserId::from_stored(a))
+        } else {
+            None
+        }
+    }))
 }
 
 pub(super) fn conversations(

@@ -297,6 +297,11 @@ impl Store for SqliteStore {
         self.readers.read(move |connection| messages::direct_page(connection, &me, &other, page, limit)).await
     }
 
+    async fn conversation_peer(&self, me: &UserId, conversation: &str) -> Result<Option<UserId>, StoreError> {
+        let (me, conversation) = (me.clone(), conversation.to_owned());
+        self.readers.read(move |connection| messages::conversation_peer(connection, &me, &conversation)).await
+    }
+
     async fn conversations(&self, user: &UserId, limit: usize) -> Result<Vec<ConversationRecord>, StoreError> {
         let user = user.clone();
         self.readers.read(move |connection| messages::conversations(connection, &user, limit)).await
@@ -341,16 +346,27 @@ impl Store for SqliteStore {
         let size = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
         let quota = self.attachment_quota;
         let now = crate::clock::now_millis();
-        let (writing, evicting) = (Arc::clone(&self.blobs), Arc::clone(&self.blobs));
+        let staging = (Arc::clone(&self.blobs), id.clone());
+        let staged = tokio::task::spawn_blocking(move || staging.0.stage(&staging.1, bytes))
+            .await
+            .map_err(|error| StoreError::Failed(format!("staging an attachment: {error}")))??;
+        let (placing, evicting) = (Arc::clone(&self.blobs), Arc::clone(&self.blobs));
         let kept_id = id.clone();
-        // The file is written on the writer thread, inside the job, and evicted files are deleted there right
-        // after the commit: so a file is never deleted while the same bytes are being kept again.
-        let evict: threads::AfterCommit<Vec<String>> =
-            Box::new(move |evicted| evicted.iter().for_each(|id| evicting.remove(id)));
+        // Evicted files go on the writer thread right after the commit, unless a later job of the same commit kept
+        // the same bytes again.
+        let evict: threads::AfterCommit<Vec<String>> = Box::new(move |connection, evicted| {
+            for id in evicted {
+                match directory::attachment_mime(connection, id) {
+                    Ok(None) => evicting.remove(id),
+                    Ok(Some(_)) => {}
+                    Err(error) => tracing::warn!(%id, %error, "could not check an evicted attachment"),
+                }
+            }
+        });
         self.writer
             .write_then(
                 move |connection| {
-                    writing.put(&kept_id, &bytes)?;
+                    placing.place(&kept_id, staged)?;
                     directory::keep_attachment(connection, &kept_id, mime, u64::from(size), quota, now)
                 },
                 Some(evict),

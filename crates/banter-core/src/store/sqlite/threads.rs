@@ -25,12 +25,13 @@ trait Work: Send {
 
 /// What a job does once the transaction it ran in has committed, or failed to.
 trait Finish: Send {
-    fn finish(self: Box<Self>, committed: Result<(), StoreError>);
+    fn finish(self: Box<Self>, committed: Result<(), StoreError>, connection: &Connection);
 }
 
 /// Runs on the writer thread once a job's transaction has committed, before the next transaction begins: for
-/// changes outside the database that must follow the commit and precede whatever comes next.
-pub(super) type AfterCommit<T> = Box<dyn FnOnce(&T) + Send>;
+/// changes outside the database that must follow the commit and precede whatever comes next. It may read the
+/// database through the connection.
+pub(super) type AfterCommit<T> = Box<dyn FnOnce(&Connection, &T) + Send>;
 
 struct Job<F, T> {
     work: F,
@@ -54,11 +55,24 @@ where
         let result = match connection.execute_batch("SAVEPOINT job") {
             Err(error) => Err(failure(error)),
             Ok(()) => {
-                let result = (self.work)(connection);
-                let end = if result.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
-                match connection.execute_batch(end) {
-                    Ok(()) => result,
-                    Err(error) => Err(failure(error)),
+                let work = self.work;
+                // A job that panics is a bug, but it must cost its own request, not the writer thread that every
+                // later write needs.
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(connection)))
+                    .unwrap_or_else(|_| Err(StoreError::Failed("a storage job panicked; it was not kept".into())));
+                match (
+                    &result,
+                    connection.execute_batch(if result.is_ok() {
+                        "RELEASE job"
+                    } else {
+                        "ROLLBACK TO job; RELEASE job"
+                    }),
+                ) {
+                    (_, Ok(())) => result,
+                    // After a full disk SQLite may have rolled the whole transaction back itself, savepoint and
+                    // all: the job's own error says what happened, the failed rollback does not.
+                    (Err(_), Err(_)) => result,
+                    (Ok(_), Err(error)) => Err(failure(error)),
                 }
             }
         };
@@ -73,10 +87,10 @@ where
 }
 
 impl<T: Send> Finish for Done<T> {
-    fn finish(self: Box<Self>, committed: Result<(), StoreError>) {
+    fn finish(self: Box<Self>, committed: Result<(), StoreError>, connection: &Connection) {
         let result = committed.and(self.result);
         if let (Ok(value), Some(after)) = (&result, self.after) {
-            after(value);
+            after(connection, value);
         }
         let _ = self.reply.send(result);
     }
@@ -169,8 +183,9 @@ fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Box<dyn Work>>)
         }
         if let Some(error) = lost {
             tracing::warn!(%error, "a transaction was rolled back; nothing in it was kept");
+            drop(transaction);
             for finish in finishes {
-                finish.finish(Err(error.clone()));
+                finish.finish(Err(error.clone()), &connection);
             }
             jobs.for_each(|job| job.abandon(error.clone()));
             continue;
@@ -180,7 +195,7 @@ fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Box<dyn Work>>)
             tracing::warn!(%error, jobs = finishes.len(), "a commit failed; nothing in it was kept");
         }
         for finish in finishes {
-            finish.finish(committed.clone());
+            finish.finish(committed.clone(), &connection);
         }
     }
 }
