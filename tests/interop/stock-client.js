@@ -57,6 +57,14 @@ async function main() {
   const taken = await connect({ name: 'Carol', protocol: 1 }).then(() => null, (error) => error);
   expect(taken && taken.message.startsWith('name_taken:'), `a taken name is refused: ${taken && taken.message}`);
 
+  // A stock client buffers what it emits before it is connected and sends it right after the CONNECT packet; the
+  // host admits the socket, binds its new name and registers its handlers before answering CONNECT, so a request
+  // sent that early is answered like any other.
+  const eager = io(url, { auth: { name: 'eager', userKey: 'eager-key-0001', protocol: 2 }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const early = await eager.timeout(STEP_TIMEOUT_MS).emitWithAck('room:join', { room: 'early' });
+  expect(early.data && early.data.room === 'early', `a request emitted before connect is answered: ${JSON.stringify(early)}`);
+  eager.close();
+
   const joined = await carol.timeout(STEP_TIMEOUT_MS).emitWithAck('room:join', { room: 'js' });
   expect(joined.data && joined.data.room === 'js', `room:join answers data: ${JSON.stringify(joined)}`);
   const refused = await carol.timeout(STEP_TIMEOUT_MS).emitWithAck('room:leave', { room: 'lobby' });
