@@ -95,6 +95,10 @@ async function main() {
     await ann.getByTestId('room-new-input').fill('web');
     await ann.getByTestId('room-new-submit').click();
     await ann.getByTestId('conversation-title').getByText('# web').waitFor();
+    // Ben sees the room he is not in with who is in it and when it was last active.
+    await ben.getByTestId('online-web').getByText('1 online').waitFor();
+    await ben.getByTestId('join-web').getByText('active now').waitFor();
+    await ben.screenshot({ path: path.join(screenshots, 'browser-other-rooms.png') });
     await ben.getByTestId('join-web').click();
     await ben.getByTestId('conversation-title').getByText('# web').waitFor();
     cli.say('/join web');

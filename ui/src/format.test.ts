@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { continuesGroup, GROUP_WINDOW_MS, hueFor, initials, typingLine } from './format';
+import { activeAgo, continuesGroup, GROUP_WINDOW_MS, hueFor, initials, typingLine } from './format';
 
 describe('formatting', () => {
   it('groups consecutive messages of one sender within the window', () => {
@@ -24,5 +24,17 @@ describe('formatting', () => {
     expect(typingLine(['ann'])).toBe('ann is typing…');
     expect(typingLine(['ann', 'bob'])).toBe('ann and bob are typing…');
     expect(typingLine(['a', 'b', 'c'])).toBe('3 people are typing…');
+  });
+
+  it('says when a room was last active', () => {
+    const now = Date.UTC(2026, 11, 1, 12, 0);
+    const minute = 60_000;
+    expect(activeAgo(now - 20_000, now, 'en')).toBe('active now');
+    expect(activeAgo(now + 5 * minute, now, 'en')).toBe('active now');
+    expect(activeAgo(now - 5 * minute, now, 'en')).toBe('active 5 minutes ago');
+    expect(activeAgo(now - 3 * 60 * minute, now, 'en')).toBe('active 3 hours ago');
+    expect(activeAgo(now - 30 * 60 * minute, now, 'en')).toBe('active yesterday');
+    expect(activeAgo(now - 10 * 24 * 60 * minute, now, 'en')).toBe('active 10 days ago');
+    expect(activeAgo(Date.UTC(2025, 2, 14, 12, 0), now, 'en')).toBe('active Mar 14, 2025');
   });
 });

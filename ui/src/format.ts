@@ -47,3 +47,16 @@ export function typingLine(names: string[]): string {
   if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
   return `${names.length} people are typing…`;
 }
+
+/** "active now", "active 5 minutes ago", "active yesterday": when a room last had a message, in the user's words. */
+export function activeAgo(ts: number, now: number, locale?: string): string {
+  const minutes = Math.floor(Math.max(0, now - ts) / 60_000);
+  if (minutes < 1) return 'active now';
+  const words = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  if (minutes < 60) return `active ${words.format(-minutes, 'minute')}`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `active ${words.format(-hours, 'hour')}`;
+  const days = Math.floor(hours / 24);
+  if (days < 30) return `active ${words.format(-days, 'day')}`;
+  return `active ${new Date(ts).toLocaleDateString(locale, { day: 'numeric', month: 'short', year: 'numeric' })}`;
+}

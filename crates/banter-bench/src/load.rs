@@ -47,6 +47,10 @@ pub struct OneRoomPlan {
     /// last one sustained.
     pub rates: Vec<f64>,
     pub refinements: usize,
+    /// How many failed steps of a ramp are run once more at the same rate before the ramp takes them as failed:
+    /// one stall of the machine (a pause of 100 ms at a rate the server handles easily) must not end a ramp.
+    #[serde(default)]
+    pub retries: usize,
     pub step: Duration,
     /// How long after its last send a step waits for stragglers.
     pub drain: Duration,
@@ -106,10 +110,16 @@ pub async fn one_room(
     let mut failed_rate = None;
     let mut rates = plan.rates.iter().copied();
     let mut refinements = 0;
+    let mut retries = plan.retries;
+    let mut again = None;
     loop {
-        let rate = match (failed_rate, rates.next()) {
-            (None, Some(rate)) => rate,
-            (Some(failed), _) if refinements < plan.refinements && sustained_rate > 0.0 => {
+        let rate = match (again.take(), failed_rate) {
+            (Some(rate), _) => rate,
+            (None, None) => match rates.next() {
+                Some(rate) => rate,
+                None => break,
+            },
+            (None, Some(failed)) if refinements < plan.refinements && sustained_rate > 0.0 => {
                 refinements += 1;
                 let between: f64 = f64::sqrt(sustained_rate * failed);
                 if between / sustained_rate < 1.05 {
@@ -134,6 +144,11 @@ pub async fn one_room(
         steps.push(result);
         if sustained {
             sustained_rate = sustained_rate.max(rate);
+        } else if retries > 0 && failed_rate.is_none() {
+            // Once more at the same rate, after the backlog has drained.
+            retries -= 1;
+            again = Some(rate);
+            wait_until_quiet(&tally).await;
         } else {
             failed_rate = Some(failed_rate.map_or(rate, |failed: f64| failed.min(rate)));
             // The server may still be working through the failed step's backlog: the next, lower rate starts

@@ -86,6 +86,7 @@ fn plans(smoke: bool) -> Plans {
                 receivers: 20,
                 rates: vec![20.0, 40.0],
                 refinements: 0,
+                retries: 0,
                 step: Duration::from_secs(1),
                 drain: Duration::from_secs(2),
                 text_bytes: 64,
@@ -113,6 +114,7 @@ fn plans(smoke: bool) -> Plans {
             receivers: 1000,
             rates,
             refinements: 2,
+            retries: 1,
             step: Duration::from_secs(2),
             drain: Duration::from_secs(1),
             text_bytes: 64,
@@ -147,6 +149,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     if !options.rates.is_empty() {
         plans.s1.rates.clone_from(&options.rates);
         plans.s1.refinements = 0;
+        plans.s1.retries = 0;
         // Every listed rate runs, whatever its latency.
         plans.s1.p99_limit_ms = 1e9;
     }

@@ -5,7 +5,7 @@ import type { SettingsView } from '../bindings';
 import type { MessageItem, ChatState, Conversation } from '../store';
 import { LOBBY, dmKey, oldestSeq, roomKey, typingNow } from '../store';
 import { el, replace } from '../dom';
-import { continuesGroup, formatTime, hueFor, initials, typingLine } from '../format';
+import { activeAgo, continuesGroup, formatTime, hueFor, initials, typingLine } from '../format';
 import { keyPanel, type KeyActions } from './identity';
 
 /** Where an attachment's bytes are. */
@@ -129,6 +129,7 @@ export class ChatView {
   private renderSidebar(state: ChatState): void {
     const joinedRooms = [...state.conversations.values()].filter((c) => c.kind === 'room');
     const otherRooms = state.rooms.filter((room) => !state.conversations.has(roomKey(room.name)));
+    const now = Date.now();
     const directs = [...state.conversations.values()].filter((c) => c.kind === 'dm');
     const roomInput = this.roomInput;
     const roomForm = this.roomForm ?? el(
@@ -174,7 +175,9 @@ export class ChatView {
               testid: `join-${room.name}`,
               attrs: { type: 'button', title: `Join ${room.name}` },
               on: { click: () => void this.guard(() => this.actions.joinRoom(room.name)) },
-            }, el('span', { class: 'nav-label' }, `# ${room.name}`), el('span', { class: 'count' }, String(room.members)))),
+            },
+            el('span', { class: 'nav-label' }, `# ${room.name}`, el('small', { class: 'nav-sub' }, activeAgo(room.lastActive, now))),
+            room.members > 0 ? el('span', { class: 'count', testid: `online-${room.name}` }, `${room.members} online`) : null)),
           )),
         );
       }

@@ -94,8 +94,10 @@ pub(super) fn common_s2_step(results: &Results, run: usize) -> Option<usize> {
     })
 }
 
-pub(super) fn step_at(steps: &[StepResult], rate: f64) -> Option<&StepResult> {
-    steps.iter().find(|step| step.rate == rate)
+/// The step at `rate`: the sustained one, if the rate was run again after a failure.
+pub(super) fn step_at(steps: &[StepResult], rate: f64, limit: f64) -> Option<&StepResult> {
+    let mut at_rate = steps.iter().filter(|step| step.rate == rate);
+    at_rate.clone().find(|step| step.sustained(limit)).or_else(|| at_rate.next())
 }
 
 /// S1's figures for one server: sustained rate, the figures of its highest sustained step, and CPU per delivery
@@ -115,12 +117,14 @@ pub(super) fn one_room_row(results: &Results, kind: ServerKind) -> OneRoomRow {
     let limit = results.s1_plan.p99_limit_ms;
     let top = |figure: fn(&StepResult) -> f64| {
         spread_of(&results.s1, kind, |result| {
-            step_at(&result.steps, result.sustained_rate).filter(|step| step.sustained(limit)).map_or(f64::NAN, figure)
+            step_at(&result.steps, result.sustained_rate, limit)
+                .filter(|step| step.sustained(limit))
+                .map_or(f64::NAN, figure)
         })
     };
     let cpu_common = Spread::of(results.s1.iter().filter(|sample| sample.server == kind).filter_map(|sample| {
         let rate = common_rate(results, sample.run)?;
-        step_at(&sample.result.as_ref()?.steps, rate).map(|step| step.server_cpu_us_per_delivery)
+        step_at(&sample.result.as_ref()?.steps, rate, limit).map(|step| step.server_cpu_us_per_delivery)
     }));
     OneRoomRow {
         sustained: spread_of(&results.s1, kind, |result| result.sustained_rate),
@@ -175,4 +179,28 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
     std::fs::write(&path, page)?;
     std::fs::write(out.join(PLOT_FILE), plot::plot(results))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(rate: f64, p99_ms: f64, cpu: f64) -> StepResult {
+        serde_json::from_value(serde_json::json!({
+            "rate": rate, "sent": 20, "expected": 100, "delivered": 100, "short_receivers": 0,
+            "min_per_receiver": 20, "max_per_receiver": 20, "delivery_pct": 100.0, "deliveries_per_s": 100.0,
+            "p50_ms": 1.0, "p99_ms": p99_ms, "p999_ms": p99_ms, "max_ms": p99_ms,
+            "server_cpu_us_per_delivery": cpu, "server_cpu_pct": 1.0, "generator_cpu_pct": 1.0,
+            "acks": 20, "ack_errors": 0
+        }))
+        .expect("a step")
+    }
+
+    #[test]
+    fn a_rate_run_again_after_a_stall_is_read_from_its_sustained_step() {
+        let steps = [step(10.0, 12.0, 5.0), step(15.0, 140.0, 9.0), step(15.0, 14.0, 6.0), step(23.0, 150.0, 7.0)];
+        assert_eq!(step_at(&steps, 15.0, 100.0).map(|step| step.server_cpu_us_per_delivery), Some(6.0));
+        assert_eq!(step_at(&steps, 23.0, 100.0).map(|step| step.p99_ms), Some(150.0), "a failed step is still found");
+        assert!(step_at(&steps, 34.0, 100.0).is_none());
+    }
 }

@@ -231,13 +231,19 @@ fn one_room(page: &mut String, results: &Results) {
     let _ = writeln!(
         page,
         "The sender's rate steps up by half ({}… msg/s, {} s each, open loop) until a step loses a delivery or its \
-         p99 exceeds {} ms, then {} more steps bisect. Latency runs from the send time the schedule intended to the \
+         p99 exceeds {} ms ({}), then {} more steps bisect. Latency runs from the send time the schedule intended to the \
          receipt. Figures are those of each run's highest sustained step; CPU per delivery is compared at the \
          highest rate every server sustained in the same run. Generator CPU near 100% means the generator, not the \
          server, was the limit.\n",
         plan.rates.iter().take(4).map(|rate| format!("{rate:.0}")).collect::<Vec<_>>().join(", "),
         plan.step.as_secs_f64(),
         plan.p99_limit_ms,
+        match plan.retries {
+            0 => "a failed step ends the climb".to_owned(),
+            1 => "the first failed step is run once more, so that one stall of the machine does not end the climb"
+                .to_owned(),
+            n => format!("the first {n} failed steps are run once more, so that a stall of the machine does not end the climb"),
+        },
         plan.refinements
     );
     let _ = writeln!(page, "| server | highest sustained msg/s | deliveries/s | p50 ms | p99 ms | p99.9 ms | CPU-µs/delivery (common rate) | generator CPU % | set-up s |");
