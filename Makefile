@@ -25,7 +25,7 @@ help:
 	@echo "make serve  start a headless Banter host on port 7878 (banter-cli serve)"
 	@echo "make test   formatting, lints and every test: engine, CLI, UI, interop, end-to-end and the installer"
 	@echo "make bundle build the release installers (.deb and .rpm) into $(BUNDLE)/"
-	@echo "make bench  benchmark the host against Node.js Socket.IO and a raw WebSocket ceiling (about 30 minutes;"
+	@echo "make bench  benchmark the host against Node.js Socket.IO and a raw WebSocket ceiling (about 25 minutes;"
 	@echo "            writes docs/BENCHMARKS.md)"
 	@echo "make screenshots  run the end-to-end tests and copy their screenshots to docs/screenshots/"
 
