@@ -64,6 +64,7 @@ impl From<StartError> for IpcError {
             StartError::Store(StoreError::Full) => "storage_full",
             StartError::Store(StoreError::Failed(_) | StoreError::Stopped) => "store_failed",
             StartError::Io(_) => "io",
+            StartError::WeakAdminToken => "weak_admin_token",
         };
         IpcError::new(kind, error.to_string())
     }

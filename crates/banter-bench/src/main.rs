@@ -123,10 +123,16 @@ fn hold(address: std::net::SocketAddr, count: usize) -> anyhow::Result<()> {
     })
 }
 
-/// The host's default limits with the per-socket request budget lifted: the benchmark's one sender makes
+/// The host's default limits with the per-socket request budget and the per-address limits lifted: every
+/// session comes from one address, the benchmark's one sender makes
 /// thousands of requests a second, and the Node.js server it is compared with has no budget at all.
 fn bench_limits() -> banter_core::limits::Limits {
-    banter_core::limits::Limits { request_burst: u32::MAX, requests_per_second: u32::MAX, ..Default::default() }
+    banter_core::limits::Limits {
+        request_burst: u32::MAX,
+        requests_per_second: u32::MAX,
+        network: banter_core::limits::NetworkLimits::without_per_address_limits(),
+        ..Default::default()
+    }
 }
 
 /// Where the report goes by default: the repository's docs/.

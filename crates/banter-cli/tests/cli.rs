@@ -144,6 +144,25 @@ async fn serve_refuses_a_port_in_use_and_stops_on_interrupt() {
     wait_for(&mut guest.stderr, |line| line.contains("The host ended the chat. Waiting for it to come back")).await;
 }
 
+/// An empty or short admin token would open `/admin` to anyone who guesses it: the host does not start.
+#[tokio::test]
+async fn serve_refuses_a_weak_admin_token() {
+    let serve = ["serve", "--bind", "127.0.0.1", "--port", "0", "--ephemeral"];
+    for (flag, env) in [(Some(""), None), (Some("hunter2"), None), (None, Some("")), (None, Some("short-token"))] {
+        let mut command = banter_cli(&Home::new());
+        command.args(serve).stdin(Stdio::null());
+        if let Some(token) = flag {
+            command.args(["--admin-token", token]);
+        }
+        if let Some(token) = env {
+            command.env("BANTER_ADMIN_TOKEN", token);
+        }
+        let output = tokio::time::timeout(WAIT, command.output()).await.unwrap().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{flag:?} {env:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("at least 16 characters"), "{flag:?} {env:?}");
+    }
+}
+
 /// Runs `join` with stdin closed at once and returns its output, for reading history.
 async fn join_and_read(home: &Home, address: &str, args: &[&str]) -> (Option<i32>, Vec<String>) {
     let output = banter_cli(home).arg("join").arg(address).args(args).stdin(Stdio::null()).output().await.unwrap();

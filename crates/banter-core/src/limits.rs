@@ -50,6 +50,82 @@ pub struct Limits {
     pub connect_timeout: Duration,
     /// How long the host waits for the rest of a packet whose binary parts are announced but not yet received.
     pub packet_completion_timeout: Duration,
+    /// What one source address may open, and what the host accepts from the network before any Socket.IO.
+    pub network: NetworkLimits,
+}
+
+/// Limits on connections and handshakes, per source address and in all. An address is an IPv4 address, or an
+/// IPv6 /64 (one machine may hold a whole /64, so counting single IPv6 addresses would count nothing).
+///
+/// The defaults are chosen so that a household or a small office behind one address (a NAT, a VPN) never meets
+/// them, while one machine that floods the host is held to a small share of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkLimits {
+    /// TCP connections open at once, in all. The host lowers it further to stay below its open-file limit
+    /// (less [`RESERVED_FILES`]), so that it can always open its database and accept an honest client.
+    pub max_connections: usize,
+    /// TCP connections open at once from one address. A person uses one (its WebSocket) and a browser briefly
+    /// up to six more for the page and images: 256 is a few dozen people behind one NAT.
+    pub max_connections_per_address: usize,
+    /// New Engine.IO sessions (handshakes) from one address: a burst, then so many a second. A whole office
+    /// behind one address reconnecting after a restart fits in the burst.
+    pub handshake_burst_per_address: u32,
+    pub handshakes_per_second_per_address: u32,
+    /// Sessions that have not yet joined a namespace, from one address and in all. Each holds memory until it
+    /// joins or its `connect_timeout` passes; an honest client joins within milliseconds.
+    pub max_unjoined_per_address: usize,
+    pub max_unjoined: usize,
+    /// Bytes of a request's start line and headers, and how many headers it may have. Browsers send 1–2 KiB.
+    pub max_header_bytes: usize,
+    pub max_headers: usize,
+    /// How long a client may take to send a request's headers, counted from the moment the host waits for them
+    /// (so an idle keep-alive connection is closed after it too).
+    pub header_read_timeout: Duration,
+    /// Wrong secrets (the admin token) one address may try: a burst, then so many a minute. Past it, even the
+    /// right one is refused until the budget refills, so guessing is as slow as the rate.
+    pub secret_attempt_burst: u32,
+    pub secret_attempts_per_minute: u32,
+    /// How often the host writes a line about refusals from one address (cross-origin, foreign names, limits);
+    /// between lines it counts them, and the next line says how many it did not log.
+    pub refusal_log_interval: Duration,
+}
+
+/// File descriptors the host keeps for itself (its database and its WAL, attachments being written, logs, DNS,
+/// the listener) below the open-file limit when it caps connections.
+pub const RESERVED_FILES: u64 = 128;
+
+impl Default for NetworkLimits {
+    fn default() -> Self {
+        NetworkLimits {
+            max_connections: 16_384,
+            max_connections_per_address: 256,
+            handshake_burst_per_address: 64,
+            handshakes_per_second_per_address: 16,
+            max_unjoined_per_address: 64,
+            max_unjoined: 2048,
+            max_header_bytes: 16 * 1024,
+            max_headers: 64,
+            header_read_timeout: Duration::from_secs(10),
+            secret_attempt_burst: 5,
+            secret_attempts_per_minute: 5,
+            refusal_log_interval: Duration::from_secs(10),
+        }
+    }
+}
+
+impl NetworkLimits {
+    /// Limits that no single address meets, for programs that open thousands of sessions from one address on
+    /// purpose (the benchmarks). The totals stay.
+    pub fn without_per_address_limits() -> Self {
+        let defaults = NetworkLimits::default();
+        NetworkLimits {
+            max_connections_per_address: defaults.max_connections,
+            handshake_burst_per_address: u32::MAX,
+            handshakes_per_second_per_address: u32::MAX,
+            max_unjoined_per_address: defaults.max_unjoined,
+            ..defaults
+        }
+    }
 }
 
 impl Default for Limits {
@@ -76,6 +152,7 @@ impl Default for Limits {
             max_incoming_binaries: 1,
             connect_timeout: Duration::from_secs(10),
             packet_completion_timeout: Duration::from_secs(10),
+            network: NetworkLimits::default(),
         }
     }
 }

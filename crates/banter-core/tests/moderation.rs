@@ -5,6 +5,7 @@
 mod common;
 
 use banter_core::client::{ClientEvent, ConnectionState};
+use banter_core::host::{self, HostConfig, StartError};
 use banter_core::protocol::ClosingReason;
 use common::*;
 use serde_json::json;
@@ -19,6 +20,34 @@ async fn the_admin_namespace_needs_the_host_token() {
     assert!(RawSocket::connect(host.local_addr(), "/admin", Some(json!({ "token": host.admin_token() })))
         .await
         .is_ok());
+}
+
+#[tokio::test]
+async fn a_weak_admin_token_is_refused_at_start() {
+    for weak in ["", "short", "fifteen-chars!!"] {
+        let config = HostConfig { admin_token: Some(weak.into()), ..HostConfig::default() };
+        let started = host::spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(), config).await;
+        assert!(matches!(started, Err(StartError::WeakAdminToken)), "{weak:?}");
+    }
+    let config = HostConfig { admin_token: Some("sixteen-chars!!!".into()), ..HostConfig::default() };
+    assert!(host::spawn(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(), config).await.is_ok());
+}
+
+/// Five wrong tokens, then even the right one waits: guessing runs at the budget's rate (five a minute), not at
+/// the hundreds a second one socket could try.
+#[tokio::test]
+async fn wrong_admin_tokens_run_into_the_limit() {
+    let host = start_host().await;
+    for _ in 0..5 {
+        let refusal = RawSocket::connect(host.local_addr(), "/admin", Some(json!({ "token": "guess-guess-guess" })))
+            .await
+            .err()
+            .expect("refused");
+        assert!(refusal.contains("forbidden"), "{refusal}");
+    }
+    let right = Some(json!({ "token": host.admin_token() }));
+    let refusal = RawSocket::connect(host.local_addr(), "/admin", right).await.err().expect("refused while locked out");
+    assert!(refusal.contains("rate_limited") && refusal.contains("try again in"), "{refusal}");
 }
 
 #[tokio::test]

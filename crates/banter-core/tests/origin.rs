@@ -50,7 +50,45 @@ async fn a_rebound_public_name_is_refused_even_when_origin_and_host_agree() {
         .send()
         .await
         .unwrap();
-    assert_eq!(rebound.status().as_u16(), 403);
+    assert_eq!(rebound.status().as_u16(), 421);
+}
+
+/// A page on a rebound public name (DNS rebinding) must not read anything from the host: not its health, not
+/// its pages, not an attachment whose URL it learnt. Loosely formed hosts are not taken for local ones either.
+#[tokio::test]
+async fn every_route_refuses_a_foreign_host_name() {
+    let host = start_host().await;
+    let client = reqwest::Client::new();
+    let port = host.local_addr().port();
+    let foreign =
+        [format!("rebind.attacker.example:{port}"), format!("127.0.0.1:{port}.evil.com"), "[::1]evil.com".to_owned()];
+    for path in ["/health", "/", "/attachments/0123", "/socket.io/?EIO=4&transport=polling", "/missing"] {
+        let url = format!("http://{}{path}", host.local_addr());
+        for name in &foreign {
+            let answer = client.get(&url).header("Host", name).send().await.unwrap();
+            assert_eq!(answer.status().as_u16(), 421, "{path} with Host {name}");
+        }
+        let own = client.get(&url).send().await.unwrap();
+        assert_ne!(own.status().as_u16(), 421, "{path} by its own address");
+    }
+}
+
+#[tokio::test]
+async fn every_answer_says_its_type_is_not_to_be_sniffed() {
+    let host = start_host().await;
+    let client = reqwest::Client::new();
+    let base = format!("http://{}", host.local_addr());
+    for (path, status) in
+        [("/health", 200), ("/missing", 404), ("/socket.io/?EIO=4&transport=polling", 200), ("/attachments/00", 404)]
+    {
+        let answer = client.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(answer.status().as_u16(), status, "{path}");
+        assert_eq!(
+            answer.headers().get("x-content-type-options").and_then(|value| value.to_str().ok()),
+            Some("nosniff"),
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -32,7 +32,18 @@ impl Home {
 
 /// `banter-cli` with its config and data in `home`, never the user's own.
 pub fn banter_cli(home: &Home) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_banter-cli"));
+    in_home(Command::new(env!("CARGO_BIN_EXE_banter-cli")), home)
+}
+
+/// `banter-cli` as [`banter_cli`], with its open-file limit (soft and hard) set to `files` by `prlimit`, which
+/// then becomes the program (the child's pid is banter-cli's).
+pub fn banter_cli_with_open_files(home: &Home, files: u64) -> Command {
+    let mut command = Command::new("prlimit");
+    command.arg(format!("--nofile={files}:{files}")).arg("--").arg(env!("CARGO_BIN_EXE_banter-cli"));
+    in_home(command, home)
+}
+
+fn in_home(mut command: Command, home: &Home) -> Command {
     command
         .kill_on_drop(true)
         .env("BANTER_LOG", "warn")
@@ -59,12 +70,19 @@ impl Served {
 
     /// A host in `home`, with more arguments (`--port`, `--data`, `--ephemeral`…).
     pub async fn start_with(home: Home, args: &[&str]) -> Served {
+        let mut command = banter_cli(&home);
+        command.stderr(Stdio::null());
+        Served::start_command(command, home, args).await
+    }
+
+    /// A host started by `command` (a [`banter_cli`] whose stderr is already set), with more arguments.
+    pub async fn start_command(mut command: Command, home: Home, args: &[&str]) -> Served {
         let mut arguments = vec!["serve", "--bind", "127.0.0.1"];
         if !args.contains(&"--port") {
             arguments.extend(["--port", "0"]);
         }
         arguments.extend(args);
-        let mut child = banter_cli(&home).args(arguments).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let mut child = command.args(arguments).stdout(Stdio::piped()).spawn().unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
         let first = next_line(&mut stdout).await.expect("the host prints where it listens");
         let address = first.strip_prefix("Banter host listening on ").expect("listening line").to_owned();

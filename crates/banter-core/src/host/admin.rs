@@ -16,10 +16,37 @@ pub fn register(io: &SocketIo) {
     io.ns(ADMIN_NAMESPACE, on_connect.with(check_token));
 }
 
-async fn check_token(State(hub): State<Hub>, TryData(handshake): TryData<AdminHandshake>) -> Result<(), Refusal> {
+/// Admits a moderator with the host token. Wrong tokens are counted per address: past the budget
+/// (`NetworkLimits::secret_attempt_burst`, then so many a minute), every attempt from that address is refused as
+/// `rate_limited` until it refills, so that the token cannot be guessed faster than that. Each failure is logged.
+async fn check_token(
+    socket: SocketRef,
+    State(hub): State<Hub>,
+    TryData(handshake): TryData<AdminHandshake>,
+) -> Result<(), Refusal> {
+    let peer = crate::host::listen::peer_of(&socket.req_parts().extensions);
+    let now = std::time::Instant::now();
+    if let Some(peer) = peer {
+        hub.gate().session_joined(peer.ip());
+        if let Err(wait) = hub.gate().may_try_secret(peer.ip(), now) {
+            let seconds = wait.as_secs() + 1;
+            return Err(Refusal(ErrorBody::new(
+                ErrorKind::RateLimited,
+                format!("Too many wrong admin tokens from your address; try again in {seconds} s."),
+            )));
+        }
+    }
     match handshake {
         Ok(handshake) if hub.admin_token_matches(&handshake.token) => Ok(()),
-        _ => Err(Refusal(ErrorBody::new(ErrorKind::Forbidden, "The admin namespace needs the host token."))),
+        _ => {
+            if let Some(peer) = peer {
+                hub.gate().secret_failed(peer.ip(), now);
+                if let Some(unlogged) = hub.gate().log_refusal(peer.ip(), now) {
+                    tracing::warn!(%peer, unlogged, "refused a wrong admin token");
+                }
+            }
+            Err(Refusal(ErrorBody::new(ErrorKind::Forbidden, "The admin namespace needs the host token.")))
+        }
     }
 }
 

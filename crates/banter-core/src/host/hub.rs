@@ -8,7 +8,10 @@ use socketioxide::extract::AckSender;
 use socketioxide::operators::BroadcastOperators;
 use socketioxide::SocketIo;
 
+use subtle::ConstantTimeEq;
+
 use super::delivery::{Delivery, Queue};
+use super::gate::Gate;
 use super::registry::{Admitted, ConnectionId, Dialect, Registry};
 use super::turns::Queues;
 use crate::keys::{RoomKey, UserId};
@@ -74,6 +77,8 @@ struct HubInner {
     turns: Queues,
     /// Admissions made by the connect middleware, waiting for their socket's connect handler.
     admissions: Mutex<HashMap<ConnectionId, Admitted>>,
+    /// What each source address may open (see `gate`).
+    gate: Arc<Gate>,
 }
 
 impl Hub {
@@ -83,6 +88,7 @@ impl Hub {
         host_id: String,
         admin_token: String,
         deliveries: Queue,
+        gate: Arc<Gate>,
     ) -> Self {
         Hub(Arc::new(HubInner {
             registry: Mutex::new(registry),
@@ -93,6 +99,7 @@ impl Hub {
             room_list_push_pending: AtomicBool::new(false),
             turns: Queues::default(),
             admissions: Mutex::default(),
+            gate,
         }))
     }
 
@@ -181,9 +188,10 @@ impl Hub {
 
     /// Whether a presented admin token is the host's, compared in time independent of where they differ.
     pub fn admin_token_matches(&self, presented: &str) -> bool {
-        let expected = self.0.admin_token.as_bytes();
-        let presented = presented.as_bytes();
-        expected.len() == presented.len()
-            && expected.iter().zip(presented).fold(0u8, |difference, (a, b)| difference | (a ^ b)) == 0
+        bool::from(self.0.admin_token.as_bytes().ct_eq(presented.as_bytes()))
+    }
+
+    pub fn gate(&self) -> &Gate {
+        &self.0.gate
     }
 }

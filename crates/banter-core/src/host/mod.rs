@@ -8,8 +8,10 @@ mod admin;
 pub mod attachments;
 mod chat;
 mod delivery;
+mod gate;
 mod http;
 mod hub;
+mod listen;
 pub mod registry;
 mod throttle;
 mod turns;
@@ -64,7 +66,15 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Io(#[from] io::Error),
+    #[error(
+        "The admin token must be at least {MIN_ADMIN_TOKEN_CHARS} characters, so that it cannot be guessed; leave it \
+         out to have a random one made."
+    )]
+    WeakAdminToken,
 }
+
+/// Characters an admin token must have. A random one has 32 hexadecimal digits.
+pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;
 
 /// Pages a host serves beside Socket.IO.
 #[derive(Debug, Clone)]
@@ -97,16 +107,26 @@ struct Built {
     router: axum::Router,
     io: SocketIo,
     hub: Hub,
+    gate: Arc<gate::Gate>,
+    network: crate::limits::NetworkLimits,
     deliveries: Deliveries,
 }
 
 /// Builds the Socket.IO layer and the HTTP routes around it, sharing one [`Hub`].
 async fn build(config: HostConfig) -> Result<Built, StartError> {
+    let admin_token = match config.admin_token.clone() {
+        Some(token) if token.chars().count() < MIN_ADMIN_TOKEN_CHARS => return Err(StartError::WeakAdminToken),
+        Some(token) => token,
+        None => format!("{:032x}", rand::thread_rng().gen::<u128>()),
+    };
     let (store, registry, host_id) = open_store(&config).await?;
     let limits = config.limits;
-    let admin_token = config.admin_token.unwrap_or_else(|| format!("{:032x}", rand::thread_rng().gen::<u128>()));
+    let open_files = listen::raise_open_file_limit();
+    let max_connections = listen::connection_cap(&limits.network, open_files);
+    tracing::info!(open_files, max_connections, "connection limits");
+    let gate = gate::Gate::new(limits.network.clone(), max_connections, limits.connect_timeout);
     let (queue, deliveries) = delivery::queue();
-    let hub = Hub::new(registry, store, host_id, admin_token, queue);
+    let hub = Hub::new(registry, store, host_id, admin_token, queue, Arc::clone(&gate));
     let parser = ParserConfig::common()
         .max_incoming_binaries(limits.max_incoming_binaries)
         .max_incoming_binary_buf_size(limits.max_payload_bytes)
@@ -130,9 +150,15 @@ async fn build(config: HostConfig) -> Result<Built, StartError> {
     if let Some(web) = config.web {
         router = router.route("/socket.io/socket.io.js", web.socket_io_client);
     }
-    // Outermost, so that no cross-site page reaches Socket.IO (browsers apply no CORS to WebSockets).
-    let router = router.layer(axum::middleware::from_fn(http::refuse_foreign_origins));
-    Ok(Built { router, io, hub, deliveries })
+    // Outermost, so that every request is screened (foreign names, foreign origins, session floods) before
+    // anything else sees it, and every answer says that its content type is not to be sniffed.
+    let router = router.layer(axum::middleware::from_fn_with_state(Arc::clone(&gate), http::screen)).layer(
+        tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::header::X_CONTENT_TYPE_OPTIONS,
+            axum::http::HeaderValue::from_static("nosniff"),
+        ),
+    );
+    Ok(Built { router, io, hub, gate, network: limits.network, deliveries })
 }
 
 /// The receiving end of the post queue, which `serve_built` hands to its delivery task.
@@ -157,7 +183,7 @@ async fn serve_built(
     built: Built,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let Built { router, io, hub, deliveries } = built;
+    let Built { router, io, hub, gate, network, deliveries } = built;
     // The hub keeps the queue's sender and socketioxide keeps the hub, so the task would never see the queue
     // close: it is stopped with the server instead. A post it had not kept yet was not acknowledged either, so
     // its author sends it again.
@@ -172,7 +198,7 @@ async fn serve_built(
         }
         io.close().await;
     };
-    let served = axum::serve(listener, router).with_graceful_shutdown(graceful).await;
+    let served = listen::serve(listener, router, gate, network, graceful).await;
     drop(delivering);
     drop(reaping);
     // Lets the store finish its last commit and releases the data folder for the next host.

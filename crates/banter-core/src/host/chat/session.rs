@@ -40,6 +40,10 @@ pub(super) async fn check_handshake(
     State(hub): State<Hub>,
     TryData(handshake): TryData<Handshake>,
 ) -> Result<(), Refusal> {
+    // The session is no longer an unfinished one, whatever the answer: a refusal ends it.
+    if let Some(peer) = crate::host::listen::peer_of(&socket.req_parts().extensions) {
+        hub.gate().session_joined(peer.ip());
+    }
     let handshake = handshake
         .map_err(|error| Refusal(ErrorBody::new(ErrorKind::BadRequest, format!("Unreadable handshake: {error}"))))?;
     let claim = hub.registry().check_admission(&handshake).map_err(Refusal)?;
