@@ -4,6 +4,9 @@
 pub const NAMES: &[&str] = &[
     "host_start",
     "host_stop",
+    "host_ban",
+    "host_unban",
+    "host_bans",
     "connect",
     "disconnect",
     "send_message",

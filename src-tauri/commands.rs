@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use banter_core::client::ClientConfig;
 use banter_core::host::{self, HostConfig};
 use banter_core::limits::Limits;
-use banter_core::protocol::{DirectHistoryPage, HistoryPage, RoomJoined, RoomLeft};
+use banter_core::protocol::{BanInfo, BanRequest, Banned, DirectHistoryPage, HistoryPage, RoomJoined, RoomLeft};
 use banter_core::store::Location;
 use bytes::Bytes;
 use tauri::ipc::Response;
@@ -63,6 +63,29 @@ pub async fn host_start<R: Runtime>(
 pub async fn host_stop(state: State<'_, AppState>) -> Result<(), IpcError> {
     state.stop_hosting().await;
     Ok(())
+}
+
+/// Bans a user from the embedded host, for `minutes` or for good, and disconnects them.
+#[tauri::command]
+pub async fn host_ban(
+    state: State<'_, AppState>,
+    name: String,
+    minutes: Option<u32>,
+    reason: Option<String>,
+) -> Result<Banned, IpcError> {
+    state.ban(BanRequest { name, minutes, reason }).await
+}
+
+/// Lifts a ban on the embedded host; answers with the bans that still hold.
+#[tauri::command]
+pub async fn host_unban(state: State<'_, AppState>, name: String) -> Result<Vec<BanInfo>, IpcError> {
+    state.unban(&name).await
+}
+
+/// The bans that hold on the embedded host.
+#[tauri::command]
+pub async fn host_bans(state: State<'_, AppState>) -> Result<Vec<BanInfo>, IpcError> {
+    state.bans().await
 }
 
 /// Joins the host at `address` (`host`, `host:port` or a URL) as `name`.

@@ -38,6 +38,12 @@ impl From<ClientError> for IpcError {
     }
 }
 
+impl From<ErrorBody> for IpcError {
+    fn from(error: ErrorBody) -> Self {
+        IpcError::new(error.kind.as_str(), error.message)
+    }
+}
+
 impl From<AddressError> for IpcError {
     fn from(error: AddressError) -> Self {
         IpcError::new("invalid_address", error.to_string())

@@ -25,6 +25,9 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .invoke_handler(tauri::generate_handler![
             commands::host_start,
             commands::host_stop,
+            commands::host_ban,
+            commands::host_unban,
+            commands::host_bans,
             commands::connect,
             commands::disconnect,
             commands::send_message,

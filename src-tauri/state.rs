@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use banter_core::client::{wait_until_connected, Client, ClientConfig};
 use banter_core::host::HostHandle;
+use banter_core::protocol::{BanInfo, BanRequest, Banned};
 use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Runtime};
 use tokio::sync::Mutex;
@@ -93,6 +94,27 @@ impl AppState {
         }
     }
 
+    /// Bans a user on the embedded host, for its owner.
+    pub async fn ban(&self, request: BanRequest) -> Result<Banned, IpcError> {
+        let host = self.host.lock().await;
+        let host = host.as_ref().ok_or_else(not_hosting)?;
+        Ok(host.ban(request).await?)
+    }
+
+    /// Lifts a ban on the embedded host; returns the bans that still hold.
+    pub async fn unban(&self, name: &str) -> Result<Vec<BanInfo>, IpcError> {
+        let host = self.host.lock().await;
+        let host = host.as_ref().ok_or_else(not_hosting)?;
+        host.unban(name).await?;
+        Ok(host.bans())
+    }
+
+    /// The bans that hold on the embedded host.
+    pub async fn bans(&self) -> Result<Vec<BanInfo>, IpcError> {
+        let host = self.host.lock().await;
+        Ok(host.as_ref().ok_or_else(not_hosting)?.bans())
+    }
+
     /// Leaves the chat and stops the embedded host, telling its guests.
     pub async fn stop_hosting(&self) {
         self.leave().await;
@@ -101,6 +123,10 @@ impl AppState {
             stop_host(handle).await;
         }
     }
+}
+
+fn not_hosting() -> IpcError {
+    IpcError::new("not_hosting", "This app is not hosting a chat: only the host's owner can ban.")
 }
 
 async fn stop_host(handle: HostHandle) {

@@ -105,6 +105,28 @@ async fn host_a_room(display: &Display) {
     app.click_on("[data-testid='conversation-lobby']").await;
     app_says(&app, "back again").await;
     guest.expect_line("[lobby] Hostess: back again").await;
+
+    // The owner bans a troll from the people list: disconnected, refused under any name with the same key,
+    // listed in the host panel, and let back in with Lift.
+    let address = format!("127.0.0.1:{room_port}");
+    let troll_key = ["--user-key", "troll-e2e-key-0001"];
+    let mut troll = Cli::join_with(&banter_cli(), &address, "troll", &troll_key).await;
+    app.click_on("[data-testid='ban-troll']").await;
+    app.wait_for("[data-testid=ban-form]").await;
+    display.screenshot(&screenshot_path("ban.png"), 1100, 720);
+    app.click_until_gone("[data-testid=ban-confirm]").await;
+    app.wait_for_text("[data-testid='banned-troll']", "until").await;
+    app.wait_gone("[data-testid='member-troll']").await;
+    display.screenshot(&screenshot_path("banned.png"), 1100, 720);
+    let ended = tokio::time::timeout(WAIT, troll.child.wait()).await.unwrap().unwrap();
+    assert!(!ended.success(), "a banned guest stops");
+    let mut disguised = Cli::join_with(&banter_cli(), &address, "not-a-troll", &troll_key).await;
+    let ended = tokio::time::timeout(WAIT, disguised.child.wait()).await.unwrap().unwrap();
+    assert!(!ended.success(), "the same key under another name is refused");
+    app.click_until_gone("[data-testid='unban-troll']").await;
+    app.wait_gone("[data-testid='banned-troll']").await;
+    let _forgiven = Cli::join_with(&banter_cli(), &address, "troll", &troll_key).await;
+    app.wait_for("[data-testid='member-troll']").await;
     app.click_on("[data-testid=stop-hosting]").await;
     app.wait_for("[data-testid=start-screen]").await;
     app.close().await;

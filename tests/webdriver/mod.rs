@@ -66,6 +66,32 @@ impl WebDriver {
         }
     }
 
+    /// Clicks the element matching `css` until it goes away, as a button that removes itself does. A click can land
+    /// on an element the UI replaced meanwhile (it re-renders lists on every event): WebDriver reports no error
+    /// then, and nothing happens, so the click is made again, up to three times.
+    pub async fn click_until_gone(&self, css: &str) {
+        for _ in 0..3 {
+            self.click_on(css).await;
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+            while tokio::time::Instant::now() < deadline {
+                if self.try_find(css).await.is_none() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+        }
+        panic!("{css} is still there after three clicks");
+    }
+
+    /// Waits until no element matches `css`.
+    pub async fn wait_gone(&self, css: &str) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while self.try_find(css).await.is_some() {
+            assert!(tokio::time::Instant::now() < deadline, "{css} still there after {WAIT:?}");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
     /// Waits until the element matching `css` shows `text` (in any case: WebDriver reads text as styled, and some
     /// headings are shown in capitals); returns all its text.
     pub async fn wait_for_text(&self, css: &str, text: &str) -> String {

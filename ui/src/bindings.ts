@@ -187,8 +187,24 @@ historyPage: number, };
 
 export type ErrorBody = { kind: ErrorKind, message: string, };
 
-export type ErrorKind = "bad_request" | "invalid" | "name_taken" | "not_found" | "already_exists" | "forbidden" | "too_large" | "rate_limited" | "storage_full" | "internal";
+export type ErrorKind = "bad_request" | "invalid" | "name_taken" | "not_found" | "already_exists" | "forbidden" | "too_large" | "rate_limited" | "banned" | "storage_full" | "internal";
 
 export type LeaveReason = "left" | "disconnected";
 
 export type ClosingReason = "shutdown" | "kicked" | "refused";
+
+export type Banned = { 
+/**
+ * The name as it was bound.
+ */
+name: string, 
+/**
+ * When the ban ends (milliseconds since the epoch), or absent for good.
+ */
+until?: number | null, 
+/**
+ * Connections of theirs that were disconnected.
+ */
+connections: number, };
+
+export type BanInfo = { name: string, until?: number | null, reason?: string | null, bannedAt: number, };

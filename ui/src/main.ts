@@ -62,6 +62,12 @@ class App {
         host: async (name, port) => {
           const info = await this.joinWith(() => this.transport.hostStart(name, port));
           this.enterChat(name, (state) => (state.hosting = info));
+          // Bans outlive the host: the panel lists those it kept.
+          const bans = await this.transport.hostBans().catch(() => []);
+          if (this.state?.hosting === info) {
+            this.state.bans = bans;
+            this.render();
+          }
         },
         join,
       },
@@ -133,6 +139,22 @@ class App {
       loadOlder: (key) => this.loadOlder(key),
       settings: () => this.settings,
       keys: this.keys,
+      moderation: {
+        askBan: (name) => {
+          state.banning = name;
+          this.render();
+        },
+        ban: async (name, minutes) => {
+          await this.transport.hostBan(name, minutes);
+          state.banning = null;
+          state.bans = await this.transport.hostBans();
+          this.render();
+        },
+        unban: async (name) => {
+          state.bans = await this.transport.hostUnban(name);
+          this.render();
+        },
+      },
     });
     this.root.replaceChildren(this.view.root);
     this.render();

@@ -1,5 +1,5 @@
 // The UI's model of the chat and how each event changes it. Pure: no DOM, no Tauri, unit-tested.
-import type { Attachment, DirectMessage, HostInfo, Message, RoomInfo, Status, UiEvent, UserInfo } from './bindings';
+import type { Attachment, BanInfo, DirectMessage, HostInfo, Message, RoomInfo, Status, UiEvent, UserInfo } from './bindings';
 
 export const LOBBY = 'lobby';
 /** How long a typing indicator stays without a fresh notice. */
@@ -58,6 +58,9 @@ export interface ChatState {
   conversations: Map<string, Conversation>;
   current: string;
   hosting: HostInfo | null;
+  /** While hosting: who is banned, and whose ban form is open in the people list. */
+  bans: BanInfo[];
+  banning: string | null;
   address: string | null;
   /** Outcomes that arrived before their message was shown as pending (the send command had not returned yet). */
   early: Map<string, string | null>;
@@ -83,6 +86,8 @@ export function newChatState(me: string): ChatState {
     conversations: new Map(),
     current: roomKey(LOBBY),
     hosting: null,
+    bans: [],
+    banning: null,
     address: null,
     early: new Map(),
   };

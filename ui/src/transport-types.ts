@@ -1,6 +1,6 @@
 // The interface between the UI and whatever carries its chat: Tauri commands in the desktop app (transport.ts),
 // Socket.IO from the browser for guests (transport-web.ts). Nothing here depends on either.
-import type { DirectHistoryPage, HistoryPage, HostInfo, IpcError, RoomJoined, RoomLeft, SettingsView, UiEvent } from './bindings';
+import type { BanInfo, Banned, DirectHistoryPage, HistoryPage, HostInfo, IpcError, RoomJoined, RoomLeft, SettingsView, UiEvent } from './bindings';
 
 /** What the UI can ask of the chat engine. */
 export interface Transport {
@@ -10,6 +10,11 @@ export interface Transport {
   readonly fixedAddress: string | null;
   hostStart(name: string, port: number): Promise<HostInfo>;
   hostStop(): Promise<void>;
+  /** Bans someone from the chat this app hosts, for `minutes` or until lifted (`not_hosting` otherwise). */
+  hostBan(name: string, minutes: number | null): Promise<Banned>;
+  /** Lifts a ban; answers with the bans that still hold. */
+  hostUnban(name: string): Promise<BanInfo[]>;
+  hostBans(): Promise<BanInfo[]>;
   connect(address: string, name: string): Promise<void>;
   disconnect(): Promise<void>;
   sendMessage(room: string, text: string): Promise<string>;

@@ -358,6 +358,9 @@ export function webTransport(): Transport {
     fixedAddress: window.location.host,
     hostStart: () => Promise.reject(new TransportError('unsupported', 'Hosting needs the desktop app.')),
     hostStop: () => Promise.resolve(),
+    hostBan: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can ban.')),
+    hostUnban: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can lift a ban.')),
+    hostBans: () => Promise.resolve([]),
     connect: (_address, name) =>
       new Promise((resolve, reject) => {
         socket?.close();

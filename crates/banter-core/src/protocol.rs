@@ -88,6 +88,13 @@ pub mod event {
     pub const ADMIN_ROOM_DELETE: &str = "room:delete";
     /// Admin request: free a name for anyone to take ([`super::NameRequest`] → [`super::NameReleased`]).
     pub const ADMIN_NAME_RELEASE: &str = "name:release";
+    /// Admin request: ban the user who holds a name, for some minutes or for good, and disconnect them
+    /// ([`super::BanRequest`] → [`super::Banned`]).
+    pub const ADMIN_USER_BAN: &str = "user:ban";
+    /// Admin request: lift a ban ([`super::NameRequest`] → [`super::NameReleased`]).
+    pub const ADMIN_USER_UNBAN: &str = "user:unban";
+    /// Admin request: the bans that hold ([`super::BanInfo`] list).
+    pub const ADMIN_BANS_LIST: &str = "bans:list";
 }
 
 /// What a client gives in the Socket.IO handshake (`auth`). Every field is optional: the tutorial's page sends
@@ -505,6 +512,43 @@ pub struct NameReleased {
     pub name: String,
 }
 
+/// `user:ban`: `minutes` absent bans until the ban is lifted.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BanRequest {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The ack of `user:ban`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Banned {
+    /// The name as it was bound.
+    pub name: String,
+    /// When the ban ends (milliseconds since the epoch), or absent for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<u64>,
+    /// Connections of theirs that were disconnected.
+    pub connections: u32,
+}
+
+/// One ban, in `bans:list`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BanInfo {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub banned_at: u64,
+}
+
 /// The ack of `user:kick`.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -532,8 +576,10 @@ pub enum ErrorKind {
     Forbidden,
     /// Too large: a message over the length limit, an attachment over the size limit.
     TooLarge,
-    /// Too many requests from this socket; retry later.
+    /// Too many requests from this socket (or wrong secrets from this address); retry later.
     RateLimited,
+    /// The host's owner banned this user (a handshake refusal).
+    Banned,
     /// The host's disk is full: nothing new can be kept (messages, rooms, names, attachments) until room is made.
     /// Reading goes on.
     StorageFull,
@@ -553,6 +599,7 @@ impl ErrorKind {
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::TooLarge => "too_large",
             ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Banned => "banned",
             ErrorKind::StorageFull => "storage_full",
             ErrorKind::Internal => "internal",
         }
@@ -569,6 +616,7 @@ impl ErrorKind {
             ErrorKind::Forbidden,
             ErrorKind::TooLarge,
             ErrorKind::RateLimited,
+            ErrorKind::Banned,
             ErrorKind::StorageFull,
             ErrorKind::Internal,
         ]

@@ -115,3 +115,82 @@ async fn shutdown_tells_every_guest_then_disconnects_them() {
     assert!(closed, "the page's connection stayed open after the shutdown");
     assert!(tokio::net::TcpStream::connect(address).await.is_err(), "the host still accepts connections");
 }
+
+/// The refusal a fresh client gets at its handshake, or `None` if it was admitted.
+async fn handshake_refusal(config: banter_core::client::ClientConfig) -> Option<banter_core::protocol::ErrorBody> {
+    let (client, mut events) = banter_core::client::Client::connect(config).unwrap();
+    let (outcome, _) = banter_core::client::wait_until_connected(&mut events, WAIT).await;
+    client.close().await;
+    match outcome {
+        Ok(_) => None,
+        Err(banter_core::client::ClientError::Refused(body)) => Some(body),
+        Err(other) => panic!("neither admitted nor refused: {other}"),
+    }
+}
+
+/// A kick is not enough against someone who comes straight back: a ban, by user key, disconnects them, refuses
+/// them under any name for its duration, survives a restart of the host, and can be lifted.
+#[tokio::test]
+async fn a_banned_user_stays_out_under_any_name_across_a_restart_until_the_ban_is_lifted() {
+    let folder = tempfile::tempdir().unwrap();
+    let host = start_durable_host(folder.path(), None).await;
+    let address = host.local_addr();
+    let troll = |name: &str| {
+        let mut config = fast_config(address, name);
+        config.user_key = Some("troll-key-02".into());
+        config
+    };
+    let (_troll, mut troll_events) = join_with(troll("troll")).await;
+    let admin = RawSocket::connect(address, "/admin", Some(json!({ "token": host.admin_token() }))).await.unwrap();
+
+    let banned = admin.request("user:ban", json!({ "name": "TROLL", "minutes": 60, "reason": "spam" })).await;
+    assert_eq!((banned["data"]["name"].as_str(), banned["data"]["connections"].as_u64()), (Some("troll"), Some(1)));
+    let until = banned["data"]["until"].as_u64().unwrap();
+    let closing = expect(&mut troll_events, |event| match event {
+        ClientEvent::Closing(closing) => Some(closing.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(closing.reason, ClosingReason::Kicked);
+    assert!(closing.message.contains("banned") && closing.message.contains("spam"), "{}", closing.message);
+
+    for name in ["troll", "innocent-newcomer"] {
+        let refusal = handshake_refusal(troll(name)).await.expect("refused");
+        assert_eq!(refusal.kind, banter_core::protocol::ErrorKind::Banned, "{name}");
+        assert!(refusal.message.contains("60 minutes") && refusal.message.contains("spam"), "{}", refusal.message);
+    }
+    let bans = admin.request("bans:list", json!({})).await;
+    assert_eq!(
+        bans["data"],
+        json!([{ "name": "troll", "until": until, "reason": "spam", "bannedAt": bans["data"][0]["bannedAt"] }])
+    );
+
+    // Someone else is not affected, and the ban outlives the host.
+    assert!(handshake_refusal(fast_config(address, "alice")).await.is_none());
+    drop(admin);
+    host.shutdown().await.unwrap();
+    let host = start_durable_host(folder.path(), Some(address)).await;
+    assert_eq!(
+        handshake_refusal(troll("troll")).await.map(|refusal| refusal.kind),
+        Some(banter_core::protocol::ErrorKind::Banned)
+    );
+
+    let admin = RawSocket::connect(address, "/admin", Some(json!({ "token": host.admin_token() }))).await.unwrap();
+    let lifted = admin.request("user:unban", json!({ "name": "troll" })).await;
+    assert_eq!(lifted["data"], json!({ "name": "troll" }));
+    assert!(handshake_refusal(troll("troll")).await.is_none(), "admitted once the ban is lifted");
+    assert_eq!(admin.request("user:unban", json!({ "name": "troll" })).await["error"]["kind"], "not_found");
+}
+
+#[tokio::test]
+async fn only_a_name_bound_to_a_key_can_be_banned() {
+    let host = start_host().await;
+    let mut guest = fast_config(host.local_addr(), "visitor");
+    guest.user_key = None;
+    let (_guest, _events) = join_with(guest).await;
+    let admin =
+        RawSocket::connect(host.local_addr(), "/admin", Some(json!({ "token": host.admin_token() }))).await.unwrap();
+    assert_eq!(admin.request("user:ban", json!({ "name": "visitor" })).await["error"]["kind"], "invalid");
+    assert_eq!(admin.request("user:ban", json!({ "name": "nobody" })).await["error"]["kind"], "not_found");
+    assert_eq!(admin.request("user:ban", json!({ "who": "x" })).await["error"]["kind"], "bad_request");
+}

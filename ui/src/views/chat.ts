@@ -7,6 +7,7 @@ import { LOBBY, dmKey, oldestSeq, roomKey, typingNow } from '../store';
 import { el, replace } from '../dom';
 import { activeAgo, continuesGroup, formatTime, hueFor, initials, typingLine } from '../format';
 import { keyPanel, type KeyActions } from './identity';
+import { banButton, banForm, bansSection, type ModerationActions } from './moderation';
 
 /** Where an attachment's bytes are. */
 export type AttachmentView = { state: 'ready'; url: string } | { state: 'loading' } | { state: 'unavailable'; reason: string };
@@ -29,6 +30,7 @@ export interface ChatActions {
   /** The user's key, for the key panel. */
   settings(): SettingsView | null;
   keys: KeyActions;
+  moderation: ModerationActions;
 }
 
 const TYPING_IDLE_MS = 3000;
@@ -226,6 +228,7 @@ export class ChatView {
       el('ul', {}, ...guests.map((guest) => el('li', {}, el('code', { attrs: { 'data-guest-url': guest.url } }, guest.url), copyButton(guest.url)))),
       scannable ? el('img', { class: 'qr', testid: 'guest-qr', attrs: { src: scannable.qrCode, alt: `QR code of ${scannable.url}`, width: '132', height: '132' } }) : null,
       el('p', { class: 'field-hint', testid: 'host-data', attrs: { title: state.hosting?.data ?? '' } }, `Rooms and messages are kept in ${state.hosting?.data ?? ''}.`),
+      bansSection(state.bans, this.actions.moderation, (work) => this.guard(work)),
       el('button', {
         class: 'danger-button',
         testid: 'stop-hosting',
@@ -348,14 +351,19 @@ export class ChatView {
     const known = state.status?.state === 'connected';
     const inRoom = new Set(current.kind === 'room' ? current.members : []);
     const people = [...state.users].sort((a, b) => a.name.localeCompare(b.name));
+    const guard = (work: () => Promise<void>) => this.guard(work);
     const row = (name: string, note: string) => {
       const self = name.toLowerCase() === state.me.toLowerCase();
-      return el('li', {}, el('button', {
+      // The host's owner can ban anyone but themself.
+      const moderated = state.hosting !== null && !self;
+      return el('li', { class: moderated ? 'moderated' : '' }, el('button', {
         class: 'member',
         testid: `member-${name}`,
         attrs: { type: 'button', title: self ? 'You' : `Message ${name}`, ...(self ? { disabled: '' } : {}) },
         on: { click: () => this.actions.open(dmKey(name)) },
-      }, avatar(name), el('span', { class: 'member-name' }, self ? `${name} (you)` : name), note ? el('span', { class: 'member-note' }, note) : null, el('span', { class: known ? 'presence' : 'presence unknown', attrs: { 'aria-label': known ? 'online' : 'unknown while disconnected', title: known ? 'Online' : 'Unknown while disconnected' } })));
+      }, avatar(name), el('span', { class: 'member-name' }, self ? `${name} (you)` : name), note ? el('span', { class: 'member-note' }, note) : null, el('span', { class: known ? 'presence' : 'presence unknown', attrs: { 'aria-label': known ? 'online' : 'unknown while disconnected', title: known ? 'Online' : 'Unknown while disconnected' } })),
+      moderated ? banButton(name, this.actions.moderation) : null,
+      moderated && state.banning === name ? banForm(name, this.actions.moderation, guard) : null);
     };
     replace(
       this.members,

@@ -8,8 +8,8 @@ use super::chat::{push_room_list_soon, Refusal};
 use super::hub::{socket_room_of_room, storage_refusal, BANTER_SOCKETS};
 use super::Hub;
 use crate::protocol::{
-    event, Ack, AdminHandshake, Closing, ClosingReason, ErrorBody, ErrorKind, KickRequest, Kicked, NameReleased,
-    NameRequest, RoomDeleted, RoomRequest, ADMIN_NAMESPACE, CHAT_NAMESPACE,
+    event, Ack, AdminHandshake, BanRequest, Banned, Closing, ClosingReason, ErrorBody, ErrorKind, KickRequest, Kicked,
+    NameReleased, NameRequest, RoomDeleted, RoomRequest, ADMIN_NAMESPACE, CHAT_NAMESPACE,
 };
 
 pub fn register(io: &SocketIo) {
@@ -61,6 +61,66 @@ async fn on_connect(socket: SocketRef) {
     socket.on(event::ADMIN_USER_KICK, on_kick);
     socket.on(event::ADMIN_ROOM_DELETE, on_room_delete);
     socket.on(event::ADMIN_NAME_RELEASE, on_name_release);
+    socket.on(event::ADMIN_USER_BAN, on_ban);
+    socket.on(event::ADMIN_USER_UNBAN, on_unban);
+    socket.on(event::ADMIN_BANS_LIST, async |State(hub): State<Hub>, ack: AckSender| {
+        let bans = hub.registry().bans(crate::clock::now_millis());
+        if let Err(error) = ack.send(&Ack::Data(bans)) {
+            tracing::warn!(%error, "could not answer bans:list");
+        }
+    });
+}
+
+async fn on_ban(io: SocketIo, State(hub): State<Hub>, TryData(request): TryData<BanRequest>, ack: AckSender) {
+    let result = match request {
+        Ok(request) => ban(&io, &hub, request).await,
+        Err(error) => {
+            Err(ErrorBody::new(ErrorKind::BadRequest, format!("user:ban takes {{name, minutes?, reason?}}: {error}")))
+        }
+    };
+    if let Err(error) = ack.send(&Ack::from(result)) {
+        tracing::warn!(%error, "could not answer user:ban");
+    }
+}
+
+/// Bans the user who holds a name: kept first, so that a ban the owner was told about survives a restart, then
+/// in force for every handshake, then every connection of theirs is told and disconnected.
+pub async fn ban(io: &SocketIo, hub: &Hub, request: BanRequest) -> Result<Banned, ErrorBody> {
+    let record = hub.registry().bannable(&request.name, request.minutes, request.reason, crate::clock::now_millis())?;
+    if let Err(error) = hub.store().ban(record.clone()).await {
+        return Err(storage_refusal(&error, "the ban"));
+    }
+    let (name, until, user) = (record.name.clone(), record.until, record.user.clone());
+    let message = {
+        let mut registry = hub.registry();
+        registry.ban(record);
+        // The words the banned user will hear at any later handshake, said now too.
+        registry.ban_message(&user)
+    };
+    let kicked =
+        kick(io, hub, &KickRequest { name: name.clone(), reason: message }).map_or(0, |kicked| kicked.connections);
+    tracing::info!(user = %name, ?until, kicked, "user banned by the moderator");
+    Ok(Banned { name, until, connections: kicked })
+}
+
+async fn on_unban(State(hub): State<Hub>, TryData(request): TryData<NameRequest>, ack: AckSender) {
+    let result = match request {
+        Ok(request) => unban(&hub, &request.name).await,
+        Err(error) => Err(ErrorBody::new(ErrorKind::BadRequest, format!("user:unban takes {{name}}: {error}"))),
+    };
+    if let Err(error) = ack.send(&Ack::from(result)) {
+        tracing::warn!(%error, "could not answer user:unban");
+    }
+}
+
+pub async fn unban(hub: &Hub, raw_name: &str) -> Result<NameReleased, ErrorBody> {
+    let ban = hub.registry().ban_of(raw_name)?;
+    if let Err(error) = hub.store().unban(&ban.user).await {
+        return Err(storage_refusal(&error, "lifting the ban"));
+    }
+    hub.registry().unban(&ban.user);
+    tracing::info!(user = %ban.name, "ban lifted by the moderator");
+    Ok(NameReleased { name: ban.name })
 }
 
 /// Deletes a room with its history: everyone in it is taken out and told, and the store forgets it.
@@ -135,7 +195,7 @@ async fn on_kick(io: SocketIo, State(hub): State<Hub>, TryData(request): TryData
     }
 }
 
-fn kick(io: &SocketIo, hub: &Hub, request: &KickRequest) -> Result<Kicked, ErrorBody> {
+pub fn kick(io: &SocketIo, hub: &Hub, request: &KickRequest) -> Result<Kicked, ErrorBody> {
     let connections = hub.registry().connections_of(&request.name);
     if connections.is_empty() {
         return Err(ErrorBody::new(ErrorKind::NotFound, format!("Nobody called “{}” is online.", request.name)));

@@ -30,7 +30,7 @@ use tokio::task::JoinHandle;
 pub use hub::Hub;
 
 use crate::limits::Limits;
-use crate::protocol::{event, Closing, ClosingReason};
+use crate::protocol::{event, BanInfo, BanRequest, Banned, Closing, ClosingReason, ErrorBody, NameReleased};
 use crate::store::{Durability, Location, SqliteStore, Store, StoreConfig, StoreError};
 
 /// How a host is set up.
@@ -275,6 +275,7 @@ pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5
 pub struct HostHandle {
     local_addr: SocketAddr,
     hub: Hub,
+    io: SocketIo,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<io::Result<()>>,
 }
@@ -284,12 +285,13 @@ pub async fn spawn(listener: TcpListener, config: HostConfig) -> Result<HostHand
     let local_addr = listener.local_addr()?;
     let built = build(config).await?;
     let hub = built.hub.clone();
+    let io = built.io.clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve_built(listener, built, async move {
         // A dropped handle stops the host too: nothing could stop it otherwise.
         let _ = stopped.await;
     }));
-    Ok(HostHandle { local_addr, hub, stop: Some(stop), task })
+    Ok(HostHandle { local_addr, hub, io, stop: Some(stop), task })
 }
 
 impl HostHandle {
@@ -315,6 +317,21 @@ impl HostHandle {
     /// Where the host keeps its data, for people.
     pub fn data_location(&self) -> String {
         self.hub.store().describe()
+    }
+
+    /// Bans the user who holds `name`, as the `/admin` namespace's `user:ban` does (for the desktop app's owner).
+    pub async fn ban(&self, request: BanRequest) -> Result<Banned, ErrorBody> {
+        admin::ban(&self.io, &self.hub, request).await
+    }
+
+    /// Lifts the ban of whoever holds `name` (`user:unban`).
+    pub async fn unban(&self, name: &str) -> Result<NameReleased, ErrorBody> {
+        admin::unban(&self.hub, name).await
+    }
+
+    /// The bans that hold now (`bans:list`).
+    pub fn bans(&self) -> Vec<BanInfo> {
+        self.hub.registry().bans(crate::clock::now_millis())
     }
 
     /// Stops the host gracefully and waits until it has stopped.

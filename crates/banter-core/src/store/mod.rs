@@ -173,6 +173,25 @@ pub struct NameBinding {
     pub bound_at: u64,
 }
 
+/// A user the host's owner banned: refused at every handshake until `until` (milliseconds since the epoch), or
+/// for good when it is `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BanRecord {
+    pub user: UserId,
+    /// The name they had when banned, for the owner's list.
+    pub name: String,
+    pub until: Option<u64>,
+    pub reason: Option<String>,
+    pub banned_at: u64,
+}
+
+impl BanRecord {
+    /// Whether the ban still holds at `now` (milliseconds since the epoch).
+    pub fn holds_at(&self, now: u64) -> bool {
+        self.until.is_none_or(|until| now < until)
+    }
+}
+
 /// What a host loads when it starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
@@ -182,6 +201,8 @@ pub struct Snapshot {
     /// Every room, the lobby included.
     pub rooms: Vec<RoomRecord>,
     pub names: Vec<NameBinding>,
+    /// Bans that still hold.
+    pub bans: Vec<BanRecord>,
 }
 
 /// One of a user's direct conversations, with the other person's id so the host can page it.
@@ -247,6 +268,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn release_name(&self, key: &NameKey) -> Result<Option<NameBinding>, StoreError>;
 
     /// Keeps an attachment's bytes under their SHA-256, evicting the oldest past the quota.
+    /// Bans a user (or changes their ban).
+    async fn ban(&self, ban: BanRecord) -> Result<(), StoreError>;
+
+    /// Lifts a user's ban; `false` if there was none.
+    async fn unban(&self, user: &UserId) -> Result<bool, StoreError>;
+
     async fn put_attachment(&self, bytes: Bytes, mime: &'static str) -> Result<Attachment, StoreError>;
 
     /// An attachment's type and bytes, if it is still kept.

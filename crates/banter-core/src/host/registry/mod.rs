@@ -10,6 +10,7 @@
 //! A *user* is a display name plus a user key. Several connections (tabs, devices) with the same name and key are
 //! one user. Room membership is kept per connection, as Socket.IO does, and counted per user, as people expect.
 
+mod bans;
 mod identity;
 mod presence;
 mod rooms;
@@ -34,6 +35,7 @@ pub struct Registry {
     presence: presence::Presence,
     rooms: rooms::RoomDirectory,
     names: identity::Names,
+    bans: bans::Bans,
 }
 
 /// Who a handshake asks to be.
@@ -139,6 +141,7 @@ impl Registry {
             presence: presence::Presence::default(),
             rooms,
             names: identity::Names::load(snapshot.names),
+            bans: bans::Bans::load(snapshot.bans),
         }
     }
 
@@ -157,6 +160,9 @@ impl Registry {
             }
             None => UserId::of_key(&format!("{:032x}", rand::thread_rng().gen::<u128>())),
         };
+        if let Some(refusal) = self.bans.refusal(&user, crate::clock::now_millis()) {
+            return Err(refusal);
+        }
         let binds = handshake.user_key.is_some() && handshake.guest != Some(true) && handshake.name.is_some();
         let name = match &handshake.name {
             Some(raw) => validate::display_name(raw, self.limits.max_name_chars)?,

@@ -4,7 +4,7 @@ use super::*;
 use crate::store::Snapshot;
 
 fn empty() -> Snapshot {
-    Snapshot { host_id: "test-host".into(), rooms: Vec::new(), names: Vec::new() }
+    Snapshot { host_id: "test-host".into(), rooms: Vec::new(), names: Vec::new(), bans: Vec::new() }
 }
 
 fn registry() -> Registry {

@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{failure, int, uint};
 use crate::keys::{NameKey, RoomKey, UserId};
 use crate::protocol::LOBBY;
-use crate::store::{NameBinding, RoomRecord, Snapshot, StoreError};
+use crate::store::{BanRecord, NameBinding, RoomRecord, Snapshot, StoreError};
 
 /// The host's id, made on first use.
 pub(super) fn host_id(connection: &Connection) -> Result<String, StoreError> {
@@ -58,7 +58,46 @@ pub(super) fn snapshot(connection: &Connection, host_id: &str) -> Result<Snapsho
         .prepare("SELECT key, name, user_id, bound_at FROM names ORDER BY key")
         .and_then(|mut statement| statement.query_map([], binding_row)?.collect::<rusqlite::Result<Vec<_>>>())
         .map_err(failure)?;
-    Ok(Snapshot { host_id: host_id.to_owned(), rooms, names })
+    let now = crate::clock::now_millis();
+    let bans = connection
+        .prepare("SELECT user_id, name, until, reason, banned_at FROM bans ORDER BY banned_at")
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| {
+                    Ok(BanRecord {
+                        user: UserId::from_stored(row.get(0)?),
+                        name: row.get(1)?,
+                        until: row.get::<_, Option<i64>>(2)?.map(uint),
+                        reason: row.get(3)?,
+                        banned_at: uint(row.get(4)?),
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .map_err(failure)?
+        .into_iter()
+        .filter(|ban| ban.holds_at(now))
+        .collect();
+    Ok(Snapshot { host_id: host_id.to_owned(), rooms, names, bans })
+}
+
+pub(super) fn ban(connection: &Connection, ban: &BanRecord) -> Result<(), StoreError> {
+    connection
+        .prepare_cached(
+            "INSERT INTO bans (user_id, name, until, reason, banned_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, until = excluded.until, \
+             reason = excluded.reason, banned_at = excluded.banned_at",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![ban.user.as_str(), ban.name, ban.until.map(int), ban.reason, int(ban.banned_at)])
+        })
+        .map_err(failure)?;
+    Ok(())
+}
+
+pub(super) fn unban(connection: &Connection, user: &UserId) -> Result<bool, StoreError> {
+    let removed = connection.execute("DELETE FROM bans WHERE user_id = ?1", [user.as_str()]).map_err(failure)?;
+    Ok(removed > 0)
 }
 
 fn binding_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<NameBinding> {

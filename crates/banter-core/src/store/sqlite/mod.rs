@@ -23,8 +23,8 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use super::blobs::{self, Blobs};
 use super::{
-    Appended, ConversationRecord, Durability, Location, NameBinding, Page, PageRequest, Post, RoomRecord, Snapshot,
-    Store, StoreConfig, StoreError,
+    Appended, BanRecord, ConversationRecord, Durability, Location, NameBinding, Page, PageRequest, Post, RoomRecord,
+    Snapshot, Store, StoreConfig, StoreError,
 };
 use crate::keys::{NameKey, RoomKey, UserId};
 use crate::protocol::{Attachment, DirectMessage, ErrorBody, Message};
@@ -339,6 +339,15 @@ impl Store for SqliteStore {
     async fn release_name(&self, key: &NameKey) -> Result<Option<NameBinding>, StoreError> {
         let key = key.clone();
         self.writer.write(move |connection| directory::release_name(connection, &key)).await
+    }
+
+    async fn ban(&self, ban: BanRecord) -> Result<(), StoreError> {
+        self.writer.write(move |connection| directory::ban(connection, &ban)).await
+    }
+
+    async fn unban(&self, user: &UserId) -> Result<bool, StoreError> {
+        let user = user.clone();
+        self.writer.write(move |connection| directory::unban(connection, &user)).await
     }
 
     async fn put_attachment(&self, bytes: Bytes, mime: &'static str) -> Result<Attachment, StoreError> {

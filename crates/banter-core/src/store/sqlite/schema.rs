@@ -102,6 +102,16 @@ pub(super) const STEPS: &[&str] = &[
     ) STRICT;
     CREATE INDEX attachments_by_age ON attachments (stored_at);
     ",
+    // Version 3: users the host's owner banned, by user id, until a time (in the wire's milliseconds) or for good.
+    r"
+    CREATE TABLE bans (
+        user_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        until INTEGER,
+        reason TEXT,
+        banned_at INTEGER NOT NULL
+    ) STRICT;
+    ",
 ];
 
 /// The version this Banter writes.
