@@ -76,9 +76,9 @@ async fn host_a_room(display: &Display) {
 
     // A direct message from the guest appears under the guest's name.
     guest.say("/dm Hostess psst, over here").await;
-    app.click_on("[data-testid='conversation-guest']").await;
+    app.click_until_text("[data-testid='conversation-guest']", "[data-testid=conversation-title]", "guest").await;
     app.wait_for_text("[data-testid=messages]", "psst, over here").await;
-    app.click_on("[data-testid='conversation-lobby']").await;
+    app.click_until_text("[data-testid='conversation-lobby']", "[data-testid=conversation-title]", "lobby").await;
     app.wait_for_text("[data-testid=messages]", "hello from the terminal").await;
     display.screenshot(&screenshot_path("chat-host.png"), 1100, 720);
     app.resize(420, 720).await;
@@ -100,9 +100,9 @@ async fn host_a_room(display: &Display) {
     app.click_on("[data-testid=host-start]").await;
     app.wait_for("[data-testid=chat-screen]").await;
     app.wait_for_text("[data-testid=messages]", "hello from the terminal").await;
-    app.click_on("[data-testid='conversation-e2e']").await;
+    app.click_until_text("[data-testid='conversation-e2e']", "[data-testid=conversation-title]", "e2e").await;
     app.wait_for_text("[data-testid=messages]", "in the room").await;
-    app.click_on("[data-testid='conversation-lobby']").await;
+    app.click_until_text("[data-testid='conversation-lobby']", "[data-testid=conversation-title]", "lobby").await;
     app_says(&app, "back again").await;
     guest.expect_line("[lobby] Hostess: back again").await;
 

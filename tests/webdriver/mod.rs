@@ -83,6 +83,29 @@ impl WebDriver {
         panic!("{css} is still there after three clicks");
     }
 
+    /// Clicks the element matching `css` until the element matching `shown_in` shows `text`, as opening a
+    /// conversation changes the title. A click that lands on an element the UI has just replaced is lost without
+    /// an error (see [`WebDriver::click_until_gone`]), so it is made again, up to three times.
+    pub async fn click_until_text(&self, css: &str, shown_in: &str, text: &str) {
+        for _ in 0..3 {
+            self.click_on(css).await;
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+            while tokio::time::Instant::now() < deadline {
+                if let Some(element) = self.try_find(shown_in).await {
+                    if self
+                        .try_text(&element)
+                        .await
+                        .is_some_and(|shown| shown.to_lowercase().contains(&text.to_lowercase()))
+                    {
+                        return;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+        }
+        panic!("{shown_in} never showed {text:?} after three clicks on {css}");
+    }
+
     /// Waits until no element matches `css`.
     pub async fn wait_gone(&self, css: &str) {
         let deadline = tokio::time::Instant::now() + WAIT;
