@@ -3,6 +3,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use banter_core::client::ClientConfig;
+use banter_core::host::access::AccessCode;
 use banter_core::host::{self, HostConfig};
 use banter_core::limits::Limits;
 use banter_core::protocol::{BanInfo, BanRequest, Banned, DirectHistoryPage, HistoryPage, RoomJoined, RoomLeft};
@@ -33,6 +34,7 @@ pub async fn host_start<R: Runtime>(
     state: State<'_, AppState>,
     name: String,
     port: u16,
+    require_code: Option<bool>,
 ) -> Result<HostInfo, IpcError> {
     state.stop_hosting().await;
     let folder = app
@@ -41,21 +43,30 @@ pub async fn host_start<R: Runtime>(
         .map_err(|error| IpcError::new("store_unwritable", format!("This system names no data folder: {error}")))?
         .join("host");
     let listener = host::bind(host_interface(), port).await?;
-    let config =
-        HostConfig { web: Some(banter_web::client()), location: Location::Folder(folder), ..HostConfig::default() };
+    // A new code each time hosting starts: one given out before no longer opens the chat.
+    let access_code = require_code.unwrap_or(false).then(AccessCode::random);
+    let config = HostConfig {
+        web: Some(banter_web::client()),
+        location: Location::Folder(folder),
+        access_code,
+        ..HostConfig::default()
+    };
     let handle = host::spawn(listener, config).await?;
+    let access_code = handle.access_code().map(str::to_owned);
     let data = handle.data_location();
     let local = handle.local_addr();
     let addresses: Vec<String> = host::shareable_addresses(local).iter().map(ToString::to_string).collect();
-    let guests = addresses.iter().map(|address| GuestLink::new(address)).collect();
+    let guests = addresses.iter().map(|address| GuestLink::new(address, access_code.as_deref())).collect();
     state.keep_host(handle).await;
-    let joined = state.join(&app, ClientConfig::new(format!("127.0.0.1:{}", local.port()), name.clone())).await;
+    let mut own = ClientConfig::new(format!("127.0.0.1:{}", local.port()), name.clone());
+    own.access_code = access_code.clone();
+    let joined = state.join(&app, own).await;
     if let Err(error) = joined {
         state.stop_hosting().await;
         return Err(error);
     }
     state.settings.remember(&name, None);
-    Ok(HostInfo { port: local.port(), data, addresses, guests })
+    Ok(HostInfo { port: local.port(), data, addresses, guests, access_code })
 }
 
 /// Tells the guests, disconnects them and stops the embedded host.
@@ -95,8 +106,10 @@ pub async fn connect<R: Runtime>(
     state: State<'_, AppState>,
     address: String,
     name: String,
+    access_code: Option<String>,
 ) -> Result<(), IpcError> {
     let mut config = ClientConfig::new(address.trim(), name);
+    config.access_code = access_code.filter(|code| !code.trim().is_empty());
     // A person is waiting at the join form: a few retries, then say why.
     config.give_up_after = Some(std::time::Duration::from_secs(5));
     let name = config.name.clone();

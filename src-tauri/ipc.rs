@@ -90,8 +90,12 @@ pub struct HostInfo {
     pub data: String,
     /// `address:port` for every LAN address of this machine, loopback last.
     pub addresses: Vec<String>,
-    /// The page browser guests open, for each address, with a QR code of it.
+    /// The page browser guests open, for each address, with a QR code of it (carrying the access code, if any).
     pub guests: Vec<GuestLink>,
+    /// The code guests must give, when hosting with one.
+    #[serde(rename = "accessCode")]
+    #[ts(rename = "accessCode")]
+    pub access_code: Option<String>,
 }
 
 /// A URL for browser guests and its QR code, for phones.
@@ -105,8 +109,11 @@ pub struct GuestLink {
 }
 
 impl GuestLink {
-    pub fn new(address: &str) -> Self {
-        let url = format!("http://{address}/");
+    /// The guest page at `address`; an access code travels in the fragment (`#code=`), which browsers send
+    /// neither to the host nor in a `Referer`, so it stays out of logs.
+    pub fn new(address: &str, access_code: Option<&str>) -> Self {
+        let fragment = access_code.map(|code| format!("#code={}", percent_encode(code))).unwrap_or_default();
+        let url = format!("http://{address}/{fragment}");
         GuestLink { qr_code: qr_code(&url), url }
     }
 }

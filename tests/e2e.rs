@@ -133,6 +133,39 @@ async fn host_a_room(display: &Display) {
     drop(guest);
 }
 
+/// Hosting with "Require an access code": the host panel shows the code, the guest links carry it in their
+/// fragment, and a terminal guest gets in with it and not without.
+async fn host_with_an_access_code(display: &Display) {
+    let data = tempdir("code");
+    let (_driver, port) = start_driver(display, &data, false).await;
+    let app = WebDriver::start(port, banter_app()).await;
+    app.resize(1100, 720).await;
+    app.type_into(&app.wait_for("[data-testid=host-name]").await, "Keeper").await;
+    let room_port = free_port();
+    let port_field = app.find("[data-testid=host-port]").await;
+    app.clear(&port_field).await;
+    app.type_into(&port_field, &room_port.to_string()).await;
+    app.click_on("[data-testid=host-require-code]").await;
+    app.click_on("[data-testid=host-start]").await;
+    app.wait_for("[data-testid=chat-screen]").await;
+    let code = app.attribute("[data-access-code]", "data-access-code").await;
+    assert_eq!(code.len(), 11, "{code}");
+    app.wait_for(&format!("[data-guest-url='http://127.0.0.1:{room_port}/#code={code}']")).await;
+    display.screenshot(&screenshot_path("host-code.png"), 1100, 720);
+
+    let address = format!("127.0.0.1:{room_port}");
+    let mut refused = Cli::join(&banter_cli(), &address, "stranger").await;
+    let ended = tokio::time::timeout(WAIT, refused.child.wait()).await.unwrap().unwrap();
+    assert!(!ended.success(), "no code, no entry");
+    let mut friend = Cli::join_with(&banter_cli(), &address, "friend", &["--access-code", &code]).await;
+    app.wait_for_text("[data-testid=messages]", "friend joined").await;
+    app_says(&app, "welcome, friend").await;
+    friend.expect_line("[lobby] Keeper: welcome, friend").await;
+    app.click_on("[data-testid=stop-hosting]").await;
+    app.wait_for("[data-testid=start-screen]").await;
+    app.close().await;
+}
+
 async fn join_a_host_by_address(display: &Display) {
     let data = tempdir("join");
     let host_home = tempdir("join-host");
@@ -223,6 +256,7 @@ async fn a_key_from_another_device_is_the_same_person(display: &Display) {
 async fn the_desktop_app_hosts_joins_and_explains_errors() {
     let display = start_display().await;
     host_a_room(&display).await;
+    host_with_an_access_code(&display).await;
     join_a_host_by_address(&display).await;
     a_wrong_address_is_explained(&display).await;
     a_key_from_another_device_is_the_same_person(&display).await;

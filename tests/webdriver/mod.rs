@@ -135,6 +135,16 @@ impl WebDriver {
         }
     }
 
+    /// Waits for the element matching `css` and returns its attribute `name`. WebKitWebDriver reads no text from
+    /// some elements (`<code>` among them), so values a test needs are also given as attributes.
+    pub async fn attribute(&self, css: &str, name: &str) -> String {
+        let element = self.wait_for(css).await;
+        let url = format!("{}/element/{}/attribute/{name}", self.base, element.0);
+        let answer = self.http.get(url).send().await.unwrap();
+        let value: Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+        value["value"].as_str().unwrap_or_else(|| panic!("{css} has no attribute {name}")).to_owned()
+    }
+
     async fn try_text(&self, element: &Element) -> Option<String> {
         let url = format!("{}/element/{}/text", self.base, element.0);
         let answer = self.http.get(url).send().await.ok()?;

@@ -39,9 +39,13 @@ data: string,
  */
 addresses: Array<string>, 
 /**
- * The page browser guests open, for each address, with a QR code of it.
+ * The page browser guests open, for each address, with a QR code of it (carrying the access code, if any).
  */
-guests: Array<GuestLink>, };
+guests: Array<GuestLink>, 
+/**
+ * The code guests must give, when hosting with one.
+ */
+accessCode: string | null, };
 
 export type GuestLink = { url: string, 
 /**

@@ -51,16 +51,16 @@ class App {
     this.attachments.clear();
     const settings = await this.transport.settings().catch(() => null);
     this.settings = settings;
-    const join = async (address: string, name: string) => {
-      await this.joinWith(() => this.transport.connect(address, name));
+    const join = async (address: string, name: string, accessCode: string) => {
+      await this.joinWith(() => this.transport.connect(address, name, accessCode));
       if (!this.transport.canHost) sessionStorage.setItem(JOINED_KEY, '1');
       this.enterChat(name, (state) => (state.address = address.trim()));
     };
     const savedName = settings?.name || (localStorage.getItem(NAME_KEY) ?? '');
     const screen = startScreen(
       {
-        host: async (name, port) => {
-          const info = await this.joinWith(() => this.transport.hostStart(name, port));
+        host: async (name, port, requireCode) => {
+          const info = await this.joinWith(() => this.transport.hostStart(name, port, requireCode));
           this.enterChat(name, (state) => (state.hosting = info));
           // Bans outlive the host: the panel lists those it kept.
           const bans = await this.transport.hostBans().catch(() => []);
@@ -76,6 +76,7 @@ class App {
         fixedAddress: this.transport.fixedAddress,
         recent: settings?.recentAddresses ?? [],
         savedName,
+        presetCode: this.transport.presetCode,
         settings,
         keys: this.keys,
       },
@@ -84,7 +85,7 @@ class App {
     screen.querySelector<HTMLInputElement>('input')?.focus();
     if (this.transport.fixedAddress && savedName && sessionStorage.getItem(JOINED_KEY)) {
       // A reload in the middle of a chat: back in, with the lobby's history, without asking again.
-      await join(this.transport.fixedAddress, savedName).catch(() => sessionStorage.removeItem(JOINED_KEY));
+      await join(this.transport.fixedAddress, savedName, this.transport.presetCode).catch(() => sessionStorage.removeItem(JOINED_KEY));
     }
   }
 

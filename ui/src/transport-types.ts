@@ -8,14 +8,18 @@ export interface Transport {
   readonly canHost: boolean;
   /** The host a browser guest belongs to (the one that served the page); null where the user types an address. */
   readonly fixedAddress: string | null;
-  hostStart(name: string, port: number): Promise<HostInfo>;
+  /** Hosts on `port`; with `requireCode`, guests need the access code the answer carries. */
+  hostStart(name: string, port: number, requireCode: boolean): Promise<HostInfo>;
   hostStop(): Promise<void>;
   /** Bans someone from the chat this app hosts, for `minutes` or until lifted (`not_hosting` otherwise). */
   hostBan(name: string, minutes: number | null): Promise<Banned>;
   /** Lifts a ban; answers with the bans that still hold. */
   hostUnban(name: string): Promise<BanInfo[]>;
   hostBans(): Promise<BanInfo[]>;
-  connect(address: string, name: string): Promise<void>;
+  /** Joins the host at `address`; `accessCode` for a host that requires one (empty otherwise). */
+  connect(address: string, name: string, accessCode: string): Promise<void>;
+  /** An access code the page was opened with (a guest URL's `#code=`), for the join form. */
+  readonly presetCode: string;
   disconnect(): Promise<void>;
   sendMessage(room: string, text: string): Promise<string>;
   sendDirect(to: string, text: string): Promise<string>;

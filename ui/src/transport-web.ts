@@ -73,6 +73,15 @@ interface Unsent {
   body: Record<string, unknown>;
 }
 
+const CODE_KEY = 'banter.accessCode';
+
+/** The access code this page was opened with (`#code=` in a guest URL or its QR code), or the one this tab last
+ *  joined with. The fragment never reaches the host's logs: browsers do not send it. */
+function presetCode(): string {
+  const fromUrl = new URLSearchParams(window.location.hash.replace(/^#/, '')).get('code');
+  return fromUrl ?? sessionStorage.getItem(CODE_KEY) ?? '';
+}
+
 export function webTransport(): Transport {
   let socket: Socket | null = null;
   let handler: (event: UiEvent) => void = () => {};
@@ -356,18 +365,24 @@ export function webTransport(): Transport {
   return {
     canHost: false,
     fixedAddress: window.location.host,
+    presetCode: presetCode(),
     hostStart: () => Promise.reject(new TransportError('unsupported', 'Hosting needs the desktop app.')),
     hostStop: () => Promise.resolve(),
     hostBan: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can ban.')),
     hostUnban: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can lift a ban.')),
     hostBans: () => Promise.resolve([]),
-    connect: (_address, name) =>
+    connect: (_address, name, accessCode) =>
       new Promise((resolve, reject) => {
         socket?.close();
         // What a previous session left unsent is not this session's to send.
         outbox = [];
         ready = false;
-        const current = io({ auth: { name, userKey: userKey(), protocol: PROTOCOL }, reconnectionDelayMax: 5000 });
+        const code = accessCode.trim();
+        const auth: Record<string, unknown> = { name, userKey: userKey(), protocol: PROTOCOL };
+        if (code) auth.accessCode = code;
+        // Kept for this tab's reloads, never sent anywhere but the handshake.
+        if (code) sessionStorage.setItem(CODE_KEY, code);
+        const current = io({ auth, reconnectionDelayMax: 5000 });
         socket = current;
         listen(current);
         emit({ type: 'status', status: { state: 'connecting', attempt: 1 } });

@@ -46,6 +46,10 @@ pub struct JoinArgs {
     /// Join as a guest: the name is yours only while connected, and nothing binds it to you.
     #[arg(long)]
     guest: bool,
+    /// The host's access code, if it requires one (case, spaces and dashes do not count). Also read from
+    /// BANTER_ACCESS_CODE.
+    #[arg(long, env = "BANTER_ACCESS_CODE", hide_env_values = true)]
+    access_code: Option<String>,
 }
 
 /// Prints events and counts what went wrong.
@@ -82,6 +86,7 @@ impl Printer {
 pub async fn run(args: JoinArgs) -> anyhow::Result<ExitCode> {
     let connect_timeout = Duration::from_secs(args.connect_timeout.max(1));
     let mut config = ClientConfig::new(args.address.clone(), args.name.clone());
+    config.access_code = args.access_code.clone();
     config.user_key = match (&args.user_key, args.guest) {
         (Some(key), _) => Some(key.clone()),
         (None, true) => None,

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use banter_core::address::DEFAULT_PORT;
+use banter_core::host::access::AccessCode;
 use banter_core::host::{self, HostConfig};
 use banter_core::limits::Limits;
 use banter_core::store::{Durability, Location};
@@ -39,6 +40,10 @@ pub struct ServeArgs {
     /// the host answers rate_limited, and Banter's clients slow down and resend.
     #[arg(long, value_name = "N", default_value_t = Limits::default().requests_per_second)]
     requests_per_second: u32,
+    /// Let in only people who give this code: CODE (4 to 64 letters or digits; case, spaces and dashes do not
+    /// count), or "random" for one made now and printed.
+    #[arg(long, value_name = "CODE|random")]
+    access_code: Option<String>,
     /// Requests one connection may make in a burst.
     #[arg(long, value_name = "N", default_value_t = Limits::default().request_burst)]
     request_burst: u32,
@@ -77,8 +82,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         request_burst: args.request_burst,
         ..Limits::default()
     };
-    let config =
-        HostConfig { limits, admin_token: args.admin_token, web: Some(banter_web::client()), location, durability };
+    let access_code = match args.access_code.as_deref() {
+        None => None,
+        Some("random") => Some(AccessCode::random()),
+        Some(code) => Some(AccessCode::new(code).map_err(|error| anyhow::anyhow!("--access-code: {error}"))?),
+    };
+    let config = HostConfig {
+        limits,
+        admin_token: args.admin_token,
+        web: Some(banter_web::client()),
+        location,
+        durability,
+        access_code,
+    };
     let handle = match host::spawn(listener, config).await {
         Ok(handle) => handle,
         Err(error) => anyhow::bail!("could not start the host: {error}"),
@@ -86,9 +102,18 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
     println!("Banter host listening on {local}");
     println!("Data: {}", handle.data_location());
+    let code = handle.access_code().map(str::to_owned);
+    if let Some(code) = &code {
+        println!("Access code: {code}");
+    }
     println!("Others can join with one of:");
+    // The code travels in the URL's fragment, which browsers never send to the host or in a Referer.
+    let fragment = code.as_deref().map(|code| format!("#code={}", fragment_encode(code))).unwrap_or_default();
+    let code_argument = code.as_deref().map(|code| format!(" --access-code '{code}'")).unwrap_or_default();
     for address in host::shareable_addresses(local) {
-        println!("  banter-cli join {address} --name NAME      or in a browser: http://{address}/");
+        println!(
+            "  banter-cli join {address} --name NAME{code_argument}      or in a browser: http://{address}/{fragment}"
+        );
     }
     println!("Admin token (for the /admin namespace): {}", handle.admin_token());
     println!("Press Ctrl-C to stop.");
@@ -98,6 +123,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     handle.shutdown().await.context("the host did not stop cleanly")?;
     println!("Stopped.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// A code as a URL fragment's value: letters, digits, `-`, `.`, `_` and `~` as they are, the rest percent-encoded.
+fn fragment_encode(code: &str) -> String {
+    url::form_urlencoded::byte_serialize(code.as_bytes()).collect::<String>().replace('+', "%20")
 }
 
 async fn wait_for_stop_signal() {

@@ -127,3 +127,35 @@ impl<R: tokio::io::AsyncBufRead + Unpin> Steps<R> {
         assert_eq!(line, wanted, "after {:?}", self.seen);
     }
 }
+
+/// A host with an access code: a browser guest without it (or with a wrong one) is told so at the join form, and
+/// one who opens the guest URL with `#code=` (what the QR code carries) is in without typing it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_guest_joins_by_the_link_that_carries_the_access_code() {
+    use banter_core::host::access::AccessCode;
+    use banter_core::host::{self, HostConfig};
+
+    let interop = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop");
+    assert!(interop.join("node_modules/playwright-core").is_dir(), "run `make test` first: playwright-core is missing");
+    let code = AccessCode::random();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let config =
+        HostConfig { web: Some(banter_web::client()), access_code: Some(code.clone()), ..HostConfig::default() };
+    let host = host::spawn(listener, config).await.unwrap();
+    let mut script = tokio::process::Command::new("node")
+        .arg(interop.join("browser-code.js"))
+        .arg(format!("http://{}", host.local_addr()))
+        .arg(code.as_str())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs");
+    let mut steps = Steps { lines: BufReader::new(script.stdout.take().unwrap()).lines(), seen: Vec::new() };
+    steps.expect("step refused-without").await;
+    steps.expect("step refused-wrong").await;
+    steps.expect("step joined-from-link").await;
+    steps.expect("code ok").await;
+    let status = tokio::time::timeout(std::time::Duration::from_secs(30), script.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+}

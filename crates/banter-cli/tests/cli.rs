@@ -163,6 +163,43 @@ async fn serve_refuses_a_weak_admin_token() {
     }
 }
 
+/// `serve --access-code random` prints the code and puts it in the guest URL's fragment; `join` needs it.
+#[tokio::test]
+async fn a_host_with_an_access_code_lets_in_those_who_give_it() {
+    let mut host = Served::start_with(Home::new(), &["--ephemeral", "--access-code", "random"]).await;
+    let mut code = None;
+    let mut browser_url = None;
+    for _ in 0..12 {
+        let Some(line) = next_line(&mut host.stdout).await else { break };
+        if let Some(shown) = line.strip_prefix("Access code: ") {
+            code = Some(shown.to_owned());
+        }
+        if let Some((_, url)) = line.split_once("in a browser: ") {
+            browser_url = Some(url.to_owned());
+        }
+        if line.starts_with("Press Ctrl-C") {
+            break;
+        }
+    }
+    let code = code.expect("the code is printed");
+    assert_eq!(browser_url.expect("a browser URL"), format!("http://{}/#code={code}", host.address));
+
+    let without = banter_cli(&Home::new())
+        .args(["join", &host.address, "--name", "ann"])
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert_ne!(without.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&without.stderr).contains("needs an access code"), "{without:?}");
+    let (status, _) =
+        join_and_read(&Home::new(), &host.address, &["--name", "ann", "--access-code", &code.to_lowercase()]).await;
+    assert_eq!(status, Some(0));
+    let mut from_env = banter_cli(&Home::new());
+    from_env.env("BANTER_ACCESS_CODE", &code).args(["join", &host.address, "--name", "bo"]).stdin(Stdio::null());
+    assert_eq!(from_env.output().await.unwrap().status.code(), Some(0));
+}
+
 /// Runs `join` with stdin closed at once and returns its output, for reading history.
 async fn join_and_read(home: &Home, address: &str, args: &[&str]) -> (Option<i32>, Vec<String>) {
     let output = banter_cli(home).arg("join").arg(address).args(args).stdin(Stdio::null()).output().await.unwrap();

@@ -112,6 +112,20 @@ async fn stock_socket_io_clients_chat_with_a_banter_host() {
     assert!(status.success());
 }
 
+/// A stock client gives the access code in `auth.accessCode`, as docs/PROTOCOL.md says.
+#[tokio::test]
+async fn a_stock_client_joins_a_host_with_an_access_code() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let code = banter_core::host::access::AccessCode::random();
+    let config = HostConfig { access_code: Some(code.clone()), ..HostConfig::default() };
+    let host = host::spawn(listener, config).await.unwrap();
+    let mut script = node("access-code.js", &[&format!("http://{}", host.local_addr()), code.as_str()]);
+    let mut lines = BufReader::new(script.stdout.take().unwrap()).lines();
+    wait_for(&mut lines, |line| line == "access ok").await;
+    let status = tokio::time::timeout(WAIT, script.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+}
+
 /// The tutorial's server, started by node on a free port.
 async fn start_seed_server() -> (Child, String, Lines<BufReader<ChildStdout>>) {
     let mut server = node("seed-server.js", &[]);

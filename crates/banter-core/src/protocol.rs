@@ -118,6 +118,9 @@ pub struct Handshake {
     /// resends across its reconnects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guest: Option<bool>,
+    /// The host's access code, when it requires one (case, spaces and dashes do not count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_code: Option<String>,
 }
 
 /// What a client gives in the `/admin` handshake.

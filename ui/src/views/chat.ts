@@ -222,6 +222,9 @@ export class ChatView {
     return el(
       'section',
       { class: 'host-panel', testid: 'host-addresses' },
+      state.hosting?.accessCode
+        ? el('div', { class: 'access-code' }, el('h3', { class: 'sidebar-title' }, 'Access code'), el('p', { testid: 'host-access-code' }, el('code', { attrs: { 'data-access-code': state.hosting.accessCode } }, state.hosting.accessCode), copyButton(state.hosting.accessCode)), el('p', { class: 'field-hint' }, 'Guests need it to join; the links and the QR code below carry it.'))
+        : null,
       el('h3', { class: 'sidebar-title' }, 'Banter apps join at'),
       el('ul', {}, ...addresses.map((address) => el('li', {}, el('code', { attrs: { 'data-address': address } }, address), copyButton(address)))),
       el('h3', { class: 'sidebar-title' }, 'Browsers and phones open'),

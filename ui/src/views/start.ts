@@ -5,8 +5,8 @@ import type { TransportError } from '../transport-types';
 import { keyPanel, type KeyActions } from './identity';
 
 export interface StartActions {
-  host(name: string, port: number): Promise<void>;
-  join(address: string, name: string): Promise<void>;
+  host(name: string, port: number, requireCode: boolean): Promise<void>;
+  join(address: string, name: string, accessCode: string): Promise<void>;
 }
 
 export const DEFAULT_PORT = 7878;
@@ -36,6 +36,8 @@ export interface StartOptions {
   recent: string[];
   /** Pre-fills the name fields. */
   savedName: string;
+  /** Pre-fills the access code (a guest URL's `#code=`). */
+  presetCode: string;
   /** The user's key, for the key panel (none if the settings could not be read). */
   settings: SettingsView | null;
   keys: KeyActions;
@@ -54,6 +56,9 @@ export function startScreen(actions: StartActions, options: StartOptions): HTMLE
     attrs: { list: 'recent-addresses', placeholder: '192.168.1.20 or 192.168.1.20:7878', autocomplete: 'off', required: '' },
   });
   const joinName = el('input', { testid: 'join-name', attrs: { autocomplete: 'nickname', maxlength: '32', placeholder: 'Your name', required: '' } });
+  const joinCode = el('input', { testid: 'join-code', attrs: { autocomplete: 'off', maxlength: '80', placeholder: 'Only if the host asks for one', spellcheck: 'false' } });
+  joinCode.value = options.presetCode;
+  const requireCode = el('input', { testid: 'host-require-code', attrs: { type: 'checkbox' } });
   const joinError = el('p', { class: 'form-error', testid: 'join-error', attrs: { role: 'alert' } });
   const joinButton = el('button', { class: 'primary', testid: 'join-submit', attrs: { type: 'submit' } }, 'Join');
   const datalist = el('datalist', { attrs: { id: 'recent-addresses' } }, ...recent.map((address) => el('option', { attrs: { value: address } })));
@@ -83,7 +88,7 @@ export function startScreen(actions: StartActions, options: StartOptions): HTMLE
           }
           busy(hostButton, 'Starting…', true);
           try {
-            await actions.host(hostName.value, port);
+            await actions.host(hostName.value, port, requireCode.checked);
           } catch (error) {
             hostError.textContent = describe(error);
           } finally {
@@ -96,6 +101,7 @@ export function startScreen(actions: StartActions, options: StartOptions): HTMLE
     el('p', { class: 'card-lead' }, 'Start a chat on this computer. People on your network join with its address.'),
     field('Display name', hostName),
     field('Port', hostPort, `Default ${DEFAULT_PORT}`),
+    el('label', { class: 'check-field' }, requireCode, el('span', {}, 'Require an access code'), el('span', { class: 'field-hint' }, 'Only people you give the code to can join. A new code is made each time you start.')),
     hostError,
     hostButton,
   );
@@ -110,7 +116,7 @@ export function startScreen(actions: StartActions, options: StartOptions): HTMLE
           joinError.textContent = '';
           busy(joinButton, 'Joining…', true);
           try {
-            await actions.join(joinAddress.value, joinName.value);
+            await actions.join(joinAddress.value, joinName.value, joinCode.value);
           } catch (error) {
             joinError.textContent = describe(error);
           } finally {
@@ -124,6 +130,7 @@ export function startScreen(actions: StartActions, options: StartOptions): HTMLE
     fixedAddress ? null : field('Address', joinAddress, recent.length ? 'Recent addresses are suggested as you type' : 'Port 7878 unless given'),
     fixedAddress ? null : datalist,
     field('Display name', joinName),
+    field('Access code', joinCode, options.presetCode ? 'From the link you opened' : 'Leave empty unless the host gave you one'),
     joinError,
     joinButton,
   );

@@ -48,6 +48,8 @@ pub struct ClientConfig {
     /// binds it to their key. Without one the client joins as a guest, whose name is its own only while it is
     /// connected (and is refused if someone holds it); keep a key to stay the same person after a restart.
     pub user_key: Option<String>,
+    /// The host's access code, for hosts that require one.
+    pub access_code: Option<String>,
     /// How long one connection attempt may take, transport and namespace together.
     pub connect_timeout: Duration,
     /// Stop retrying the first connection after this long (`None`: keep trying). Reconnects after a drop keep
@@ -72,6 +74,7 @@ impl ClientConfig {
             address: address.into(),
             name: name.into(),
             user_key: None,
+            access_code: None,
             connect_timeout: Duration::from_secs(5),
             give_up_after: None,
             request_timeout: Duration::from_secs(10),

@@ -98,6 +98,9 @@ pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, e
         }
         let mut auth =
             json!({ "name": state.settings.name, "userKey": state.settings.user_key, "protocol": PROTOCOL_VERSION });
+        if let Some(code) = &state.settings.config.access_code {
+            auth["accessCode"] = json!(code);
+        }
         if state.settings.guest {
             auth["guest"] = json!(true);
         }

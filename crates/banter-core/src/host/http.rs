@@ -26,6 +26,8 @@ struct Health {
     protocol: u32,
     users: usize,
     rooms: usize,
+    /// Whether joining needs the host's access code.
+    access_code: bool,
 }
 
 /// Looks at every request before anything else does:
@@ -158,6 +160,7 @@ async fn health(State(hub): State<Hub>) -> Json<Health> {
         protocol: PROTOCOL_VERSION,
         users: registry.users().len(),
         rooms: registry.room_list().len(),
+        access_code: hub.access_code().is_some(),
     })
 }
 

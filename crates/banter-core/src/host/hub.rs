@@ -10,6 +10,7 @@ use socketioxide::SocketIo;
 
 use subtle::ConstantTimeEq;
 
+use super::access::AccessCode;
 use super::delivery::{Delivery, Queue};
 use super::gate::Gate;
 use super::registry::{Admitted, ConnectionId, Dialect, Registry};
@@ -59,6 +60,15 @@ pub fn storage_refusal(error: &StoreError, what: &str) -> ErrorBody {
     }
 }
 
+/// What a host asks of people before letting them in.
+#[derive(Debug)]
+pub struct Secrets {
+    /// The `/admin` namespace's token.
+    pub admin_token: String,
+    /// The chat's access code, if it has one.
+    pub access_code: Option<AccessCode>,
+}
+
 /// Shared state of one host: cheap to clone, every clone the same host.
 #[derive(Debug, Clone)]
 pub struct Hub(Arc<HubInner>);
@@ -68,7 +78,7 @@ struct HubInner {
     registry: Mutex<Registry>,
     store: Arc<dyn Store>,
     host_id: String,
-    admin_token: String,
+    secrets: Secrets,
     /// Posts on their way to the store and then out (see `delivery`).
     deliveries: Queue,
     /// Whether a `room:list` push is scheduled (see `chat::rooms::push_room_list_soon`).
@@ -86,7 +96,7 @@ impl Hub {
         registry: Registry,
         store: Arc<dyn Store>,
         host_id: String,
-        admin_token: String,
+        secrets: Secrets,
         deliveries: Queue,
         gate: Arc<Gate>,
     ) -> Self {
@@ -94,7 +104,7 @@ impl Hub {
             registry: Mutex::new(registry),
             store,
             host_id,
-            admin_token,
+            secrets,
             deliveries,
             room_list_push_pending: AtomicBool::new(false),
             turns: Queues::default(),
@@ -183,12 +193,16 @@ impl Hub {
     }
 
     pub fn admin_token(&self) -> &str {
-        &self.0.admin_token
+        &self.0.secrets.admin_token
+    }
+
+    pub fn access_code(&self) -> Option<&AccessCode> {
+        self.0.secrets.access_code.as_ref()
     }
 
     /// Whether a presented admin token is the host's, compared in time independent of where they differ.
     pub fn admin_token_matches(&self, presented: &str) -> bool {
-        bool::from(self.0.admin_token.as_bytes().ct_eq(presented.as_bytes()))
+        bool::from(self.0.secrets.admin_token.as_bytes().ct_eq(presented.as_bytes()))
     }
 
     pub fn gate(&self) -> &Gate {

@@ -4,6 +4,7 @@
 //! so the caller (CLI, desktop app, test) picks the address and decides when it ends. [`spawn`] wraps it for
 //! callers that want a handle instead.
 
+pub mod access;
 mod admin;
 pub mod attachments;
 mod chat;
@@ -45,6 +46,8 @@ pub struct HostConfig {
     /// for tests) forgets everything when the host stops; the CLI and the app use a data folder.
     pub location: Location,
     pub durability: Durability,
+    /// The code a handshake must carry (`auth.accessCode`); `None` lets anyone who reaches the host in.
+    pub access_code: Option<access::AccessCode>,
 }
 
 impl Default for HostConfig {
@@ -55,6 +58,7 @@ impl Default for HostConfig {
             web: None,
             location: Location::Memory,
             durability: Durability::Normal,
+            access_code: None,
         }
     }
 }
@@ -126,7 +130,8 @@ async fn build(config: HostConfig) -> Result<Built, StartError> {
     tracing::info!(open_files, max_connections, "connection limits");
     let gate = gate::Gate::new(limits.network.clone(), max_connections, limits.connect_timeout);
     let (queue, deliveries) = delivery::queue();
-    let hub = Hub::new(registry, store, host_id, admin_token, queue, Arc::clone(&gate));
+    let secrets = hub::Secrets { admin_token, access_code: config.access_code.clone() };
+    let hub = Hub::new(registry, store, host_id, secrets, queue, Arc::clone(&gate));
     let parser = ParserConfig::common()
         .max_incoming_binaries(limits.max_incoming_binaries)
         .max_incoming_binary_buf_size(limits.max_payload_bytes)
@@ -302,6 +307,11 @@ impl HostHandle {
     /// The token of the `/admin` namespace.
     pub fn admin_token(&self) -> &str {
         self.hub.admin_token()
+    }
+
+    /// The code guests must give, if the host requires one.
+    pub fn access_code(&self) -> Option<&str> {
+        self.hub.access_code().map(access::AccessCode::as_str)
     }
 
     /// The host's shared state, for in-process observers (the desktop app's host panel, tests).

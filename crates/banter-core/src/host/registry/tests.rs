@@ -12,11 +12,11 @@ fn registry() -> Registry {
 }
 
 fn hello(name: &str, key: &str) -> Handshake {
-    Handshake { name: Some(name.into()), user_key: Some(key.into()), protocol: Some(2), guest: None }
+    Handshake { name: Some(name.into()), user_key: Some(key.into()), protocol: Some(2), ..Handshake::default() }
 }
 
 fn guest(name: &str) -> Handshake {
-    Handshake { name: Some(name.into()), user_key: None, protocol: Some(2), guest: None }
+    Handshake { name: Some(name.into()), user_key: None, protocol: Some(2), ..Handshake::default() }
 }
 
 /// Admits as the host does: a name taken for the first time is bound (the store is left out here), then the
