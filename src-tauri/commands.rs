@@ -53,6 +53,7 @@ pub async fn host_start<R: Runtime>(
     };
     let handle = host::spawn(listener, config).await?;
     let access_code = handle.access_code().map(str::to_owned);
+    let fingerprint = handle.fingerprint();
     let data = handle.data_location();
     let local = handle.local_addr();
     let addresses: Vec<String> = host::shareable_addresses(local).iter().map(ToString::to_string).collect();
@@ -66,7 +67,7 @@ pub async fn host_start<R: Runtime>(
         return Err(error);
     }
     state.settings.remember(&name, None);
-    Ok(HostInfo { port: local.port(), data, addresses, guests, access_code })
+    Ok(HostInfo { port: local.port(), data, addresses, guests, fingerprint, access_code })
 }
 
 /// Tells the guests, disconnects them and stops the embedded host.

@@ -92,6 +92,8 @@ pub struct HostInfo {
     pub addresses: Vec<String>,
     /// The page browser guests open, for each address, with a QR code of it (carrying the access code, if any).
     pub guests: Vec<GuestLink>,
+    /// The host's short fingerprint, which guests compare to know they reached this host.
+    pub fingerprint: String,
     /// The code guests must give, when hosting with one.
     #[serde(rename = "accessCode")]
     #[ts(rename = "accessCode")]

@@ -151,6 +151,8 @@ async fn host_with_an_access_code(display: &Display) {
     let code = app.attribute("[data-access-code]", "data-access-code").await;
     assert_eq!(code.len(), 11, "{code}");
     app.wait_for(&format!("[data-guest-url='http://127.0.0.1:{room_port}/#code={code}']")).await;
+    let fingerprint = app.attribute("[data-fingerprint]", "data-fingerprint").await;
+    assert_eq!(fingerprint.len(), 9, "{fingerprint}");
     display.screenshot(&screenshot_path("host-code.png"), 1100, 720);
 
     let address = format!("127.0.0.1:{room_port}");

@@ -43,6 +43,10 @@ addresses: Array<string>,
  */
 guests: Array<GuestLink>, 
 /**
+ * The host's short fingerprint, which guests compare to know they reached this host.
+ */
+fingerprint: string, 
+/**
  * The code guests must give, when hosting with one.
  */
 accessCode: string | null, };

@@ -102,6 +102,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
     println!("Banter host listening on {local}");
     println!("Data: {}", handle.data_location());
+    println!("Fingerprint: {} (guests can check it with you to know they reached this host)", handle.fingerprint());
     let code = handle.access_code().map(str::to_owned);
     if let Some(code) = &code {
         println!("Access code: {code}");

@@ -200,6 +200,24 @@ async fn a_host_with_an_access_code_lets_in_those_who_give_it() {
     assert_eq!(from_env.output().await.unwrap().status.code(), Some(0));
 }
 
+/// The fingerprint `serve` prints is the host's: the same after a restart on the same data, another for another.
+#[tokio::test]
+async fn serve_prints_a_fingerprint_that_stays_with_the_data() {
+    async fn fingerprint_of(home: Home) -> (String, Home) {
+        let mut host = Served::start_with(home, &[]).await;
+        let line = wait_for(&mut host.stdout, |line| line.starts_with("Fingerprint: ")).await;
+        let fingerprint = line["Fingerprint: ".len()..].split_whitespace().next().unwrap().to_owned();
+        host.child.kill().await.unwrap();
+        (fingerprint, host.home)
+    }
+    let (first, home) = fingerprint_of(Home::new()).await;
+    assert_eq!(first.len(), 9, "{first}");
+    let (again, _) = fingerprint_of(home).await;
+    assert_eq!(first, again);
+    let (other, _) = fingerprint_of(Home::new()).await;
+    assert_ne!(first, other);
+}
+
 /// Runs `join` with stdin closed at once and returns its output, for reading history.
 async fn join_and_read(home: &Home, address: &str, args: &[&str]) -> (Option<i32>, Vec<String>) {
     let output = banter_cli(home).arg("join").arg(address).args(args).stdin(Stdio::null()).output().await.unwrap();

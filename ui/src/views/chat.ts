@@ -230,6 +230,7 @@ export class ChatView {
       el('h3', { class: 'sidebar-title' }, 'Browsers and phones open'),
       el('ul', {}, ...guests.map((guest) => el('li', {}, el('code', { attrs: { 'data-guest-url': guest.url } }, guest.url), copyButton(guest.url)))),
       scannable ? el('img', { class: 'qr', testid: 'guest-qr', attrs: { src: scannable.qrCode, alt: `QR code of ${scannable.url}`, width: '132', height: '132' } }) : null,
+      el('p', { class: 'field-hint', testid: 'host-fingerprint', attrs: { 'data-fingerprint': state.hosting?.fingerprint ?? '' } }, 'Fingerprint ', el('strong', {}, state.hosting?.fingerprint ?? ''), ': guests can check it with you to know they reached this host.'),
       el('p', { class: 'field-hint', testid: 'host-data', attrs: { title: state.hosting?.data ?? '' } }, `Rooms and messages are kept in ${state.hosting?.data ?? ''}.`),
       bansSection(state.bans, this.actions.moderation, (work) => this.guard(work)),
       el('button', {

@@ -7,9 +7,8 @@ use subtle::ConstantTimeEq;
 /// Characters of a code, as people type it, once spaces and dashes are left out.
 pub const ACCESS_CODE_CHARS: std::ops::RangeInclusive<usize> = 4..=64;
 
-/// Crockford's base 32: digits and letters without I, L, O and U, so that nothing read aloud or off a screen is
-/// taken for something else.
-const RANDOM_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// Random codes are made of Crockford's base 32 (no I, L, O or U), as fingerprints are.
+const RANDOM_ALPHABET: &[u8] = crate::fingerprint::CROCKFORD;
 
 /// A host's access code.
 #[derive(Clone, PartialEq, Eq)]

@@ -324,6 +324,11 @@ impl HostHandle {
         self.hub.host_id()
     }
 
+    /// The host's short fingerprint ([`crate::fingerprint::fingerprint`] of its id), for people to compare.
+    pub fn fingerprint(&self) -> String {
+        crate::fingerprint::fingerprint(self.hub.host_id())
+    }
+
     /// Where the host keeps its data, for people.
     pub fn data_location(&self) -> String {
         self.hub.store().describe()
