@@ -35,6 +35,8 @@ run: deps-system deps-rust ui
 serve: deps-system deps-rust ui
 	$(CARGO) run --locked --quiet -p banter-cli -- serve
 
+# No test advertises on this machine's real networks; tests/discovery.rs turns it on inside namespaces it makes.
+test: export BANTER_DISCOVERY := off
 test: deps ui
 	$(CARGO) fmt --all --check
 	npm --prefix $(UI) run --silent check

@@ -79,6 +79,7 @@ pub async fn start_driver(display: &Display, data: &Path, dark: bool) -> (Child,
         .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
         .env("DISPLAY", &display.name)
         .env("XDG_DATA_HOME", data.join("data"))
+        .env("BANTER_DISCOVERY", "off")
         .env("XDG_CONFIG_HOME", data.join("config"))
         .env("XDG_CACHE_HOME", data.join("cache"))
         // The embedded host stays on loopback in tests.
@@ -107,7 +108,12 @@ pub struct Cli {
 /// `banter-cli` with its config (the user key) and data folders in `home`.
 fn cli_in(program: &Path, home: &Path) -> Command {
     let mut command = Command::new(program);
-    command.env("XDG_CONFIG_HOME", home.join("config")).env("XDG_DATA_HOME", home.join("data")).kill_on_drop(true);
+    // Discovery stays off: tests never send multicast on the machine's real interfaces.
+    command
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("BANTER_DISCOVERY", "off")
+        .kill_on_drop(true);
     command
 }
 

@@ -1,6 +1,7 @@
 //! `banter-cli`: a headless Banter host and a line-oriented client, on the same engine as the desktop app.
 
 mod backup;
+mod discover;
 mod format;
 mod join;
 mod paths;
@@ -33,6 +34,8 @@ enum Command {
     Join(join::JoinArgs),
     /// Copy a host's data folder, consistently, even while the host runs.
     Backup(backup::BackupArgs),
+    /// List the Banter hosts on this network.
+    Discover(discover::DiscoverArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::run(args).await,
             Command::Join(args) => join::run(args).await,
             Command::Backup(args) => backup::run(args).await,
+            Command::Discover(args) => discover::run(args).await,
         }
     });
     match result {

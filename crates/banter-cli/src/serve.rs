@@ -44,6 +44,12 @@ pub struct ServeArgs {
     /// count), or "random" for one made now and printed.
     #[arg(long, value_name = "CODE|random")]
     access_code: Option<String>,
+    /// Do not advertise the host on the network (mDNS). BANTER_DISCOVERY=off does the same.
+    #[arg(long)]
+    no_discovery: bool,
+    /// What the host is called in other people's "On your network" list (default: "Banter on MACHINE").
+    #[arg(long, value_name = "TITLE")]
+    title: Option<String>,
     /// Requests one connection may make in a burst.
     #[arg(long, value_name = "N", default_value_t = Limits::default().request_burst)]
     request_burst: u32,
@@ -87,7 +93,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some("random") => Some(AccessCode::random()),
         Some(code) => Some(AccessCode::new(code).map_err(|error| anyhow::anyhow!("--access-code: {error}"))?),
     };
+    let discovery = (!args.no_discovery && banter_core::discovery::enabled_by_env()).then(|| host::Discovery {
+        title: args
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("Banter on {}", gethostname::gethostname().to_string_lossy())),
+        interfaces: banter_core::discovery::Interfaces::from_env(),
+    });
+    let advertised = discovery.as_ref().map(|discovery| discovery.title.clone());
     let config = HostConfig {
+        discovery,
         limits,
         admin_token: args.admin_token,
         web: Some(banter_web::client()),
@@ -103,6 +118,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     println!("Banter host listening on {local}");
     println!("Data: {}", handle.data_location());
     println!("Fingerprint: {} (guests can check it with you to know they reached this host)", handle.fingerprint());
+    match &advertised {
+        Some(title) => println!("On the network as “{title}” (--no-discovery turns it off)"),
+        None => println!("Not advertised on the network"),
+    }
     let code = handle.access_code().map(str::to_owned);
     if let Some(code) = &code {
         println!("Access code: {code}");

@@ -100,6 +100,7 @@ fn serve_on_tmpfs(home: &Home, folder: &Path, options: &str, extra: &[&str]) -> 
         .args(extra)
         .env("XDG_CONFIG_HOME", home.path().join("config"))
         .env("BANTER_LOG", "warn")
+        .env("BANTER_DISCOVERY", "off")
         .kill_on_drop(true);
     command
 }

@@ -43,8 +43,18 @@ pub fn banter_cli_with_open_files(home: &Home, files: u64) -> Command {
     in_home(command, home)
 }
 
+/// `banter-cli` run inside the network namespace `namespace` (`ip netns exec`), otherwise as [`banter_cli`].
+pub fn banter_cli_in_namespace(home: &Home, namespace: &str) -> Command {
+    let mut command = Command::new("ip");
+    command.args(["netns", "exec", namespace]).arg(env!("CARGO_BIN_EXE_banter-cli"));
+    in_home(command, home)
+}
+
+/// Every process is kept off the machine's real networks' mDNS: only `tests/discovery.rs`, inside network
+/// namespaces of its own, turns discovery on.
 fn in_home(mut command: Command, home: &Home) -> Command {
     command
+        .env("BANTER_DISCOVERY", "off")
         .kill_on_drop(true)
         .env("BANTER_LOG", "warn")
         .env("XDG_CONFIG_HOME", home.path().join("config"))
@@ -77,7 +87,10 @@ impl Served {
 
     /// A host started by `command` (a [`banter_cli`] whose stderr is already set), with more arguments.
     pub async fn start_command(mut command: Command, home: Home, args: &[&str]) -> Served {
-        let mut arguments = vec!["serve", "--bind", "127.0.0.1"];
+        let mut arguments = vec!["serve"];
+        if !args.contains(&"--bind") {
+            arguments.extend(["--bind", "127.0.0.1"]);
+        }
         if !args.contains(&"--port") {
             arguments.extend(["--port", "0"]);
         }

@@ -48,6 +48,16 @@ pub struct HostConfig {
     pub durability: Durability,
     /// The code a handshake must carry (`auth.accessCode`); `None` lets anyone who reaches the host in.
     pub access_code: Option<access::AccessCode>,
+    /// Advertising on the network (mDNS); `None`, the default here, advertises nothing.
+    pub discovery: Option<Discovery>,
+}
+
+/// How a host advertises itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discovery {
+    /// What the record calls the host: its owner's name, or a title.
+    pub title: String,
+    pub interfaces: crate::discovery::Interfaces,
 }
 
 impl Default for HostConfig {
@@ -59,6 +69,7 @@ impl Default for HostConfig {
             location: Location::Memory,
             durability: Durability::Normal,
             access_code: None,
+            discovery: None,
         }
     }
 }
@@ -113,6 +124,7 @@ struct Built {
     hub: Hub,
     gate: Arc<gate::Gate>,
     network: crate::limits::NetworkLimits,
+    discovery: Option<Discovery>,
     deliveries: Deliveries,
 }
 
@@ -163,7 +175,7 @@ async fn build(config: HostConfig) -> Result<Built, StartError> {
             axum::http::HeaderValue::from_static("nosniff"),
         ),
     );
-    Ok(Built { router, io, hub, gate, network: limits.network, deliveries })
+    Ok(Built { router, io, hub, gate, network: limits.network, discovery: config.discovery, deliveries })
 }
 
 /// The receiving end of the post queue, which `serve_built` hands to its delivery task.
@@ -188,7 +200,9 @@ async fn serve_built(
     built: Built,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let Built { router, io, hub, gate, network, deliveries } = built;
+    let Built { router, io, hub, gate, network, discovery, deliveries } = built;
+    let port = listener.local_addr()?.port();
+    let advertising = discovery.map(|discovery| AbortOnDrop(tokio::spawn(advertise(hub.clone(), discovery, port))));
     // The hub keeps the queue's sender and socketioxide keeps the hub, so the task would never see the queue
     // close: it is stopped with the server instead. A post it had not kept yet was not acknowledged either, so
     // its author sends it again.
@@ -206,9 +220,41 @@ async fn serve_built(
     let served = listen::serve(listener, router, gate, network, graceful).await;
     drop(delivering);
     drop(reaping);
+    // Dropping the task drops its record, which withdraws it.
+    drop(advertising);
     // Lets the store finish its last commit and releases the data folder for the next host.
     hub.store().close().await;
     served
+}
+
+/// How often the record's online count is brought up to date, at most.
+const ADVERTISED_ONLINE_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Advertises the host until aborted, keeping the online count current. A network without multicast is logged
+/// and the host goes on without a record.
+async fn advertise(hub: Hub, discovery: Discovery, port: u16) {
+    let online = || hub.registry().users().len();
+    let advert = crate::discovery::Advert {
+        host_id: hub.host_id().to_owned(),
+        title: discovery.title,
+        port,
+        access_code: hub.access_code().is_some(),
+        online: online(),
+    };
+    let mut advertisement = match crate::discovery::Advertisement::start(advert, &discovery.interfaces) {
+        Ok(advertisement) => advertisement,
+        Err(error) => {
+            tracing::warn!(%error, "cannot advertise the host on the network; people join by address");
+            return;
+        }
+    };
+    tracing::info!(?advertisement, "advertising on the network");
+    loop {
+        tokio::time::sleep(ADVERTISED_ONLINE_EVERY).await;
+        if let Err(error) = advertisement.set_online(online()) {
+            tracing::warn!(%error, "could not update the mDNS record");
+        }
+    }
 }
 
 /// Aborts a task when dropped, so that a server future dropped midway (as `HostHandle::shutdown` may) stops its
