@@ -66,9 +66,25 @@ pub async fn start_display() -> Display {
     Display { _xvfb: xvfb, name: format!(":{}", number.trim()) }
 }
 
+/// A running tauri-driver and what it started. tauri-driver starts WebKitWebDriver, which outlives it when only
+/// tauri-driver is killed: the driver runs in a process group of its own, and the whole group goes when this is
+/// dropped.
+pub struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
 /// tauri-driver on free ports, for this display, with the app's data in a folder of its own; `dark` asks GTK,
 /// and through it the webview's `prefers-color-scheme`, for the dark theme.
-pub async fn start_driver(display: &Display, data: &Path, dark: bool) -> (Child, u16) {
+pub async fn start_driver(display: &Display, data: &Path, dark: bool) -> (Driver, u16) {
     let port = free_port();
     let native = free_port();
     let mut command = Command::new("tauri-driver");
@@ -88,6 +104,7 @@ pub async fn start_driver(display: &Display, data: &Path, dark: bool) -> (Child,
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)
+        .process_group(0)
         .spawn()
         .expect("tauri-driver runs (make test installs it with cargo install)");
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -95,7 +112,7 @@ pub async fn start_driver(display: &Display, data: &Path, dark: bool) -> (Child,
         assert!(tokio::time::Instant::now() < deadline, "tauri-driver did not start");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    (driver, port)
+    (Driver(driver), port)
 }
 
 /// A `banter-cli` process: a host (`serve`) or a guest (`join`), with its config and data in a folder of its own,
