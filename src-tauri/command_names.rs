@@ -6,7 +6,6 @@ pub const NAMES: &[&str] = &[
     "host_stop",
     "host_ban",
     "host_unban",
-    "host_bans",
     "connect",
     "disconnect",
     "send_message",

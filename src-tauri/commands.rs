@@ -6,7 +6,7 @@ use banter_core::client::ClientConfig;
 use banter_core::host::access::AccessCode;
 use banter_core::host::{self, HostConfig};
 use banter_core::limits::Limits;
-use banter_core::protocol::{BanInfo, BanRequest, Banned, DirectHistoryPage, HistoryPage, RoomJoined, RoomLeft};
+use banter_core::protocol::{BanInfo, BanRequest, DirectHistoryPage, HistoryPage, RoomJoined, RoomLeft};
 use banter_core::store::Location;
 use bytes::Bytes;
 use tauri::ipc::Response;
@@ -54,6 +54,7 @@ pub async fn host_start<R: Runtime>(
     let handle = host::spawn(listener, config).await?;
     let access_code = handle.access_code().map(str::to_owned);
     let fingerprint = handle.fingerprint();
+    let bans = handle.bans();
     let data = handle.data_location();
     let local = handle.local_addr();
     let addresses: Vec<String> = host::shareable_addresses(local).iter().map(ToString::to_string).collect();
@@ -67,7 +68,7 @@ pub async fn host_start<R: Runtime>(
         return Err(error);
     }
     state.settings.remember(&name, None);
-    Ok(HostInfo { port: local.port(), data, addresses, guests, fingerprint, access_code })
+    Ok(HostInfo { port: local.port(), data, addresses, guests, fingerprint, access_code, bans })
 }
 
 /// Tells the guests, disconnects them and stops the embedded host.
@@ -77,14 +78,15 @@ pub async fn host_stop(state: State<'_, AppState>) -> Result<(), IpcError> {
     Ok(())
 }
 
-/// Bans a user from the embedded host, for `minutes` or for good, and disconnects them.
+/// Bans a user from the embedded host, for `minutes` or for good, and disconnects them; answers with the bans
+/// that now hold.
 #[tauri::command]
 pub async fn host_ban(
     state: State<'_, AppState>,
     name: String,
     minutes: Option<u32>,
     reason: Option<String>,
-) -> Result<Banned, IpcError> {
+) -> Result<Vec<BanInfo>, IpcError> {
     state.ban(BanRequest { name, minutes, reason }).await
 }
 
@@ -92,12 +94,6 @@ pub async fn host_ban(
 #[tauri::command]
 pub async fn host_unban(state: State<'_, AppState>, name: String) -> Result<Vec<BanInfo>, IpcError> {
     state.unban(&name).await
-}
-
-/// The bans that hold on the embedded host.
-#[tauri::command]
-pub async fn host_bans(state: State<'_, AppState>) -> Result<Vec<BanInfo>, IpcError> {
-    state.bans().await
 }
 
 /// Joins the host at `address` (`host`, `host:port` or a URL) as `name`.

@@ -5,7 +5,8 @@ use banter_core::address::AddressError;
 use banter_core::client::{ClientError, ClientEvent, ConnectionState, ServerKind};
 use banter_core::host::{BindError, StartError};
 use banter_core::protocol::{
-    ClosingReason, Conversation, DirectMessage, ErrorBody, LeaveReason, Message, RoomInfo, RoomJoined, UserInfo,
+    BanInfo, ClosingReason, Conversation, DirectMessage, ErrorBody, LeaveReason, Message, RoomInfo, RoomJoined,
+    UserInfo,
 };
 use banter_core::store::StoreError;
 use serde::Serialize;
@@ -98,6 +99,8 @@ pub struct HostInfo {
     #[serde(rename = "accessCode")]
     #[ts(rename = "accessCode")]
     pub access_code: Option<String>,
+    /// Bans the host kept from before (they outlive it).
+    pub bans: Vec<BanInfo>,
 }
 
 /// A URL for browser guests and its QR code, for phones.

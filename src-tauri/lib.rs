@@ -27,7 +27,6 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::host_stop,
             commands::host_ban,
             commands::host_unban,
-            commands::host_bans,
             commands::connect,
             commands::disconnect,
             commands::send_message,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use banter_core::client::{wait_until_connected, Client, ClientConfig};
 use banter_core::host::HostHandle;
-use banter_core::protocol::{BanInfo, BanRequest, Banned};
+use banter_core::protocol::{BanInfo, BanRequest};
 use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Runtime};
 use tokio::sync::Mutex;
@@ -94,11 +94,12 @@ impl AppState {
         }
     }
 
-    /// Bans a user on the embedded host, for its owner.
-    pub async fn ban(&self, request: BanRequest) -> Result<Banned, IpcError> {
+    /// Bans a user on the embedded host, for its owner; returns the bans that now hold.
+    pub async fn ban(&self, request: BanRequest) -> Result<Vec<BanInfo>, IpcError> {
         let host = self.host.lock().await;
         let host = host.as_ref().ok_or_else(not_hosting)?;
-        Ok(host.ban(request).await?)
+        host.ban(request).await?;
+        Ok(host.bans())
     }
 
     /// Lifts a ban on the embedded host; returns the bans that still hold.
@@ -107,12 +108,6 @@ impl AppState {
         let host = host.as_ref().ok_or_else(not_hosting)?;
         host.unban(name).await?;
         Ok(host.bans())
-    }
-
-    /// The bans that hold on the embedded host.
-    pub async fn bans(&self) -> Result<Vec<BanInfo>, IpcError> {
-        let host = self.host.lock().await;
-        Ok(host.as_ref().ok_or_else(not_hosting)?.bans())
     }
 
     /// Leaves the chat and stops the embedded host, telling its guests.

@@ -4,8 +4,8 @@
 
 use banter_app::ipc::{GuestLink, HostInfo, IpcError, SettingsView, Status, UiEvent};
 use banter_core::protocol::{
-    AnnouncedLimits, Attachment, BanInfo, Banned, ClosingReason, Conversation, DirectHistoryPage, DirectMessage,
-    ErrorBody, ErrorKind, HistoryPage, LeaveReason, Message, RoomInfo, RoomJoined, RoomLeft, UserInfo, Welcome,
+    AnnouncedLimits, Attachment, BanInfo, ClosingReason, Conversation, DirectHistoryPage, DirectMessage, ErrorBody,
+    ErrorKind, HistoryPage, LeaveReason, Message, RoomInfo, RoomJoined, RoomLeft, UserInfo, Welcome,
 };
 use ts_rs::{Config, TS};
 
@@ -35,7 +35,6 @@ fn declarations() -> String {
         ErrorKind::decl(&config),
         LeaveReason::decl(&config),
         ClosingReason::decl(&config),
-        Banned::decl(&config),
         BanInfo::decl(&config),
     ];
     let mut file = String::from(

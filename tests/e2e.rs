@@ -41,13 +41,9 @@ async fn host_a_room(display: &Display) {
     let (_driver, port) = start_driver(display, &data, false).await;
     let app = WebDriver::start(port, banter_app()).await;
     app.resize(1100, 720).await;
-    let name = app.wait_for("[data-testid=host-name]").await;
+    app.wait_for("[data-testid=host-name]").await;
     display.screenshot(&screenshot_path("start.png"), 1100, 720);
-    app.type_into(&name, "Hostess").await;
-    let room_port = free_port();
-    let port_field = app.find("[data-testid=host-port]").await;
-    app.clear(&port_field).await;
-    app.type_into(&port_field, &room_port.to_string()).await;
+    let room_port = fill_host_form(&app, "Hostess").await;
     app.click_on("[data-testid=host-start]").await;
     app.wait_for("[data-testid=chat-screen]").await;
     app.wait_for(&format!("[data-address='127.0.0.1:{room_port}']")).await;
@@ -140,11 +136,7 @@ async fn host_with_an_access_code(display: &Display) {
     let (_driver, port) = start_driver(display, &data, false).await;
     let app = WebDriver::start(port, banter_app()).await;
     app.resize(1100, 720).await;
-    app.type_into(&app.wait_for("[data-testid=host-name]").await, "Keeper").await;
-    let room_port = free_port();
-    let port_field = app.find("[data-testid=host-port]").await;
-    app.clear(&port_field).await;
-    app.type_into(&port_field, &room_port.to_string()).await;
+    let room_port = fill_host_form(&app, "Keeper").await;
     app.click_on("[data-testid=host-require-code]").await;
     app.click_on("[data-testid=host-start]").await;
     app.wait_for("[data-testid=chat-screen]").await;

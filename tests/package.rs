@@ -84,11 +84,7 @@ async fn the_installed_app_hosts_a_room_that_the_installed_cli_joins() {
     let display = start_display().await;
     let (_driver, port) = start_driver(&display, &root, false).await;
     let window = WebDriver::start(port, &app).await;
-    window.type_into(&window.wait_for("[data-testid=host-name]").await, "Installed").await;
-    let room_port = free_port();
-    let port_field = window.find("[data-testid=host-port]").await;
-    window.clear(&port_field).await;
-    window.type_into(&port_field, &room_port.to_string()).await;
+    let room_port = fill_host_form(&window, "Installed").await;
     window.click_on("[data-testid=host-start]").await;
     window.wait_for("[data-testid=chat-screen]").await;
     let mut guest = Cli::join(&cli, &format!("127.0.0.1:{room_port}"), "guest").await;

@@ -201,6 +201,17 @@ impl Cli {
     }
 }
 
+/// Fills the start screen's host form with `name` and a free port, and returns the port; the caller presses
+/// *Start hosting* (after setting anything else on the form).
+pub async fn fill_host_form(app: &WebDriver, name: &str) -> u16 {
+    app.type_into(&app.wait_for("[data-testid=host-name]").await, name).await;
+    let port = free_port();
+    let field = app.find("[data-testid=host-port]").await;
+    app.clear(&field).await;
+    app.type_into(&field, &port.to_string()).await;
+    port
+}
+
 /// Sends a message from the app's composer.
 pub async fn app_says(app: &WebDriver, text: &str) {
     let composer = app.wait_for("[data-testid=composer]").await;

@@ -49,7 +49,11 @@ fingerprint: string,
 /**
  * The code guests must give, when hosting with one.
  */
-accessCode: string | null, };
+accessCode: string | null, 
+/**
+ * Bans the host kept from before (they outlive it).
+ */
+bans: Array<BanInfo>, };
 
 export type GuestLink = { url: string, 
 /**
@@ -200,19 +204,5 @@ export type ErrorKind = "bad_request" | "invalid" | "name_taken" | "not_found" |
 export type LeaveReason = "left" | "disconnected";
 
 export type ClosingReason = "shutdown" | "kicked" | "refused";
-
-export type Banned = { 
-/**
- * The name as it was bound.
- */
-name: string, 
-/**
- * When the ban ends (milliseconds since the epoch), or absent for good.
- */
-until?: number | null, 
-/**
- * Connections of theirs that were disconnected.
- */
-connections: number, };
 
 export type BanInfo = { name: string, until?: number | null, reason?: string | null, bannedAt: number, };

@@ -61,13 +61,11 @@ class App {
       {
         host: async (name, port, requireCode) => {
           const info = await this.joinWith(() => this.transport.hostStart(name, port, requireCode));
-          this.enterChat(name, (state) => (state.hosting = info));
-          // Bans outlive the host: the panel lists those it kept.
-          const bans = await this.transport.hostBans().catch(() => []);
-          if (this.state?.hosting === info) {
-            this.state.bans = bans;
-            this.render();
-          }
+          this.enterChat(name, (state) => {
+            state.hosting = info;
+            // Bans outlive the host: the panel lists those it kept.
+            state.bans = info.bans;
+          });
         },
         join,
       },
@@ -146,9 +144,8 @@ class App {
           this.render();
         },
         ban: async (name, minutes) => {
-          await this.transport.hostBan(name, minutes);
+          state.bans = await this.transport.hostBan(name, minutes);
           state.banning = null;
-          state.bans = await this.transport.hostBans();
           this.render();
         },
         unban: async (name) => {

@@ -1,6 +1,6 @@
 // The interface between the UI and whatever carries its chat: Tauri commands in the desktop app (transport.ts),
 // Socket.IO from the browser for guests (transport-web.ts). Nothing here depends on either.
-import type { BanInfo, Banned, DirectHistoryPage, HistoryPage, HostInfo, IpcError, RoomJoined, RoomLeft, SettingsView, UiEvent } from './bindings';
+import type { BanInfo, DirectHistoryPage, HistoryPage, HostInfo, IpcError, RoomJoined, RoomLeft, SettingsView, UiEvent } from './bindings';
 
 /** What the UI can ask of the chat engine. */
 export interface Transport {
@@ -11,11 +11,11 @@ export interface Transport {
   /** Hosts on `port`; with `requireCode`, guests need the access code the answer carries. */
   hostStart(name: string, port: number, requireCode: boolean): Promise<HostInfo>;
   hostStop(): Promise<void>;
-  /** Bans someone from the chat this app hosts, for `minutes` or until lifted (`not_hosting` otherwise). */
-  hostBan(name: string, minutes: number | null): Promise<Banned>;
+  /** Bans someone from the chat this app hosts, for `minutes` or until lifted (`not_hosting` otherwise); answers
+   *  with the bans that now hold. */
+  hostBan(name: string, minutes: number | null): Promise<BanInfo[]>;
   /** Lifts a ban; answers with the bans that still hold. */
   hostUnban(name: string): Promise<BanInfo[]>;
-  hostBans(): Promise<BanInfo[]>;
   /** Joins the host at `address`; `accessCode` for a host that requires one (empty otherwise). */
   connect(address: string, name: string, accessCode: string): Promise<void>;
   /** An access code the page was opened with (a guest URL's `#code=`), for the join form. */

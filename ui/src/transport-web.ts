@@ -370,7 +370,6 @@ export function webTransport(): Transport {
     hostStop: () => Promise.resolve(),
     hostBan: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can ban.')),
     hostUnban: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can lift a ban.')),
-    hostBans: () => Promise.resolve([]),
     connect: (_address, name, accessCode) =>
       new Promise((resolve, reject) => {
         socket?.close();

@@ -23,7 +23,6 @@ export const tauriTransport: Transport = {
   hostStop: () => call('host_stop'),
   hostBan: (name, minutes) => call('host_ban', { name, minutes }),
   hostUnban: (name) => call('host_unban', { name }),
-  hostBans: () => call('host_bans'),
   connect: (address, name, accessCode) => call('connect', { address, name, accessCode: accessCode.trim() || null }),
   disconnect: () => call('disconnect'),
   sendMessage: (room, text) => call('send_message', { room, text }),

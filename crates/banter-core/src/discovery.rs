@@ -88,7 +88,8 @@ pub struct Advert {
     pub online: usize,
 }
 
-/// A host's record on the network, withdrawn when stopped (or dropped).
+/// A host's record on the network. Dropping it withdraws the record (an mDNS goodbye, so that browsers drop it
+/// at once) and stops the daemon.
 pub struct Advertisement {
     daemon: ServiceDaemon,
     advert: Advert,
@@ -118,11 +119,6 @@ impl Advertisement {
         self.advert.online = online;
         self.daemon.register(service_info(&self.advert)?)?;
         Ok(())
-    }
-
-    /// Withdraws the record (a goodbye packet, so that browsers drop it at once) and stops the daemon.
-    pub fn stop(self) {
-        // Drop does it.
     }
 }
 

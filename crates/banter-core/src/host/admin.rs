@@ -4,11 +4,11 @@ use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::SocketIo;
 
-use super::chat::{push_room_list_soon, Refusal};
+use super::chat::{push_room_list_soon, reply, Refusal};
 use super::hub::{socket_room_of_room, storage_refusal, BANTER_SOCKETS};
 use super::Hub;
 use crate::protocol::{
-    event, Ack, AdminHandshake, BanRequest, Banned, Closing, ClosingReason, ErrorBody, ErrorKind, KickRequest, Kicked,
+    event, AdminHandshake, BanRequest, Banned, Closing, ClosingReason, ErrorBody, ErrorKind, KickRequest, Kicked,
     NameReleased, NameRequest, RoomDeleted, RoomRequest, ADMIN_NAMESPACE, CHAT_NAMESPACE,
 };
 
@@ -24,29 +24,12 @@ async fn check_token(
     State(hub): State<Hub>,
     TryData(handshake): TryData<AdminHandshake>,
 ) -> Result<(), Refusal> {
-    let peer = crate::host::listen::peer_of(&socket.req_parts().extensions);
-    let now = std::time::Instant::now();
-    if let Some(peer) = peer {
-        hub.gate().session_joined(peer.ip());
-        if let Err(wait) = hub.gate().may_try_secret(peer.ip(), now) {
-            let seconds = wait.as_secs() + 1;
-            return Err(Refusal(ErrorBody::new(
-                ErrorKind::RateLimited,
-                format!("Too many wrong admin tokens from your address; try again in {seconds} s."),
-            )));
-        }
-    }
-    match handshake {
-        Ok(handshake) if hub.admin_token_matches(&handshake.token) => Ok(()),
-        _ => {
-            if let Some(peer) = peer {
-                hub.gate().secret_failed(peer.ip(), now);
-                if let Some(unlogged) = hub.gate().log_refusal(peer.ip(), now) {
-                    tracing::warn!(%peer, unlogged, "refused a wrong admin token");
-                }
-            }
-            Err(Refusal(ErrorBody::new(ErrorKind::Forbidden, "The admin namespace needs the host token.")))
-        }
+    let from = hub.session_joined(&socket);
+    let right = handshake.is_ok_and(|handshake| hub.admin_token_matches(&handshake.token));
+    if hub.try_secret(from, right, "admin tokens").map_err(Refusal)? {
+        Ok(())
+    } else {
+        Err(Refusal(ErrorBody::new(ErrorKind::Forbidden, "The admin namespace needs the host token.")))
     }
 }
 
@@ -54,9 +37,7 @@ async fn on_connect(socket: SocketRef) {
     tracing::info!(socket = %socket.id, "moderator connected");
     socket.on(event::ADMIN_USERS_LIST, async |State(hub): State<Hub>, ack: AckSender| {
         let users = hub.registry().admin_view();
-        if let Err(error) = ack.send(&Ack::Data(users)) {
-            tracing::warn!(%error, "could not answer users:list");
-        }
+        reply(ack, Ok(users));
     });
     socket.on(event::ADMIN_USER_KICK, on_kick);
     socket.on(event::ADMIN_ROOM_DELETE, on_room_delete);
@@ -65,9 +46,7 @@ async fn on_connect(socket: SocketRef) {
     socket.on(event::ADMIN_USER_UNBAN, on_unban);
     socket.on(event::ADMIN_BANS_LIST, async |State(hub): State<Hub>, ack: AckSender| {
         let bans = hub.registry().bans(crate::clock::now_millis());
-        if let Err(error) = ack.send(&Ack::Data(bans)) {
-            tracing::warn!(%error, "could not answer bans:list");
-        }
+        reply(ack, Ok(bans));
     });
 }
 
@@ -78,9 +57,7 @@ async fn on_ban(io: SocketIo, State(hub): State<Hub>, TryData(request): TryData<
             Err(ErrorBody::new(ErrorKind::BadRequest, format!("user:ban takes {{name, minutes?, reason?}}: {error}")))
         }
     };
-    if let Err(error) = ack.send(&Ack::from(result)) {
-        tracing::warn!(%error, "could not answer user:ban");
-    }
+    reply(ack, result);
 }
 
 /// Bans the user who holds a name: kept first, so that a ban the owner was told about survives a restart, then
@@ -90,13 +67,8 @@ pub async fn ban(io: &SocketIo, hub: &Hub, request: BanRequest) -> Result<Banned
     if let Err(error) = hub.store().ban(record.clone()).await {
         return Err(storage_refusal(&error, "the ban"));
     }
-    let (name, until, user) = (record.name.clone(), record.until, record.user.clone());
-    let message = {
-        let mut registry = hub.registry();
-        registry.ban(record);
-        // The words the banned user will hear at any later handshake, said now too.
-        registry.ban_message(&user)
-    };
+    let (name, until) = (record.name.clone(), record.until);
+    let message = hub.registry().ban(record);
     let kicked =
         kick(io, hub, &KickRequest { name: name.clone(), reason: message }).map_or(0, |kicked| kicked.connections);
     tracing::info!(user = %name, ?until, kicked, "user banned by the moderator");
@@ -108,9 +80,7 @@ async fn on_unban(State(hub): State<Hub>, TryData(request): TryData<NameRequest>
         Ok(request) => unban(&hub, &request.name).await,
         Err(error) => Err(ErrorBody::new(ErrorKind::BadRequest, format!("user:unban takes {{name}}: {error}"))),
     };
-    if let Err(error) = ack.send(&Ack::from(result)) {
-        tracing::warn!(%error, "could not answer user:unban");
-    }
+    reply(ack, result);
 }
 
 pub async fn unban(hub: &Hub, raw_name: &str) -> Result<NameReleased, ErrorBody> {
@@ -129,9 +99,7 @@ async fn on_room_delete(io: SocketIo, State(hub): State<Hub>, TryData(request): 
         Ok(request) => delete_room(&io, &hub, &request.room).await,
         Err(error) => Err(ErrorBody::new(ErrorKind::BadRequest, format!("room:delete takes {{room}}: {error}"))),
     };
-    if let Err(error) = ack.send(&Ack::from(result)) {
-        tracing::warn!(%error, "could not answer room:delete");
-    }
+    reply(ack, result);
 }
 
 async fn delete_room(io: &SocketIo, hub: &Hub, raw_room: &str) -> Result<RoomDeleted, ErrorBody> {
@@ -166,9 +134,7 @@ async fn on_name_release(State(hub): State<Hub>, TryData(request): TryData<NameR
         Ok(request) => release_name(&hub, &request.name).await,
         Err(error) => Err(ErrorBody::new(ErrorKind::BadRequest, format!("name:release takes {{name}}: {error}"))),
     };
-    if let Err(error) = ack.send(&Ack::from(result)) {
-        tracing::warn!(%error, "could not answer name:release");
-    }
+    reply(ack, result);
 }
 
 async fn release_name(hub: &Hub, raw_name: &str) -> Result<NameReleased, ErrorBody> {
@@ -190,9 +156,7 @@ async fn on_kick(io: SocketIo, State(hub): State<Hub>, TryData(request): TryData
     let result = request
         .map_err(|error| ErrorBody::new(ErrorKind::BadRequest, format!("user:kick takes {{name, reason?}}: {error}")))
         .and_then(|request| kick(&io, &hub, &request));
-    if let Err(error) = ack.send(&Ack::from(result)) {
-        tracing::warn!(%error, "could not answer user:kick");
-    }
+    reply(ack, result);
 }
 
 pub fn kick(io: &SocketIo, hub: &Hub, request: &KickRequest) -> Result<Kicked, ErrorBody> {

@@ -1,10 +1,11 @@
 //! The state one host shares between its handlers, behind named locks.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use socketioxide::extract::AckSender;
+use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::operators::BroadcastOperators;
 use socketioxide::SocketIo;
 
@@ -205,7 +206,37 @@ impl Hub {
         bool::from(self.0.secrets.admin_token.as_bytes().ct_eq(presented.as_bytes()))
     }
 
-    pub fn gate(&self) -> &Gate {
+    pub fn gate(&self) -> &Arc<Gate> {
         &self.0.gate
+    }
+
+    /// The address a socket's session came from, which no longer counts as unfinished: it has asked to join a
+    /// namespace, and whatever the answer, a refusal ends it.
+    pub fn session_joined(&self, socket: &SocketRef) -> Option<IpAddr> {
+        let peer = super::listen::peer_of(&socket.req_parts().extensions)?;
+        self.0.gate.session_joined(peer.ip());
+        Some(peer.ip())
+    }
+
+    /// Counts a secret (`what`: "admin tokens", "access codes") presented from `from`, `right` or not. While the
+    /// address is out of guesses every attempt is refused as `rate_limited`, the right one included; otherwise
+    /// the answer is whether it was right, and a wrong one spends a guess and is logged.
+    pub fn try_secret(&self, from: Option<IpAddr>, right: bool, what: &str) -> Result<bool, ErrorBody> {
+        let Some(from) = from else { return Ok(right) };
+        let now = std::time::Instant::now();
+        if let Err(wait) = self.0.gate.may_try_secret(from, now) {
+            let seconds = wait.as_secs() + 1;
+            return Err(ErrorBody::new(
+                ErrorKind::RateLimited,
+                format!("Too many wrong {what} from your address; try again in {seconds} s."),
+            ));
+        }
+        if !right {
+            self.0.gate.secret_failed(from, now);
+            if let Some(unlogged) = self.0.gate.log_refusal(from, now) {
+                tracing::warn!(%from, unlogged, "refused wrong {what}");
+            }
+        }
+        Ok(right)
     }
 }

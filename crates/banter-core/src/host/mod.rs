@@ -122,7 +122,6 @@ struct Built {
     router: axum::Router,
     io: SocketIo,
     hub: Hub,
-    gate: Arc<gate::Gate>,
     network: crate::limits::NetworkLimits,
     discovery: Option<Discovery>,
     deliveries: Deliveries,
@@ -175,7 +174,7 @@ async fn build(config: HostConfig) -> Result<Built, StartError> {
             axum::http::HeaderValue::from_static("nosniff"),
         ),
     );
-    Ok(Built { router, io, hub, gate, network: limits.network, discovery: config.discovery, deliveries })
+    Ok(Built { router, io, hub, network: limits.network, discovery: config.discovery, deliveries })
 }
 
 /// The receiving end of the post queue, which `serve_built` hands to its delivery task.
@@ -200,7 +199,8 @@ async fn serve_built(
     built: Built,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let Built { router, io, hub, gate, network, discovery, deliveries } = built;
+    let Built { router, io, hub, network, discovery, deliveries } = built;
+    let gate = Arc::clone(hub.gate());
     let port = listener.local_addr()?.port();
     let advertising = discovery.map(|discovery| AbortOnDrop(tokio::spawn(advertise(hub.clone(), discovery, port))));
     // The hub keeps the queue's sender and socketioxide keeps the hub, so the task would never see the queue

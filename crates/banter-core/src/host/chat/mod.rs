@@ -47,7 +47,7 @@ fn bad_request(error: impl std::fmt::Display) -> ErrorBody {
 }
 
 /// Answers a request with `{data}` or `{error}`; a client that asked for no ack gets nothing.
-fn reply<T: Serialize>(ack: AckSender, result: Result<T, ErrorBody>) {
+pub(super) fn reply<T: Serialize>(ack: AckSender, result: Result<T, ErrorBody>) {
     if let Err(error) = ack.send(&Ack::from(result)) {
         tracing::warn!(%error, "could not send an ack");
     }

@@ -40,14 +40,10 @@ pub(super) async fn check_handshake(
     State(hub): State<Hub>,
     TryData(handshake): TryData<Handshake>,
 ) -> Result<(), Refusal> {
-    // The session is no longer an unfinished one, whatever the answer: a refusal ends it.
-    let peer = crate::host::listen::peer_of(&socket.req_parts().extensions);
-    if let Some(peer) = peer {
-        hub.gate().session_joined(peer.ip());
-    }
+    let from = hub.session_joined(&socket);
     let handshake = handshake
         .map_err(|error| Refusal(ErrorBody::new(ErrorKind::BadRequest, format!("Unreadable handshake: {error}"))))?;
-    check_access_code(&hub, handshake.access_code.as_deref(), peer.map(|peer| peer.ip())).map_err(Refusal)?;
+    check_access_code(&hub, handshake.access_code.as_deref(), from).map_err(Refusal)?;
     let claim = hub.registry().check_admission(&handshake).map_err(Refusal)?;
     if let Some(binding) = claim {
         // Kept before anyone sees the user under it. Two sockets that claim one free name at once are settled by
@@ -82,26 +78,11 @@ fn check_access_code(hub: &Hub, presented: Option<&str>, from: Option<std::net::
     let Some(presented) = presented.filter(|presented| !presented.trim().is_empty()) else {
         return Err(ErrorBody::new(ErrorKind::Forbidden, "This host needs an access code: ask its owner for it."));
     };
-    let now = std::time::Instant::now();
-    if let Some(from) = from {
-        if let Err(wait) = hub.gate().may_try_secret(from, now) {
-            let seconds = wait.as_secs() + 1;
-            return Err(ErrorBody::new(
-                ErrorKind::RateLimited,
-                format!("Too many wrong access codes from your address; try again in {seconds} s."),
-            ));
-        }
+    if hub.try_secret(from, code.matches(presented), "access codes")? {
+        Ok(())
+    } else {
+        Err(ErrorBody::new(ErrorKind::Forbidden, "That access code is wrong: check it with the host's owner."))
     }
-    if code.matches(presented) {
-        return Ok(());
-    }
-    if let Some(from) = from {
-        hub.gate().secret_failed(from, now);
-        if let Some(unlogged) = hub.gate().log_refusal(from, now) {
-            tracing::warn!(%from, unlogged, "refused a wrong access code");
-        }
-    }
-    Err(ErrorBody::new(ErrorKind::Forbidden, "That access code is wrong: check it with the host's owner."))
 }
 
 pub(super) async fn on_connect(socket: SocketRef, io: SocketIo, State(hub): State<Hub>) {

@@ -65,9 +65,12 @@ impl Registry {
         Ok(BanRecord { user: binding.user.clone(), name: binding.name.clone(), until, reason, banned_at: now })
     }
 
-    /// Records a ban the store has kept.
-    pub fn ban(&mut self, ban: BanRecord) {
-        self.bans.0.insert(ban.user.clone(), ban);
+    /// Records a ban the store has kept, and says what the banned user is told (now, as they are disconnected,
+    /// and at any later handshake); nothing if it has already ended.
+    pub fn ban(&mut self, ban: BanRecord) -> Option<String> {
+        let user = ban.user.clone();
+        self.bans.0.insert(user.clone(), ban);
+        self.bans.refusal(&user, crate::clock::now_millis()).map(|refusal| refusal.message)
     }
 
     /// The ban of whoever holds this name, for lifting it.
@@ -82,11 +85,6 @@ impl Registry {
             .or_else(by_name)
             .cloned()
             .ok_or_else(|| error(ErrorKind::NotFound, format!("“{name}” is not banned.")))
-    }
-
-    /// What a banned user is told, at their next handshake and when the ban disconnects them.
-    pub fn ban_message(&self, user: &UserId) -> Option<String> {
-        self.bans.refusal(user, crate::clock::now_millis()).map(|refusal| refusal.message)
     }
 
     pub fn unban(&mut self, user: &UserId) {
