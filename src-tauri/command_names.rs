@@ -7,6 +7,7 @@ pub const NAMES: &[&str] = &[
     "host_ban",
     "host_unban",
     "connect",
+    "network_watch",
     "disconnect",
     "send_message",
     "send_direct",

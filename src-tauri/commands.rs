@@ -14,6 +14,8 @@ use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
 use crate::ipc::{GuestLink, HostInfo, IpcError, SettingsView};
+use crate::network::{self, NetworkView};
+use crate::settings::{Joined, RecentHost};
 use crate::state::AppState;
 
 /// How long fetching one image may take.
@@ -27,7 +29,8 @@ fn host_interface() -> IpAddr {
 
 /// Starts the embedded host on `port` and joins it over loopback as `name`. The host keeps its data in the
 /// app's data folder (`~/.local/share/chat.banter.desktop/host` on Linux), so stopping and starting again brings
-/// every room and message back.
+/// every room and message back. With `advertise` (remembered; on unless `BANTER_DISCOVERY=off`) it announces
+/// itself on the network under the owner's name.
 #[tauri::command]
 pub async fn host_start<R: Runtime>(
     app: AppHandle<R>,
@@ -35,6 +38,7 @@ pub async fn host_start<R: Runtime>(
     name: String,
     port: u16,
     require_code: Option<bool>,
+    advertise: Option<bool>,
 ) -> Result<HostInfo, IpcError> {
     state.stop_hosting().await;
     let folder = app
@@ -45,10 +49,18 @@ pub async fn host_start<R: Runtime>(
     let listener = host::bind(host_interface(), port).await?;
     // A new code each time hosting starts: one given out before no longer opens the chat.
     let access_code = require_code.unwrap_or(false).then(AccessCode::random);
+    let advertise = advertise.unwrap_or_else(|| state.settings.get().advertise);
+    state.settings.set_advertise(advertise);
+    let discovery = (advertise && banter_core::discovery::enabled_by_env()).then(|| host::Discovery {
+        title: name.trim().to_owned(),
+        interfaces: banter_core::discovery::Interfaces::from_env(),
+    });
+    let advertised = discovery.as_ref().map(|discovery| discovery.title.clone());
     let config = HostConfig {
         web: Some(banter_web::client()),
         location: Location::Folder(folder),
         access_code,
+        discovery,
         ..HostConfig::default()
     };
     let handle = host::spawn(listener, config).await?;
@@ -67,8 +79,8 @@ pub async fn host_start<R: Runtime>(
         state.stop_hosting().await;
         return Err(error);
     }
-    state.settings.remember(&name, None);
-    Ok(HostInfo { port: local.port(), data, addresses, guests, fingerprint, access_code, bans })
+    state.settings.remember(Joined { name: &name, ..Joined::default() });
+    Ok(HostInfo { port: local.port(), data, addresses, guests, fingerprint, access_code, bans, advertised })
 }
 
 /// Tells the guests, disconnects them and stops the embedded host.
@@ -96,7 +108,12 @@ pub async fn host_unban(state: State<'_, AppState>, name: String) -> Result<Vec<
     state.unban(&name).await
 }
 
-/// Joins the host at `address` (`host`, `host:port` or a URL) as `name`.
+/// Joins the host at `address` (`host`, `host:port` or a URL) as `name`, and answers with the address joined.
+///
+/// The host meant is `host_id` when the user picked one (from the network or the recent hosts), or the one last
+/// joined at that address. Such a host is joined where the network says it is now, with the access code that let
+/// this user in before (unless one is typed); and if another host answers there, the join stops with
+/// `different_host` before anything is sent, unless `accept_new_host` says the user was told.
 #[tauri::command]
 pub async fn connect<R: Runtime>(
     app: AppHandle<R>,
@@ -104,15 +121,66 @@ pub async fn connect<R: Runtime>(
     address: String,
     name: String,
     access_code: Option<String>,
-) -> Result<(), IpcError> {
-    let mut config = ClientConfig::new(address.trim(), name);
-    config.access_code = access_code.filter(|code| !code.trim().is_empty());
+    host_id: Option<String>,
+    accept_new_host: Option<bool>,
+) -> Result<String, IpcError> {
+    let typed = address.trim().to_owned();
+    let picked = host_id.is_some();
+    let expected = host_id.or_else(|| state.settings.host_at(&typed).map(|host| host.host_id));
+    let target = network::where_to_join(&typed, expected.as_deref(), &state.network);
+    let remembered = expected.as_deref().and_then(|id| state.settings.host(id));
+    if let (Some(remembered), false) = (&remembered, accept_new_host.unwrap_or(false)) {
+        if let Some(health) = network::health(&target).await {
+            if health.host_id != remembered.host_id {
+                return Err(different_host(&target, &health.host_id, &remembered.host_id));
+            }
+        }
+    }
+    let typed_code = access_code.map(|code| code.trim().to_owned()).filter(|code| !code.is_empty());
+    let kept_code = remembered.as_ref().and_then(|host| host.access_code.clone()).filter(|_| typed_code.is_none());
+    let mut config = ClientConfig::new(target.clone(), name);
+    config.access_code = typed_code.or_else(|| kept_code.clone());
     // A person is waiting at the join form: a few retries, then say why.
     config.give_up_after = Some(std::time::Duration::from_secs(5));
     let name = config.name.clone();
-    state.join(&app, config).await?;
-    state.settings.remember(&name, Some(&address));
-    Ok(())
+    let code = config.access_code.clone();
+    let joined = state.join(&app, config).await;
+    let joined_id = match joined {
+        Ok(joined_id) => joined_id,
+        Err(error) => {
+            if let (Some(host), true, "forbidden") = (&remembered, kept_code.is_some(), error.kind.as_str()) {
+                // The host made a new code since: asking for it beats failing with the old one every time.
+                state.settings.forget_code(&host.host_id);
+            }
+            return Err(error);
+        }
+    };
+    let host = joined_id.map(|host_id| RecentHost {
+        title: state.network.title_of(&host_id).unwrap_or_default(),
+        host_id,
+        address: target.clone(),
+        access_code: code,
+    });
+    state.settings.remember(Joined { name: &name, typed_address: (!picked).then_some(typed.as_str()), host });
+    Ok(target)
+}
+
+fn different_host(address: &str, found: &str, remembered: &str) -> IpcError {
+    let (found, remembered) =
+        (banter_core::fingerprint::fingerprint(found), banter_core::fingerprint::fingerprint(remembered));
+    IpcError::new(
+        "different_host",
+        format!(
+            "The host at {address} is not the one you joined there before: its fingerprint is {found}, not \
+             {remembered}. Join only if you expected a new host at this address."
+        ),
+    )
+}
+
+/// Starts looking for hosts on the network (once; `banter:network` events follow) and answers with those known.
+#[tauri::command]
+pub fn network_watch<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> NetworkView {
+    state.network.watch(&app)
 }
 
 #[tauri::command]

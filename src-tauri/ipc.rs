@@ -17,6 +17,7 @@ use ts_rs::TS;
 #[error("{message}")]
 pub struct IpcError {
     /// `invalid_address`, `unreachable`, `timeout`, `name_taken`, `invalid`, `port_in_use`, `not_connected`,
+    /// `different_host` (another host answers where a remembered one was),
     /// `unsupported`, `outbox_full`, `closed`, `store_unwritable`, `store_not_banter`, `store_newer`,
     /// `store_locked`, `store_failed`, or one of the wire's error kinds.
     pub kind: String,
@@ -101,6 +102,8 @@ pub struct HostInfo {
     pub access_code: Option<String>,
     /// Bans the host kept from before (they outlive it).
     pub bans: Vec<BanInfo>,
+    /// The title the host announces itself under on the network, or `None` when it does not.
+    pub advertised: Option<String>,
 }
 
 /// A URL for browser guests and its QR code, for phones.
@@ -138,6 +141,10 @@ pub struct SettingsView {
     pub name: String,
     /// Most recent first.
     pub recent_addresses: Vec<String>,
+    /// Hosts joined, most recent first.
+    pub recent_hosts: Vec<RecentHostView>,
+    /// Whether hosting announces the chat on the network.
+    pub advertise: bool,
     /// This user's key: whoever has it is this user on every host. Shown so it can be carried to another device.
     pub user_key: String,
     /// A QR code of the key, for a phone.
@@ -150,7 +157,35 @@ impl From<crate::settings::Settings> for SettingsView {
             user_key_qr: qr_code(&settings.user_key),
             name: settings.name,
             recent_addresses: settings.recent_addresses,
+            recent_hosts: settings.recent_hosts.into_iter().map(RecentHostView::from).collect(),
+            advertise: settings.advertise,
             user_key: settings.user_key,
+        }
+    }
+}
+
+/// A remembered host, as the Join screen lists it. The access code stays in Rust: the webview only learns that
+/// one is kept.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentHostView {
+    pub host_id: String,
+    pub fingerprint: String,
+    /// Where it was last joined.
+    pub address: String,
+    /// What it calls itself on the network; empty if it was never seen there.
+    pub title: String,
+    pub has_code: bool,
+}
+
+impl From<crate::settings::RecentHost> for RecentHostView {
+    fn from(host: crate::settings::RecentHost) -> Self {
+        RecentHostView {
+            fingerprint: banter_core::fingerprint::fingerprint(&host.host_id),
+            host_id: host.host_id,
+            address: host.address,
+            title: host.title,
+            has_code: host.access_code.is_some(),
         }
     }
 }

@@ -1,10 +1,12 @@
 //! The desktop app: a thin Tauri shell around the engine. Commands (`commands.rs`) delegate to `banter-core`; one
-//! module (`events.rs`) forwards the engine's events to the webview; `AppState` is the only managed state.
+//! module (`events.rs`) forwards the engine's events to the webview, another (`network.rs`) the hosts found on the
+//! network; `AppState` is the only managed state.
 
 mod command_names;
 pub mod commands;
 mod events;
 pub mod ipc;
+pub mod network;
 pub mod settings;
 mod state;
 
@@ -28,6 +30,7 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::host_ban,
             commands::host_unban,
             commands::connect,
+            commands::network_watch,
             commands::disconnect,
             commands::send_message,
             commands::send_direct,

@@ -1,5 +1,7 @@
 //! What the app remembers across restarts, in the platform's config directory (`~/.config/chat.banter.desktop/`
-//! on Linux): the display name last used, the addresses joined recently, and this user's key.
+//! on Linux): the display name last used, the hosts joined recently (by host id, with the address they were at and
+//! the access code that let this user in), whether the embedded host announces itself, and this user's key. The
+//! file holds secrets (the key, codes), so it is readable by its owner only.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -9,19 +11,60 @@ use serde::{Deserialize, Serialize};
 
 use crate::ipc::IpcError;
 
-/// How many addresses are remembered.
+/// How many addresses, and how many hosts, are remembered.
 const REMEMBERED: usize = 8;
 
 /// What `settings.json` holds.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     pub name: String,
-    /// Most recent first.
+    /// Addresses typed and joined, most recent first, for the address field's suggestions.
     pub recent_addresses: Vec<String>,
+    /// Hosts joined, most recent first, one per host id.
+    pub recent_hosts: Vec<RecentHost>,
     /// The key that holds this user's name on every host: made on first start, kept, and movable to another
     /// device (the settings panel shows it and takes one).
     pub user_key: String,
+    /// Whether the embedded host announces itself on the network (mDNS), so that people find it without typing.
+    pub advertise: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            name: String::new(),
+            recent_addresses: Vec::new(),
+            recent_hosts: Vec::new(),
+            user_key: String::new(),
+            advertise: true,
+        }
+    }
+}
+
+/// A host this user joined: known by its id, since its address may change (DHCP).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentHost {
+    pub host_id: String,
+    /// Where it was last joined.
+    pub address: String,
+    /// What it calls itself on the network; empty if it was never seen there.
+    #[serde(default)]
+    pub title: String,
+    /// The code that last let this user in, given again without asking; forgotten when the host refuses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_code: Option<String>,
+}
+
+/// A successful join, as the settings remember it.
+#[derive(Debug, Clone, Default)]
+pub struct Joined<'a> {
+    pub name: &'a str,
+    /// As typed, for the address suggestions; `None` for the app's own host.
+    pub typed_address: Option<&'a str>,
+    /// The host's id, its address and title, and the code used; `None` for a server that sent no id.
+    pub host: Option<RecentHost>,
 }
 
 fn new_user_key() -> String {
@@ -73,15 +116,57 @@ impl SettingsStore {
         self.get().user_key
     }
 
-    /// Remembers the name used to host or join, and the address joined (if any), and saves. Failing to save is
-    /// logged: it costs a convenience, not a chat.
-    pub fn remember(&self, name: &str, address: Option<&str>) {
+    /// Remembers the name used to host or join, the address typed and the host joined, and saves. Failing to
+    /// save is logged: it costs a convenience, not a chat.
+    pub fn remember(&self, joined: Joined<'_>) {
         {
             let Ok(mut settings) = self.settings.lock() else { return };
-            settings.name = name.trim().to_owned();
-            if let Some(address) = address {
+            settings.name = joined.name.trim().to_owned();
+            if let Some(address) = joined.typed_address {
                 push_front_unique(&mut settings.recent_addresses, address.trim());
             }
+            if let Some(mut host) = joined.host {
+                let previous = settings.recent_hosts.iter().position(|known| known.host_id == host.host_id);
+                let previous = previous.map(|index| settings.recent_hosts.remove(index));
+                if host.title.is_empty() {
+                    host.title = previous.map(|previous| previous.title).unwrap_or_default();
+                }
+                settings.recent_hosts.insert(0, host);
+                settings.recent_hosts.truncate(REMEMBERED);
+            }
+        }
+        self.save();
+    }
+
+    /// The host last joined at `address`, if any.
+    pub fn host_at(&self, address: &str) -> Option<RecentHost> {
+        let address = address.trim();
+        self.get().recent_hosts.into_iter().find(|host| host.address.eq_ignore_ascii_case(address))
+    }
+
+    pub fn host(&self, host_id: &str) -> Option<RecentHost> {
+        self.get().recent_hosts.into_iter().find(|host| host.host_id == host_id)
+    }
+
+    /// Forgets the code kept for a host, which refused it (hosts make a new code each time they start).
+    pub fn forget_code(&self, host_id: &str) {
+        {
+            let Ok(mut settings) = self.settings.lock() else { return };
+            let Some(host) = settings.recent_hosts.iter_mut().find(|host| host.host_id == host_id) else { return };
+            if host.access_code.take().is_none() {
+                return;
+            }
+        }
+        self.save();
+    }
+
+    pub fn set_advertise(&self, advertise: bool) {
+        {
+            let Ok(mut settings) = self.settings.lock() else { return };
+            if settings.advertise == advertise {
+                return;
+            }
+            settings.advertise = advertise;
         }
         self.save();
     }
@@ -101,11 +186,28 @@ impl SettingsStore {
         let Some(file) = &self.file else { return };
         let text = self.settings.lock().map(|settings| serde_json::to_vec_pretty(&*settings).unwrap_or_default());
         let Ok(text) = text else { return };
-        let saved = std::fs::create_dir_all(file.parent().unwrap_or(file)).and_then(|()| std::fs::write(file, text));
+        let saved = std::fs::create_dir_all(file.parent().unwrap_or(file)).and_then(|()| write_private(file, &text));
         if let Err(error) = saved {
             tracing::warn!(file = %file.display(), %error, "could not save the settings");
         }
     }
+}
+
+/// Writes a file only its owner can read: it holds the user key and access codes.
+fn write_private(file: &std::path::Path, text: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        // A file made by an older version keeps its mode through `open`: narrow it first.
+        if file.exists() {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    options.open(file)?.write_all(text)
 }
 
 fn push_front_unique(addresses: &mut Vec<String>, address: &str) {
@@ -133,13 +235,70 @@ mod tests {
     fn settings_survive_a_restart() {
         let folder = std::env::temp_dir().join(format!("banter-settings-{}", std::process::id()));
         let first = SettingsStore::load(Some(folder.clone()));
-        first.remember(" Ann ", Some("192.168.1.20:7878"));
+        let host = RecentHost {
+            host_id: "host-one".into(),
+            address: "192.168.1.20:7878".into(),
+            title: "Ann's Banter".into(),
+            access_code: Some("CODE-1234".into()),
+        };
+        first.remember(Joined { name: " Ann ", typed_address: Some("192.168.1.20:7878"), host: Some(host.clone()) });
+        first.set_advertise(false);
         let key = first.user_key();
         let settings = SettingsStore::load(Some(folder.clone())).get();
-        let expected =
-            Settings { name: "Ann".into(), recent_addresses: vec!["192.168.1.20:7878".into()], user_key: key.clone() };
+        let expected = Settings {
+            name: "Ann".into(),
+            recent_addresses: vec!["192.168.1.20:7878".into()],
+            recent_hosts: vec![host],
+            user_key: key.clone(),
+            advertise: false,
+        };
         assert_eq!(settings, expected);
         assert_eq!(key.len(), 32, "a key is made on first start");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(folder.join("settings.json")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "only its owner reads the file: {mode:o}");
+        }
+        let _ = std::fs::remove_dir_all(folder);
+    }
+
+    #[test]
+    fn hosts_are_remembered_by_id_with_their_latest_address_and_code() {
+        let store = SettingsStore::load(None);
+        let at = |host_id: &str, address: &str, title: &str, code: Option<&str>| RecentHost {
+            host_id: host_id.into(),
+            address: address.into(),
+            title: title.into(),
+            access_code: code.map(str::to_owned),
+        };
+        let joined = |host| Joined { name: "Ann", typed_address: None, host: Some(host) };
+        store.remember(joined(at("one", "10.0.0.5:7878", "Ann's", Some("A"))));
+        store.remember(joined(at("two", "10.0.0.6:7878", "", None)));
+        // Host one moved (DHCP) and was joined at its new address, without a title this time.
+        store.remember(joined(at("one", "10.0.0.9:7878", "", Some("A"))));
+        let hosts = store.get().recent_hosts;
+        assert_eq!(hosts.iter().map(|host| host.host_id.as_str()).collect::<Vec<_>>(), ["one", "two"]);
+        assert_eq!((hosts[0].address.as_str(), hosts[0].title.as_str()), ("10.0.0.9:7878", "Ann's"));
+        assert_eq!(store.host_at("10.0.0.6:7878").map(|host| host.host_id), Some("two".to_owned()));
+        assert_eq!(store.host_at("10.0.0.5:7878"), None, "the old address is not host one's any more");
+        store.forget_code("one");
+        assert_eq!(store.host("one").and_then(|host| host.access_code), None);
+        for n in 0..20 {
+            store.remember(joined(at(&format!("h{n}"), "x", "", None)));
+        }
+        assert_eq!(store.get().recent_hosts.len(), REMEMBERED);
+    }
+
+    #[test]
+    fn settings_from_an_older_version_load_with_the_new_defaults() {
+        let folder = std::env::temp_dir().join(format!("banter-settings-old-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let old = r#"{"name":"Ann","recentAddresses":["a:1"],"userKey":"an-old-key-0001"}"#;
+        std::fs::write(folder.join("settings.json"), old).unwrap();
+        let settings = SettingsStore::load(Some(folder.clone())).get();
+        assert_eq!((settings.name.as_str(), settings.user_key.as_str()), ("Ann", "an-old-key-0001"));
+        assert!(settings.advertise && settings.recent_hosts.is_empty());
         let _ = std::fs::remove_dir_all(folder);
     }
 

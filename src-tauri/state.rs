@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use banter_core::client::{wait_until_connected, Client, ClientConfig};
+use banter_core::client::{wait_until_connected, Client, ClientConfig, ClientEvent};
 use banter_core::host::HostHandle;
 use banter_core::protocol::{BanInfo, BanRequest};
 use tauri::async_runtime::JoinHandle;
@@ -13,6 +13,7 @@ use url::Url;
 
 use crate::events;
 use crate::ipc::IpcError;
+use crate::network::Network;
 use crate::settings::SettingsStore;
 
 /// How long joining may take before the UI is told it failed.
@@ -26,6 +27,7 @@ pub struct AppState {
     session: Mutex<Option<Session>>,
     host: Mutex<Option<HostHandle>>,
     pub settings: SettingsStore,
+    pub network: Network,
 }
 
 /// A joined chat: the engine's client, the host's base URL (for attachments) and the task forwarding its events.
@@ -43,12 +45,18 @@ impl AppState {
             session: Mutex::new(None),
             host: Mutex::new(None),
             settings: SettingsStore::load(config_folder),
+            network: Network::default(),
         }
     }
 
     /// Connects to a host and starts forwarding its events to the webview, replacing any previous session. Waits
-    /// until the host has accepted (or refused) the connection, so that the UI can show why it failed.
-    pub async fn join<R: Runtime>(&self, app: &AppHandle<R>, mut config: ClientConfig) -> Result<(), IpcError> {
+    /// until the host has accepted (or refused) the connection, so that the UI can show why it failed. Answers
+    /// with the host's id (none from a plain Socket.IO server).
+    pub async fn join<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+        mut config: ClientConfig,
+    ) -> Result<Option<String>, IpcError> {
         let _joining = self.joining.lock().await;
         // The same key on every host: it holds this user's name there.
         config.user_key.get_or_insert_with(|| self.settings.user_key());
@@ -61,9 +69,13 @@ impl AppState {
             client.close().await;
             return Err(error.into());
         }
+        let host_id = seen.iter().find_map(|event| match event {
+            ClientEvent::Welcome(welcome) => Some(welcome.host_id.clone()),
+            _ => None,
+        });
         let forwarder = tauri::async_runtime::spawn(events::forward(app.clone(), me, seen, events));
         *self.session.lock().await = Some(Session { client, base_url, forwarder });
-        Ok(())
+        Ok(host_id)
     }
 
     /// Leaves the current chat, if any.

@@ -246,6 +246,104 @@ async fn a_key_from_another_device_is_the_same_person(display: &Display) {
     app.close().await;
 }
 
+/// Says which namespaces [`inside_the_guest_namespace`] runs in: `host namespace,host link,guest link`.
+const NETWORK_ENV: &str = "BANTER_E2E_NETWORK";
+
+/// Hosts found on the network, one click to join, a remembered host found again at a new address, and a different
+/// host at a remembered address told apart. mDNS must stay inside namespaces of the test's own: the app and its
+/// drivers run in the guest one, as [`inside_the_guest_namespace`] in a process of this test binary started there,
+/// and the hosts in the host one.
+async fn finds_and_joins_hosts_on_the_network() {
+    let namespaces = match banter_netns::Namespaces::make('e') {
+        Ok(namespaces) => namespaces,
+        Err(reason) => return println!("the network part did not run: {reason}"),
+    };
+    let spec = format!("{},{},{}", namespaces.host, namespaces.host_link, namespaces.guest_link);
+    let output = tokio::process::Command::from(banter_netns::Namespaces::command_in(
+        &namespaces.guest,
+        std::env::current_exe().unwrap(),
+    ))
+    .args(["--exact", "inside_the_guest_namespace", "--ignored", "--nocapture", "--test-threads", "1"])
+    .env(NETWORK_ENV, spec)
+    .kill_on_drop(true)
+    .output();
+    let output = tokio::time::timeout(Duration::from_secs(240), output).await.unwrap().unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && printed.contains("the network part passed"),
+        "the network part failed:\n{printed}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Runs inside the guest namespace, started by [`finds_and_joins_hosts_on_the_network`]: alone it has no namespaces
+/// to run in, and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run inside a network namespace by the_desktop_app_hosts_joins_and_explains_errors"]
+async fn inside_the_guest_namespace() {
+    let Ok(spec) = std::env::var(NETWORK_ENV) else {
+        return println!("nothing to do: the_desktop_app_hosts_joins_and_explains_errors runs this in a namespace");
+    };
+    let parts: Vec<&str> = spec.split(',').collect();
+    let [host_namespace, host_link, guest_link] = parts[..] else { panic!("{NETWORK_ENV}={spec}") };
+    let display = start_display().await;
+    let data = tempdir("network");
+    let looking = [("BANTER_DISCOVERY", "on"), ("BANTER_DISCOVERY_INTERFACES", guest_link)];
+    let (_driver, port) = start_driver_with(&display, &data, false, &looking).await;
+    let app = WebDriver::start(port, banter_app()).await;
+    app.resize(1100, 720).await;
+    app.type_into(&app.wait_for("[data-testid=join-name]").await, "Nina").await;
+    app.wait_for_text("[data-testid=network-empty]", "No hosts found").await;
+
+    // A host appears in the list with its title, address and fingerprint; one click joins it.
+    let ip = banter_netns::HOST_IP;
+    let (first_port, second_port) = (free_port(), free_port());
+    let home = tempdir("network-host");
+    let serve = move |home: PathBuf, port: u16, advertise: bool| async move {
+        let advertise = advertise.then_some(("Team room", host_link));
+        let (mut host, _) = Cli::serve_in_namespace(&banter_cli(), &home, host_namespace, (ip, port), advertise).await;
+        let fingerprint = host.line_after("Fingerprint: ").await;
+        (host, fingerprint.split_whitespace().next().unwrap().to_owned())
+    };
+    let (host, fingerprint) = serve(home.clone(), first_port, true).await;
+    let entry = format!("[data-testid='network-host-{fingerprint}']");
+    app.wait_for_text(&entry, &format!("{ip}:{first_port}")).await;
+    display.screenshot(&screenshot_path("network.png"), 1100, 720);
+    // WebKitWebDriver reads no text from the one-line (ellipsised) title: the entry carries it as an attribute.
+    app.wait_for(&format!("{entry}[data-title='Team room']")).await;
+    app.click_on(&format!("[data-testid='network-join-{fingerprint}']")).await;
+    app.wait_for(&format!("[data-joined='{ip}:{first_port}']")).await;
+    app.click_until_gone("[data-testid=leave-chat]").await;
+
+    // The host comes back at another port (another address, for DHCP): the list follows it, and the old address,
+    // typed, joins it where it is now.
+    host.interrupt().await;
+    let (host, again) = serve(home.clone(), second_port, true).await;
+    assert_eq!(again, fingerprint, "the same host");
+    let listed = app.wait_for_text(&entry, &format!("{ip}:{second_port}")).await;
+    assert!(listed.contains("joined before"), "{listed}");
+    app.type_into(&app.wait_for("[data-testid=join-address]").await, &format!("{ip}:{first_port}")).await;
+    app.click_on("[data-testid=join-submit]").await;
+    app.wait_for(&format!("[data-joined='{ip}:{second_port}']")).await;
+    app.click_until_gone("[data-testid=leave-chat]").await;
+
+    // Another host at the remembered address: the app says so before joining, and joins only when asked again.
+    host.interrupt().await;
+    let (_stranger, other) = serve(tempdir("network-other"), second_port, false).await;
+    assert_ne!(other, fingerprint);
+    app.wait_gone(&entry).await;
+    app.wait_for(&format!("[data-testid='recent-host-{fingerprint}']")).await;
+    app.type_into(&app.wait_for("[data-testid=join-address]").await, &format!("{ip}:{second_port}")).await;
+    app.click_on("[data-testid=join-submit]").await;
+    let warning = app.wait_for_text("[data-testid=join-error]", "is not the one you joined there before").await;
+    assert!(warning.contains(&other) && warning.contains(&fingerprint), "{warning}");
+    display.screenshot(&screenshot_path("different-host.png"), 1100, 720);
+    app.click_on("[data-testid=join-anyway]").await;
+    app.wait_for(&format!("[data-joined='{ip}:{second_port}']")).await;
+    app.close().await;
+    println!("the network part passed");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_desktop_app_hosts_joins_and_explains_errors() {
     let display = start_display().await;
@@ -254,4 +352,5 @@ async fn the_desktop_app_hosts_joins_and_explains_errors() {
     join_a_host_by_address(&display).await;
     a_wrong_address_is_explained(&display).await;
     a_key_from_another_device_is_the_same_person(&display).await;
+    finds_and_joins_hosts_on_the_network().await;
 }

@@ -1,5 +1,5 @@
 //! Reads the app's configuration and fails if its security posture regresses: a strict CSP, no global Tauri API,
-//! capabilities that allow exactly the app's commands and its one event, a patched Tauri, no `panic = "abort"`,
+//! capabilities that allow exactly the app's commands and its two events, a patched Tauri, no `panic = "abort"`,
 //! and one UI module that talks to Tauri.
 
 use std::path::Path;
@@ -38,7 +38,7 @@ fn the_webview_runs_under_a_strict_content_security_policy() {
 }
 
 #[test]
-fn the_main_window_may_call_exactly_the_apps_commands_and_listen_to_its_event() {
+fn the_main_window_may_call_exactly_the_apps_commands_and_listen_to_its_events() {
     let capability = json("src-tauri/capabilities/main.json");
     assert_eq!(capability["windows"], serde_json::json!(["main"]));
     assert!(capability.get("remote").is_none(), "no remote origin may call commands");

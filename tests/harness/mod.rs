@@ -85,6 +85,11 @@ impl Drop for Driver {
 /// tauri-driver on free ports, for this display, with the app's data in a folder of its own; `dark` asks GTK,
 /// and through it the webview's `prefers-color-scheme`, for the dark theme.
 pub async fn start_driver(display: &Display, data: &Path, dark: bool) -> (Driver, u16) {
+    start_driver_with(display, data, dark, &[]).await
+}
+
+/// As [`start_driver`], with more environment for the app (which wins over the defaults).
+pub async fn start_driver_with(display: &Display, data: &Path, dark: bool, env: &[(&str, &str)]) -> (Driver, u16) {
     let port = free_port();
     let native = free_port();
     let mut command = Command::new("tauri-driver");
@@ -101,6 +106,7 @@ pub async fn start_driver(display: &Display, data: &Path, dark: bool) -> (Driver
         // The embedded host stays on loopback in tests.
         .env("BANTER_HOST_BIND", "127.0.0.1")
         .env("NO_AT_BRIDGE", "1")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -124,7 +130,10 @@ pub struct Cli {
 
 /// `banter-cli` with its config (the user key) and data folders in `home`.
 fn cli_in(program: &Path, home: &Path) -> Command {
-    let mut command = Command::new(program);
+    with_home(Command::new(program), home)
+}
+
+fn with_home(mut command: Command, home: &Path) -> Command {
     // Discovery stays off: tests never send multicast on the machine's real interfaces.
     command
         .env("XDG_CONFIG_HOME", home.join("config"))
@@ -143,16 +152,48 @@ impl Cli {
     /// A host on `port` (0: a free one), keeping its data in `home`: a second one on the same home and port is
     /// the same host started again.
     pub async fn serve_on(program: &Path, home: &Path, port: u16) -> (Cli, String) {
-        let mut child = cli_in(program, home)
-            .args(["serve", "--bind", "127.0.0.1", "--port", &port.to_string()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut command = cli_in(program, home);
+        command.args(["serve", "--bind", "127.0.0.1", "--port", &port.to_string()]);
+        Cli::started(command).await
+    }
+
+    /// A host inside the network namespace `namespace`, on `ip:port`, announcing itself as `title` on `link`
+    /// only (`None`: not at all).
+    pub async fn serve_in_namespace(
+        program: &Path,
+        home: &Path,
+        namespace: &str,
+        address: (&str, u16),
+        advertise: Option<(&str, &str)>,
+    ) -> (Cli, String) {
+        let mut command = Command::new("ip");
+        command.args(["netns", "exec", namespace]).arg(program);
+        let mut command = with_home(command, home);
+        command.args(["serve", "--bind", address.0, "--port", &address.1.to_string()]);
+        if let Some((title, link)) = advertise {
+            command.args(["--title", title]).env("BANTER_DISCOVERY", "on").env("BANTER_DISCOVERY_INTERFACES", link);
+        }
+        Cli::started(command).await
+    }
+
+    async fn started(mut command: Command) -> (Cli, String) {
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
         let first = tokio::time::timeout(WAIT, stdout.next_line()).await.unwrap().unwrap().unwrap();
         let address = first.trim_start_matches("Banter host listening on ").to_owned();
         (Cli { child, stdout }, address)
+    }
+
+    /// Reads lines until one starts with `prefix`, and returns the rest of it.
+    pub async fn line_after(&mut self, prefix: &str) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stdout.next_line()).await {
+                Ok(Ok(Some(line))) if line.starts_with(prefix) => return line[prefix.len()..].to_owned(),
+                Ok(Ok(Some(_))) => {}
+                other => panic!("no line starting {prefix:?} ({other:?})"),
+            }
+        }
     }
 
     /// Stops a host the way Ctrl-C does, and waits for it.

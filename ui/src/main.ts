@@ -3,7 +3,7 @@ import './styles.css';
 import { ChatView, type AttachmentView } from './views/chat';
 import { startScreen } from './views/start';
 import { transport } from './platform';
-import { asTransportError, type Transport } from './transport-types';
+import { asTransportError, type JoinTarget, type Transport } from './transport-types';
 import { addOlder, addPending, apply, conversation, forgetRoom, newChatState, oldestSeq, open, roomKey, LOBBY, type ChatState } from './store';
 import type { RoomJoined, SettingsView, UiEvent } from './bindings';
 import type { KeyActions } from './views/identity';
@@ -22,6 +22,8 @@ class App {
   private readonly attachments = new Map<string, AttachmentView>();
   private settings: SettingsView | null = null;
   private renderQueued = false;
+  /** Stops the start screen's network list; called when the chat screen replaces it. */
+  private closeStart: (() => void) | null = null;
   private readonly keys: KeyActions = {
     copy: (text) => this.transport.copyText(text),
     setKey: async (key) => {
@@ -51,16 +53,16 @@ class App {
     this.attachments.clear();
     const settings = await this.transport.settings().catch(() => null);
     this.settings = settings;
-    const join = async (address: string, name: string, accessCode: string) => {
-      await this.joinWith(() => this.transport.connect(address, name, accessCode));
+    const join = async (address: string, name: string, accessCode: string, target?: JoinTarget) => {
+      const joined = await this.joinWith(() => this.transport.connect(address, name, accessCode, target));
       if (!this.transport.canHost) sessionStorage.setItem(JOINED_KEY, '1');
-      this.enterChat(name, (state) => (state.address = address.trim()));
+      this.enterChat(name, (state) => (state.address = joined));
     };
     const savedName = settings?.name || (localStorage.getItem(NAME_KEY) ?? '');
     const screen = startScreen(
       {
-        host: async (name, port, requireCode) => {
-          const info = await this.joinWith(() => this.transport.hostStart(name, port, requireCode));
+        host: async (name, port, requireCode, advertise) => {
+          const info = await this.joinWith(() => this.transport.hostStart(name, port, requireCode, advertise));
           this.enterChat(name, (state) => {
             state.hosting = info;
             // Bans outlive the host: the panel lists those it kept.
@@ -77,10 +79,13 @@ class App {
         presetCode: this.transport.presetCode,
         settings,
         keys: this.keys,
+        watchNetwork: this.transport.canHost ? (handler) => this.transport.watchNetwork(handler) : null,
       },
     );
-    this.root.replaceChildren(screen);
-    screen.querySelector<HTMLInputElement>('input')?.focus();
+    this.closeStart?.();
+    this.closeStart = screen.close;
+    this.root.replaceChildren(screen.element);
+    screen.element.querySelector<HTMLInputElement>('input')?.focus();
     if (this.transport.fixedAddress && savedName && sessionStorage.getItem(JOINED_KEY)) {
       // A reload in the middle of a chat: back in, with the lobby's history, without asking again.
       await join(this.transport.fixedAddress, savedName, this.transport.presetCode).catch(() => sessionStorage.removeItem(JOINED_KEY));
@@ -101,6 +106,8 @@ class App {
   }
 
   private enterChat(name: string, configure: (state: ChatState) => void): void {
+    this.closeStart?.();
+    this.closeStart = null;
     localStorage.setItem(NAME_KEY, name.trim());
     this.joining = false;
     // Events that arrived while the command was finishing were applied to a fresh state already.

@@ -1,6 +1,14 @@
 // The interface between the UI and whatever carries its chat: Tauri commands in the desktop app (transport.ts),
 // Socket.IO from the browser for guests (transport-web.ts). Nothing here depends on either.
-import type { BanInfo, DirectHistoryPage, HistoryPage, HostInfo, IpcError, RoomJoined, RoomLeft, SettingsView, UiEvent } from './bindings';
+import type { BanInfo, DirectHistoryPage, HistoryPage, HostInfo, IpcError, NetworkView, RoomJoined, RoomLeft, SettingsView, UiEvent } from './bindings';
+
+/** Which host a join means, beyond its address. */
+export interface JoinTarget {
+  /** The host picked from the network or the recent hosts: joined where it is now, with the code kept for it. */
+  hostId?: string;
+  /** The user was told that another host answers at the address, and joins anyway. */
+  acceptNewHost?: boolean;
+}
 
 /** What the UI can ask of the chat engine. */
 export interface Transport {
@@ -8,16 +16,22 @@ export interface Transport {
   readonly canHost: boolean;
   /** The host a browser guest belongs to (the one that served the page); null where the user types an address. */
   readonly fixedAddress: string | null;
-  /** Hosts on `port`; with `requireCode`, guests need the access code the answer carries. */
-  hostStart(name: string, port: number, requireCode: boolean): Promise<HostInfo>;
+  /** Hosts on `port`; with `requireCode`, guests need the access code the answer carries; with `advertise`, the
+   *  chat is announced on the network under `name`. */
+  hostStart(name: string, port: number, requireCode: boolean, advertise: boolean): Promise<HostInfo>;
   hostStop(): Promise<void>;
   /** Bans someone from the chat this app hosts, for `minutes` or until lifted (`not_hosting` otherwise); answers
    *  with the bans that now hold. */
   hostBan(name: string, minutes: number | null): Promise<BanInfo[]>;
   /** Lifts a ban; answers with the bans that still hold. */
   hostUnban(name: string): Promise<BanInfo[]>;
-  /** Joins the host at `address`; `accessCode` for a host that requires one (empty otherwise). */
-  connect(address: string, name: string, accessCode: string): Promise<void>;
+  /** Joins the host at `address`; `accessCode` for a host that requires one (empty otherwise). Resolves with the
+   *  address joined, which differs when the host meant moved. Fails with `different_host` when another host answers
+   *  where the one meant was. */
+  connect(address: string, name: string, accessCode: string, target?: JoinTarget): Promise<string>;
+  /** Calls `handler` with the hosts found on the network, now and on every change, until the returned function is
+   *  called. A browser guest finds none. */
+  watchNetwork(handler: (view: NetworkView) => void): Promise<() => void>;
   /** An access code the page was opened with (a guest URL's `#code=`), for the join form. */
   readonly presetCode: string;
   disconnect(): Promise<void>;

@@ -357,6 +357,8 @@ export function webTransport(): Transport {
   const settingsView = (): SettingsView => ({
     name: localStorage.getItem('banter.name') ?? '',
     recentAddresses: [],
+    recentHosts: [],
+    advertise: false,
     userKey: userKey(),
     // A browser draws no QR code of its own key; the desktop app does.
     userKeyQr: '',
@@ -391,7 +393,7 @@ export function webTransport(): Transport {
         }, FIRST_CONNECT_LIMIT_MS);
         current.once('connect', () => {
           window.clearTimeout(giveUp);
-          resolve();
+          resolve(window.location.host);
         });
         current.on('connect_error', (error) => {
           // An inactive socket was refused by the host (taken name, invalid name): retrying cannot help. Before
@@ -404,6 +406,8 @@ export function webTransport(): Transport {
           }
         });
       }),
+    // The page's own host is the only one a browser guest joins.
+    watchNetwork: async () => () => {},
     disconnect: async () => {
       socket?.close();
       socket = null;

@@ -2,7 +2,7 @@
 // interface (transport-types.ts) and never Tauri; the browser guest's transport is transport-web.ts.
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
-import type { UiEvent } from './bindings';
+import type { NetworkView, UiEvent } from './bindings';
 import { asTransportError, type Transport } from './transport-types';
 
 export { TransportError, type Transport } from './transport-types';
@@ -19,11 +19,18 @@ export const tauriTransport: Transport = {
   canHost: true,
   fixedAddress: null,
   presetCode: '',
-  hostStart: (name, port, requireCode) => call('host_start', { name, port, requireCode }),
+  hostStart: (name, port, requireCode, advertise) => call('host_start', { name, port, requireCode, advertise }),
   hostStop: () => call('host_stop'),
   hostBan: (name, minutes) => call('host_ban', { name, minutes }),
   hostUnban: (name) => call('host_unban', { name }),
-  connect: (address, name, accessCode) => call('connect', { address, name, accessCode: accessCode.trim() || null }),
+  connect: (address, name, accessCode, target) =>
+    call('connect', { address, name, accessCode: accessCode.trim() || null, hostId: target?.hostId ?? null, acceptNewHost: target?.acceptNewHost ?? false }),
+  watchNetwork: async (handler) => {
+    // Listening first: a change between the answer and the subscription is not lost.
+    const unlisten = await listen<NetworkView>('banter:network', (event) => handler(event.payload));
+    handler(await call<NetworkView>('network_watch'));
+    return unlisten;
+  },
   disconnect: () => call('disconnect'),
   sendMessage: (room, text) => call('send_message', { room, text }),
   sendDirect: (to, text) => call('send_direct', { to, text }),

@@ -12,75 +12,18 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
+use banter_netns::{Namespaces, HOST_IP};
 use support::*;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-const HOST_IP: &str = "10.231.0.1";
-const GUEST_IP: &str = "10.231.0.2";
-
-/// Two namespaces and the veth pair between them, removed when dropped.
-struct Namespaces {
-    host: String,
-    guest: String,
-}
-
-fn ip(args: &[&str]) -> bool {
-    std::process::Command::new("ip").args(args).stderr(Stdio::null()).status().is_ok_and(|status| status.success())
-}
-
-impl Namespaces {
-    /// `None`, with the reason printed, where this machine cannot make namespaces.
-    fn make() -> Option<Namespaces> {
-        let root = std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|status| status.lines().find(|line| line.starts_with("Uid:")).map(str::to_owned))
-            .is_some_and(|line| line.split_whitespace().nth(1) == Some("0"));
-        if !root || !ip(&["-V"]) {
-            println!("skipped: network namespaces need root and `ip` (root: {root})");
-            return None;
+/// The namespaces, or `None` (with the reason printed) where this machine cannot make them.
+fn namespaces() -> Option<Namespaces> {
+    match Namespaces::make('c') {
+        Ok(namespaces) => Some(namespaces),
+        Err(reason) => {
+            println!("skipped: {reason}");
+            None
         }
-        let id = std::process::id() % 100_000;
-        let namespaces = Namespaces { host: format!("banter-h{id}"), guest: format!("banter-g{id}") };
-        let (host_link, guest_link) = (format!("bvh{id}"), format!("bvg{id}"));
-        for (args, what) in [
-            (vec!["netns", "add", &namespaces.host], "a namespace"),
-            (vec!["netns", "add", &namespaces.guest], "a namespace"),
-            (vec!["link", "add", &host_link, "type", "veth", "peer", "name", &guest_link], "a veth pair"),
-            (vec!["link", "set", &host_link, "netns", &namespaces.host], "the host's end"),
-            (vec!["link", "set", &guest_link, "netns", &namespaces.guest], "the guest's end"),
-        ] {
-            assert!(ip(&args), "could not make {what}: ip {}", args.join(" "));
-        }
-        for (namespace, link, address) in
-            [(&namespaces.host, &host_link, HOST_IP), (&namespaces.guest, &guest_link, GUEST_IP)]
-        {
-            let cidr = format!("{address}/24");
-            for args in [
-                vec!["-n", namespace, "addr", "add", &cidr, "dev", link],
-                vec!["-n", namespace, "link", "set", link, "up", "multicast", "on"],
-                vec!["-n", namespace, "link", "set", "lo", "up"],
-                vec!["-n", namespace, "route", "add", "224.0.0.0/4", "dev", link],
-            ] {
-                assert!(ip(&args), "could not set up {namespace}: ip {}", args.join(" "));
-            }
-        }
-        Some(namespaces)
-    }
-
-    fn host_link(&self) -> String {
-        self.host.replace("banter-h", "bvh")
-    }
-
-    fn guest_link(&self) -> String {
-        self.guest.replace("banter-g", "bvg")
-    }
-}
-
-impl Drop for Namespaces {
-    fn drop(&mut self) {
-        // Deleting a namespace deletes the veth end inside it, and with it the pair.
-        ip(&["netns", "delete", &self.host]);
-        ip(&["netns", "delete", &self.guest]);
     }
 }
 
@@ -89,7 +32,7 @@ async fn discover(namespaces: &Namespaces, seconds: &str) -> Vec<serde_json::Val
     let home = Home::new();
     let output = banter_cli_in_namespace(&home, &namespaces.guest)
         .env("BANTER_DISCOVERY", "on")
-        .env("BANTER_DISCOVERY_INTERFACES", namespaces.guest_link())
+        .env("BANTER_DISCOVERY_INTERFACES", namespaces.guest_link.clone())
         .args(["discover", "--timeout", seconds, "--json"])
         .stdin(Stdio::null())
         .output()
@@ -101,12 +44,12 @@ async fn discover(namespaces: &Namespaces, seconds: &str) -> Vec<serde_json::Val
 
 #[tokio::test]
 async fn a_host_is_found_joined_followed_and_withdrawn_across_namespaces() {
-    let Some(namespaces) = Namespaces::make() else { return };
+    let Some(namespaces) = namespaces() else { return };
     let home = Home::new();
     let mut command = banter_cli_in_namespace(&home, &namespaces.host);
     command
         .env("BANTER_DISCOVERY", "on")
-        .env("BANTER_DISCOVERY_INTERFACES", namespaces.host_link())
+        .env("BANTER_DISCOVERY_INTERFACES", namespaces.host_link.clone())
         .stderr(Stdio::null());
     let mut host =
         Served::start_command(command, home, &["--bind", HOST_IP, "--ephemeral", "--title", "Namespace host"]).await;
@@ -152,7 +95,7 @@ async fn a_host_is_found_joined_followed_and_withdrawn_across_namespaces() {
 
     // A browser that has the record drops it when the host stops: the host says goodbye.
     let browsing = tokio::spawn({
-        let guest_link = namespaces.guest_link();
+        let guest_link = namespaces.guest_link.clone();
         let guest_namespace = namespaces.guest.clone();
         async move {
             let home = Home::new();

@@ -150,13 +150,15 @@ fn service_info(advert: &Advert) -> Result<ServiceInfo, DiscoveryError> {
 }
 
 /// A host found on the network.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FoundHost {
     pub host_id: String,
     pub fingerprint: String,
     pub title: String,
-    /// `ip:port` for each address it announced, IPv4 first.
+    /// `ip:port` for each IPv4 address it announced, in order.
+    #[cfg_attr(feature = "ts", ts(type = "string[]"))]
     pub addresses: Vec<SocketAddr>,
     pub online: usize,
     pub access_code: bool,
@@ -190,7 +192,7 @@ impl FoundHost {
 pub enum Found {
     /// A host appeared, or its record changed (its online count, its addresses).
     Host(FoundHost),
-    /// A host withdrew its record (by its DNS-SD instance name).
+    /// A host withdrew its record, or it expired: the host's id.
     Gone(String),
 }
 
@@ -215,12 +217,16 @@ impl Browser {
         Ok(Browser { daemon, events, instances: HashMap::new() })
     }
 
-    /// The next change, or `None` once `within` has passed without one.
+    /// The next change, or `None` once `within` has passed without one (or the daemon has stopped).
     pub async fn next(&mut self, within: Duration) -> Option<Found> {
-        let deadline = tokio::time::Instant::now() + within;
+        tokio::time::timeout(within, self.change()).await.ok().flatten()
+    }
+
+    /// The next change, however long it takes; `None` once the daemon has stopped. Cancel-safe: an event is
+    /// taken off the channel and handled without an await in between.
+    pub async fn change(&mut self) -> Option<Found> {
         loop {
-            let event = tokio::time::timeout_at(deadline, self.events.recv_async()).await.ok()?.ok()?;
-            match event {
+            match self.events.recv_async().await.ok()? {
                 ServiceEvent::ServiceResolved(service) => {
                     let Some(host) = FoundHost::from_resolved(&service) else { continue };
                     self.instances.insert(service.fullname.clone(), host.host_id.clone());

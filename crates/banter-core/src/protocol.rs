@@ -123,6 +123,20 @@ pub struct Handshake {
     pub access_code: Option<String>,
 }
 
+/// What `GET /health` answers: enough for a client to know, before it joins, which host answers at an address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    pub status: String,
+    pub protocol: u32,
+    /// The host's id: the same across restarts, another one for another host (or a wiped data folder).
+    pub host_id: String,
+    pub users: usize,
+    pub rooms: usize,
+    /// Whether joining needs the host's access code.
+    pub access_code: bool,
+}
+
 /// What a client gives in the `/admin` handshake.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

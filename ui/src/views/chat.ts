@@ -198,7 +198,7 @@ export class ChatView {
     const leave = state.hosting
       ? null
       : el('button', { class: 'link-button', testid: 'leave-chat', attrs: { type: 'button' }, on: { click: () => void this.guard(() => this.actions.leaveChat()) } }, 'Leave');
-    return el('div', { class: 'identity' }, avatar(state.me), el('div', { class: 'identity-text' }, el('strong', { testid: 'me' }, state.me), el('span', {}, where)), leave);
+    return el('div', { class: 'identity' }, avatar(state.me), el('div', { class: 'identity-text' }, el('strong', { testid: 'me' }, state.me), el('span', { testid: 'where', attrs: { 'data-joined': state.address ?? '' } }, where)), leave);
   }
 
   private hostPanel(state: ChatState): HTMLElement {
@@ -231,6 +231,7 @@ export class ChatView {
       el('ul', {}, ...guests.map((guest) => el('li', {}, el('code', { attrs: { 'data-guest-url': guest.url } }, guest.url), copyButton(guest.url)))),
       scannable ? el('img', { class: 'qr', testid: 'guest-qr', attrs: { src: scannable.qrCode, alt: `QR code of ${scannable.url}`, width: '132', height: '132' } }) : null,
       el('p', { class: 'field-hint', testid: 'host-fingerprint', attrs: { 'data-fingerprint': state.hosting?.fingerprint ?? '' } }, 'Fingerprint ', el('strong', {}, state.hosting?.fingerprint ?? ''), ': guests can check it with you to know they reached this host.'),
+      el('p', { class: 'field-hint', testid: 'host-advertised' }, state.hosting?.advertised ? `Shown on the network as “${state.hosting.advertised}”.` : 'Not shown on the network: guests type an address.'),
       el('p', { class: 'field-hint', testid: 'host-data', attrs: { title: state.hosting?.data ?? '' } }, `Rooms and messages are kept in ${state.hosting?.data ?? ''}.`),
       bansSection(state.bans, this.actions.moderation, (work) => this.guard(work)),
       el('button', {

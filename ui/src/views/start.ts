@@ -1,12 +1,13 @@
-// The first screen: host a room, or join one by address.
-import type { SettingsView } from '../bindings';
+// The first screen: host a room, or join one: picked from the network or the recent hosts, or by address.
+import type { NetworkView, SettingsView } from '../bindings';
 import { el } from '../dom';
-import type { TransportError } from '../transport-types';
+import type { JoinTarget, TransportError } from '../transport-types';
 import { keyPanel, type KeyActions } from './identity';
+import { HostLists, type Pick } from './network';
 
 export interface StartActions {
-  host(name: string, port: number, requireCode: boolean): Promise<void>;
-  join(address: string, name: string, accessCode: string): Promise<void>;
+  host(name: string, port: number, requireCode: boolean, advertise: boolean): Promise<void>;
+  join(address: string, name: string, accessCode: string, target?: JoinTarget): Promise<void>;
 }
 
 export const DEFAULT_PORT = 7878;
@@ -24,6 +25,8 @@ function describe(error: unknown): string {
       return `${failure.message} Another Banter on this computer is hosting with the same data: stop it, or host from there.`;
     case 'unreachable':
       return `Could not reach that address: ${failure.message.replace(/^Could not reach the host: /, '')}. Check the address and that the host is running.`;
+    case 'different_host':
+      return `${failure.message} If you are not sure, ask its owner for the fingerprint.`;
     default:
       return failure.message ?? String(error);
   }
@@ -41,10 +44,18 @@ export interface StartOptions {
   /** The user's key, for the key panel (none if the settings could not be read). */
   settings: SettingsView | null;
   keys: KeyActions;
+  /** Hosts on the network, for the desktop app; null for a browser guest, whose host is fixed. */
+  watchNetwork: ((handler: (view: NetworkView) => void) => Promise<() => void>) | null;
+}
+
+/** The start screen, and what to call when it goes (it stops following the network). */
+export interface StartScreen {
+  element: HTMLElement;
+  close(): void;
 }
 
 /** Builds the start screen. */
-export function startScreen(actions: StartActions, options: StartOptions): HTMLElement {
+export function startScreen(actions: StartActions, options: StartOptions): StartScreen {
   const { recent, savedName, fixedAddress } = options;
   const hostName = el('input', { testid: 'host-name', attrs: { autocomplete: 'nickname', maxlength: '32', placeholder: 'Your name', required: '' } });
   const hostPort = el('input', { testid: 'host-port', attrs: { inputmode: 'numeric', value: String(DEFAULT_PORT) } });
@@ -59,6 +70,8 @@ export function startScreen(actions: StartActions, options: StartOptions): HTMLE
   const joinCode = el('input', { testid: 'join-code', attrs: { autocomplete: 'off', maxlength: '80', placeholder: 'Only if the host asks for one', spellcheck: 'false' } });
   joinCode.value = options.presetCode;
   const requireCode = el('input', { testid: 'host-require-code', attrs: { type: 'checkbox' } });
+  const advertise = el('input', { testid: 'host-advertise', attrs: { type: 'checkbox' } });
+  advertise.checked = options.settings?.advertise ?? true;
   const joinError = el('p', { class: 'form-error', testid: 'join-error', attrs: { role: 'alert' } });
   const joinButton = el('button', { class: 'primary', testid: 'join-submit', attrs: { type: 'submit' } }, 'Join');
   const datalist = el('datalist', { attrs: { id: 'recent-addresses' } }, ...recent.map((address) => el('option', { attrs: { value: address } })));
@@ -88,7 +101,7 @@ export function startScreen(actions: StartActions, options: StartOptions): HTMLE
           }
           busy(hostButton, 'Starting…', true);
           try {
-            await actions.host(hostName.value, port, requireCode.checked);
+            await actions.host(hostName.value, port, requireCode.checked, advertise.checked);
           } catch (error) {
             hostError.textContent = describe(error);
           } finally {
@@ -102,40 +115,82 @@ export function startScreen(actions: StartActions, options: StartOptions): HTMLE
     field('Display name', hostName),
     field('Port', hostPort, `Default ${DEFAULT_PORT}`),
     el('label', { class: 'check-field' }, requireCode, el('span', {}, 'Require an access code'), el('span', { class: 'field-hint' }, 'Only people you give the code to can join. A new code is made each time you start.')),
+    el('label', { class: 'check-field' }, advertise, el('span', {}, 'Let people on this network find it'), el('span', { class: 'field-hint' }, 'Shows the chat, under your name, in their “On your network” list.')),
     hostError,
     hostButton,
   );
+
+  // The last join tried, so that "Join anyway" can repeat it once the user was told another host answers.
+  let lastTry: { address: string; target: JoinTarget } | null = null;
+  const anyway = el('button', { class: 'link-button join-anyway', testid: 'join-anyway', attrs: { type: 'button' } }, 'Join this host anyway');
+  anyway.hidden = true;
+  const tryJoin = async (address: string, target: JoinTarget) => {
+    joinError.textContent = '';
+    anyway.hidden = true;
+    if (!joinName.value.trim()) {
+      joinError.textContent = 'Type your display name first.';
+      joinName.focus();
+      return;
+    }
+    lastTry = { address, target };
+    busy(joinButton, 'Joining…', true);
+    try {
+      await actions.join(address, joinName.value, joinCode.value, target);
+    } catch (error) {
+      joinError.textContent = describe(error);
+      anyway.hidden = (error as TransportError).kind !== 'different_host';
+      if ((error as TransportError).kind === 'forbidden') joinCode.focus();
+      // The card can be taller than the window: what went wrong, and what to do, must be in view.
+      (anyway.hidden ? joinError : anyway).scrollIntoView({ block: 'nearest' });
+    } finally {
+      busy(joinButton, '', false);
+    }
+  };
+  anyway.addEventListener('click', () => {
+    if (lastTry) void tryJoin(lastTry.address, { ...lastTry.target, acceptNewHost: true });
+  });
+  const pick = (picked: Pick) => {
+    if (picked.needsCode && !joinCode.value.trim()) {
+      joinError.textContent = 'This host needs an access code: type the one its owner gave you, then Join again.';
+      joinCode.focus();
+      return;
+    }
+    void tryJoin(picked.address, { hostId: picked.hostId });
+  };
+  const lists = options.watchNetwork ? new HostLists(options.settings?.recentHosts ?? [], pick) : null;
+  let stopWatching: (() => void) | null = null;
+  let closed = false;
+  if (lists && options.watchNetwork) {
+    options.watchNetwork((view) => lists.update(view)).then(
+      (stop) => (closed ? stop() : (stopWatching = stop)),
+      () => lists.update({ looking: { state: 'failed', reason: 'the app could not ask' }, hosts: [] }),
+    );
+  }
 
   const joinForm = el(
     'form',
     {
       class: 'card',
       on: {
-        submit: async (event) => {
+        submit: (event) => {
           event.preventDefault();
-          joinError.textContent = '';
-          busy(joinButton, 'Joining…', true);
-          try {
-            await actions.join(joinAddress.value, joinName.value, joinCode.value);
-          } catch (error) {
-            joinError.textContent = describe(error);
-          } finally {
-            busy(joinButton, '', false);
-          }
+          void tryJoin(joinAddress.value, {});
         },
       },
     },
     el('h2', {}, fixedAddress ? 'Join the chat' : 'Join a room'),
-    el('p', { class: 'card-lead' }, fixedAddress ? `You are joining the Banter host at ${fixedAddress}.` : 'Type the address the host shared with you.'),
-    fixedAddress ? null : field('Address', joinAddress, recent.length ? 'Recent addresses are suggested as you type' : 'Port 7878 unless given'),
-    fixedAddress ? null : datalist,
+    el('p', { class: 'card-lead' }, fixedAddress ? `You are joining the Banter host at ${fixedAddress}.` : 'Pick a host on your network, or type the address its owner shared with you.'),
     field('Display name', joinName),
     field('Access code', joinCode, options.presetCode ? 'From the link you opened' : 'Leave empty unless the host gave you one'),
+    lists?.element,
+    fixedAddress ? null : field('Address', joinAddress, recent.length ? 'Recent addresses are suggested as you type' : 'Port 7878 unless given'),
+    fixedAddress ? null : datalist,
     joinError,
+    anyway,
     joinButton,
   );
 
-  return el(
+  const element = el(
     'main',
     { class: 'start', testid: 'start-screen' },
     el('header', { class: 'start-header' }, el('div', { class: 'logo', attrs: { 'aria-hidden': 'true' } }, '…'), el('h1', {}, 'Banter'), el('p', {}, 'Chat with the people on your network. No account, no cloud.')),
@@ -144,4 +199,11 @@ export function startScreen(actions: StartActions, options: StartOptions): HTMLE
       ? keyPanel(options.settings, options.keys, 'Your name on a host is bound to this key the first time you use it there. To be the same person on another device, give it this key.')
       : null,
   );
+  return {
+    element,
+    close: () => {
+      closed = true;
+      stopWatching?.();
+    },
+  };
 }

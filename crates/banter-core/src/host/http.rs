@@ -6,28 +6,16 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Serialize;
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use super::gate::Gate;
 use super::{listen, Hub};
-use crate::protocol::PROTOCOL_VERSION;
+use crate::protocol::{Health, PROTOCOL_VERSION};
 
 pub fn routes(hub: Hub) -> Router {
     Router::new().route("/health", get(health)).route("/attachments/{id}", get(attachment)).with_state(hub)
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Health {
-    status: &'static str,
-    protocol: u32,
-    users: usize,
-    rooms: usize,
-    /// Whether joining needs the host's access code.
-    access_code: bool,
 }
 
 /// Looks at every request before anything else does:
@@ -156,8 +144,9 @@ fn is_same_origin(origin: &HeaderValue, host: Option<&HeaderValue>) -> bool {
 async fn health(State(hub): State<Hub>) -> Json<Health> {
     let registry = hub.registry();
     Json(Health {
-        status: "ok",
+        status: "ok".to_owned(),
         protocol: PROTOCOL_VERSION,
+        host_id: hub.host_id().to_owned(),
         users: registry.users().len(),
         rooms: registry.room_list().len(),
         access_code: hub.access_code().is_some(),
