@@ -299,13 +299,14 @@ async fn inside_the_guest_namespace() {
     let ip = banter_netns::HOST_IP;
     let (first_port, second_port) = (free_port(), free_port());
     let home = tempdir("network-host");
-    let serve = move |home: PathBuf, port: u16, advertise: bool| async move {
-        let advertise = advertise.then_some(("Team room", host_link));
-        let (mut host, _) = Cli::serve_in_namespace(&banter_cli(), &home, host_namespace, (ip, port), advertise).await;
+    let serve = move |home: PathBuf, port: u16, title: Option<&'static str>, extra: &'static [&'static str]| async move {
+        let advertise = title.map(|title| (title, host_link));
+        let (mut host, _) =
+            Cli::serve_in_namespace(&banter_cli(), &home, host_namespace, (ip, port), advertise, extra).await;
         let fingerprint = host.line_after("Fingerprint: ").await;
         (host, fingerprint.split_whitespace().next().unwrap().to_owned())
     };
-    let (host, fingerprint) = serve(home.clone(), first_port, true).await;
+    let (host, fingerprint) = serve(home.clone(), first_port, Some("Team room"), &[]).await;
     let entry = format!("[data-testid='network-host-{fingerprint}']");
     app.wait_for_text(&entry, &format!("{ip}:{first_port}")).await;
     display.screenshot(&screenshot_path("network.png"), 1100, 720);
@@ -318,7 +319,7 @@ async fn inside_the_guest_namespace() {
     // The host comes back at another port (another address, for DHCP): the list follows it, and the old address,
     // typed, joins it where it is now.
     host.interrupt().await;
-    let (host, again) = serve(home.clone(), second_port, true).await;
+    let (host, again) = serve(home.clone(), second_port, Some("Team room"), &[]).await;
     assert_eq!(again, fingerprint, "the same host");
     let listed = app.wait_for_text(&entry, &format!("{ip}:{second_port}")).await;
     assert!(listed.contains("joined before"), "{listed}");
@@ -329,7 +330,7 @@ async fn inside_the_guest_namespace() {
 
     // Another host at the remembered address: the app says so before joining, and joins only when asked again.
     host.interrupt().await;
-    let (_stranger, other) = serve(tempdir("network-other"), second_port, false).await;
+    let (_stranger, other) = serve(tempdir("network-other"), second_port, None, &[]).await;
     assert_ne!(other, fingerprint);
     app.wait_gone(&entry).await;
     app.wait_for(&format!("[data-testid='recent-host-{fingerprint}']")).await;
@@ -340,6 +341,24 @@ async fn inside_the_guest_namespace() {
     display.screenshot(&screenshot_path("different-host.png"), 1100, 720);
     app.click_on("[data-testid=join-anyway]").await;
     app.wait_for(&format!("[data-joined='{ip}:{second_port}']")).await;
+    app.click_until_gone("[data-testid=leave-chat]").await;
+
+    // A host with an access code shows a lock; the code is asked for once, then kept for that host.
+    let third_port = free_port();
+    let (_locked, locked) =
+        serve(tempdir("network-locked"), third_port, Some("Locked room"), &["--access-code", "open-sesame"]).await;
+    let entry = format!("[data-testid='network-host-{locked}']");
+    app.wait_for(&format!("{entry} [data-testid=host-lock]")).await;
+    app.click_on(&format!("[data-testid='network-join-{locked}']")).await;
+    app.wait_for_text("[data-testid=join-error]", "This host needs an access code").await;
+    app.type_into(&app.find("[data-testid=join-code]").await, "open-sesame").await;
+    app.click_on(&format!("[data-testid='network-join-{locked}']")).await;
+    app.wait_for(&format!("[data-joined='{ip}:{third_port}']")).await;
+    app.click_until_gone("[data-testid=leave-chat]").await;
+    let listed = app.wait_for_text(&entry, "joined before").await;
+    assert!(listed.contains(&format!("{ip}:{third_port}")), "{listed}");
+    app.click_on(&format!("[data-testid='network-join-{locked}']")).await;
+    app.wait_for(&format!("[data-joined='{ip}:{third_port}']")).await;
     app.close().await;
     println!("the network part passed");
 }

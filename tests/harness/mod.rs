@@ -158,13 +158,14 @@ impl Cli {
     }
 
     /// A host inside the network namespace `namespace`, on `ip:port`, announcing itself as `title` on `link`
-    /// only (`None`: not at all).
+    /// only (`None`: not at all), with `extra` arguments for `serve`.
     pub async fn serve_in_namespace(
         program: &Path,
         home: &Path,
         namespace: &str,
         address: (&str, u16),
         advertise: Option<(&str, &str)>,
+        extra: &[&str],
     ) -> (Cli, String) {
         let mut command = Command::new("ip");
         command.args(["netns", "exec", namespace]).arg(program);
@@ -173,6 +174,7 @@ impl Cli {
         if let Some((title, link)) = advertise {
             command.args(["--title", title]).env("BANTER_DISCOVERY", "on").env("BANTER_DISCOVERY_INTERFACES", link);
         }
+        command.args(extra);
         Cli::started(command).await
     }
 
