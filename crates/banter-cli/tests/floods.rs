@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use banter_core::client::{wait_until_connected, Client, ClientConfig, ClientEvent};
+use banter_core::client::{wait_until_connected, Client, ClientConfig, ClientEvent, ConnectionState};
 use futures_util::{SinkExt, StreamExt};
 use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -89,11 +89,22 @@ impl HonestPair {
             let heard = Arc::clone(&heard);
             tokio::spawn(async move {
                 while let Some(event) = heard_events.recv().await {
-                    let ClientEvent::Message(message) = event else { continue };
-                    let Some(at) = message.text.strip_prefix("at ").and_then(|micros| micros.parse().ok()) else {
-                        continue;
+                    // Live, or caught up after a reconnect (which a loaded machine can cause): heard either way.
+                    let messages = match event {
+                        ClientEvent::Message(message) => vec![message],
+                        ClientEvent::MissedMessages { messages, .. } => messages,
+                        ClientEvent::State(ConnectionState::Reconnecting { reason, .. }) => {
+                            println!("the honest listener reconnects: {reason}");
+                            continue;
+                        }
+                        _ => continue,
                     };
-                    heard.lock().unwrap().push(started.elapsed().saturating_sub(Duration::from_micros(at)));
+                    for message in messages {
+                        let Some(at) = message.text.strip_prefix("at ").and_then(|micros| micros.parse().ok()) else {
+                            continue;
+                        };
+                        heard.lock().unwrap().push(started.elapsed().saturating_sub(Duration::from_micros(at)));
+                    }
                 }
             })
         };
