@@ -52,15 +52,18 @@ bench: deps-system deps-rust deps-npm
 	$(CARGO) build --locked --release --quiet -p banter-bench
 	ulimit -n "$$(ulimit -Hn)" && target/release/banter-bench run --runs 3
 
-# The release installers, with the Tauri CLI pinned by ui/package-lock.json. banter-cli is built first: the
-# packages carry it beside the app.
+# The release installers, with the Tauri CLI pinned by ui/package-lock.json. The packages carry banter-cli beside
+# the app: Tauri's `cargo build --bins` builds every default member's binaries, banter-cli's included, before it
+# bundles. (A separate `cargo build -p banter-cli` first built the whole release tree a second time, with other
+# features.)
 bundle: deps-system deps-rust deps-npm ui
-	$(CARGO) build --locked --release --quiet -p banter-cli
 	$(UI)/node_modules/.bin/tauri build --ci --bundles deb,rpm -- --locked --quiet
+	@test -x target/release/banter-cli
 	@ls -l $(BUNDLE)/deb/*.deb $(BUNDLE)/rpm/*.rpm
 
 # The end-to-end tests save screenshots under target/screenshots/ (so that make test leaves the work tree clean);
 # this runs them and copies the pictures the README shows into docs/.
+screenshots: export BANTER_DISCOVERY := off
 screenshots: deps ui
 	rm -rf target/screenshots
 	$(CARGO) build --locked --quiet -p banter-cli
