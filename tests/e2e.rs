@@ -312,6 +312,10 @@ async fn inside_the_guest_namespace() {
     display.screenshot(&screenshot_path("network.png"), 1100, 720);
     // WebKitWebDriver reads no text from the one-line (ellipsised) title: the entry carries it as an attribute.
     app.wait_for(&format!("{entry}[data-title='Team room']")).await;
+    // The entry follows who is online: the host announces its count again within a few seconds.
+    let carl = Cli::join(&banter_cli(), &format!("{ip}:{first_port}"), "carl").await;
+    app.wait_for_text(&entry, "1 online").await;
+    drop(carl);
     app.click_on(&format!("[data-testid='network-join-{fingerprint}']")).await;
     app.wait_for(&format!("[data-joined='{ip}:{first_port}']")).await;
     app.click_until_gone("[data-testid=leave-chat]").await;
