@@ -85,7 +85,7 @@ async fn host_a_room(display: &Display) {
     app.wait_for_text("[data-testid=host-data]", "chat.banter.desktop/host").await;
 
     // Stopping tells the guest.
-    app.click_on("[data-testid=stop-hosting]").await;
+    app.click_until_gone("[data-testid=stop-hosting]").await;
     app.wait_for("[data-testid=start-screen]").await;
 
     // Hosting again brings everything back from the app's data folder: the lobby's history, the room and its
@@ -123,7 +123,7 @@ async fn host_a_room(display: &Display) {
     app.wait_gone("[data-testid='banned-troll']").await;
     let _forgiven = Cli::join_with(&banter_cli(), &address, "troll", &troll_key).await;
     app.wait_for("[data-testid='member-troll']").await;
-    app.click_on("[data-testid=stop-hosting]").await;
+    app.click_until_gone("[data-testid=stop-hosting]").await;
     app.wait_for("[data-testid=start-screen]").await;
     app.close().await;
     drop(guest);
@@ -155,7 +155,7 @@ async fn host_with_an_access_code(display: &Display) {
     app.wait_for_text("[data-testid=messages]", "friend joined").await;
     app_says(&app, "welcome, friend").await;
     friend.expect_line("[lobby] Keeper: welcome, friend").await;
-    app.click_on("[data-testid=stop-hosting]").await;
+    app.click_until_gone("[data-testid=stop-hosting]").await;
     app.wait_for("[data-testid=start-screen]").await;
     app.close().await;
 }
