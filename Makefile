@@ -54,8 +54,8 @@ bench: deps-system deps-rust deps-npm
 
 # The release installers, with the Tauri CLI pinned by ui/package-lock.json. The packages carry banter-cli beside
 # the app: Tauri's `cargo build --bins` builds every default member's binaries, banter-cli's included, before it
-# bundles. (A separate `cargo build -p banter-cli` first built the whole release tree a second time, with other
-# features.)
+# bundles. A separate `cargo build -p banter-cli` before it only added work: in one run, cargo compiled every release
+# dependency again for Tauri's build.
 bundle: deps-system deps-rust deps-npm ui
 	$(UI)/node_modules/.bin/tauri build --ci --bundles deb,rpm -- --locked --quiet
 	@test -x target/release/banter-cli

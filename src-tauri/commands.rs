@@ -126,9 +126,12 @@ pub async fn connect<R: Runtime>(
 ) -> Result<String, IpcError> {
     let typed = address.trim().to_owned();
     let picked = host_id.is_some();
-    let expected = host_id.or_else(|| state.settings.host_at(&typed).map(|host| host.host_id));
+    let remembered = match &host_id {
+        Some(host_id) => state.settings.host(host_id),
+        None => state.settings.host_at(&typed),
+    };
+    let expected = host_id.or_else(|| remembered.as_ref().map(|host| host.host_id.clone()));
     let target = network::where_to_join(&typed, expected.as_deref(), &state.network);
-    let remembered = expected.as_deref().and_then(|id| state.settings.host(id));
     if let (Some(remembered), false) = (&remembered, accept_new_host.unwrap_or(false)) {
         if let Some(health) = network::health(&target).await {
             if health.host_id != remembered.host_id {

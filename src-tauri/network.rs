@@ -82,9 +82,7 @@ impl Network {
             return NetworkView { looking: Looking::Failed { reason: "internal".into() }, hosts: Vec::new() };
         };
         let mut hosts: Vec<FoundHost> = heard.hosts.values().cloned().collect();
-        hosts.sort_by(|a, b| {
-            a.title.to_lowercase().cmp(&b.title.to_lowercase()).then_with(|| a.host_id.cmp(&b.host_id))
-        });
+        hosts.sort_by(FoundHost::listing_order);
         NetworkView { looking: heard.looking.clone().unwrap_or(Looking::Off), hosts }
     }
 

@@ -166,6 +166,11 @@ pub struct FoundHost {
 }
 
 impl FoundHost {
+    /// The order lists show hosts in: by title, ignoring case, then by id so that the order is stable.
+    pub fn listing_order(a: &FoundHost, b: &FoundHost) -> std::cmp::Ordering {
+        a.title.to_lowercase().cmp(&b.title.to_lowercase()).then_with(|| a.host_id.cmp(&b.host_id))
+    }
+
     fn from_resolved(service: &mdns_sd::ResolvedService) -> Option<FoundHost> {
         let property = |key: &str| service.get_property_val_str(key).map(str::to_owned);
         let host_id = property(txt::HOST_ID)?;
@@ -255,7 +260,7 @@ impl Browser {
                 Found::Gone(host_id) => hosts.retain(|known| known.host_id != host_id),
             }
         }
-        hosts.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.host_id.cmp(&b.host_id)));
+        hosts.sort_by(FoundHost::listing_order);
         hosts
     }
 }

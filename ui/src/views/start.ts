@@ -124,24 +124,25 @@ export function startScreen(actions: StartActions, options: StartOptions): Start
   let lastTry: { address: string; target: JoinTarget } | null = null;
   const anyway = el('button', { class: 'link-button join-anyway', testid: 'join-anyway', attrs: { type: 'button' } }, 'Join this host anyway');
   anyway.hidden = true;
+  /** Says what went wrong (and offers "Join anyway" where that helps), in view: the card can be taller than the
+   *  window. `field` is where the user fixes it. */
+  const refuse = (text: string, field: HTMLInputElement | null, offerAnyway = false) => {
+    joinError.textContent = text;
+    anyway.hidden = !offerAnyway;
+    field?.focus();
+    (offerAnyway ? anyway : joinError).scrollIntoView({ block: 'nearest' });
+  };
   const tryJoin = async (address: string, target: JoinTarget) => {
     joinError.textContent = '';
     anyway.hidden = true;
-    if (!joinName.value.trim()) {
-      joinError.textContent = 'Type your display name first.';
-      joinName.focus();
-      return;
-    }
+    if (!joinName.value.trim()) return refuse('Type your display name first.', joinName);
     lastTry = { address, target };
     busy(joinButton, 'Joining…', true);
     try {
       await actions.join(address, joinName.value, joinCode.value, target);
     } catch (error) {
-      joinError.textContent = describe(error);
-      anyway.hidden = (error as TransportError).kind !== 'different_host';
-      if ((error as TransportError).kind === 'forbidden') joinCode.focus();
-      // The card can be taller than the window: what went wrong, and what to do, must be in view.
-      (anyway.hidden ? joinError : anyway).scrollIntoView({ block: 'nearest' });
+      const kind = (error as TransportError).kind;
+      refuse(describe(error), kind === 'forbidden' ? joinCode : null, kind === 'different_host');
     } finally {
       busy(joinButton, '', false);
     }
@@ -151,9 +152,7 @@ export function startScreen(actions: StartActions, options: StartOptions): Start
   });
   const pick = (picked: Pick) => {
     if (picked.needsCode && !joinCode.value.trim()) {
-      joinError.textContent = 'This host needs an access code: type the one its owner gave you, then Join again.';
-      joinCode.focus();
-      return;
+      return refuse('This host needs an access code: type the one its owner gave you, then Join again.', joinCode);
     }
     void tryJoin(picked.address, { hostId: picked.hostId });
   };
