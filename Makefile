@@ -17,8 +17,13 @@ UI := ui
 UI_SOURCES := $(shell find $(UI)/src -type f 2>/dev/null) $(UI)/index.html $(UI)/vite.config.ts $(UI)/tsconfig.json
 
 BUNDLE := target/release/bundle
+# make test checks the installer built from the debug tree it has already compiled for the tests (the same bundle
+# configuration, with banter-cli taken from target/debug); a release tree is a second full build of every
+# dependency, about 19 of a cold run's 35 minutes on two cores.
+TEST_BUNDLE := target/debug/bundle
+DEBUG_CLI := {"bundle":{"linux":{"deb":{"files":{"/usr/bin/banter-cli":"target/debug/banter-cli"}},"rpm":{"files":{"/usr/bin/banter-cli":"target/debug/banter-cli"}}}}}
 
-.PHONY: help run serve test bench lint bundle icons screenshots deps deps-system deps-test-system deps-rust deps-tools deps-npm ui
+.PHONY: help run serve test bench lint bundle bundle-debug icons screenshots deps deps-system deps-test-system deps-rust deps-tools deps-npm ui
 
 help:
 	@echo "make run    open the Banter desktop app"
@@ -43,8 +48,8 @@ test: deps ui
 	npm --prefix $(UI) test --silent
 	$(CARGO) clippy --locked --workspace --all-targets --quiet -- -D warnings
 	$(CARGO) test --locked --workspace
-	$(MAKE) --no-print-directory bundle
-	$(CARGO) test --locked -p banter --test package -- --ignored
+	$(MAKE) --no-print-directory bundle-debug
+	BANTER_BUNDLE=$(TEST_BUNDLE) $(CARGO) test --locked -p banter --test package -- --ignored
 
 # The benchmarks (crates/banter-bench): every scenario, three runs per server, the report in docs/. make test runs
 # a seconds-long smoke of the same harness. 10,000 connections need more open files than the usual soft limit.
@@ -60,6 +65,12 @@ bundle: deps-system deps-rust deps-npm ui
 	$(UI)/node_modules/.bin/tauri build --ci --bundles deb,rpm -- --locked --quiet
 	@test -x target/release/banter-cli
 	@ls -l $(BUNDLE)/deb/*.deb $(BUNDLE)/rpm/*.rpm
+
+# The same installers from the debug profile, for make test's package check.
+bundle-debug: deps-system deps-rust deps-npm ui
+	$(UI)/node_modules/.bin/tauri build --debug --ci --bundles deb,rpm --config '$(DEBUG_CLI)' -- --locked --quiet
+	@test -x target/debug/banter-cli
+	@ls -l $(TEST_BUNDLE)/deb/*.deb $(TEST_BUNDLE)/rpm/*.rpm
 
 # The end-to-end tests save screenshots under target/screenshots/ (so that make test leaves the work tree clean);
 # this runs them and copies the pictures the README shows into docs/.

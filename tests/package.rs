@@ -1,8 +1,10 @@
-//! The installer, as a user gets it: the `.deb` that `make bundle` builds is checked (metadata, contents, desktop
+//! The installer, as a user gets it: the `.deb` under `$BANTER_BUNDLE` is checked (metadata, contents, desktop
 //! entry), extracted into a scratch root, and the installed `banter` is launched under Xvfb and driven through
 //! tauri-driver to host a room that the installed `banter-cli` joins.
 //!
-//! Ignored by a plain `cargo test`, because it needs the release bundle; `make test` builds it and runs this.
+//! Ignored by a plain `cargo test`, because it needs a bundle. `make test` builds one from the debug profile
+//! (`make bundle-debug`, the same configuration as the release's `make bundle`) and runs this with
+//! `BANTER_BUNDLE=target/debug/bundle`; `BANTER_BUNDLE=target/release/bundle` checks the release installers.
 #![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
 
 mod harness;
@@ -15,15 +17,16 @@ use harness::*;
 use webdriver::WebDriver;
 
 fn the_deb() -> PathBuf {
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/bundle/deb");
+    let bundle = std::env::var("BANTER_BUNDLE").unwrap_or_else(|_| "target/release/bundle".to_owned());
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join(bundle).join("deb");
     let mut debs: Vec<PathBuf> = std::fs::read_dir(&folder)
-        .unwrap_or_else(|_| panic!("{} is missing: run `make bundle`", folder.display()))
+        .unwrap_or_else(|_| panic!("{} is missing: run `make bundle` (or `make bundle-debug`)", folder.display()))
         .flatten()
         .map(|entry| entry.path())
         .filter(|path| path.extension().is_some_and(|extension| extension == "deb"))
         .collect();
     debs.sort();
-    debs.pop().expect("a .deb built by `make bundle`")
+    debs.pop().expect("a .deb built by `make bundle` or `make bundle-debug`")
 }
 
 fn dpkg_deb(args: &[&str], deb: &Path) -> String {
@@ -33,7 +36,7 @@ fn dpkg_deb(args: &[&str], deb: &Path) -> String {
 }
 
 #[test]
-#[ignore = "needs the .deb from `make bundle`; `make test` builds it and runs this"]
+#[ignore = "needs a .deb from `make bundle` or `make bundle-debug`; `make test` builds one and runs this"]
 fn the_deb_declares_what_it_is_and_what_it_needs() {
     let deb = the_deb();
     let field = |name: &str| {
@@ -66,7 +69,7 @@ fn the_deb_declares_what_it_is_and_what_it_needs() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the .deb from `make bundle`; `make test` builds it and runs this"]
+#[ignore = "needs a .deb from `make bundle` or `make bundle-debug`; `make test` builds one and runs this"]
 async fn the_installed_app_hosts_a_room_that_the_installed_cli_joins() {
     let root = tempdir("installed");
     let extracted = Command::new("dpkg-deb").arg("--extract").arg(the_deb()).arg(&root).status().unwrap();

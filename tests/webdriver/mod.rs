@@ -136,13 +136,25 @@ impl WebDriver {
     }
 
     /// Waits for the element matching `css` and returns its attribute `name`. WebKitWebDriver reads no text from
-    /// some elements (`<code>` among them), so values a test needs are also given as attributes.
+    /// some elements (`<code>` among them), so values a test needs are also given as attributes. The UI may replace
+    /// the element between finding and reading it (the read then answers a stale-element error), so both are tried
+    /// again until the attribute is read or the wait runs out.
     pub async fn attribute(&self, css: &str, name: &str) -> String {
-        let element = self.wait_for(css).await;
-        let url = format!("{}/element/{}/attribute/{name}", self.base, element.0);
-        let answer = self.http.get(url).send().await.unwrap();
-        let value: Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
-        value["value"].as_str().unwrap_or_else(|| panic!("{css} has no attribute {name}")).to_owned()
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut last = Value::Null;
+        loop {
+            if let Some(element) = self.try_find(css).await {
+                let url = format!("{}/element/{}/attribute/{name}", self.base, element.0);
+                if let Ok(answer) = self.http.get(url).send().await {
+                    last = serde_json::from_slice(&answer.bytes().await.unwrap_or_default()).unwrap_or(Value::Null);
+                    if let Some(value) = last["value"].as_str() {
+                        return value.to_owned();
+                    }
+                }
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{css} has no attribute {name}; last answer: {last}");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
     }
 
     async fn try_text(&self, element: &Element) -> Option<String> {

@@ -75,6 +75,10 @@ pub struct NetworkLimits {
     /// joins or its `connect_timeout` passes; an honest client joins within milliseconds.
     pub max_unjoined_per_address: usize,
     pub max_unjoined: usize,
+    /// Rooms the people at one address may create, counted since the host started. User keys cost nothing to
+    /// make up and a client without one gets a new identity each time it connects, so the per-user limit alone
+    /// would let a few sockets fill the room directory; this one holds a single machine to a tenth of it.
+    pub max_rooms_per_address: usize,
     /// Bytes of a request's start line and headers, and how many headers it may have. Browsers send 1–2 KiB.
     pub max_header_bytes: usize,
     pub max_headers: usize,
@@ -103,6 +107,7 @@ impl Default for NetworkLimits {
             handshakes_per_second_per_address: 16,
             max_unjoined_per_address: 64,
             max_unjoined: 2048,
+            max_rooms_per_address: 50,
             max_header_bytes: 16 * 1024,
             max_headers: 64,
             header_read_timeout: Duration::from_secs(10),
@@ -123,6 +128,7 @@ impl NetworkLimits {
             handshake_burst_per_address: u32::MAX,
             handshakes_per_second_per_address: u32::MAX,
             max_unjoined_per_address: defaults.max_unjoined,
+            max_rooms_per_address: usize::MAX,
             ..defaults
         }
     }

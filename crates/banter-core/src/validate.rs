@@ -222,6 +222,9 @@ mod tests {
         assert!(same("Alice", "aLICE"));
         assert!(same("Ann Host", "Ann  Host"));
         assert!(same("Ann Host", "Ann\u{200A}Host"));
+        // A hair space inside a word would make "Al ice" look like "Alice": it is shown as the plain space it is.
+        assert_eq!(display_name("Al\u{200A}ice", 32).ok().as_deref(), Some("Al ice"));
+        assert!(!same("Alice", "Al\u{200A}ice"));
         assert!(same("Alice", "\u{0410}lice"), "Cyrillic А");
         assert!(same("Alice", "Ａｌｉｃｅ"), "full width");
         assert!(same("Zo\u{00EB}", "Zoe\u{0308}"), "NFC and NFD");

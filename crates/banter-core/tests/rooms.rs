@@ -161,3 +161,40 @@ async fn a_room_that_emptied_loses_nothing_for_a_returning_member() {
         expect(&mut anna_events, message_with_text(&format!("bert {n}"))).await;
     }
 }
+
+/// Guests without a user key are somebody new on every connection, and keys cost nothing to make up, so a few
+/// sockets from one machine once filled the host's 500 rooms and an honest `room:create` was refused. Rooms are now
+/// counted per address as well: the flood stops at its address's share, and someone at another address (here
+/// 127.0.0.2, through a proxy) still creates rooms.
+#[tokio::test]
+async fn a_few_guest_sockets_cannot_fill_the_room_directory() {
+    let host = start_host().await;
+    let limits = banter_core::limits::Limits::default();
+    let per_address = limits.network.max_rooms_per_address;
+    // Enough sockets, each creating as many rooms as one user may, to fill the whole directory.
+    let sockets = limits.max_rooms / limits.max_rooms_per_user + 1;
+    let mut created = 0;
+    let mut refused = 0;
+    for n in 0..sockets {
+        let auth =
+            serde_json::json!({ "name": format!("guest {n}"), "protocol": banter_core::protocol::PROTOCOL_VERSION });
+        let guest = RawSocket::connect(host.local_addr(), "/", Some(auth)).await.unwrap();
+        for room in 0..limits.max_rooms_per_user {
+            let answer = guest.request("room:create", serde_json::json!({ "room": format!("flood {n}-{room}") })).await;
+            if answer["error"].is_null() {
+                created += 1;
+            } else {
+                assert_eq!(answer["error"]["kind"], "too_large", "{answer}");
+                refused += 1;
+            }
+        }
+        guest.socket.disconnect().await.unwrap();
+    }
+    assert_eq!(created, per_address, "one address creates its share and no more");
+    assert_eq!(refused, sockets * limits.max_rooms_per_user - per_address);
+
+    let elsewhere = proxy::Proxy::start_from(host.local_addr(), Some("127.0.0.2".parse().unwrap())).await;
+    let (honest, _events) = join(elsewhere.address, "hanna").await;
+    let room = honest.create_room("planning").await.unwrap();
+    assert_eq!(room.room, "planning");
+}

@@ -304,9 +304,15 @@ fn files_that_are_not_a_banter_database_are_refused_and_left_alone() {
         )
         .unwrap();
     drop(other);
+    let before = std::fs::read(foreign.path().join("banter.db")).unwrap();
     let error = SqliteStore::open(&config(Location::Folder(foreign.path().to_owned()))).err().unwrap();
     assert!(matches!(error, StoreError::NotBanter { .. }), "{error:?}");
     assert!(error.to_string().contains("another program's"), "{error}");
+    // Not even switched to WAL: the file is byte for byte what it was, with no journal beside it.
+    assert_eq!(std::fs::read(foreign.path().join("banter.db")).unwrap(), before, "the foreign file was changed");
+    for beside in ["banter.db-wal", "banter.db-shm", "banter.db-journal"] {
+        assert!(!foreign.path().join(beside).exists(), "{beside} was made beside a foreign database");
+    }
 }
 
 #[test]
@@ -363,4 +369,51 @@ async fn a_version_one_database_is_upgraded_with_everything_in_it() {
     assert!(outcomes[0].as_ref().unwrap().duplicate);
     assert_eq!(outcomes[1].as_ref().map(seq_of).ok(), Some(4));
     store.close().await;
+}
+
+/// Reads (a welcome, a history page) are answered while large write batches keep coming, in either location: they
+/// must not wait for the writer to run out of work. In memory there is no WAL, and readers with connections of
+/// their own once failed here with "database is locked" after their busy timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_are_answered_while_writes_keep_coming() {
+    for (location, _guard) in locations() {
+        let store = std::sync::Arc::new(SqliteStore::open(&config(location.clone())).unwrap());
+        store.append(vec![room_post("lobby", "ann", "first", None)]).await.unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut writers = Vec::new();
+        for writer in 0..64 {
+            let (store, stop) = (std::sync::Arc::clone(&store), std::sync::Arc::clone(&stop));
+            writers.push(tokio::spawn(async move {
+                let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+                let mut written: u64 = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) && tokio::time::Instant::now() < deadline {
+                    let batch: Vec<Post> =
+                        (0..50).map(|n| room_post("ops", "bert", &format!("{writer}-{written}-{n}"), None)).collect();
+                    store.append(batch).await.unwrap();
+                    written += 50;
+                }
+                written
+            }));
+        }
+        // Let the writers get going, then read while they write.
+        for _ in 0..10_000 {
+            match store.room_page(&validate::room_key("ops"), PageRequest::Latest, 1).await.unwrap() {
+                Some(page) if !page.messages.is_empty() => break,
+                _ => tokio::time::sleep(std::time::Duration::from_millis(1)).await,
+            }
+        }
+        for _ in 0..20 {
+            let read = store.room_page(&validate::room_key("lobby"), PageRequest::Latest, 10).await;
+            assert!(matches!(&read, Ok(Some(page)) if page.messages.len() == 1), "{location:?}: {read:?}");
+            store.snapshot().await.unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut written: u64 = 0;
+        for writer in writers {
+            written += writer.await.unwrap();
+        }
+        let newest = store.room_page(&validate::room_key("ops"), PageRequest::Latest, 1).await.unwrap().unwrap();
+        assert_eq!(newest.messages[0].seq, written, "{location:?}: every write was kept, numbered in turn");
+        store.close().await;
+    }
 }

@@ -62,7 +62,7 @@ pub(super) async fn check_handshake(
     let connection = socket.id.to_string();
     // Checked again under the same lock that admits: another socket may have taken the name meanwhile.
     let admitted =
-        hub.registry().admit(&connection, &handshake, dialect, std::time::Instant::now()).map_err(Refusal)?;
+        hub.registry().admit(&connection, &handshake, dialect, from, std::time::Instant::now()).map_err(Refusal)?;
     socket.on_disconnect(on_disconnect);
     hub.turns().open(&connection);
     super::listen(&socket);

@@ -15,12 +15,15 @@ mod identity;
 mod presence;
 mod rooms;
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::time::Instant;
 
 use rand::Rng;
 
 pub use presence::{ConnectionId, Dialect};
 
+use super::gate::Source;
 use super::throttle::TokenBucket;
 use crate::keys::{NameKey, RoomKey, UserId};
 use crate::limits::Limits;
@@ -36,6 +39,9 @@ pub struct Registry {
     rooms: rooms::RoomDirectory,
     names: identity::Names,
     bans: bans::Bans,
+    /// Rooms created from each source address since the host started (see `max_rooms_per_address`). One entry per
+    /// address that created a room, so it is bounded by the rooms created.
+    rooms_created_from: HashMap<Source, usize>,
 }
 
 /// Who a handshake asks to be.
@@ -142,6 +148,7 @@ impl Registry {
             rooms,
             names: identity::Names::load(snapshot.names),
             bans: bans::Bans::load(snapshot.bans),
+            rooms_created_from: HashMap::new(),
         }
     }
 
@@ -244,24 +251,26 @@ impl Registry {
         self.names.bind(binding);
     }
 
-    /// Admits a connection: the user comes online (or gains a connection) and enters the lobby.
+    /// Admits a connection from `from` (unknown for a client that did not come over TCP): the user comes online
+    /// (or gains a connection) and enters the lobby.
     pub fn admit(
         &mut self,
         connection: &ConnectionId,
         handshake: &Handshake,
         dialect: Dialect,
+        from: Option<IpAddr>,
         now: Instant,
     ) -> Result<Admitted, ErrorBody> {
         let identity = self.identity(handshake)?;
         let budget = TokenBucket::new(self.limits.request_burst, self.limits.requests_per_second, now);
-        let (user, came_online) = self.presence.connect(
-            connection,
-            identity.name,
+        let entry = presence::Connection::new(
             identity.key.clone(),
             identity.user.clone(),
             dialect,
+            from.map(Source::of),
             budget,
         );
+        let (user, came_online) = self.presence.connect(connection, identity.name, entry);
         self.enter_room(connection, &RoomKey::lobby());
         Ok(Admitted { user, user_id: identity.user, came_online })
     }
@@ -302,6 +311,7 @@ impl Registry {
         let key = validate::room_key(&name);
         let entry = self.presence.connection(connection).ok_or_else(unknown_connection)?;
         let user_id = entry.id.clone();
+        let source = entry.source;
         let already_in = entry.rooms.contains(&key);
         if !already_in && entry.rooms.len() >= self.limits.max_rooms_per_connection {
             return Err(error(
@@ -323,7 +333,7 @@ impl Registry {
             (None, JoinMode::Existing) => {
                 return Err(error(ErrorKind::NotFound, format!("There is no room called “{name}” any more.")))
             }
-            (None, _) => Some(self.create_room(key.clone(), name, &user_id)?),
+            (None, _) => Some(self.create_room(key.clone(), name, &user_id, source)?),
         };
         let new_member = if already_in { false } else { self.enter_room(connection, &key) };
         let room = self.rooms.get(&key).ok_or_else(|| error(ErrorKind::Internal, "room vanished"))?;
@@ -340,7 +350,13 @@ impl Registry {
         })
     }
 
-    fn create_room(&mut self, key: RoomKey, name: String, creator: &UserId) -> Result<RoomRecord, ErrorBody> {
+    fn create_room(
+        &mut self,
+        key: RoomKey,
+        name: String,
+        creator: &UserId,
+        source: Option<Source>,
+    ) -> Result<RoomRecord, ErrorBody> {
         if self.rooms.len() >= self.limits.max_rooms {
             return Err(error(
                 ErrorKind::TooLarge,
@@ -355,6 +371,16 @@ impl Registry {
                     self.limits.max_rooms_per_user
                 ),
             ));
+        }
+        let per_address = self.limits.network.max_rooms_per_address;
+        if let Some(source) = source {
+            if self.rooms_created_from.get(&source).copied().unwrap_or(0) >= per_address {
+                return Err(error(
+                    ErrorKind::TooLarge,
+                    format!("{per_address} rooms have been created from your address, the most one address may."),
+                ));
+            }
+            *self.rooms_created_from.entry(source).or_default() += 1;
         }
         let now = crate::clock::now_millis();
         self.rooms.insert(key.clone(), name.clone(), Some(creator.clone()), now);

@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
+use super::super::gate::Source;
 use super::super::throttle::TokenBucket;
 use crate::keys::{LookalikeKey, NameKey, RoomKey, UserId};
 use crate::protocol::{AdminConnection, AdminUser, UserInfo};
@@ -39,6 +40,8 @@ pub(super) struct Connection {
     pub user: NameKey,
     pub id: UserId,
     pub dialect: Dialect,
+    /// Where it came from, for the limits counted per address.
+    pub source: Option<Source>,
     pub rooms: BTreeSet<RoomKey>,
     pub budget: TokenBucket,
     pub admitted_at: Instant,
@@ -57,6 +60,19 @@ fn count(value: usize) -> u32 {
     u32::try_from(value).unwrap_or(u32::MAX)
 }
 
+impl Connection {
+    /// A connection just admitted, in no room yet.
+    pub(super) fn new(
+        user: NameKey,
+        id: UserId,
+        dialect: Dialect,
+        source: Option<Source>,
+        budget: TokenBucket,
+    ) -> Self {
+        Connection { user, id, dialect, source, rooms: BTreeSet::new(), budget, admitted_at: Instant::now() }
+    }
+}
+
 impl Presence {
     /// The user online under this name key, if any.
     pub(super) fn online(&self, key: &NameKey) -> Option<(&str, &UserId)> {
@@ -72,32 +88,21 @@ impl Presence {
         self.users.contains_key(key)
     }
 
-    /// Adds a connection of a user (who comes online with it, or gains a connection). The caller has checked that
-    /// nobody else is online under the name.
-    pub(super) fn connect(
-        &mut self,
-        connection: &ConnectionId,
-        name: String,
-        key: NameKey,
-        id: UserId,
-        dialect: Dialect,
-        budget: TokenBucket,
-    ) -> (UserInfo, bool) {
+    /// Adds a connection of a user (who comes online with it, or gains a connection) under `name`. The caller has
+    /// checked that nobody else is online under the name.
+    pub(super) fn connect(&mut self, connection: &ConnectionId, name: String, entry: Connection) -> (UserInfo, bool) {
         let lookalike = crate::validate::lookalike_key(&name);
-        self.lookalikes.entry(lookalike.clone()).or_insert_with(|| key.clone());
-        let user = self.users.entry(key.clone()).or_insert_with(|| OnlineUser {
+        self.lookalikes.entry(lookalike.clone()).or_insert_with(|| entry.user.clone());
+        let user = self.users.entry(entry.user.clone()).or_insert_with(|| OnlineUser {
             name,
             lookalike,
-            id: id.clone(),
+            id: entry.id.clone(),
             connections: BTreeSet::new(),
         });
         let came_online = user.connections.is_empty();
         user.connections.insert(connection.clone());
         let info = UserInfo { name: user.name.clone(), connections: count(user.connections.len()) };
-        self.connections.insert(
-            connection.clone(),
-            Connection { user: key, id, dialect, rooms: BTreeSet::new(), budget, admitted_at: Instant::now() },
-        );
+        self.connections.insert(connection.clone(), entry);
         (info, came_online)
     }
 

@@ -28,7 +28,7 @@ fn admit_bound(registry: &mut Registry, connection: &str, handshake: &Handshake)
         registry.bind(binding);
     }
     let admitted =
-        registry.admit(&connection.to_owned(), handshake, Dialect::Banter, Instant::now()).expect("admitted");
+        registry.admit(&connection.to_owned(), handshake, Dialect::Banter, None, Instant::now()).expect("admitted");
     (bound, admitted)
 }
 
@@ -52,7 +52,8 @@ fn one_user_may_connect_several_times_but_a_name_has_one_owner() {
     let (bound, second) = admit_bound(&mut registry, "s2", &hello("alice", "alice-key-1"));
     assert!(!second.came_online && !bound);
     assert_eq!(second.user.connections, 2);
-    let refused = registry.admit(&"s3".to_owned(), &hello("ALICE", "someone-else"), Dialect::Banter, Instant::now());
+    let refused =
+        registry.admit(&"s3".to_owned(), &hello("ALICE", "someone-else"), Dialect::Banter, None, Instant::now());
     assert_eq!(kind(refused), Some(ErrorKind::NameTaken));
     assert_eq!(registry.users().len(), 1);
 }
@@ -107,7 +108,7 @@ fn guests_hold_a_name_only_while_online() {
 #[test]
 fn clients_without_a_name_become_guests() {
     let mut registry = registry();
-    let admitted = registry.admit(&"s1".to_owned(), &Handshake::default(), Dialect::Plain, Instant::now());
+    let admitted = registry.admit(&"s1".to_owned(), &Handshake::default(), Dialect::Plain, None, Instant::now());
     let name = admitted.map(|a| a.user.name).unwrap_or_default();
     assert!(name.starts_with("guest-"), "{name}");
     assert_eq!(registry.dialect(&"s1".to_owned()), Some(Dialect::Plain));
@@ -185,6 +186,33 @@ fn room_creation_is_limited_per_user_and_per_host() {
     );
 }
 
+/// Keys cost nothing and a keyless guest is someone new on every connection, so the per-user limit alone would let
+/// one machine fill the directory: rooms are counted per address too.
+#[test]
+fn room_creation_is_limited_per_address() {
+    let network = crate::limits::NetworkLimits { max_rooms_per_address: 3, ..Default::default() };
+    let mut registry = Registry::new(Limits { network, ..Limits::default() }, empty());
+    let flooder: IpAddr = "10.0.0.66".parse().expect("an address");
+    let honest: IpAddr = "10.0.0.7".parse().expect("an address");
+    for (connection, room) in [("g1", "one"), ("g2", "two"), ("g3", "three")] {
+        registry
+            .admit(&connection.to_owned(), &Handshake::default(), Dialect::Plain, Some(flooder), Instant::now())
+            .expect("admitted");
+        registry.join(&connection.to_owned(), room, JoinMode::JoinOrCreate).expect("created");
+    }
+    registry
+        .admit(&"g4".to_owned(), &Handshake::default(), Dialect::Plain, Some(flooder), Instant::now())
+        .expect("admitted");
+    let refused = registry.join(&"g4".to_owned(), "four", JoinMode::JoinOrCreate).expect_err("refused");
+    assert_eq!(refused.kind, ErrorKind::TooLarge);
+    assert!(refused.message.contains("from your address"), "{}", refused.message);
+    assert!(registry.join(&"g4".to_owned(), "one", JoinMode::JoinOrCreate).is_ok(), "joining is not creating");
+    registry
+        .admit(&"h1".to_owned(), &hello("Hanna", "hanna-key-1"), Dialect::Banter, Some(honest), Instant::now())
+        .expect("admitted");
+    assert!(registry.join(&"h1".to_owned(), "four", JoinMode::JoinOrCreate).is_ok(), "another address may");
+}
+
 #[test]
 fn a_rejoin_does_not_bring_back_a_deleted_room() {
     let mut registry = registry();
@@ -235,7 +263,9 @@ fn direct_messages_reach_people_by_name_online_or_not() {
 fn direct_messages_need_a_client_that_can_show_them() {
     let mut registry = registry();
     admit(&mut registry, "m1", "max", "max-key-01");
-    registry.admit(&"p1".to_owned(), &hello("page", "page-key-01"), Dialect::Plain, Instant::now()).expect("admitted");
+    registry
+        .admit(&"p1".to_owned(), &hello("page", "page-key-01"), Dialect::Plain, None, Instant::now())
+        .expect("admitted");
     let request = SendDirect { to: "page".into(), text: "hi".into(), client_id: None, attachment: None };
     let post = registry.direct_post(&"m1".to_owned(), &request).expect("a post");
     assert_eq!(kind(post.permitted), Some(ErrorKind::Forbidden));
@@ -245,7 +275,7 @@ fn direct_messages_need_a_client_that_can_show_them() {
 fn the_request_budget_refills() {
     let mut registry = Registry::new(Limits { request_burst: 2, requests_per_second: 1, ..Limits::default() }, empty());
     let start = Instant::now();
-    registry.admit(&"j1".to_owned(), &hello("jo", "jo-key-001"), Dialect::Banter, start).expect("admitted");
+    registry.admit(&"j1".to_owned(), &hello("jo", "jo-key-001"), Dialect::Banter, None, start).expect("admitted");
     assert!(registry.spend_request(&"j1".to_owned(), start).is_ok());
     assert!(registry.spend_request(&"j1".to_owned(), start).is_ok());
     assert_eq!(kind(registry.spend_request(&"j1".to_owned(), start)), Some(ErrorKind::RateLimited));

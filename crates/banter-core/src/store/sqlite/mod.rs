@@ -3,7 +3,8 @@
 //! The data folder holds `banter.db` (with its `-wal` and `-shm` files), `attachments/`, and `banter.lock`, which a
 //! running host holds locked so that a second host cannot open the same folder. The database runs in WAL mode:
 //! readers see the last commit while the writer prepares the next, and every committed transaction survives a
-//! crash of the process. In memory, the same schema lives in SQLite's `memdb`, shared by the same threads.
+//! crash of the process. In memory, the same schema lives in SQLite's `memdb`, with one connection that the writer
+//! thread uses for reads as well (see `threads`).
 
 mod directory;
 mod messages;
@@ -36,8 +37,8 @@ const LOCK_FILE: &str = "banter.lock";
 const ATTACHMENTS_FOLDER: &str = "attachments";
 /// Reader connections: history pages are short, two let one slow read not hold up another.
 const READERS: usize = 2;
-/// How long a connection waits for a lock another holds (a reader of the in-memory database during a commit; a
-/// backup copying the file) before it reports the database busy.
+/// How long a connection waits for a lock another holds (a backup copying the file) before it reports the
+/// database busy.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// SQLite behind [`Store`]; see the module's documentation.
@@ -105,21 +106,23 @@ fn lock_folder(folder: &Path) -> Result<File, StoreError> {
     Ok(file)
 }
 
-fn configure(connection: &Connection, durability: Durability, in_memory: bool) -> Result<(), StoreError> {
+/// What every connection needs before its first read.
+fn prepare(connection: &Connection) -> Result<(), StoreError> {
     connection.busy_timeout(BUSY_TIMEOUT).map_err(failure)?;
-    connection.execute_batch("PRAGMA foreign_keys = ON;").map_err(failure)?;
-    if !in_memory {
-        let synchronous = match durability {
-            Durability::Normal => "NORMAL",
-            Durability::Full => "FULL",
-        };
-        let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).map_err(failure)?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Failed(format!("SQLite would not use WAL mode (it chose {mode})")));
-        }
-        connection.execute_batch(&format!("PRAGMA synchronous = {synchronous};")).map_err(failure)?;
+    connection.execute_batch("PRAGMA foreign_keys = ON;").map_err(failure)
+}
+
+/// WAL and the durability asked for, on a file known to be Banter's (switching to WAL writes to the file).
+fn configure(connection: &Connection, durability: Durability) -> Result<(), StoreError> {
+    let synchronous = match durability {
+        Durability::Normal => "NORMAL",
+        Durability::Full => "FULL",
+    };
+    let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).map_err(failure)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Failed(format!("SQLite would not use WAL mode (it chose {mode})")));
     }
-    Ok(())
+    connection.execute_batch(&format!("PRAGMA synchronous = {synchronous};")).map_err(failure)
 }
 
 impl SqliteStore {
@@ -139,8 +142,8 @@ impl SqliteStore {
                 (path.to_string_lossy().into_owned(), flags, Some(lock), blobs, folder.display().to_string(), false)
             }
             Location::Memory => {
-                // memdb databases whose name starts with "/" are shared by every connection of this process that
-                // opens the same name: the writer and the readers.
+                // Only the writer's connection opens it (it does the reads too); the random name keeps two memory
+                // hosts in one process apart.
                 let uri = format!("file:/banter-{:016x}?vfs=memdb", rand::thread_rng().gen::<u64>());
                 let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
                     | OpenFlags::SQLITE_OPEN_CREATE
@@ -172,24 +175,35 @@ impl SqliteStore {
             }
             other => other,
         };
-        configure(&writer, config.durability, in_memory).map_err(not_banter)?;
-        schema::upgrade(&mut writer, &path).map_err(not_banter)?;
+        prepare(&writer).map_err(not_banter)?;
+        let version = schema::recognise(&writer, &path).map_err(not_banter)?;
+        if !in_memory {
+            configure(&writer, config.durability).map_err(not_banter)?;
+        }
+        schema::upgrade(&mut writer, version).map_err(not_banter)?;
         directory::ensure_lobby(&writer, now)?;
         let host_id = directory::host_id(&writer)?;
         let known = directory::attachment_ids(&writer)?;
         blobs.sweep(&|id| known.contains(id));
-        let mut readers = Vec::with_capacity(READERS);
-        for _ in 0..READERS {
-            let reader = open(flags)?;
-            configure(&reader, config.durability, in_memory)?;
-            reader.execute_batch("PRAGMA query_only = ON;").map_err(failure)?;
-            readers.push(reader);
-        }
+        let writer = Arc::new(Writer::start(writer)?);
+        let readers = if in_memory {
+            Readers::Writer(Arc::clone(&writer))
+        } else {
+            let mut readers = Vec::with_capacity(READERS);
+            for _ in 0..READERS {
+                let reader = open(flags)?;
+                prepare(&reader)?;
+                configure(&reader, config.durability)?;
+                reader.execute_batch("PRAGMA query_only = ON;").map_err(failure)?;
+                readers.push(reader);
+            }
+            Readers::start(readers)?
+        };
         Ok(SqliteStore {
             description,
             host_id,
-            writer: Arc::new(Writer::start(writer)?),
-            readers: Arc::new(Readers::start(readers)?),
+            writer,
+            readers: Arc::new(readers),
             blobs: Arc::new(blobs),
             attachment_quota: config.attachment_quota_bytes,
             lock: Mutex::new(lock),
@@ -416,5 +430,34 @@ impl Drop for SqliteStore {
         // A store dropped without `close` (a host task that was aborted) still lets its threads finish.
         self.writer.stop();
         self.readers.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pragmas(connection: &Connection) -> Result<(String, i64), StoreError> {
+        let mode = connection.query_row("PRAGMA journal_mode", [], |row| row.get(0)).map_err(failure)?;
+        let synchronous = connection.query_row("PRAGMA synchronous", [], |row| row.get(0)).map_err(failure)?;
+        Ok((mode, synchronous))
+    }
+
+    /// The crash promise rests on WAL with `synchronous=NORMAL`, the power-loss one on `FULL`: a crash test would
+    /// not notice `synchronous=OFF`, so the settings themselves are checked, on the writer and on the readers.
+    #[tokio::test]
+    async fn a_data_folder_runs_in_wal_mode_with_the_durability_asked_for() {
+        for (durability, synchronous) in [(Durability::Normal, 1), (Durability::Full, 2)] {
+            let folder = tempfile::tempdir().unwrap();
+            let location = Location::Folder(folder.path().to_owned());
+            let store =
+                SqliteStore::open(&StoreConfig { location, durability, attachment_quota_bytes: 1 << 20 }).unwrap();
+            let expected = ("wal".to_owned(), synchronous);
+            assert_eq!(store.writer.write(pragmas).await.unwrap(), expected, "{durability:?}, writer");
+            for _ in 0..READERS * 2 {
+                assert_eq!(store.readers.read(pragmas).await.unwrap(), expected, "{durability:?}, reader");
+            }
+            store.close().await;
+        }
     }
 }

@@ -119,9 +119,9 @@ pub(super) fn current_version() -> u32 {
     u32::try_from(STEPS.len()).unwrap_or(u32::MAX)
 }
 
-/// Checks that the database is Banter's (or empty) and not from a newer Banter, then applies the steps it lacks,
-/// each in its own transaction with its version.
-pub(super) fn upgrade(connection: &mut Connection, path: &Path) -> Result<(), StoreError> {
+/// Checks that the database is Banter's (or empty) and not from a newer Banter, and returns its version. Only
+/// reads: a file that is not Banter's is left exactly as it was found.
+pub(super) fn recognise(connection: &Connection, path: &Path) -> Result<u32, StoreError> {
     let not_banter = |reason: String| StoreError::NotBanter { path: path.to_owned(), reason };
     // The first read of a file that is not SQLite at all fails here ("file is not a database").
     let application_id: i32 = connection
@@ -141,6 +141,12 @@ pub(super) fn upgrade(connection: &mut Connection, path: &Path) -> Result<(), St
     if version > known {
         return Err(StoreError::Newer { path: path.to_owned(), found: version, known });
     }
+    Ok(version)
+}
+
+/// Applies the steps a database at `version` (as [`recognise`] found it) lacks, each in its own transaction with
+/// its version.
+pub(super) fn upgrade(connection: &mut Connection, version: u32) -> Result<(), StoreError> {
     for (index, step) in STEPS.iter().enumerate().skip(usize::try_from(version).unwrap_or(usize::MAX)) {
         let target = index + 1;
         let transaction = connection.transaction().map_err(failure)?;

@@ -1,6 +1,11 @@
 //! The threads SQLite runs on: one writer that commits whatever has gathered in one transaction (group commit),
 //! and readers with connections of their own, so that the runtime's workers never block on the disk and reads
 //! never queue behind writes.
+//!
+//! In memory there are no reader threads. SQLite's `memdb` has no WAL: while the writer's transaction is open,
+//! another connection cannot read, and under steady writing a reader waited out its busy timeout and failed
+//! ("database is locked"). Reads go to the writer thread instead, which runs them between two commits, so a read
+//! waits for one commit at most.
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -32,6 +37,12 @@ trait Finish: Send {
 /// changes outside the database that must follow the commit and precede whatever comes next. It may read the
 /// database through the connection.
 pub(super) type AfterCommit<T> = Box<dyn FnOnce(&Connection, &T) + Send>;
+
+/// What the writer thread is given: work for the next transaction, or a read to run between transactions.
+enum Task {
+    Write(Box<dyn Work>),
+    Read(Read),
+}
 
 struct Job<F, T> {
     work: F,
@@ -99,13 +110,13 @@ impl<T: Send> Finish for Done<T> {
 /// The writer thread's end of things: send jobs, and stop it.
 #[derive(Debug)]
 pub(super) struct Writer {
-    jobs: Mutex<Option<mpsc::Sender<Box<dyn Work>>>>,
+    jobs: Mutex<Option<mpsc::Sender<Task>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Writer {
     pub(super) fn start(connection: Connection) -> Result<Writer, StoreError> {
-        let (jobs, queue) = mpsc::channel::<Box<dyn Work>>();
+        let (jobs, queue) = mpsc::channel::<Task>();
         let thread = std::thread::Builder::new()
             .name("banter-store-writer".into())
             .spawn(move || write_loop(connection, &queue))
@@ -129,13 +140,26 @@ impl Writer {
         T: Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job: Box<dyn Work> = Box::new(Job { work, after, reply });
-        let sent = match self.jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).as_ref() {
-            Some(jobs) => jobs.send(job).map_err(|_| StoreError::Stopped),
-            None => Err(StoreError::Stopped),
-        };
-        sent?;
+        self.send(Task::Write(Box::new(Job { work, after, reply })))?;
         answer.await.unwrap_or(Err(StoreError::Stopped))
+    }
+
+    /// Runs `read` on the writer's connection, between two transactions (see the module's documentation).
+    async fn read<F, T>(&self, read: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (job, answer) = read_job(read);
+        self.send(Task::Read(job))?;
+        answer.await.unwrap_or(Err(StoreError::Stopped))
+    }
+
+    fn send(&self, task: Task) -> Result<(), StoreError> {
+        match self.jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).as_ref() {
+            Some(jobs) => jobs.send(task).map_err(|_| StoreError::Stopped),
+            None => Err(StoreError::Stopped),
+        }
     }
 
     /// Lets the writer finish what it holds, then waits for its thread.
@@ -149,67 +173,113 @@ impl Writer {
     }
 }
 
-fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Box<dyn Work>>) {
+fn write_loop(mut connection: Connection, queue: &mpsc::Receiver<Task>) {
     while let Ok(first) = queue.recv() {
+        let first = match first {
+            Task::Read(read) => {
+                read(&connection);
+                continue;
+            }
+            Task::Write(job) => job,
+        };
         let mut jobs = vec![first];
+        // A read that arrives while the group gathers closes it: it runs right after this commit.
+        let mut read_next = None;
         while jobs.len() < GROUP {
             match queue.try_recv() {
-                Ok(job) => jobs.push(job),
+                Ok(Task::Write(job)) => jobs.push(job),
+                Ok(Task::Read(read)) => {
+                    read_next = Some(read);
+                    break;
+                }
                 Err(_) => break,
             }
         }
-        let transaction = match connection.transaction_with_behavior(TransactionBehavior::Immediate) {
-            Ok(transaction) => transaction,
-            Err(error) => {
-                let error = failure(error);
-                tracing::warn!(%error, "could not begin a transaction");
-                jobs.into_iter().for_each(|job| job.abandon(error.clone()));
-                continue;
-            }
-        };
-        let mut finishes: Vec<Box<dyn Finish>> = Vec::with_capacity(jobs.len());
-        let mut jobs = jobs.into_iter();
-        let mut lost = None;
-        for job in jobs.by_ref() {
-            let (finish, error) = job.run(&transaction);
-            finishes.push(finish);
-            // Some errors (a full disk, an I/O error) make SQLite roll the whole transaction back by itself. The
-            // jobs after it must not run outside a transaction, where each would commit on its own while its
-            // caller heard that it failed.
-            if let (Some(error), true) = (error, transaction.is_autocommit()) {
-                lost = Some(error);
-                break;
-            }
+        commit_group(&mut connection, jobs);
+        if let Some(read) = read_next {
+            read(&connection);
         }
-        if let Some(error) = lost {
-            tracing::warn!(%error, "a transaction was rolled back; nothing in it was kept");
-            drop(transaction);
-            for finish in finishes {
-                finish.finish(Err(error.clone()), &connection);
-            }
-            jobs.for_each(|job| job.abandon(error.clone()));
-            continue;
+    }
+}
+
+/// Runs `jobs` in one transaction and commits it, then tells each job how that went.
+fn commit_group(connection: &mut Connection, jobs: Vec<Box<dyn Work>>) {
+    let transaction = match connection.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(transaction) => transaction,
+        Err(error) => {
+            let error = failure(error);
+            tracing::warn!(%error, "could not begin a transaction");
+            jobs.into_iter().for_each(|job| job.abandon(error.clone()));
+            return;
         }
-        let committed = transaction.commit().map_err(failure);
-        if let Err(error) = &committed {
-            tracing::warn!(%error, jobs = finishes.len(), "a commit failed; nothing in it was kept");
+    };
+    let mut finishes: Vec<Box<dyn Finish>> = Vec::with_capacity(jobs.len());
+    let mut jobs = jobs.into_iter();
+    let mut lost = None;
+    for job in jobs.by_ref() {
+        let (finish, error) = job.run(&transaction);
+        finishes.push(finish);
+        // Some errors (a full disk, an I/O error) make SQLite roll the whole transaction back by itself. The
+        // jobs after it must not run outside a transaction, where each would commit on its own while its
+        // caller heard that it failed.
+        if let (Some(error), true) = (error, transaction.is_autocommit()) {
+            lost = Some(error);
+            break;
         }
+    }
+    if let Some(error) = lost {
+        tracing::warn!(%error, "a transaction was rolled back; nothing in it was kept");
+        drop(transaction);
         for finish in finishes {
-            finish.finish(committed.clone(), &connection);
+            finish.finish(Err(error.clone()), connection);
         }
+        jobs.for_each(|job| job.abandon(error.clone()));
+        return;
+    }
+    let committed = transaction.commit().map_err(failure);
+    if let Err(error) = &committed {
+        tracing::warn!(%error, jobs = finishes.len(), "a commit failed; nothing in it was kept");
+    }
+    for finish in finishes {
+        finish.finish(committed.clone(), connection);
     }
 }
 
 type Read = Box<dyn FnOnce(&Connection) + Send>;
 
-/// Reader threads sharing one queue, each with its own connection.
+/// A read as a job for whichever thread runs it, in a read transaction of its own so that what it sees is one
+/// moment, and the answer it will give.
+fn read_job<F, T>(read: F) -> (Read, oneshot::Receiver<Result<T, StoreError>>)
+where
+    F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    let (reply, answer) = oneshot::channel();
+    let job: Read = Box::new(move |connection| {
+        let result = match connection.execute_batch("BEGIN DEFERRED") {
+            Err(error) => Err(failure(error)),
+            Ok(()) => {
+                let result = read(connection);
+                if let Err(error) = connection.execute_batch("COMMIT") {
+                    tracing::debug!(%error, "could not end a read transaction");
+                }
+                result
+            }
+        };
+        let _ = reply.send(result);
+    });
+    (job, answer)
+}
+
+/// Where reads run: reader threads with connections of their own, or the writer thread (in memory).
 #[derive(Debug)]
-pub(super) struct Readers {
-    jobs: Mutex<Option<mpsc::Sender<Read>>>,
-    threads: Mutex<Vec<JoinHandle<()>>>,
+pub(super) enum Readers {
+    Threads { jobs: Mutex<Option<mpsc::Sender<Read>>>, threads: Mutex<Vec<JoinHandle<()>>> },
+    Writer(Arc<Writer>),
 }
 
 impl Readers {
+    /// Reader threads sharing one queue, each with its own connection.
     pub(super) fn start(connections: Vec<Connection>) -> Result<Readers, StoreError> {
         let (jobs, queue) = mpsc::channel::<Read>();
         let queue = Arc::new(Mutex::new(queue));
@@ -229,30 +299,21 @@ impl Readers {
                 .map_err(|error| StoreError::Failed(format!("could not start a reader thread: {error}")))?;
             threads.push(thread);
         }
-        Ok(Readers { jobs: Mutex::new(Some(jobs)), threads: Mutex::new(threads) })
+        Ok(Readers::Threads { jobs: Mutex::new(Some(jobs)), threads: Mutex::new(threads) })
     }
 
-    /// Runs `read` on the next free reader, in a read transaction of its own so that what it sees is one moment.
+    /// Runs `read` on the next free reader.
     pub(super) async fn read<F, T>(&self, read: F) -> Result<T, StoreError>
     where
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
-        let (reply, answer) = oneshot::channel();
-        let job: Read = Box::new(move |connection| {
-            let result = match connection.execute_batch("BEGIN DEFERRED") {
-                Err(error) => Err(failure(error)),
-                Ok(()) => {
-                    let result = read(connection);
-                    if let Err(error) = connection.execute_batch("COMMIT") {
-                        tracing::debug!(%error, "could not end a read transaction");
-                    }
-                    result
-                }
-            };
-            let _ = reply.send(result);
-        });
-        let sent = match self.jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).as_ref() {
+        let jobs = match self {
+            Readers::Writer(writer) => return writer.read(read).await,
+            Readers::Threads { jobs, .. } => jobs,
+        };
+        let (job, answer) = read_job(read);
+        let sent = match jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).as_ref() {
             Some(jobs) => jobs.send(job).map_err(|_| StoreError::Stopped),
             None => Err(StoreError::Stopped),
         };
@@ -260,9 +321,11 @@ impl Readers {
         answer.await.unwrap_or(Err(StoreError::Stopped))
     }
 
+    /// Stops the reader threads once they have done what they hold (the writer stops on its own).
     pub(super) fn stop(&self) {
-        self.jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
-        for thread in self.threads.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).drain(..) {
+        let Readers::Threads { jobs, threads } = self else { return };
+        jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        for thread in threads.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).drain(..) {
             if thread.join().is_err() {
                 tracing::error!("a store reader thread panicked");
             }
