@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message, UiEvent } from './bindings';
 import { addOlder, addPending, apply, dmKey, newChatState, oldestSeq, open, roomKey, typingNow, LOBBY, TYPING_TTL_MS } from './store';
+import { roomDetails } from './views/chat';
 
 function message(overrides: Partial<Message>): Message {
   return { id: 'm1', room: LOBBY, seq: 1, ts: 1000, from: 'bob', text: 'hi', ...overrides };
@@ -11,6 +12,19 @@ function texts(state: ReturnType<typeof newChatState>, key: string): string[] {
 }
 
 describe('the chat store', () => {
+  it('tells who is in a joined room and moves its last activity forward from the messages seen', () => {
+    const state = newChatState('alice');
+    const minute = 60_000;
+    expect(roomDetails(state, 'ops', 100 * minute)).toBeNull();
+    apply(state, { type: 'rooms', rooms: [{ name: 'Ops', members: 3, lastActive: 10 * minute }] }, 0);
+    expect(roomDetails(state, 'ops', 100 * minute)).toBe('3 online · active 1 hour ago');
+    apply(state, { type: 'message', message: message({ room: 'ops', id: 'n', ts: 99 * minute }) }, 0);
+    expect(roomDetails(state, 'OPS', 100 * minute)).toBe('3 online · active 1 minute ago');
+    // An older message (history paged in) does not move it back.
+    apply(state, { type: 'message', message: message({ room: 'ops', id: 'o', seq: 0, ts: 5 * minute }) }, 0);
+    expect(roomDetails(state, 'ops', 100 * minute)).toBe('3 online · active 1 minute ago');
+  });
+
   it('shows a sent message as pending until the host confirms it, once', () => {
     const state = newChatState('alice');
     addPending(state, roomKey(LOBBY), 'c1', 'hello', 10);

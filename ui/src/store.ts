@@ -191,7 +191,15 @@ function addRoomMessages(state: ChatState, messages: Message[]): void {
     const target = conversation(state, 'room', message.room);
     const isNew = upsert(target, fromWire(message, message.seq));
     countUnread(state, target, message.from, isNew);
+    seenActive(state, message);
   }
+}
+
+/** The host pushes `lastActive` with the room list, which messages do not send: a message seen moves it forward. */
+function seenActive(state: ChatState, message: Message): void {
+  const key = roomKey(message.room);
+  const room = state.rooms.find((info) => roomKey(info.name) === key);
+  if (room && message.ts > room.lastActive) room.lastActive = message.ts;
 }
 
 function directTarget(state: ChatState, message: DirectMessage): Conversation {
@@ -256,6 +264,7 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
       const isNew = upsert(target, fromWire(event.message, event.message.seq));
       target.typing.delete(event.message.from);
       countUnread(state, target, event.message.from, isNew);
+      seenActive(state, event.message);
       break;
     }
     case 'missed':

@@ -165,7 +165,7 @@ export class ChatView {
     if (state.hosting) sections.push(this.hostPanel(state));
     sections.push(
       el('h3', { class: 'sidebar-title' }, 'Rooms'),
-      el('ul', { class: 'nav-list' }, ...joinedRooms.map((c) => this.navItem(state, c, `# ${c.name}`))),
+      el('ul', { class: 'nav-list' }, ...joinedRooms.map((c) => this.navItem(state, c, `# ${c.name}`, roomDetails(state, c.name, now)))),
     );
     if (state.rich) {
       if (otherRooms.length) {
@@ -178,7 +178,7 @@ export class ChatView {
               attrs: { type: 'button', title: `Join ${room.name}` },
               on: { click: () => void this.guard(() => this.actions.joinRoom(room.name)) },
             },
-            el('span', { class: 'nav-label' }, `# ${room.name}`, el('small', { class: 'nav-sub' }, activeAgo(room.lastActive, now))),
+            el('span', { class: 'nav-label' }, `# ${room.name}`, el('small', { class: 'nav-sub', testid: `active-${room.name}` }, activeAgo(room.lastActive, now))),
             room.members > 0 ? el('span', { class: 'count', testid: `online-${room.name}` }, `${room.members} online`) : null)),
           )),
         );
@@ -243,14 +243,15 @@ export class ChatView {
     );
   }
 
-  private navItem(state: ChatState, conversation: Conversation, label: string): HTMLElement {
+  private navItem(state: ChatState, conversation: Conversation, label: string, details: string | null = null): HTMLElement {
     const active = conversation.key === state.current;
+    const sub = details ? el('small', { class: 'nav-sub', testid: `details-${conversation.name}` }, details) : null;
     return el('li', {}, el('button', {
       class: `nav-item${active ? ' active' : ''}${conversation.unread ? ' unread' : ''}`,
       testid: `conversation-${conversation.name}`,
       attrs: { type: 'button', 'aria-current': active ? 'page' : 'false' },
       on: { click: () => this.actions.open(conversation.key) },
-    }, el('span', { class: 'nav-label' }, label), conversation.unread ? el('span', { class: 'badge', attrs: { 'aria-label': `${conversation.unread} unread` } }, String(conversation.unread)) : null));
+    }, el('span', { class: 'nav-label' }, label, sub), conversation.unread ? el('span', { class: 'badge', attrs: { 'aria-label': `${conversation.unread} unread` } }, String(conversation.unread)) : null));
   }
 
   private renderBanner(state: ChatState): void {
@@ -439,4 +440,10 @@ function avatar(name: string): HTMLElement {
   const element = el('span', { class: 'avatar', attrs: { 'aria-hidden': 'true' } }, initials(name));
   element.style.background = `hsl(${hueFor(name)} 60% 45%)`;
   return element;
+}
+
+/** "3 online · active 5 minutes ago" for a room one is in, from the host's room list (null before it came). */
+export function roomDetails(state: ChatState, name: string, now: number): string | null {
+  const room = state.rooms.find((info) => roomKey(info.name) === roomKey(name));
+  return room ? `${room.members} online · ${activeAgo(room.lastActive, now)}` : null;
 }
