@@ -218,6 +218,41 @@ async fn a_wrong_address_is_explained(display: &Display) {
 
 /// A name is bound to the key of whoever took it first; the app takes that key from another device, and is then
 /// that person.
+/// The host form says in words why the app's data folder cannot be used (another host holds it; its database is
+/// not Banter's), leaves the folder as it found it, and hosts once the cause is gone.
+async fn the_host_form_explains_a_data_folder_it_cannot_use(display: &Display) {
+    let data = tempdir("faults");
+    let folder = data.join("data/chat.banter.desktop/host");
+    let (_driver, port) = start_driver(display, &data, false).await;
+    let app = WebDriver::start(port, banter_app()).await;
+    app.resize(1100, 720).await;
+
+    let (mut other, _) = Cli::serve_with(&banter_cli(), &data, &["--data", folder.to_str().unwrap()]).await;
+    fill_host_form(&app, "Faulty").await;
+    app.click_on("[data-testid=host-start]").await;
+    let said = app.wait_for_text("[data-testid=host-error]", "Another Banter host is already using").await;
+    assert!(said.contains(folder.to_str().unwrap()) && said.contains("Stop it first"), "{said}");
+    display.screenshot(&screenshot_path("host-error.png"), 1100, 720);
+    other.child.kill().await.unwrap();
+    other.child.wait().await.unwrap();
+
+    let database = folder.join("banter.db");
+    for beside in ["banter.db-wal", "banter.db-shm"] {
+        let _ = std::fs::remove_file(folder.join(beside));
+    }
+    std::fs::write(&database, b"notes.txt saved here by mistake").unwrap();
+    app.click_on("[data-testid=host-start]").await;
+    app.wait_for_text("[data-testid=host-error]", "is not a Banter database").await;
+    assert_eq!(std::fs::read(&database).unwrap(), b"notes.txt saved here by mistake", "the file was left alone");
+
+    std::fs::remove_file(&database).unwrap();
+    app.click_on("[data-testid=host-start]").await;
+    app.wait_for("[data-testid=chat-screen]").await;
+    app.click_until_gone("[data-testid=stop-hosting]").await;
+    app.wait_for("[data-testid=start-screen]").await;
+    app.close().await;
+}
+
 async fn a_key_from_another_device_is_the_same_person(display: &Display) {
     let data = tempdir("key");
     let host_home = tempdir("key-host");
@@ -234,9 +269,15 @@ async fn a_key_from_another_device_is_the_same_person(display: &Display) {
     app.click_on("[data-testid=key-panel] summary").await;
     let own = app.wait_for_text("[data-testid=user-key]", "").await;
     assert_eq!(own.len(), 32, "the app made a key of its own: {own:?}");
+    let own_qr = app.attribute("[data-testid=user-key-qr]", "src").await;
+    assert!(own_qr.starts_with("data:image/"), "the key's QR code is drawn: {}", &own_qr[..own_qr.len().min(40)]);
+    app.click_on("[data-testid=user-key-copy]").await;
+    app.wait_for_text("[data-testid=user-key-status]", "Copied").await;
     app.type_into(&app.find("[data-testid=user-key-input]").await, key).await;
     app.click_on("[data-testid=user-key-use]").await;
     app.wait_for_text("[data-testid=user-key]", key).await;
+    let carried_qr = app.attribute("[data-testid=user-key-qr]", "src").await;
+    assert!(carried_qr.starts_with("data:image/") && carried_qr != own_qr, "the QR code follows the key");
     display.screenshot(&screenshot_path("start-key.png"), 1100, 720);
     app.type_into(&app.find("[data-testid=join-address]").await, &address).await;
     app.type_into(&app.find("[data-testid=join-name]").await, "Frank").await;
@@ -374,6 +415,7 @@ async fn the_desktop_app_hosts_joins_and_explains_errors() {
     host_with_an_access_code(&display).await;
     join_a_host_by_address(&display).await;
     a_wrong_address_is_explained(&display).await;
+    the_host_form_explains_a_data_folder_it_cannot_use(&display).await;
     a_key_from_another_device_is_the_same_person(&display).await;
     finds_and_joins_hosts_on_the_network().await;
 }

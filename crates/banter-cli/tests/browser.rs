@@ -159,3 +159,90 @@ async fn a_browser_guest_joins_by_the_link_that_carries_the_access_code() {
     let status = tokio::time::timeout(std::time::Duration::from_secs(30), script.wait()).await.unwrap().unwrap();
     assert!(status.success());
 }
+
+/// A valid 1×1 PNG followed by `padding` bytes of `fill` (browsers ignore what follows the image's end), so that
+/// each one is different content of a chosen size.
+fn padded_png(fill: u8, padding: usize) -> bytes::Bytes {
+    const PIXEL_PNG: &[u8] = &[
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
+        0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00,
+        0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0, 0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF,
+        0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    ];
+    [PIXEL_PNG, &vec![fill; padding]].concat().into()
+}
+
+/// A browser guest through a host's life (`tests/interop/browser-lifecycle.js`): it pages back through 150
+/// messages by scrolling up, sees which image the host evicted past its quota, hears the host stop cleanly (and
+/// shows presence as unknown), and drops the old conversation when a host with a wiped data folder answers at the
+/// same address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_guest_pages_back_and_follows_the_host_through_a_stop_and_a_reset() {
+    use banter_core::client::{Client, ClientConfig};
+    use banter_core::host::{self, HostConfig};
+    use banter_core::limits::Limits;
+    use banter_core::store::Location;
+    use tokio::io::AsyncWriteExt;
+
+    let interop = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop");
+    assert!(interop.join("node_modules/playwright-core").is_dir(), "run `make test` first: playwright-core is missing");
+    let folder = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        request_burst: 100_000,
+        requests_per_second: 100_000,
+        // Room for one of the two images below, not both: the older is evicted.
+        attachment_store_bytes: 3000,
+        ..Limits::default()
+    };
+    let config = |data: &str| HostConfig {
+        limits: limits.clone(),
+        web: Some(banter_web::client()),
+        location: Location::Folder(folder.path().join(data)),
+        ..HostConfig::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let host = host::spawn(listener, config("first")).await.unwrap();
+
+    let (writer, _events) = Client::connect(ClientConfig::new(address.to_string(), "writer")).unwrap();
+    for n in 1..=150 {
+        writer.send_message("lobby", &format!("old {n}")).await.unwrap();
+    }
+    writer.flush().await.unwrap();
+    for (fill, text) in [(1, "first picture"), (2, "second picture")] {
+        let image = writer.upload_image(padded_png(fill, 2000)).await.unwrap();
+        writer.send_message_with("lobby", text, Some(&image)).await.unwrap();
+        writer.flush().await.unwrap();
+    }
+    writer.close().await;
+
+    let mut script = tokio::process::Command::new("node")
+        .arg(interop.join("browser-lifecycle.js"))
+        .arg(format!("http://{address}"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs");
+    let mut commands = script.stdin.take().unwrap();
+    let mut steps = Steps { lines: BufReader::new(script.stdout.take().unwrap()).lines(), seen: Vec::new() };
+    steps.expect("step paged").await;
+    steps.expect("step evicted").await;
+
+    host.shutdown().await.unwrap();
+    commands.write_all(b"stopped\n").await.unwrap();
+    steps.expect("step ended").await;
+
+    let listener = tokio::net::TcpListener::bind(address).await.unwrap();
+    let host = host::spawn(listener, config("wiped")).await.unwrap();
+    commands.write_all(b"restarted\n").await.unwrap();
+    let (writer, _events) = Client::connect(ClientConfig::new(address.to_string(), "writer")).unwrap();
+    writer.send_message("lobby", "after the reset").await.unwrap();
+    writer.flush().await.unwrap();
+    steps.expect("step reset").await;
+    steps.expect("lifecycle ok").await;
+    let status = tokio::time::timeout(WAIT, script.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+    host.shutdown().await.unwrap();
+}

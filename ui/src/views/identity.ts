@@ -18,9 +18,10 @@ export function keyPanel(settings: SettingsView, actions: KeyActions, note: stri
     if (view.userKeyQr) qr.setAttribute('src', view.userKeyQr);
   };
   showQr(settings);
-  const status = el('p', { class: 'field-hint', attrs: { role: 'status' } });
+  const status = el('p', { class: 'field-hint', testid: 'user-key-status', attrs: { role: 'status' } });
   const copy = el('button', {
     class: 'link-button',
+    testid: 'user-key-copy',
     attrs: { type: 'button' },
     on: {
       click: async () => {

@@ -21,8 +21,6 @@ function describe(error: unknown): string {
   switch (failure.kind) {
     case 'port_in_use':
       return `${failure.message} Try ${DEFAULT_PORT + 1}, or 0 to let Banter pick a free port.`;
-    case 'store_locked':
-      return `${failure.message} Another Banter on this computer is hosting with the same data: stop it, or host from there.`;
     case 'unreachable':
       return `Could not reach that address: ${failure.message.replace(/^Could not reach the host: /, '')}. Check the address and that the host is running.`;
     case 'different_host':
