@@ -226,9 +226,11 @@ async fn join_and_read(home: &Home, address: &str, args: &[&str]) -> (Option<i32
 
 #[tokio::test]
 async fn history_is_printed_for_the_lobby_and_for_rooms() {
-    let host = Served::start().await;
+    let budget = ["--request-burst", "1000", "--requests-per-second", "1000"];
+    let host = Served::start_with(Home::new(), &budget).await;
     let mut writer = Joined::start(&host.address, &["--name", "writer"]).await;
-    for n in 1..=5 {
+    // More than one page (100), so that a long --history takes several.
+    for n in 1..=130 {
         writer.say(&format!("lobby {n}")).await;
     }
     writer.say("/join ops").await;
@@ -240,7 +242,11 @@ async fn history_is_printed_for_the_lobby_and_for_rooms() {
 
     let (code, lines) = join_and_read(&Home::new(), &host.address, &["--name", "reader", "--history", "3"]).await;
     assert_eq!(code, Some(0));
-    assert_eq!(lines, ["[lobby] writer: lobby 3", "[lobby] writer: lobby 4", "[lobby] writer: lobby 5"]);
+    assert_eq!(lines, ["[lobby] writer: lobby 128", "[lobby] writer: lobby 129", "[lobby] writer: lobby 130"]);
+    let (code, lines) = join_and_read(&Home::new(), &host.address, &["--name", "long", "--history", "120"]).await;
+    assert_eq!(code, Some(0));
+    let expected: Vec<String> = (11..=130).map(|n| format!("[lobby] writer: lobby {n}")).collect();
+    assert_eq!(lines, expected, "the last 120, in order, over two pages");
     let (code, lines) =
         join_and_read(&Home::new(), &host.address, &["--name", "other", "--room", "ops", "--history"]).await;
     assert_eq!(code, Some(0));
@@ -270,7 +276,9 @@ async fn a_name_is_kept_for_its_first_user_across_runs() {
 async fn a_backup_taken_while_the_host_runs_is_a_data_folder_of_its_own() {
     let home = Home::new();
     let data = home.data();
-    let host = Served::start_with(home, &[]).await;
+    let mut host = Served::start_with(home, &[]).await;
+    let said = next_line(&mut host.stdout).await.unwrap();
+    assert_eq!(said, format!("Data: {}", data.display()), "the host says where its data is");
     let mut writer = Joined::start(&host.address, &["--name", "writer"]).await;
     writer.say("worth keeping").await;
     assert_eq!(writer.finish().await, Some(0));

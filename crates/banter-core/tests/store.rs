@@ -248,6 +248,17 @@ async fn a_data_folder_brings_everything_back_when_reopened() {
     store.close().await;
     drop(store);
 
+    // Every message keeps who wrote it by user id (the hash of the key), not only the name shown.
+    let file = rusqlite::Connection::open(folder.path().join("banter.db")).unwrap();
+    let room_author: String =
+        file.query_row("SELECT author_id FROM messages WHERE text = 'kept'", [], |row| row.get(0)).unwrap();
+    let direct: (String, String) = file
+        .query_row("SELECT from_id, to_id FROM directs WHERE text = 'dm'", [], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap();
+    assert_eq!(room_author, author("ann").id.as_str());
+    assert_eq!(direct, (author("ann").id.as_str().to_owned(), author("bert").id.as_str().to_owned()));
+    drop(file);
+
     let store = SqliteStore::open(&config(location)).unwrap();
     let snapshot = store.snapshot().await.unwrap();
     assert_eq!(snapshot.host_id, host_id, "the host keeps its id");
