@@ -256,11 +256,16 @@ async fn the_host_form_explains_a_data_folder_it_cannot_use(display: &Display) {
 async fn a_key_from_another_device_is_the_same_person(display: &Display) {
     let data = tempdir("key");
     let host_home = tempdir("key-host");
-    let (_host, address) = Cli::serve(&banter_cli(), &host_home).await;
+    let budget = ["--request-burst", "1000", "--requests-per-second", "1000"];
+    let (_host, address) = Cli::serve_with(&banter_cli(), &host_home, &budget).await;
     let key = "frank-carried-key-0001";
     let mut frank = Cli::join_with(&banter_cli(), &address, "frank", &["--user-key", key]).await;
     frank.say("from the terminal").await;
-    frank.expect_line("[lobby] frank: from the terminal").await;
+    // More than a page after it, so that the app reaches it by scrolling up.
+    for n in 1..=130 {
+        frank.say(&format!("later {n}")).await;
+    }
+    frank.expect_line("[lobby] frank: later 130").await;
     drop(frank);
 
     let (_driver, port) = start_driver(display, &data, false).await;
@@ -283,7 +288,24 @@ async fn a_key_from_another_device_is_the_same_person(display: &Display) {
     app.type_into(&app.find("[data-testid=join-name]").await, "Frank").await;
     app.click_on("[data-testid=join-submit]").await;
     app.wait_for("[data-testid=chat-screen]").await;
-    app.wait_for_text("[data-testid=messages]", "from the terminal").await;
+    app.wait_for_text("[data-testid=messages]", "later 130").await;
+
+    // The newest page first; scrolling up fetches older pages (through the app's history command), in order.
+    let shown = || async {
+        let texts = app.execute("return [...document.querySelectorAll('[data-testid=message] .message-text')].map((e) => e.textContent);").await;
+        texts.as_array().unwrap().iter().map(|text| text.as_str().unwrap_or_default().to_owned()).collect::<Vec<_>>()
+    };
+    assert!(!shown().await.contains(&"from the terminal".to_owned()), "the whole history came at once");
+    for _ in 0..40 {
+        if shown().await.first().map(String::as_str) == Some("from the terminal") {
+            break;
+        }
+        app.execute("document.querySelector('[data-testid=messages]').scrollTo(0, 0);").await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let expected: Vec<String> =
+        std::iter::once("from the terminal".to_owned()).chain((1..=130).map(|n| format!("later {n}"))).collect();
+    assert_eq!(shown().await, expected, "scrolled back to the first message, each once, in order");
     app.close().await;
 }
 

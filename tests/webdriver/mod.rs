@@ -37,6 +37,13 @@ impl WebDriver {
         send(&self.http, method, &format!("{}{path}", self.base), body).await
     }
 
+    /// Runs `script` (the body of a function) in the page and returns what it returns.
+    pub async fn execute(&self, script: &str) -> Value {
+        let answer =
+            self.call(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": [] }))).await;
+        answer["value"].clone()
+    }
+
     async fn try_find(&self, css: &str) -> Option<Element> {
         let answer = self
             .http
