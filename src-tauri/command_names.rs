@@ -6,6 +6,8 @@ pub const NAMES: &[&str] = &[
     "host_stop",
     "host_ban",
     "host_unban",
+    "host_delete_room",
+    "host_release_name",
     "connect",
     "network_watch",
     "disconnect",

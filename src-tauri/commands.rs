@@ -108,6 +108,18 @@ pub async fn host_unban(state: State<'_, AppState>, name: String) -> Result<Vec<
     state.unban(&name).await
 }
 
+/// Deletes a room of the embedded host and its history; everyone in it is taken out and told.
+#[tauri::command]
+pub async fn host_delete_room(state: State<'_, AppState>, room: String) -> Result<String, IpcError> {
+    state.delete_room(&room).await
+}
+
+/// Frees a name that someone's key holds on the embedded host, so that anyone may take it.
+#[tauri::command]
+pub async fn host_release_name(state: State<'_, AppState>, name: String) -> Result<String, IpcError> {
+    state.release_name(&name).await
+}
+
 /// Joins the host at `address` (`host`, `host:port` or a URL) as `name`, and answers with the address joined.
 ///
 /// The host meant is `host_id` when the user picked one (from the network or the recent hosts), or the one last

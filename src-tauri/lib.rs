@@ -29,6 +29,8 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::host_stop,
             commands::host_ban,
             commands::host_unban,
+            commands::host_delete_room,
+            commands::host_release_name,
             commands::connect,
             commands::network_watch,
             commands::disconnect,

@@ -122,6 +122,20 @@ impl AppState {
         Ok(host.bans())
     }
 
+    /// Deletes a room of the embedded host with its history, for its owner; answers with the room's name.
+    pub async fn delete_room(&self, room: &str) -> Result<String, IpcError> {
+        let host = self.host.lock().await;
+        let host = host.as_ref().ok_or_else(not_hosting)?;
+        Ok(host.delete_room(room).await?.room)
+    }
+
+    /// Frees a name bound on the embedded host, for its owner; answers with the name as it was bound.
+    pub async fn release_name(&self, name: &str) -> Result<String, IpcError> {
+        let host = self.host.lock().await;
+        let host = host.as_ref().ok_or_else(not_hosting)?;
+        Ok(host.release_name(name).await?.name)
+    }
+
     /// Leaves the chat and stops the embedded host, telling its guests.
     pub async fn stop_hosting(&self) {
         self.leave().await;

@@ -123,10 +123,44 @@ async fn host_a_room(display: &Display) {
     app.wait_gone("[data-testid='banned-troll']").await;
     let _forgiven = Cli::join_with(&banter_cli(), &address, "troll", &troll_key).await;
     app.wait_for("[data-testid='member-troll']").await;
+
+    // The owner deletes a room, asked first; its history goes with it.
+    app.click_until_text("[data-testid='conversation-e2e']", "[data-testid=conversation-title]", "e2e").await;
+    app.click_until_gone("[data-testid=delete-room]").await;
+    app.wait_for("[data-testid=delete-room-form]").await;
+    display.screenshot(&screenshot_path("delete-room.png"), 1100, 720);
+    app.click_until_gone("[data-testid=delete-room-confirm]").await;
+    app.wait_gone("[data-testid='conversation-e2e']").await;
+    let history = room_history(&address, "e2e").await;
+    assert!(!history.contains("in the room"), "the deleted room's history is gone: {history}");
+    // …and frees the guest's name once the guest has gone, so that someone with another key may take it.
+    drop(guest);
+    app.wait_gone("[data-testid='member-guest']").await;
+    app.type_into(&app.find("[data-testid=release-name-input]").await, "guest").await;
+    app.click_on("[data-testid=release-name-submit]").await;
+    app.wait_for_text("[data-testid=release-name-status]", "is free").await;
+    let _newcomer = Cli::join(&banter_cli(), &address, "guest").await;
+    app.wait_for("[data-testid='member-guest']").await;
+
     app.click_until_gone("[data-testid=stop-hosting]").await;
     app.wait_for("[data-testid=start-screen]").await;
     app.close().await;
-    drop(guest);
+}
+
+/// What `banter-cli join --room ROOM --history` prints for a newcomer with a home of its own.
+async fn room_history(address: &str, room: &str) -> String {
+    let home = tempdir(&format!("history-{room}"));
+    let output = tokio::process::Command::new(banter_cli())
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("BANTER_DISCOVERY", "off")
+        .args(["join", address, "--name", "reader", "--room", room, "--history"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Hosting with "Require an access code": the host panel shows the code, the guest links carry it in their

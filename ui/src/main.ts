@@ -159,6 +159,20 @@ class App {
           state.bans = await this.transport.hostUnban(name);
           this.render();
         },
+        askDelete: (room) => {
+          state.deleting = room;
+          this.render();
+        },
+        deleteRoom: async (room) => {
+          await this.transport.hostDeleteRoom(room);
+          // The host's notice (roomDeleted) takes the room away here as for everyone else.
+          state.deleting = null;
+          this.render();
+        },
+        releaseName: async (name) => {
+          const freed = await this.transport.hostReleaseName(name);
+          return `“${freed}” is free: the next person to use it keeps it.`;
+        },
       },
     });
     this.root.replaceChildren(this.view.root);

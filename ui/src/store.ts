@@ -61,6 +61,8 @@ export interface ChatState {
   /** While hosting: who is banned, and whose ban form is open in the people list. */
   bans: BanInfo[];
   banning: string | null;
+  /** The room whose deletion the host's owner is asked to confirm. */
+  deleting: string | null;
   address: string | null;
   /** Outcomes that arrived before their message was shown as pending (the send command had not returned yet). */
   early: Map<string, string | null>;
@@ -88,6 +90,7 @@ export function newChatState(me: string): ChatState {
     hosting: null,
     bans: [],
     banning: null,
+    deleting: null,
     address: null,
     early: new Map(),
   };

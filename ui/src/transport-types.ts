@@ -25,6 +25,10 @@ export interface Transport {
   hostBan(name: string, minutes: number | null): Promise<BanInfo[]>;
   /** Lifts a ban; answers with the bans that still hold. */
   hostUnban(name: string): Promise<BanInfo[]>;
+  /** Deletes a room of the chat this app hosts, with its history; everyone in it is told. Answers its name. */
+  hostDeleteRoom(room: string): Promise<string>;
+  /** Frees a name someone's key holds on the chat this app hosts; answers the name as it was bound. */
+  hostReleaseName(name: string): Promise<string>;
   /** Joins the host at `address`; `accessCode` for a host that requires one (empty otherwise). Resolves with the
    *  address joined, which differs when the host meant moved. Fails with `different_host` when another host answers
    *  where the one meant was. */

@@ -372,6 +372,8 @@ export function webTransport(): Transport {
     hostStop: () => Promise.resolve(),
     hostBan: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can ban.')),
     hostUnban: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can lift a ban.')),
+    hostDeleteRoom: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can delete a room.')),
+    hostReleaseName: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can release a name.')),
     connect: (_address, name, accessCode) =>
       new Promise((resolve, reject) => {
         socket?.close();

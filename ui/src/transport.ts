@@ -23,6 +23,8 @@ export const tauriTransport: Transport = {
   hostStop: () => call('host_stop'),
   hostBan: (name, minutes) => call('host_ban', { name, minutes }),
   hostUnban: (name) => call('host_unban', { name }),
+  hostDeleteRoom: (room) => call('host_delete_room', { room }),
+  hostReleaseName: (name) => call('host_release_name', { name }),
   connect: (address, name, accessCode, target) =>
     call('connect', { address, name, accessCode: accessCode.trim() || null, hostId: target?.hostId ?? null, acceptNewHost: target?.acceptNewHost ?? false }),
   watchNetwork: async (handler) => {

@@ -7,7 +7,7 @@ import { LOBBY, dmKey, oldestSeq, roomKey, typingNow } from '../store';
 import { el, replace } from '../dom';
 import { activeAgo, continuesGroup, formatTime, hueFor, initials, typingLine } from '../format';
 import { keyPanel, type KeyActions } from './identity';
-import { banButton, banForm, bansSection, type ModerationActions } from './moderation';
+import { banButton, banForm, bansSection, deleteRoomControl, releaseNameForm, type ModerationActions } from './moderation';
 
 /** Where an attachment's bytes are. */
 export type AttachmentView = { state: 'ready'; url: string } | { state: 'loading' } | { state: 'unavailable'; reason: string };
@@ -53,6 +53,7 @@ export class ChatView {
   private typingActive = false;
   private renderedKey = '';
   private keyPanel: HTMLElement | null = null;
+  private releaseForm: HTMLElement | null = null;
   /** Set while older messages are being put above the ones shown: the reader's place must not move. */
   private anchor: { key: string; fromBottom: number } | null = null;
 
@@ -234,6 +235,8 @@ export class ChatView {
       el('p', { class: 'field-hint', testid: 'host-advertised' }, state.hosting?.advertised ? `Shown on the network as “${state.hosting.advertised}”.` : 'Not shown on the network: guests type an address.'),
       el('p', { class: 'field-hint', testid: 'host-data', attrs: { title: state.hosting?.data ?? '' } }, `Rooms and messages are kept in ${state.hosting?.data ?? ''}.`),
       bansSection(state.bans, this.actions.moderation, (work) => this.guard(work)),
+      // Built once and moved, like the key panel: a name half typed and the last answer survive renders.
+      (this.releaseForm ??= releaseNameForm(this.actions.moderation)),
       el('button', {
         class: 'danger-button',
         testid: 'stop-hosting',
@@ -287,7 +290,11 @@ export class ChatView {
     const leave = current.kind === 'room' && current.name !== LOBBY
       ? el('button', { class: 'link-button', testid: 'leave-room', attrs: { type: 'button' }, on: { click: () => void this.guard(() => this.actions.leaveRoom(current.name)) } }, 'Leave room')
       : null;
-    replace(this.header, el('div', {}, el('h2', { testid: 'conversation-title' }, title), el('span', { class: 'subtitle' }, subtitle)), leave);
+    // The host's owner may delete any room but the lobby; the host refuses everyone else.
+    const remove = state.hosting && current.kind === 'room' && current.name !== LOBBY
+      ? deleteRoomControl(current.name, state.deleting === current.name, this.actions.moderation, (work) => this.guard(work))
+      : null;
+    replace(this.header, el('div', {}, el('h2', { testid: 'conversation-title' }, title), el('span', { class: 'subtitle' }, subtitle)), el('div', { class: 'header-actions' }, leave, remove));
   }
 
   private renderMessages(state: ChatState, current: Conversation): void {

@@ -1,5 +1,6 @@
-// The host owner's moderation in the people list and the host panel: ban someone for a while or for good, and
-// lift a ban. Only shown while this app hosts; the host itself refuses everyone else.
+// The host owner's moderation in the people list, the room header and the host panel: ban someone for a while or
+// for good, lift a ban, delete a room with its history, free a name. Only shown while this app hosts; the host
+// itself refuses everyone else.
 import type { BanInfo } from '../bindings';
 import { el } from '../dom';
 
@@ -8,6 +9,11 @@ export interface ModerationActions {
   askBan(name: string | null): void;
   ban(name: string, minutes: number | null): Promise<void>;
   unban(name: string): Promise<void>;
+  /** Opens the confirmation of a room's deletion (or closes it, with null). */
+  askDelete(room: string | null): void;
+  deleteRoom(room: string): Promise<void>;
+  /** Frees a name; answers what to tell the owner. */
+  releaseName(name: string): Promise<string>;
 }
 
 /** What the form offers, shortest first. */
@@ -71,4 +77,49 @@ export function bansSection(bans: readonly BanInfo[], actions: ModerationActions
         attrs: { type: 'button', title: `Let ${ban.name} back in` },
         on: { click: () => void guard(() => actions.unban(ban.name)) },
       }, 'Lift')))));
+}
+
+/** The room header's Delete, for the host's owner: asks first, since the room's history goes with it. */
+export function deleteRoomControl(room: string, confirming: boolean, actions: ModerationActions, guard: Guard): HTMLElement {
+  if (!confirming) {
+    return el('button', {
+      class: 'link-button danger-link',
+      testid: 'delete-room',
+      attrs: { type: 'button', title: `Delete #${room} and its messages for everyone` },
+      on: { click: () => actions.askDelete(room) },
+    }, 'Delete room');
+  }
+  return el('div', { class: 'delete-room-form', testid: 'delete-room-form', attrs: { role: 'alertdialog', 'aria-label': `Delete #${room}?` } },
+    el('span', { class: 'field-hint' }, `Delete #${room} and all its messages, for everyone?`),
+    el('button', { class: 'danger-button', testid: 'delete-room-confirm', attrs: { type: 'button' }, on: { click: () => void guard(() => actions.deleteRoom(room)) } }, 'Delete'),
+    el('button', { class: 'link-button', attrs: { type: 'button' }, on: { click: () => actions.askDelete(null) } }, 'Cancel'));
+}
+
+/** The host panel's form to free a name that someone's key holds, so that anyone may take it. */
+export function releaseNameForm(actions: ModerationActions): HTMLElement {
+  const input = el('input', { testid: 'release-name-input', attrs: { placeholder: 'Name', autocomplete: 'off', spellcheck: 'false', 'aria-label': 'Name to free' } });
+  const status = el('p', { class: 'field-hint', testid: 'release-name-status', attrs: { role: 'status' } });
+  return el('form', {
+    class: 'release-name',
+    testid: 'release-name',
+    on: {
+      submit: (event) => {
+        event.preventDefault();
+        const name = input.value.trim();
+        if (!name) return;
+        actions.releaseName(name).then(
+          (said) => {
+            status.textContent = said;
+            input.value = '';
+          },
+          (error) => (status.textContent = (error as Error).message),
+        );
+      },
+    },
+  },
+  el('h3', { class: 'sidebar-title' }, 'Names'),
+  el('p', { class: 'field-hint' }, 'A name belongs to the first key that used it here. Free one for someone else to take:'),
+  input,
+  el('button', { class: 'link-button', testid: 'release-name-submit', attrs: { type: 'submit' } }, 'Free name'),
+  status);
 }

@@ -102,7 +102,7 @@ async fn on_room_delete(io: SocketIo, State(hub): State<Hub>, TryData(request): 
     reply(ack, result);
 }
 
-async fn delete_room(io: &SocketIo, hub: &Hub, raw_room: &str) -> Result<RoomDeleted, ErrorBody> {
+pub async fn delete_room(io: &SocketIo, hub: &Hub, raw_room: &str) -> Result<RoomDeleted, ErrorBody> {
     // The store first: a join in the meantime still finds the room and is taken out with everyone else below,
     // where a room gone from the host but not yet from the store could be made again in memory only.
     let (key, _) = hub.registry().deletable(raw_room)?;
@@ -137,7 +137,7 @@ async fn on_name_release(State(hub): State<Hub>, TryData(request): TryData<NameR
     reply(ack, result);
 }
 
-async fn release_name(hub: &Hub, raw_name: &str) -> Result<NameReleased, ErrorBody> {
+pub async fn release_name(hub: &Hub, raw_name: &str) -> Result<NameReleased, ErrorBody> {
     let released = hub.registry().release_name(raw_name)?;
     match hub.store().release_name(&released.key).await {
         Ok(_) => {

@@ -31,7 +31,9 @@ use tokio::task::JoinHandle;
 pub use hub::Hub;
 
 use crate::limits::Limits;
-use crate::protocol::{event, BanInfo, BanRequest, Banned, Closing, ClosingReason, ErrorBody, NameReleased};
+use crate::protocol::{
+    event, BanInfo, BanRequest, Banned, Closing, ClosingReason, ErrorBody, NameReleased, RoomDeleted,
+};
 use crate::store::{Durability, Location, SqliteStore, Store, StoreConfig, StoreError};
 
 /// How a host is set up.
@@ -388,6 +390,16 @@ impl HostHandle {
     /// Lifts the ban of whoever holds `name` (`user:unban`).
     pub async fn unban(&self, name: &str) -> Result<NameReleased, ErrorBody> {
         admin::unban(&self.hub, name).await
+    }
+
+    /// Deletes a room with its history, taking everyone out of it, as `/admin`'s `room:delete` does.
+    pub async fn delete_room(&self, room: &str) -> Result<RoomDeleted, ErrorBody> {
+        admin::delete_room(&self.io, &self.hub, room).await
+    }
+
+    /// Frees a name bound to someone's key for anyone to take (`name:release`).
+    pub async fn release_name(&self, name: &str) -> Result<NameReleased, ErrorBody> {
+        admin::release_name(&self.hub, name).await
     }
 
     /// The bans that hold now (`bans:list`).
