@@ -250,10 +250,8 @@ async fn a_wrong_address_is_explained(display: &Display) {
     app.close().await;
 }
 
-/// A name is bound to the key of whoever took it first; the app takes that key from another device, and is then
-/// that person.
 /// The host form says in words why the app's data folder cannot be used (another host holds it; its database is
-/// not Banter's), leaves the folder as it found it, and hosts once the cause is gone.
+/// not Banter's), leaves the database file as it found it, and hosts once the cause is gone.
 async fn the_host_form_explains_a_data_folder_it_cannot_use(display: &Display) {
     let data = tempdir("faults");
     let folder = data.join("data/chat.banter.desktop/host");
@@ -287,6 +285,8 @@ async fn the_host_form_explains_a_data_folder_it_cannot_use(display: &Display) {
     app.close().await;
 }
 
+/// A name is bound to the key of whoever took it first; the app takes that key from another device, and is then
+/// that person.
 async fn a_key_from_another_device_is_the_same_person(display: &Display) {
     let data = tempdir("key");
     let host_home = tempdir("key-host");

@@ -64,7 +64,11 @@ impl Display {
                     .arg("null:")
                     .output()
                     .ok()
-                    .and_then(|output| String::from_utf8_lossy(&output.stderr).trim().parse::<f64>().ok())
+                    .and_then(|output| {
+                        // ImageMagick 6 prints the count alone, 7 adds a normalised value after it.
+                        let said = String::from_utf8_lossy(&output.stderr).into_owned();
+                        said.split_whitespace().next().and_then(|count| count.parse::<f64>().ok())
+                    })
                     .is_some_and(|differing| differing < 200.0);
             alike_tries += 1;
             if same || alike_tries >= 4 || std::time::Instant::now() >= deadline {

@@ -5,27 +5,13 @@
 //   3. Once it is back, the page shows all 1,000, once each, in order, and its own 20 are sent, in order.
 // Usage: node browser-catchup.js URL. Reads "cut" and "restored" on stdin; prints "step NAME" lines, then
 // "catchup ok".
-const readline = require('readline');
-const { WAIT_MS, launch, step, joinAs, say, run } = require('./browser-common');
+const { WAIT_MS, launch, step, joinAs, say, stdinCommands, run } = require('./browser-common');
 
 const [url] = process.argv.slice(2);
 const BULK = 1000;
 const OFFLINE = 20;
 
-const commands = [];
-const waiting = [];
-readline.createInterface({ input: process.stdin }).on('line', (line) => {
-  const waiter = waiting.shift();
-  if (waiter) waiter(line);
-  else commands.push(line);
-});
-function command(expected) {
-  return new Promise((resolve, reject) => {
-    const take = (line) => (line === expected ? resolve() : reject(new Error(`expected ${expected}, got ${line}`)));
-    if (commands.length > 0) take(commands.shift());
-    else waiting.push(take);
-  });
-}
+const command = stdinCommands();
 
 /** The texts of the messages the page shows, in order, and how many are still being sent. */
 function shown(page) {

@@ -1,4 +1,6 @@
-// What the browser tests share: Debian's chromium as this machine allows it, and a guest's usual gestures.
+// What the browser tests share: Debian's chromium as this machine allows it, a guest's usual gestures, and the
+// commands the Rust side sends on stdin.
+const readline = require('readline');
 const { chromium } = require('playwright-core');
 
 const WAIT_MS = 15000;
@@ -33,6 +35,23 @@ async function sees(page, text) {
   await page.getByTestId('messages').getByText(text, { exact: false }).first().waitFor({ timeout: WAIT_MS });
 }
 
+/** The lines the Rust test writes on stdin, one at a time: `await command('cut')` waits for the next line and fails
+ *  unless it is `cut`. */
+function stdinCommands() {
+  const lines = [];
+  const waiting = [];
+  readline.createInterface({ input: process.stdin }).on('line', (line) => {
+    const waiter = waiting.shift();
+    if (waiter) waiter(line);
+    else lines.push(line);
+  });
+  return (expected) => new Promise((resolve, reject) => {
+    const take = (line) => (line === expected ? resolve() : reject(new Error(`expected ${expected}, got ${line}`)));
+    if (lines.length > 0) take(lines.shift());
+    else waiting.push(take);
+  });
+}
+
 /** Runs a test's `main`, exiting 0 on success and 1 with the error otherwise. */
 function run(main, label) {
   main().then(
@@ -44,4 +63,4 @@ function run(main, label) {
   );
 }
 
-module.exports = { WAIT_MS, launch, step, joinAs, say, sees, run };
+module.exports = { WAIT_MS, launch, step, joinAs, say, sees, stdinCommands, run };

@@ -6,26 +6,12 @@
 //      talking to, drops the old conversation, and shows what is posted there now.
 // Usage: node browser-lifecycle.js URL. Reads "stopped" and "restarted" on stdin; prints "step NAME" lines, then
 // "lifecycle ok".
-const readline = require('readline');
-const { WAIT_MS, launch, step, joinAs, sees, run } = require('./browser-common');
+const { WAIT_MS, launch, step, joinAs, sees, stdinCommands, run } = require('./browser-common');
 
 const [url] = process.argv.slice(2);
 const OLD = 150;
 
-const commands = [];
-const waiting = [];
-readline.createInterface({ input: process.stdin }).on('line', (line) => {
-  const waiter = waiting.shift();
-  if (waiter) waiter(line);
-  else commands.push(line);
-});
-function command(expected) {
-  return new Promise((resolve, reject) => {
-    const take = (line) => (line === expected ? resolve() : reject(new Error(`expected ${expected}, got ${line}`)));
-    if (commands.length > 0) take(commands.shift());
-    else waiting.push(take);
-  });
-}
+const command = stdinCommands();
 
 function oldShown(page) {
   return page.evaluate(() =>

@@ -65,25 +65,14 @@ async fn a_browser_guest_catches_up_and_keeps_its_order_through_a_cut_connection
     use banter_core::limits::Limits;
     use tokio::io::AsyncWriteExt;
 
-    let interop = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop");
-    assert!(interop.join("node_modules/playwright-core").is_dir(), "run `make test` first: playwright-core is missing");
     let limits = Limits { request_burst: 100_000, requests_per_second: 100_000, ..Limits::default() };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let config = HostConfig { limits, web: Some(banter_web::client()), ..HostConfig::default() };
     let host = host::spawn(listener, config).await.unwrap();
     let proxy = proxy::Proxy::start(host.local_addr()).await;
 
-    let mut script = tokio::process::Command::new("node")
-        .arg(interop.join("browser-catchup.js"))
-        .arg(format!("http://{}", proxy.address))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node runs");
-    let mut commands = script.stdin.take().unwrap();
-    let mut steps = Steps { lines: BufReader::new(script.stdout.take().unwrap()).lines(), seen: Vec::new() };
+    let Script { mut script, mut commands, mut steps } =
+        Script::start("browser-catchup.js", &[&format!("http://{}", proxy.address)]);
     steps.expect("step online").await;
     proxy.cut();
     commands.write_all(b"cut\n").await.unwrap();
@@ -112,6 +101,35 @@ async fn a_browser_guest_catches_up_and_keeps_its_order_through_a_cut_connection
     assert!(status.success());
 }
 
+/// A script of tests/interop run by node: its stdin for commands, its stdout read as steps.
+struct Script {
+    script: tokio::process::Child,
+    commands: tokio::process::ChildStdin,
+    steps: Steps<BufReader<tokio::process::ChildStdout>>,
+}
+
+impl Script {
+    fn start(name: &str, args: &[&str]) -> Script {
+        let interop = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop");
+        assert!(
+            interop.join("node_modules/playwright-core").is_dir(),
+            "run `make test` first: playwright-core is missing"
+        );
+        let mut script = tokio::process::Command::new("node")
+            .arg(interop.join(name))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node runs");
+        let commands = script.stdin.take().unwrap();
+        let steps = Steps { lines: BufReader::new(script.stdout.take().unwrap()).lines(), seen: Vec::new() };
+        Script { script, commands, steps }
+    }
+}
+
 /// The lines a test script prints, expected one by one.
 struct Steps<R> {
     lines: tokio::io::Lines<R>,
@@ -135,23 +153,13 @@ async fn a_browser_guest_joins_by_the_link_that_carries_the_access_code() {
     use banter_core::host::access::AccessCode;
     use banter_core::host::{self, HostConfig};
 
-    let interop = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop");
-    assert!(interop.join("node_modules/playwright-core").is_dir(), "run `make test` first: playwright-core is missing");
     let code = AccessCode::random();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let config =
         HostConfig { web: Some(banter_web::client()), access_code: Some(code.clone()), ..HostConfig::default() };
     let host = host::spawn(listener, config).await.unwrap();
-    let mut script = tokio::process::Command::new("node")
-        .arg(interop.join("browser-code.js"))
-        .arg(format!("http://{}", host.local_addr()))
-        .arg(code.as_str())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node runs");
-    let mut steps = Steps { lines: BufReader::new(script.stdout.take().unwrap()).lines(), seen: Vec::new() };
+    let Script { mut script, mut steps, .. } =
+        Script::start("browser-code.js", &[&format!("http://{}", host.local_addr()), code.as_str()]);
     steps.expect("step refused-without").await;
     steps.expect("step refused-wrong").await;
     steps.expect("step joined-from-link").await;
@@ -184,8 +192,6 @@ async fn a_browser_guest_pages_back_and_follows_the_host_through_a_stop_and_a_re
     use banter_core::store::Location;
     use tokio::io::AsyncWriteExt;
 
-    let interop = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/interop");
-    assert!(interop.join("node_modules/playwright-core").is_dir(), "run `make test` first: playwright-core is missing");
     let folder = tempfile::tempdir().unwrap();
     let limits = Limits {
         request_burst: 100_000,
@@ -216,17 +222,8 @@ async fn a_browser_guest_pages_back_and_follows_the_host_through_a_stop_and_a_re
     }
     writer.close().await;
 
-    let mut script = tokio::process::Command::new("node")
-        .arg(interop.join("browser-lifecycle.js"))
-        .arg(format!("http://{address}"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node runs");
-    let mut commands = script.stdin.take().unwrap();
-    let mut steps = Steps { lines: BufReader::new(script.stdout.take().unwrap()).lines(), seen: Vec::new() };
+    let Script { mut script, mut commands, mut steps } =
+        Script::start("browser-lifecycle.js", &[&format!("http://{address}")]);
     steps.expect("step paged").await;
     steps.expect("step evicted").await;
 

@@ -85,7 +85,7 @@ async fn enter(
     let connection = socket.id.to_string();
     if let Some(room) = &joined.created {
         if let Err(error) = hub.store().create_room(room.clone()).await {
-            hub.registry().undo_create(&connection, &joined.key);
+            hub.registry().undo_create(&connection, joined);
             return Err(storage_refusal(&error, "the new room"));
         }
     }

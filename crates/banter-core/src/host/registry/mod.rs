@@ -88,6 +88,8 @@ pub struct Joined {
     pub new_member: bool,
     /// The room did not exist: it is in the directory now, and must be kept before the join is answered.
     pub created: Option<RoomRecord>,
+    /// Where the connection that created it came from: the address's count goes back down if the room is not kept.
+    pub(crate) created_from: Option<Source>,
 }
 
 /// Whether a join may create the room.
@@ -346,6 +348,7 @@ impl Registry {
             user_id,
             members,
             new_member,
+            created_from: created.as_ref().and(source),
             created,
         })
     }
@@ -374,13 +377,14 @@ impl Registry {
         }
         let per_address = self.limits.network.max_rooms_per_address;
         if let Some(source) = source {
-            if self.rooms_created_from.get(&source).copied().unwrap_or(0) >= per_address {
+            let created = self.rooms_created_from.entry(source).or_default();
+            if *created >= per_address {
                 return Err(error(
                     ErrorKind::TooLarge,
                     format!("{per_address} rooms have been created from your address, the most one address may."),
                 ));
             }
-            *self.rooms_created_from.entry(source).or_default() += 1;
+            *created += 1;
         }
         let now = crate::clock::now_millis();
         self.rooms.insert(key.clone(), name.clone(), Some(creator.clone()), now);
@@ -395,11 +399,15 @@ impl Registry {
     }
 
     /// Takes back a join whose new room could not be kept.
-    pub fn undo_create(&mut self, connection: &ConnectionId, key: &RoomKey) {
+    pub fn undo_create(&mut self, connection: &ConnectionId, joined: &Joined) {
         if let Some(entry) = self.presence.connection_mut(connection) {
-            entry.rooms.remove(key);
+            entry.rooms.remove(&joined.key);
         }
-        self.rooms.remove(key);
+        self.rooms.remove(&joined.key);
+        // A room the store refused was never created: it does not count against its address.
+        if let Some(created) = joined.created_from.and_then(|source| self.rooms_created_from.get_mut(&source)) {
+            *created = created.saturating_sub(1);
+        }
     }
 
     /// Leaves a room; the lobby cannot be left.

@@ -207,6 +207,9 @@ fn room_creation_is_limited_per_address() {
     assert_eq!(refused.kind, ErrorKind::TooLarge);
     assert!(refused.message.contains("from your address"), "{}", refused.message);
     assert!(registry.join(&"g4".to_owned(), "one", JoinMode::JoinOrCreate).is_ok(), "joining is not creating");
+    // Deleting a room gives nothing back ("since the host started"); a room the store could not keep does.
+    registry.delete_room("three").expect("deleted");
+    assert_eq!(kind(registry.join(&"g4".to_owned(), "four", JoinMode::JoinOrCreate)), Some(ErrorKind::TooLarge));
     registry
         .admit(&"h1".to_owned(), &hello("Hanna", "hanna-key-1"), Dialect::Banter, Some(honest), Instant::now())
         .expect("admitted");
@@ -314,7 +317,20 @@ fn a_room_that_could_not_be_kept_is_taken_back() {
     let mut registry = registry();
     admit(&mut registry, "n1", "ned", "ned-key-01");
     let joined = registry.join(&"n1".to_owned(), "fresh", JoinMode::JoinOrCreate).expect("joined");
-    registry.undo_create(&"n1".to_owned(), &joined.key);
+    registry.undo_create(&"n1".to_owned(), &joined);
     assert!(registry.room_list().iter().all(|room| room.name != "fresh"));
     assert_eq!(kind(registry.typing_in(&"n1".to_owned(), "fresh")), Some(ErrorKind::Forbidden));
+}
+
+#[test]
+fn a_room_that_could_not_be_kept_does_not_count_against_its_address() {
+    let network = crate::limits::NetworkLimits { max_rooms_per_address: 1, ..Default::default() };
+    let mut registry = Registry::new(Limits { network, ..Limits::default() }, empty());
+    let from: IpAddr = "10.0.0.66".parse().expect("an address");
+    registry
+        .admit(&"g1".to_owned(), &Handshake::default(), Dialect::Plain, Some(from), Instant::now())
+        .expect("admitted");
+    let joined = registry.join(&"g1".to_owned(), "one", JoinMode::JoinOrCreate).expect("created");
+    registry.undo_create(&"g1".to_owned(), &joined);
+    assert!(registry.join(&"g1".to_owned(), "two", JoinMode::JoinOrCreate).is_ok(), "the address's one is free again");
 }

@@ -4,8 +4,8 @@
 //!
 //! In memory there are no reader threads. SQLite's `memdb` has no WAL: while the writer's transaction is open,
 //! another connection cannot read, and under steady writing a reader waited out its busy timeout and failed
-//! ("database is locked"). Reads go to the writer thread instead, which runs them between two commits, so a read
-//! waits for one commit at most.
+//! ("database is locked"). Reads go to the writer thread instead, which runs them between two commits: a read waits
+//! only for the writes queued before it.
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -156,10 +156,7 @@ impl Writer {
     }
 
     fn send(&self, task: Task) -> Result<(), StoreError> {
-        match self.jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).as_ref() {
-            Some(jobs) => jobs.send(task).map_err(|_| StoreError::Stopped),
-            None => Err(StoreError::Stopped),
-        }
+        send_to(&self.jobs, task)
     }
 
     /// Lets the writer finish what it holds, then waits for its thread.
@@ -247,6 +244,14 @@ fn commit_group(connection: &mut Connection, jobs: Vec<Box<dyn Work>>) {
 
 type Read = Box<dyn FnOnce(&Connection) + Send>;
 
+/// Hands `job` to a thread's queue, unless the store has stopped.
+fn send_to<J>(queue: &Mutex<Option<mpsc::Sender<J>>>, job: J) -> Result<(), StoreError> {
+    match queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).as_ref() {
+        Some(jobs) => jobs.send(job).map_err(|_| StoreError::Stopped),
+        None => Err(StoreError::Stopped),
+    }
+}
+
 /// A read as a job for whichever thread runs it, in a read transaction of its own so that what it sees is one
 /// moment, and the answer it will give.
 fn read_job<F, T>(read: F) -> (Read, oneshot::Receiver<Result<T, StoreError>>)
@@ -259,9 +264,16 @@ where
         let result = match connection.execute_batch("BEGIN DEFERRED") {
             Err(error) => Err(failure(error)),
             Ok(()) => {
-                let result = read(connection);
+                // As with write jobs: a read that panics costs its own request, not the thread (in memory the
+                // writer's, which every later request needs).
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(connection)))
+                    .unwrap_or_else(|_| Err(StoreError::Failed("a storage read panicked".into())));
                 if let Err(error) = connection.execute_batch("COMMIT") {
                     tracing::debug!(%error, "could not end a read transaction");
+                    // A connection left inside a transaction would make every later BEGIN fail.
+                    if !connection.is_autocommit() {
+                        let _ = connection.execute_batch("ROLLBACK");
+                    }
                 }
                 result
             }
@@ -313,11 +325,7 @@ impl Readers {
             Readers::Threads { jobs, .. } => jobs,
         };
         let (job, answer) = read_job(read);
-        let sent = match jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).as_ref() {
-            Some(jobs) => jobs.send(job).map_err(|_| StoreError::Stopped),
-            None => Err(StoreError::Stopped),
-        };
-        sent?;
+        send_to(jobs, job)?;
         answer.await.unwrap_or(Err(StoreError::Stopped))
     }
 
