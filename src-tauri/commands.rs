@@ -6,7 +6,7 @@ use banter_core::client::ClientConfig;
 use banter_core::host::access::AccessCode;
 use banter_core::host::{self, HostConfig};
 use banter_core::limits::Limits;
-use banter_core::protocol::{BanInfo, BanRequest, DirectHistoryPage, HistoryPage, RoomJoined, RoomLeft};
+use banter_core::protocol::{BanInfo, BanRequest, DirectHistoryPage, HistoryPage, Message, RoomJoined, RoomLeft};
 use banter_core::store::Location;
 use bytes::Bytes;
 use tauri::ipc::Response;
@@ -120,6 +120,12 @@ pub async fn host_release_name(state: State<'_, AppState>, name: String) -> Resu
     state.release_name(&name).await
 }
 
+/// Deletes anyone's message on the embedded host, for its owner; answers its tombstone.
+#[tauri::command]
+pub async fn host_delete_message(state: State<'_, AppState>, room: String, seq: u64) -> Result<Message, IpcError> {
+    state.delete_message(&room, seq).await
+}
+
 /// Joins the host at `address` (`host`, `host:port` or a URL) as `name`, and answers with the address joined.
 ///
 /// The host meant is `host_id` when the user picked one (from the network or the recent hosts), or the one last
@@ -213,6 +219,46 @@ pub async fn send_message(state: State<'_, AppState>, room: String, text: String
 #[tauri::command]
 pub async fn send_direct(state: State<'_, AppState>, to: String, text: String) -> Result<String, IpcError> {
     Ok(state.client().await?.send_direct(&to, &text).await?)
+}
+
+/// Queues a reply to message `reply_to` of `room`; reports like `send_message`.
+#[tauri::command]
+pub async fn send_reply(
+    state: State<'_, AppState>,
+    room: String,
+    reply_to: u64,
+    text: String,
+) -> Result<String, IpcError> {
+    Ok(state.client().await?.send_reply(&room, reply_to, &text).await?)
+}
+
+/// Replaces the text of one of this user's messages; answers the message as it is now.
+#[tauri::command]
+pub async fn edit_message(
+    state: State<'_, AppState>,
+    room: String,
+    seq: u64,
+    text: String,
+) -> Result<Message, IpcError> {
+    Ok(state.client().await?.edit_message(&room, seq, &text).await?)
+}
+
+/// Deletes one of this user's messages; answers its tombstone.
+#[tauri::command]
+pub async fn delete_message(state: State<'_, AppState>, room: String, seq: u64) -> Result<Message, IpcError> {
+    Ok(state.client().await?.delete_message(&room, seq).await?)
+}
+
+/// Adds (`on`) or takes back this user's reaction to a message; answers the message as it is now.
+#[tauri::command]
+pub async fn react(
+    state: State<'_, AppState>,
+    room: String,
+    seq: u64,
+    emoji: String,
+    on: bool,
+) -> Result<Message, IpcError> {
+    Ok(state.client().await?.react(&room, seq, &emoji, on).await?)
 }
 
 /// Uploads an image and posts it to `room`, with `text` as its caption.

@@ -257,6 +257,11 @@ pub enum UiEvent {
     Message {
         message: Message,
     },
+    /// A message changed (edited, deleted, reacted to, replied to): it carries the message as it is now. Keep it
+    /// only if its `rev` is higher than that of the copy shown.
+    Changed {
+        message: Message,
+    },
     Direct {
         message: DirectMessage,
     },
@@ -335,6 +340,7 @@ impl UiEvent {
                 conversations: welcome.conversations,
             },
             ClientEvent::Message(message) => UiEvent::Message { message },
+            ClientEvent::Changed(message) => UiEvent::Changed { message },
             ClientEvent::Direct(message) => UiEvent::Direct { message },
             ClientEvent::MissedMessages { room, messages } => UiEvent::Missed { room, messages },
             ClientEvent::MissedDirects { with, messages } => UiEvent::MissedDirects { with, messages },

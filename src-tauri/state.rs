@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use banter_core::client::{wait_until_connected, Client, ClientConfig, ClientEvent};
 use banter_core::host::HostHandle;
-use banter_core::protocol::{BanInfo, BanRequest};
+use banter_core::protocol::{BanInfo, BanRequest, Message};
 use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Runtime};
 use tokio::sync::Mutex;
@@ -127,6 +127,13 @@ impl AppState {
         let host = self.host.lock().await;
         let host = host.as_ref().ok_or_else(not_hosting)?;
         Ok(host.delete_room(room).await?.room)
+    }
+
+    /// Deletes anyone's message on the embedded host, for its owner; answers its tombstone.
+    pub async fn delete_message(&self, room: &str, seq: u64) -> Result<Message, IpcError> {
+        let host = self.host.lock().await;
+        let host = host.as_ref().ok_or_else(not_hosting)?;
+        Ok(host.delete_message(room, seq).await?)
     }
 
     /// Frees a name bound on the embedded host, for its owner; answers with the name as it was bound.

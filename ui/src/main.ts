@@ -4,8 +4,8 @@ import { ChatView, type AttachmentView } from './views/chat';
 import { startScreen } from './views/start';
 import { transport } from './platform';
 import { asTransportError, type JoinTarget, type Transport } from './transport-types';
-import { addOlder, addPending, apply, conversation, forgetRoom, newChatState, oldestSeq, open, roomKey, LOBBY, type ChatState } from './store';
-import type { RoomJoined, SettingsView, UiEvent } from './bindings';
+import { addOlder, addPending, apply, conversation, forgetRoom, newChatState, oldestSeq, open, roomKey, LOBBY, type ChatState, type Conversation } from './store';
+import type { Message, RoomJoined, SettingsView, UiEvent } from './bindings';
 import type { KeyActions } from './views/identity';
 
 const NAME_KEY = 'banter.name';
@@ -143,6 +143,20 @@ class App {
       },
       attachment: (id) => this.attachment(id),
       loadOlder: (key) => this.loadOlder(key),
+      reply: async (seq, text) => {
+        const room = this.currentRoom();
+        const clientId = await this.transport.sendReply(room.name, seq, text);
+        addPending(state, room.key, clientId, text, Date.now());
+        this.schedule();
+      },
+      // The answer is the message as it is now; the room hears the same change, which then changes nothing here.
+      edit: async (seq, text) => this.changed(await this.transport.editMessage(this.currentRoom().name, seq, text)),
+      deleteMessage: async (seq, asOwner) => {
+        const room = this.currentRoom().name;
+        this.changed(asOwner ? await this.transport.hostDeleteMessage(room, seq) : await this.transport.deleteMessage(room, seq));
+      },
+      react: async (seq, emoji, on) => this.changed(await this.transport.react(this.currentRoom().name, seq, emoji, on)),
+      rerender: () => this.render(),
       settings: () => this.settings,
       keys: this.keys,
       moderation: {
@@ -209,6 +223,19 @@ class App {
       : await this.transport.sendDirect(current.name, text);
     addPending(state, current.key, clientId, text, Date.now());
     this.schedule();
+  }
+
+  /** The open conversation, which must be a room (message actions happen in rooms). */
+  private currentRoom(): Conversation {
+    const current = this.state?.conversations.get(this.state.current);
+    if (!current || current.kind !== 'room') throw new Error('Replies, edits and reactions work in rooms.');
+    return current;
+  }
+
+  private changed(message: Message): void {
+    if (!this.state) return;
+    apply(this.state, { type: 'changed', message }, Date.now());
+    this.render();
   }
 
   private async sendImage(file: File): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message, UiEvent } from './bindings';
-import { addOlder, addPending, apply, dmKey, newChatState, oldestSeq, open, roomKey, typingNow, LOBBY, TYPING_TTL_MS } from './store';
+import { addOlder, addPending, apply, dmKey, lastOwnMessage, messageAt, newChatState, oldestSeq, open, roomKey, typingNow, LOBBY, TYPING_TTL_MS } from './store';
 import { roomDetails } from './views/chat';
 
 function message(overrides: Partial<Message>): Message {
@@ -52,7 +52,7 @@ describe('the chat store', () => {
 
   it('counts unread messages in other conversations only, and clears them on open', () => {
     const state = newChatState('alice');
-    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0 } }, 0);
+    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0, latestRev: 0 } }, 0);
     apply(state, { type: 'message', message: message({ room: 'ops', id: 'x' }) }, 1);
     apply(state, { type: 'message', message: message({ room: LOBBY, id: 'y' }) }, 1);
     expect(state.conversations.get(roomKey('ops'))?.unread).toBe(1);
@@ -71,7 +71,7 @@ describe('the chat store', () => {
 
   it('turns arrivals and departures into notices and member lists', () => {
     const state = newChatState('alice');
-    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0 } }, 0);
+    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0, latestRev: 0 } }, 0);
     apply(state, { type: 'memberJoined', room: 'ops', user: 'bob' }, 1);
     expect(state.conversations.get(roomKey('ops'))?.members).toEqual(['alice', 'bob']);
     apply(state, { type: 'memberLeft', rooms: ['ops', LOBBY], user: 'bob', reason: 'disconnected' }, 2);
@@ -128,7 +128,7 @@ describe('the chat store', () => {
   it('forgets what another host said when a different host answers', () => {
     const state = newChatState('alice');
     apply(state, welcome('host-a', [message({ id: 'old', text: 'from the old host' })]), 1);
-    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0 } }, 2);
+    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0, latestRev: 0 } }, 2);
     apply(state, welcome('host-a'), 3);
     expect(texts(state, roomKey(LOBBY))).toEqual(['from the old host']);
     apply(state, welcome('host-b', [message({ id: 'new', text: 'from the new host' })]), 4);
@@ -149,7 +149,7 @@ describe('the chat store', () => {
 
   it('adds missed messages in order and counts them as unread', () => {
     const state = newChatState('alice');
-    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [message({ room: 'ops', id: 'a', seq: 1, text: 'one' })], latestSeq: 3 } }, 0);
+    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [message({ room: 'ops', id: 'a', seq: 1, text: 'one' })], latestSeq: 3, latestRev: 0 } }, 0);
     const missed = [message({ room: 'ops', id: 'b', seq: 2, text: 'two' }), message({ room: 'ops', id: 'c', seq: 3, text: 'three' })];
     apply(state, { type: 'missed', room: 'ops', messages: missed }, 1);
     expect(texts(state, roomKey('ops'))).toEqual(['one', 'two', 'three']);
@@ -170,11 +170,43 @@ describe('the chat store', () => {
 
   it('drops a deleted room and says so in the lobby', () => {
     const state = newChatState('alice');
-    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0 } }, 0);
+    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0, latestRev: 0 } }, 0);
     open(state, roomKey('ops'));
     apply(state, { type: 'roomDeleted', room: 'ops' }, 1);
     expect(state.conversations.has(roomKey('ops'))).toBe(false);
     expect(state.current).toBe(roomKey(LOBBY));
     expect(texts(state, roomKey(LOBBY))).toEqual(["* The host's owner deleted the room #ops and its messages."]);
+  });
+
+  it('takes a changed message only when it is newer, and keeps quotes of it current', () => {
+    const state = newChatState('alice');
+    const lobby = () => state.conversations.get(roomKey(LOBBY))!;
+    apply(state, { type: 'message', message: message({ id: 'q', seq: 1, text: 'who has the keys?' }) }, 0);
+    apply(state, { type: 'message', message: message({ id: 'r', seq: 2, from: 'alice', text: 'I do', replyTo: { seq: 1, from: 'bob', snippet: 'who has the keys?' } }) }, 0);
+    apply(state, { type: 'changed', message: message({ id: 'q', seq: 1, text: 'who has the key?', editedAt: 5, rev: 3, replies: 1 }) }, 0);
+    expect(messageAt(lobby(), 1)).toMatchObject({ text: 'who has the key?', editedAt: 5, replies: 1, rev: 3 });
+    expect(messageAt(lobby(), 2)?.replyTo?.snippet).toBe('who has the key?');
+    // An older state (a page read before the change) changes nothing, whichever way it arrives.
+    apply(state, { type: 'changed', message: message({ id: 'q', seq: 1, text: 'stale', rev: 2 }) }, 0);
+    apply(state, { type: 'missed', room: LOBBY, messages: [message({ id: 'q', seq: 1, text: 'older page' })] }, 0);
+    expect(messageAt(lobby(), 1)?.text).toBe('who has the key?');
+    apply(state, { type: 'changed', message: message({ id: 'q', seq: 1, text: '', deleted: true, rev: 4 }) }, 0);
+    expect(messageAt(lobby(), 1)).toMatchObject({ deleted: true, text: '' });
+    expect(messageAt(lobby(), 2)?.replyTo).toMatchObject({ deleted: true, snippet: '' });
+    // A change to a message not shown is left for the page that brings it.
+    apply(state, { type: 'changed', message: message({ id: 'x', seq: 9, text: 'not here', rev: 5 }) }, 0);
+    expect(messageAt(lobby(), 9)).toBeNull();
+  });
+
+  it('finds the last message of ones own that can be edited', () => {
+    const state = newChatState('alice');
+    const lobby = () => state.conversations.get(roomKey(LOBBY))!;
+    apply(state, { type: 'message', message: message({ id: 'a', seq: 1, from: 'Alice', text: 'mine' }) }, 0);
+    apply(state, { type: 'message', message: message({ id: 'b', seq: 2, from: 'bob', text: 'theirs' }) }, 0);
+    expect(lastOwnMessage(state, lobby())?.seq).toBe(1);
+    apply(state, { type: 'changed', message: message({ id: 'a', seq: 1, from: 'Alice', text: '', deleted: true, rev: 1 }) }, 0);
+    expect(lastOwnMessage(state, lobby())).toBeNull();
+    addPending(state, roomKey(LOBBY), 'c9', 'on its way', 0);
+    expect(lastOwnMessage(state, lobby())).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 // The UI's model of the chat and how each event changes it. Pure: no DOM, no Tauri, unit-tested.
-import type { Attachment, BanInfo, DirectMessage, HostInfo, Message, RoomInfo, Status, UiEvent, UserInfo } from './bindings';
+import type { Attachment, BanInfo, DirectMessage, HostInfo, Message, Quote, Reaction, RoomInfo, Status, UiEvent, UserInfo } from './bindings';
 
 export const LOBBY = 'lobby';
 /** How long a typing indicator stays without a fresh notice. */
@@ -18,6 +18,14 @@ export interface MessageItem {
   pending: boolean;
   /** Why the host refused it, if it did. */
   failed: string | null;
+  /** The message this one answers, as it was when this one was read (kept current while both are shown). */
+  replyTo: Quote | null;
+  replies: number;
+  editedAt: number | null;
+  deleted: boolean;
+  reactions: Reaction[];
+  /** The host's change number of this state: a state with a higher one replaces it, a lower one is stale. */
+  rev: number;
 }
 
 export interface NoticeItem {
@@ -109,10 +117,11 @@ export function conversation(state: ChatState, kind: 'room' | 'dm', name: string
   return found;
 }
 
-function fromWire(
-  message: { id: string; from: string; text: string; ts: number; clientId?: string | null; attachment?: Attachment | null },
-  seq: number,
-): MessageItem {
+type WireMessage = { id: string; from: string; text: string; ts: number; clientId?: string | null; attachment?: Attachment | null } & Partial<
+  Pick<Message, 'replyTo' | 'replies' | 'editedAt' | 'deleted' | 'reactions' | 'rev'>
+>;
+
+function fromWire(message: WireMessage, seq: number): MessageItem {
   return {
     kind: 'message',
     id: message.id,
@@ -124,6 +133,12 @@ function fromWire(
     attachment: message.attachment ?? null,
     pending: false,
     failed: null,
+    replyTo: message.replyTo ?? null,
+    replies: message.replies ?? 0,
+    editedAt: message.editedAt ?? null,
+    deleted: message.deleted ?? false,
+    reactions: message.reactions ?? [],
+    rev: message.rev ?? 0,
   };
 }
 
@@ -135,7 +150,9 @@ function upsert(target: Conversation, item: MessageItem): boolean {
       (existing.id === item.id || (item.clientId !== null && existing.clientId === item.clientId)),
   );
   if (index >= 0) {
-    target.items[index] = item;
+    const existing = target.items[index] as MessageItem;
+    // A page read before a change can arrive after it: the newer state stays.
+    if (existing.rev <= item.rev || existing.pending) target.items[index] = item;
     return false;
   }
   // Rooms keep the host's order (seq); a message can arrive a little after a later one.
@@ -183,6 +200,12 @@ export function addPending(state: ChatState, key: string, clientId: string, text
     ts: now,
     seq: 0,
     attachment: null,
+    replyTo: null,
+    replies: 0,
+    editedAt: null,
+    deleted: false,
+    reactions: [],
+    rev: 0,
     // An outcome that came first settles the message at once: null means delivered, text means refused.
     pending: early === undefined,
     failed: early ?? null,
@@ -234,6 +257,43 @@ export function addOlder(state: ChatState, key: string, messages: (Message | Dir
   if (messages.length < asked || messages[0]?.seq === 1) target.olderAvailable = false;
 }
 
+/** Characters of a message that a reply quotes, as the host cuts them (`limits.quoteChars`). */
+const QUOTE_CHARS = 120;
+
+function quoteOf(text: string): string {
+  return Array.from(text).slice(0, QUOTE_CHARS).join('');
+}
+
+/** A changed message: the shown copy takes the newer state, and replies shown quote it as it is now. A message
+ *  not shown is left alone: a page that brings it brings it as it is. */
+function applyChange(state: ChatState, message: Message): void {
+  const target = state.conversations.get(roomKey(message.room));
+  if (!target) return;
+  for (const [index, item] of target.items.entries()) {
+    if (item.kind !== 'message') continue;
+    if (item.seq === message.seq && item.seq > 0 && item.rev < (message.rev ?? 0)) {
+      target.items[index] = { ...fromWire(message, message.seq), clientId: item.clientId };
+    } else if (item.replyTo?.seq === message.seq) {
+      item.replyTo = { seq: message.seq, from: message.from, snippet: message.deleted ? '' : quoteOf(message.text), deleted: message.deleted ?? false };
+    }
+  }
+}
+
+/** A shown message of a conversation, by its number. */
+export function messageAt(target: Conversation, seq: number): MessageItem | null {
+  for (const item of target.items) if (item.kind === 'message' && item.seq === seq) return item;
+  return null;
+}
+
+/** The user's last message in a conversation that can still be edited: what Up in an empty composer edits. */
+export function lastOwnMessage(state: ChatState, target: Conversation): MessageItem | null {
+  for (let index = target.items.length - 1; index >= 0; index -= 1) {
+    const item = target.items[index];
+    if (item.kind === 'message' && item.seq > 0 && !item.deleted && !item.pending && item.from.toLowerCase() === state.me.toLowerCase()) return item;
+  }
+  return null;
+}
+
 /** The oldest number shown in a conversation, to ask for what came before it. */
 export function oldestSeq(target: Conversation): number | null {
   for (const item of target.items) if (item.kind === 'message' && item.seq > 0) return item.seq;
@@ -272,6 +332,9 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
     }
     case 'missed':
       addRoomMessages(state, event.messages);
+      break;
+    case 'changed':
+      applyChange(state, event.message);
       break;
     case 'direct':
       addDirects(state, [event.message], true);

@@ -1,6 +1,6 @@
 // The interface between the UI and whatever carries its chat: Tauri commands in the desktop app (transport.ts),
 // Socket.IO from the browser for guests (transport-web.ts). Nothing here depends on either.
-import type { BanInfo, DirectHistoryPage, HistoryPage, HostInfo, IpcError, NetworkView, RoomJoined, RoomLeft, SettingsView, UiEvent } from './bindings';
+import type { BanInfo, DirectHistoryPage, HistoryPage, HostInfo, IpcError, Message, NetworkView, RoomJoined, RoomLeft, SettingsView, UiEvent } from './bindings';
 
 /** Which host a join means, beyond its address. */
 export interface JoinTarget {
@@ -29,6 +29,8 @@ export interface Transport {
   hostDeleteRoom(room: string): Promise<string>;
   /** Frees a name someone's key holds on the chat this app hosts; answers the name as it was bound. */
   hostReleaseName(name: string): Promise<string>;
+  /** Deletes anyone's message in the chat this app hosts; answers its tombstone. */
+  hostDeleteMessage(room: string, seq: number): Promise<Message>;
   /** Joins the host at `address`; `accessCode` for a host that requires one (empty otherwise). Resolves with the
    *  address joined, which differs when the host meant moved. Fails with `different_host` when another host answers
    *  where the one meant was. */
@@ -41,6 +43,14 @@ export interface Transport {
   disconnect(): Promise<void>;
   sendMessage(room: string, text: string): Promise<string>;
   sendDirect(to: string, text: string): Promise<string>;
+  /** Queues a reply to message `replyTo` of `room`; reports like `sendMessage`. */
+  sendReply(room: string, replyTo: number, text: string): Promise<string>;
+  /** Replaces the text of one of this user's messages; answers the message as it is now. */
+  editMessage(room: string, seq: number, text: string): Promise<Message>;
+  /** Deletes one of this user's messages; answers its tombstone. */
+  deleteMessage(room: string, seq: number): Promise<Message>;
+  /** Adds (`on`) or takes back this user's reaction; answers the message as it is now. */
+  react(room: string, seq: number, emoji: string, on: boolean): Promise<Message>;
   sendImage(room: string, text: string, bytes: Uint8Array): Promise<string>;
   joinRoom(room: string): Promise<RoomJoined>;
   createRoom(room: string): Promise<RoomJoined>;

@@ -13,6 +13,7 @@ import type {
   DirectHistoryPage,
   DirectMessage,
   ErrorBody,
+  ChangesPage,
   HistoryPage,
   Message,
   RoomJoined,
@@ -22,6 +23,7 @@ import type {
   Welcome,
 } from './bindings';
 import { Cursor } from './cursor';
+import { Revisions } from './revisions';
 import { TransportError, type Transport } from './transport-types';
 
 const USER_KEY = 'banter.userKey';
@@ -91,6 +93,7 @@ export function webTransport(): Transport {
   let outbox: Unsent[] = [];
   let roomCursors = new Map<string, Cursor<Message>>();
   let directCursors = new Map<string, Cursor<DirectMessage>>();
+  let revisions = new Revisions();
   let hostId: string | null = null;
   /**
    * The host of this session is not the one this tab talked to before: its data is gone (a wiped or ephemeral
@@ -149,9 +152,17 @@ export function webTransport(): Transport {
     const afterSeq = create || anew ? undefined : roomCursors.get(keyOf(room))?.last() ?? undefined;
     // A rejoin or a catch-up must not bring back a room deleted while this tab was away.
     const mustExist = origin === 'rejoin' || origin === 'catchUp' ? true : undefined;
-    const joined = await request<RoomJoined>(create ? 'room:create' : 'room:join', { room, afterSeq, mustExist });
+    // Changes are asked for with the messages after a number; a first join is the room as it is now.
+    const afterRev = afterSeq === undefined ? undefined : revisions.last(keyOf(room)) ?? undefined;
+    const joined = await request<RoomJoined>(create ? 'room:create' : 'room:join', { room, afterSeq, mustExist, afterRev });
     rooms.set(keyOf(joined.room), joined.room);
     saveRooms();
+    const changed = joined.changed ?? [];
+    if (afterRev !== undefined || origin !== 'catchUp') {
+      const more = revisions.joined(keyOf(joined.room), afterRev ?? null, changed, joined.latestRev);
+      if (more !== null) void catchUpChanges(joined.room, more);
+    }
+    for (const message of changed) emit({ type: 'changed', message });
     const advance = roomCursor(joined.room).page(joined.history, joined.latestSeq, afterSeq ?? null);
     if (origin === 'catchUp') {
       if (advance.ready.length > 0) emit({ type: 'missed', room: joined.room, messages: advance.ready });
@@ -180,6 +191,26 @@ export function webTransport(): Transport {
     } catch (error) {
       notRejoined(room, error);
     }
+  }
+
+  /** Fetches what changed in a room after a change number, a page at a time. */
+  async function catchUpChanges(room: string, afterRev: number): Promise<void> {
+    try {
+      const page = await request<ChangesPage>('history:changes', { room, afterRev });
+      const more = revisions.page(keyOf(page.room), page.messages, page.latestRev);
+      for (const message of page.messages) emit({ type: 'changed', message });
+      if (more !== null) void catchUpChanges(page.room, more);
+    } catch {
+      revisions.forgetFetches();
+    }
+  }
+
+  function onChanged(message: Message): void {
+    const key = keyOf(message.room);
+    if (key !== 'lobby' && !rooms.has(key)) return;
+    const more = revisions.live(key, message.rev ?? 0);
+    if (more !== null) void catchUpChanges(message.room, more);
+    emit({ type: 'changed', message });
   }
 
   /** Fetches what a conversation missed, by its id: the name may have changed hands since. */
@@ -237,6 +268,7 @@ export function webTransport(): Transport {
       // A different host, or a wiped one: the numbers this tab had mean nothing there.
       roomCursors = new Map();
       directCursors = new Map();
+      revisions = new Revisions();
     }
     hostId = welcome.hostId;
     me = welcome.user.name;
@@ -249,6 +281,10 @@ export function webTransport(): Transport {
       if (last === null) cursor.startAt(conversation.lastMessage.seq);
       else if (last < conversation.lastMessage.seq) void catchUpDirect(conversation.with, id, last);
     }
+    // The welcome's lobby is the lobby as it is now; a tab that had it before asks what changed since.
+    const lobbyRev = revisions.last('lobby');
+    if (lobbyRev === null) revisions.joined('lobby', null, [], welcome.lobbyRev);
+    else if (lobbyRev < welcome.lobbyRev) void catchUpChanges('lobby', lobbyRev);
     const latest = welcome.history.length > 0 ? welcome.history[welcome.history.length - 1].seq : 0;
     const advance = roomCursor('lobby').page(welcome.history, latest, null);
     emit({
@@ -270,6 +306,7 @@ export function webTransport(): Transport {
     const mine = session;
     for (const cursor of roomCursors.values()) cursor.forgetFetch();
     for (const cursor of directCursors.values()) cursor.forgetFetch();
+    revisions.forgetFetches();
     for (const room of [...rooms.values()]) {
       if (socket !== current || !current.connected || session !== mine) return;
       try {
@@ -331,6 +368,7 @@ export function webTransport(): Transport {
       void resume(current);
     });
     current.on('message:new', onMessage);
+    current.on('message:changed', onChanged);
     current.on('dm:new', onDirect);
     current.on('member:joined', ({ room, user }) => emit({ type: 'memberJoined', room, user }));
     current.on('member:left', ({ rooms: left, user, reason }) => emit({ type: 'memberLeft', rooms: left, user, reason }));
@@ -374,6 +412,7 @@ export function webTransport(): Transport {
     hostUnban: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can lift a ban.')),
     hostDeleteRoom: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can delete a room.')),
     hostReleaseName: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can release a name.')),
+    hostDeleteMessage: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can delete others\' messages.')),
     connect: (_address, name, accessCode) =>
       new Promise((resolve, reject) => {
         socket?.close();
@@ -420,6 +459,10 @@ export function webTransport(): Transport {
     },
     sendMessage: async (room, text) => track('message:send', { room, text }),
     sendDirect: async (to, text) => track('dm:send', { to, text }),
+    sendReply: async (room, replyTo, text) => track('message:send', { room, text, replyTo }),
+    editMessage: (room, seq, text) => request<Message>('message:edit', { room, seq, text }),
+    deleteMessage: (room, seq) => request<Message>('message:delete', { room, seq }),
+    react: (room, seq, emoji, on) => request<Message>('message:react', { room, seq, emoji, on }),
     sendImage: async (room, text, bytes) => {
       const attachment = await request<Attachment>('attachment:upload', bytes);
       return track('message:send', { room, text, attachment: attachment.id });

@@ -25,6 +25,7 @@ export const tauriTransport: Transport = {
   hostUnban: (name) => call('host_unban', { name }),
   hostDeleteRoom: (room) => call('host_delete_room', { room }),
   hostReleaseName: (name) => call('host_release_name', { name }),
+  hostDeleteMessage: (room, seq) => call('host_delete_message', { room, seq }),
   connect: (address, name, accessCode, target) =>
     call('connect', { address, name, accessCode: accessCode.trim() || null, hostId: target?.hostId ?? null, acceptNewHost: target?.acceptNewHost ?? false }),
   watchNetwork: async (handler) => {
@@ -35,6 +36,10 @@ export const tauriTransport: Transport = {
   },
   disconnect: () => call('disconnect'),
   sendMessage: (room, text) => call('send_message', { room, text }),
+  sendReply: (room, replyTo, text) => call('send_reply', { room, replyTo, text }),
+  editMessage: (room, seq, text) => call('edit_message', { room, seq, text }),
+  deleteMessage: (room, seq) => call('delete_message', { room, seq }),
+  react: (room, seq, emoji, on) => call('react', { room, seq, emoji, on }),
   sendDirect: (to, text) => call('send_direct', { to, text }),
   sendImage: (room, text, bytes) => call('send_image', { room, text, bytes: Array.from(bytes) }),
   joinRoom: (room) => call('join_room', { room }),

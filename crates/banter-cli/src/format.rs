@@ -1,7 +1,7 @@
 //! How `banter-cli join` prints what it hears: one line per event, as text for people or JSON for programs.
 
 use banter_core::client::{ClientEvent, ConnectionState, ServerKind};
-use banter_core::protocol::{ClosingReason, DirectMessage, LeaveReason, Message};
+use banter_core::protocol::{ClosingReason, DirectMessage, LeaveReason, Message, Reaction};
 use serde_json::{json, Value};
 
 /// Where a line goes: chat to stdout, connection chatter to stderr.
@@ -11,13 +11,85 @@ pub enum Line {
     Err(String),
 }
 
-fn message_line(message: &Message) -> String {
+/// How messages are shown.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    /// Show each message's number in its room (`[ops #12]`), for `/reply #12` and the like.
+    pub numbers: bool,
+}
+
+/// The start of a text, to recognise a message by.
+fn snippet(text: &str) -> String {
+    const CHARS: usize = 40;
+    let mut short: String = text.chars().take(CHARS).collect();
+    if text.chars().nth(CHARS).is_some() {
+        short.push('…');
+    }
+    short
+}
+
+fn room_tag(message: &Message, style: Style) -> String {
+    if style.numbers {
+        format!("[{} #{}]", message.room, message.seq)
+    } else {
+        format!("[{}]", message.room)
+    }
+}
+
+fn reactions_text(reactions: &[Reaction]) -> String {
+    let each: Vec<String> = reactions.iter().map(|r| format!("{} {}", r.emoji, r.users.join(", "))).collect();
+    each.join(" · ")
+}
+
+fn message_line(message: &Message, style: Style) -> String {
+    let tag = room_tag(message, style);
+    if message.deleted {
+        return format!("{tag} * a message from {} was deleted", message.from);
+    }
     let attachment = message
         .attachment
         .as_ref()
         .map(|a| format!(" [image {} bytes: /attachments/{}]", a.size, a.id))
         .unwrap_or_default();
-    format!("[{}] {}: {}{}", message.room, message.from, message.text, attachment)
+    let answering = match &message.reply_to {
+        Some(quote) if quote.deleted => " ↩ (a deleted message)".to_owned(),
+        Some(quote) => format!(" ↩ {} “{}”", quote.from, snippet(&quote.snippet)),
+        None => String::new(),
+    };
+    let edited = if message.edited_at.is_some() { " (edited)" } else { "" };
+    let reactions = if message.reactions.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", reactions_text(&message.reactions))
+    };
+    format!("{tag} {}{answering}{edited}: {}{attachment}{reactions}", message.from, message.text)
+}
+
+/// The line for a change to a message, told against how it was (`before`, if it was remembered): a deletion, an
+/// edit, or the reactions as they are now. A change only to the count of replies has no line: the reply had one.
+pub fn changed_line(before: Option<&Message>, message: &Message, style: Style) -> Option<Line> {
+    let tag = room_tag(message, style);
+    let what = before.map_or_else(
+        || format!("{}'s message", message.from),
+        |before| format!("{}'s “{}”", message.from, snippet(&before.text)),
+    );
+    let line = if message.deleted {
+        if before.is_some_and(|before| before.deleted) {
+            return None;
+        }
+        format!("{tag} * {what} was deleted")
+    } else if before.map_or(message.edited_at.is_some(), |before| before.text != message.text) {
+        format!("{tag} {} (edited): {}", message.from, message.text)
+    } else if before.map_or(!message.reactions.is_empty(), |before| before.reactions != message.reactions) {
+        if message.reactions.is_empty() {
+            format!("{tag} * no reactions left on {what}")
+        } else {
+            format!("{tag} * reactions on {what}: {}", reactions_text(&message.reactions))
+        }
+    } else {
+        return None;
+    };
+    Some(Line::Out(line))
 }
 
 fn direct_line(direct: &DirectMessage) -> String {
@@ -25,18 +97,22 @@ fn direct_line(direct: &DirectMessage) -> String {
 }
 
 /// The text lines for an event, if it deserves any: most events are one line, missed messages one per message.
-pub fn lines(event: &ClientEvent) -> Vec<Line> {
+/// A change is told against the message as it was (`before`).
+pub fn lines(event: &ClientEvent, before: Option<&Message>, style: Style) -> Vec<Line> {
     match event {
-        ClientEvent::MissedMessages { messages, .. } => messages.iter().map(|m| Line::Out(message_line(m))).collect(),
+        ClientEvent::MissedMessages { messages, .. } => {
+            messages.iter().map(|m| Line::Out(message_line(m, style))).collect()
+        }
         ClientEvent::MissedDirects { messages, .. } => messages.iter().map(|m| Line::Out(direct_line(m))).collect(),
-        other => text(other).into_iter().collect(),
+        ClientEvent::Changed(message) => changed_line(before, message, style).into_iter().collect(),
+        other => text(other, style).into_iter().collect(),
     }
 }
 
 /// The text line for an event, if it deserves one.
-pub fn text(event: &ClientEvent) -> Option<Line> {
+pub fn text(event: &ClientEvent, style: Style) -> Option<Line> {
     let line = match event {
-        ClientEvent::Message(message) => Line::Out(message_line(message)),
+        ClientEvent::Message(message) => Line::Out(message_line(message, style)),
         ClientEvent::Direct(direct) => Line::Out(direct_line(direct)),
         ClientEvent::Plain(text) => Line::Out(format!("[lobby] {text}")),
         ClientEvent::PrivateMessage { from_socket, text } => Line::Out(format!("[private from {from_socket}] {text}")),
@@ -71,6 +147,7 @@ pub fn text(event: &ClientEvent) -> Option<Line> {
             ConnectionState::Closed { reason, .. } => format!("* disconnected: {reason}"),
         }),
         ClientEvent::Welcome(_)
+        | ClientEvent::Changed(_)
         | ClientEvent::MissedMessages { .. }
         | ClientEvent::MissedDirects { .. }
         | ClientEvent::Delivered { .. }
@@ -86,6 +163,7 @@ pub fn text(event: &ClientEvent) -> Option<Line> {
 pub fn json(event: &ClientEvent) -> Value {
     match event {
         ClientEvent::Message(message) => json!({ "type": "message", "message": message }),
+        ClientEvent::Changed(message) => json!({ "type": "changed", "message": message }),
         ClientEvent::Direct(direct) => json!({ "type": "direct", "message": direct }),
         ClientEvent::MissedMessages { room, messages } => {
             json!({ "type": "missed", "room": room, "messages": messages })
@@ -138,14 +216,70 @@ mod tests {
             text: text.into(),
             client_id: None,
             attachment: None,
+            reply_to: None,
+            replies: 0,
+            edited_at: None,
+            deleted: false,
+            reactions: Vec::new(),
+            rev: 0,
         })
+    }
+
+    fn plain(event: ClientEvent) -> Message {
+        match event {
+            ClientEvent::Message(message) => message,
+            _ => unreachable!("a message"),
+        }
     }
 
     #[test]
     fn messages_print_as_room_name_and_text() {
-        assert_eq!(text(&message("design", "ann", "hello")), Some(Line::Out("[design] ann: hello".into())));
+        let style = Style::default();
+        assert_eq!(text(&message("design", "ann", "hello"), style), Some(Line::Out("[design] ann: hello".into())));
+        let numbered = Style { numbers: true };
+        assert_eq!(text(&message("design", "ann", "hi"), numbered), Some(Line::Out("[design #1] ann: hi".into())));
         let json = json(&message("design", "ann", "hello"));
         assert_eq!((json["type"].as_str(), json["message"]["from"].as_str()), (Some("message"), Some("ann")));
+    }
+
+    #[test]
+    fn replies_edits_deletions_and_reactions_are_told_in_words() {
+        let style = Style::default();
+        let mut reply = plain(message("ops", "bert", "I do."));
+        reply.reply_to = Some(banter_core::protocol::Quote {
+            seq: 1,
+            from: "ann".into(),
+            snippet: "Who has the keys to the server room? Asking for a friend".into(),
+            deleted: false,
+        });
+        assert_eq!(
+            message_line(&reply, style),
+            "[ops] bert ↩ ann “Who has the keys to the server room? Ask…”: I do."
+        );
+        let before = plain(message("ops", "ann", "lunch at 12?"));
+        let mut edited = before.clone();
+        edited.text = "lunch at 1?".into();
+        edited.edited_at = Some(5);
+        assert_eq!(
+            changed_line(Some(&before), &edited, style),
+            Some(Line::Out("[ops] ann (edited): lunch at 1?".into()))
+        );
+        let mut reacted = before.clone();
+        reacted.reactions = vec![Reaction { emoji: "🎉".into(), users: vec!["bert".into(), "carl".into()] }];
+        assert_eq!(
+            changed_line(Some(&before), &reacted, style),
+            Some(Line::Out("[ops] * reactions on ann's “lunch at 12?”: 🎉 bert, carl".into()))
+        );
+        let mut deleted = before.clone();
+        deleted.deleted = true;
+        deleted.text.clear();
+        assert_eq!(
+            changed_line(Some(&before), &deleted, style),
+            Some(Line::Out("[ops] * ann's “lunch at 12?” was deleted".into()))
+        );
+        let mut counted = before.clone();
+        counted.replies = 1;
+        assert_eq!(changed_line(Some(&before), &counted, style), None, "the reply itself was printed");
     }
 
     #[test]
@@ -155,6 +289,6 @@ mod tests {
             user: "bo".into(),
             reason: LeaveReason::Disconnected,
         });
-        assert_eq!(text(&left), Some(Line::Out("* bo left lobby, ops (disconnected)".into())));
+        assert_eq!(text(&left, Style::default()), Some(Line::Out("* bo left lobby, ops (disconnected)".into())));
     }
 }

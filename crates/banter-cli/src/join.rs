@@ -11,11 +11,12 @@ use banter_core::protocol::{Message, LOBBY};
 use clap::Args;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::format::{self, Line};
+use crate::commands::{self, Command};
+use crate::format::{self, Line, Style};
+use crate::recent::Recent;
 
 #[derive(Debug, Args)]
-#[command(after_help = "Lines starting with / are commands: /join ROOM, /leave ROOM, /dm NAME TEXT, /quit. \
-Start a line with // to send it with a single leading /.")]
+#[command(after_help = commands::HELP)]
 pub struct JoinArgs {
     /// The host: 192.168.1.20, 192.168.1.20:7878 or http://192.168.1.20:7878 (port 7878 unless given).
     address: String,
@@ -28,6 +29,9 @@ pub struct JoinArgs {
     /// Print one JSON object per line instead of text.
     #[arg(long)]
     json: bool,
+    /// Show each message's number in its room (`[ops #12] ann: …`), to answer it with /reply #12 and the like.
+    #[arg(long)]
+    numbers: bool,
     /// Print the room's last N messages after joining (20 when N is left out).
     #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "20")]
     history: Option<usize>,
@@ -52,13 +56,15 @@ pub struct JoinArgs {
     access_code: Option<String>,
 }
 
-/// Prints events and counts what went wrong.
+/// Prints events, remembers what it printed, and counts what went wrong.
 struct Printer {
     json: bool,
+    style: Style,
     failed_sends: usize,
     closed: Option<String>,
     /// Messages already printed from `--history`: one posted while it was read arrives live too.
     printed: HashSet<String>,
+    recent: Recent,
 }
 
 impl Printer {
@@ -69,8 +75,9 @@ impl Printer {
             ClientEvent::Message(message) if self.printed.contains(&message.id) => return,
             _ => {}
         }
+        let before = self.recent.observe(event);
         // Status lines go to stderr in both modes: stdout carries the chat, as text or as JSON.
-        for line in format::lines(event) {
+        for line in format::lines(event, before.as_ref(), self.style) {
             match line {
                 Line::Out(line) if !self.json => println!("{line}"),
                 Line::Err(line) => eprintln!("{line}"),
@@ -101,7 +108,14 @@ pub async fn run(args: JoinArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let mut printer = Printer { json: args.json, failed_sends: 0, closed: None, printed: HashSet::new() };
+    let mut printer = Printer {
+        json: args.json,
+        style: Style { numbers: args.numbers },
+        failed_sends: 0,
+        closed: None,
+        printed: HashSet::new(),
+        recent: Recent::default(),
+    };
 
     let (outcome, seen) = wait_until_connected(&mut events, connect_timeout + Duration::from_secs(5)).await;
     seen.iter().for_each(|event| printer.print(event));
@@ -134,6 +148,7 @@ pub async fn run(args: JoinArgs) -> anyhow::Result<ExitCode> {
             Ok(messages) => {
                 for message in messages {
                     printer.print(&ClientEvent::Message(message.clone()));
+                    printer.recent.remember(&message);
                     printer.printed.insert(message.id);
                 }
             }
@@ -219,48 +234,100 @@ async fn last_messages(client: &Client, room: &str, count: usize) -> Result<Vec<
 
 /// Sends a line or runs a command. Returns false when the user asked to quit.
 async fn handle_line(client: &Client, room: &mut String, line: &str, printer: &mut Printer) -> bool {
-    let report = |error: banter_core::client::ClientError, printer: &mut Printer| {
+    let report = |error: ClientError, printer: &mut Printer| {
         printer.failed_sends += 1;
         eprintln!("! {error}");
     };
     if line.trim().is_empty() {
         return true;
     }
-    let Some(command) = line.strip_prefix('/').filter(|rest| !rest.starts_with('/')) else {
-        let text = line.strip_prefix('/').unwrap_or(line);
-        if let Err(error) = client.send_message(room, text).await {
-            report(error, printer);
+    let command = match commands::parse(line) {
+        Ok(command) => command,
+        Err(problem) => {
+            // Counted like a refused message: a script with a mistyped command ends in failure.
+            printer.failed_sends += 1;
+            eprintln!("! {problem}");
+            return true;
         }
-        return true;
     };
-    let (verb, rest) = command.split_once(' ').unwrap_or((command, ""));
-    match verb {
-        "quit" | "exit" => return false,
-        "join" if !rest.trim().is_empty() => match client.join_room(rest.trim()).await {
+    // "The last message" for the actions that take no number; said in words when there is none.
+    let theirs = |seq: Option<u64>, printer: &Printer| {
+        let found = seq.or_else(|| printer.recent.last_from_others(room));
+        found.ok_or_else(|| format!("nobody else has written in {room} yet; give a number (#N, see --numbers)"))
+    };
+    let mine = |seq: Option<u64>, printer: &Printer| {
+        let found = seq.or_else(|| printer.recent.my_last(room));
+        found.ok_or_else(|| format!("you have not written in {room} yet; give a number (#N, see --numbers)"))
+    };
+    let outcome: Result<(), String> = match command {
+        Command::Quit => return false,
+        Command::Help => {
+            eprintln!("{}", commands::HELP);
+            Ok(())
+        }
+        Command::Who => {
+            eprintln!("{}", printer.recent.who());
+            Ok(())
+        }
+        Command::Rooms => {
+            printer.recent.rooms().iter().for_each(|line| eprintln!("{line}"));
+            Ok(())
+        }
+        Command::Say(text) => {
+            if let Err(error) = client.send_message(room, &text).await {
+                report(error, printer);
+            }
+            Ok(())
+        }
+        Command::Join(name) => match client.join_room(&name).await {
             Ok(joined) => {
                 eprintln!("* now sending to {}", joined.room);
                 *room = joined.room;
+                Ok(())
             }
-            Err(error) => eprintln!("! could not join {}: {error}", rest.trim()),
+            Err(error) => Err(format!("could not join {name}: {error}")),
         },
-        "leave" if !rest.trim().is_empty() => match client.leave_room(rest.trim()).await {
+        Command::Leave(name) => match client.leave_room(&name).await {
             Ok(left) => {
                 if left.room.eq_ignore_ascii_case(room) {
                     *room = LOBBY.to_owned();
                     eprintln!("* now sending to {LOBBY}");
                 }
+                Ok(())
             }
-            Err(error) => eprintln!("! could not leave {}: {error}", rest.trim()),
+            Err(error) => Err(format!("could not leave {name}: {error}")),
         },
-        "dm" => match rest.split_once(' ') {
-            Some((to, text)) if !text.trim().is_empty() => {
-                if let Err(error) = client.send_direct(to, text).await {
+        Command::Direct { to, text } => {
+            if let Err(error) = client.send_direct(&to, &text).await {
+                report(error, printer);
+            }
+            Ok(())
+        }
+        Command::Reply { to, text } => match theirs(to, printer) {
+            Ok(seq) => {
+                if let Err(error) = client.send_reply(room, seq, &text).await {
                     report(error, printer);
                 }
+                Ok(())
             }
-            _ => eprintln!("! usage: /dm NAME TEXT"),
+            Err(problem) => Err(problem),
         },
-        _ => eprintln!("! unknown command /{verb}: use /join ROOM, /leave ROOM, /dm NAME TEXT or /quit (// sends a line starting with /)"),
+        Command::Edit { seq, text } => match mine(seq, printer) {
+            Ok(seq) => client.edit_message(room, seq, &text).await.map(drop).map_err(|e| format!("not edited: {e}")),
+            Err(problem) => Err(problem),
+        },
+        Command::Delete { seq } => match mine(seq, printer) {
+            Ok(seq) => client.delete_message(room, seq).await.map(drop).map_err(|e| format!("not deleted: {e}")),
+            Err(problem) => Err(problem),
+        },
+        Command::React { seq, emoji, on } => match theirs(seq, printer) {
+            Ok(seq) => client.react(room, seq, &emoji, on).await.map(drop).map_err(|e| format!("no reaction: {e}")),
+            Err(problem) => Err(problem),
+        },
+    };
+    if let Err(problem) = outcome {
+        printer.failed_sends += 1;
+        eprintln!("! {problem}");
     }
     true
 }

@@ -1,10 +1,12 @@
 //! `banter-cli`: a headless Banter host and a line-oriented client, on the same engine as the desktop app.
 
 mod backup;
+mod commands;
 mod discover;
 mod format;
 mod join;
 mod paths;
+mod recent;
 mod serve;
 
 use std::process::ExitCode;

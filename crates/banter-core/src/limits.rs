@@ -4,6 +4,10 @@ use std::time::Duration;
 
 use crate::protocol::AnnouncedLimits;
 
+/// Characters of the answered message that a reply quotes: a line's worth, to recognise it by. The store cuts the
+/// quote, so this is not a setting.
+pub const QUOTE_CHARS: usize = 120;
+
 /// The host's limits. [`Limits::default`] is what `banter-cli serve` and the desktop app use; tests shrink some of
 /// them to reach the edges quickly.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +26,9 @@ pub struct Limits {
     /// Messages in one history answer (a join, `history:page`, `dm:history`, the welcome's lobby history). History
     /// itself has no limit: clients page through it.
     pub history_page: usize,
+    /// Different emoji on one message. Enough for any real conversation; without it one user could make every
+    /// copy of a message carry thousands of reactions.
+    pub max_reactions_per_message: usize,
     /// Direct conversations listed in the welcome, most recent first.
     pub welcome_conversations: usize,
     /// Rooms on the host; creating one more is refused. Rooms outlive their members, so this counts every room
@@ -144,6 +151,7 @@ impl Default for Limits {
             max_attachment_bytes,
             attachment_store_bytes: 1024 * 1024 * 1024,
             history_page: 100,
+            max_reactions_per_message: 20,
             welcome_conversations: 100,
             max_rooms: 500,
             max_rooms_per_user: 20,
@@ -173,6 +181,8 @@ impl Limits {
             max_room_chars: clamp(self.max_room_chars),
             max_attachment_bytes: clamp(self.max_attachment_bytes),
             history_page: clamp(self.history_page),
+            max_reactions_per_message: clamp(self.max_reactions_per_message),
+            quote_chars: clamp(QUOTE_CHARS),
         }
     }
 }

@@ -12,6 +12,7 @@
 use icu_casemap::CaseMapper;
 use icu_properties::props::{BinaryProperty, WhiteSpace};
 use icu_properties::props::{DefaultIgnorableCodePoint, GeneralCategory, LineBreak, NoncharacterCodePoint};
+use icu_properties::props::{Emoji, EmojiComponent, ExtendedPictographic, RegionalIndicator};
 use icu_properties::CodePointMapData;
 use unicode_normalization::UnicodeNormalization;
 
@@ -162,6 +163,34 @@ pub fn message_text(raw: &str, max_chars: usize, has_attachment: bool) -> Result
     Ok(raw.to_owned())
 }
 
+/// Code points in one reaction: the longest emoji sequences (a kiss with two skin tones, a subdivision flag) have
+/// ten.
+pub const MAX_EMOJI_CODE_POINTS: usize = 16;
+
+/// A reaction's emoji, or why it is refused: one emoji or emoji sequence, told apart by Unicode's emoji
+/// properties rather than by a list, so that new emoji work without a new Banter. Every code point must be part of
+/// emoji (an emoji, a skin tone, a joiner, a variation selector, a keycap, a tag of a flag), and one of them must
+/// be a picture or a flag's letter: a digit or `#` alone is an emoji component, not an emoji.
+pub fn emoji(raw: &str) -> Result<String, ErrorBody> {
+    let emoji = raw.trim();
+    let refuse = |why: &str| Err(ErrorBody::new(ErrorKind::Invalid, format!("A reaction must be one emoji; {why}.")));
+    if emoji.is_empty() {
+        return refuse("this one is empty");
+    }
+    if emoji.chars().count() > MAX_EMOJI_CODE_POINTS {
+        return refuse("this one is too long");
+    }
+    let joins = |c: char| matches!(c, '\u{200D}' | '\u{FE0F}' | '\u{20E3}' | '\u{E0020}'..='\u{E007F}');
+    if let Some(other) = emoji.chars().find(|&c| !(Emoji::for_char(c) || EmojiComponent::for_char(c) || joins(c))) {
+        return refuse(&format!("“{other}” is not part of an emoji"));
+    }
+    let pictured = |c: char| ExtendedPictographic::for_char(c) || RegionalIndicator::for_char(c) || c == '\u{20E3}';
+    if !emoji.chars().any(pictured) {
+        return refuse("this one is a letter or digit");
+    }
+    Ok(emoji.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,6 +266,18 @@ mod tests {
         assert!(alike("Alice", "AIice") && alike("Bill", "BiII"));
         assert!(!alike("Ian", "Lan") && !alike("Alice", "ALIGE"));
         assert_eq!(room_key("Lobby"), RoomKey::lobby());
+    }
+
+    #[test]
+    fn reactions_are_emoji_by_unicode_property() {
+        for good in ["👍", "❤️", "🇫🇷", "👩🏽‍💻", "1️⃣", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "👩🏻‍❤️‍💋‍👨🏿", " 🎉 "]
+        {
+            assert_eq!(emoji(good).ok().as_deref(), Some(good.trim()), "{good:?}");
+        }
+        for bad in ["", " ", "a", "1", "#", "👍a", "<b>", "\u{202E}👍", "\u{200B}", "👍 👍"] {
+            assert_eq!(kind_of(emoji(bad)), Some(ErrorKind::Invalid), "{bad:?}");
+        }
+        assert_eq!(kind_of(emoji(&"👍".repeat(MAX_EMOJI_CODE_POINTS + 1))), Some(ErrorKind::Invalid));
     }
 
     #[test]

@@ -36,6 +36,7 @@ fn room_post(room: &str, from: &str, text: &str, client_id: Option<&str>) -> Pos
         text: text.into(),
         client_id: client_id.map(Into::into),
         attachment: None,
+        reply_to: None,
         permitted: Ok(()),
     })
 }
@@ -53,7 +54,7 @@ fn direct_post(from: &str, to: &str, text: &str, client_id: Option<&str>) -> Pos
 
 fn seq_of(appended: &Appended) -> u64 {
     match &appended.kept {
-        Kept::Room(message) => message.seq,
+        Kept::Room(message) | Kept::Changed(message) => message.seq,
         Kept::Direct { message, .. } => message.seq,
     }
 }
@@ -374,6 +375,7 @@ async fn a_version_one_database_is_upgraded_with_everything_in_it() {
         text: "deploy at 5".into(),
         client_id: Some("c-2".into()),
         attachment: None,
+        reply_to: None,
         permitted: Ok(()),
     });
     let outcomes = store.append(vec![resend, room_post("ops", "ann", "after the upgrade", None)]).await.unwrap();

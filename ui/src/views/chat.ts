@@ -3,14 +3,17 @@
 // survives everything (reconnects included).
 import type { SettingsView } from '../bindings';
 import type { MessageItem, ChatState, Conversation } from '../store';
-import { LOBBY, dmKey, oldestSeq, roomKey, typingNow } from '../store';
+import { LOBBY, dmKey, lastOwnMessage, messageAt, oldestSeq, roomKey, typingNow } from '../store';
 import { el, replace } from '../dom';
-import { activeAgo, continuesGroup, formatTime, hueFor, initials, typingLine } from '../format';
+import { activeAgo, continuesGroup, typingLine } from '../format';
 import { keyPanel, type KeyActions } from './identity';
+import { avatar, messageRow, type AttachmentView, type MessageActions } from './message';
 import { banButton, banForm, bansSection, deleteRoomControl, releaseNameForm, type ModerationActions } from './moderation';
 
-/** Where an attachment's bytes are. */
-export type AttachmentView = { state: 'ready'; url: string } | { state: 'loading' } | { state: 'unavailable'; reason: string };
+export type { AttachmentView } from './message';
+
+/** Pages of older messages fetched at most to find the message a quote points at. */
+const JUMP_PAGES = 20;
 
 export interface ChatActions {
   open(key: string): void;
@@ -27,6 +30,14 @@ export interface ChatActions {
   attachment(id: string): AttachmentView;
   /** Fetches older messages of a conversation; the view is rendered again when they are in. */
   loadOlder(key: string): Promise<void>;
+  /** The actions on a message of the open room. */
+  reply(seq: number, text: string): Promise<void>;
+  edit(seq: number, text: string): Promise<void>;
+  /** Deletes a message: the user's own, or as the host's owner anyone's. */
+  deleteMessage(seq: number, asOwner: boolean): Promise<void>;
+  react(seq: number, emoji: string, on: boolean): Promise<void>;
+  /** Asks for the view to be drawn again (after a change of its own state). */
+  rerender(): void;
   /** The user's key, for the key panel. */
   settings(): SettingsView | null;
   keys: KeyActions;
@@ -56,6 +67,14 @@ export class ChatView {
   private releaseForm: HTMLElement | null = null;
   /** Set while older messages are being put above the ones shown: the reader's place must not move. */
   private anchor: { key: string; fromBottom: number } | null = null;
+  /** What the composer is doing besides writing a new message: answering one, or editing one of the user's. */
+  private composing: { mode: 'reply' | 'edit'; key: string; item: MessageItem } | null = null;
+  private readonly composerContext = el('div', { class: 'composer-context', testid: 'composer-context', attrs: { hidden: '' } });
+  /** The message whose reaction picker, or whose deletion question, is open. */
+  private picking: number | null = null;
+  private confirming: number | null = null;
+  private lastState: ChatState | null = null;
+  private readonly messageActions: MessageActions;
 
   constructor(private readonly actions: ChatActions) {
     this.composer = el('textarea', {
@@ -83,7 +102,34 @@ export class ChatView {
     this.messages.addEventListener('scroll', () => {
       if (this.messages.scrollTop < 80) this.requestOlder();
     });
-    const main = el('section', { class: 'conversation' }, this.header, this.banner, this.messages, this.typingIndicator, this.composerError, composerBar);
+    const main = el('section', { class: 'conversation' }, this.header, this.banner, this.messages, this.typingIndicator, this.composerError, this.composerContext, composerBar);
+    this.messageActions = {
+      reply: (item) => this.startComposing('reply', item),
+      edit: (item) => this.startComposing('edit', item),
+      pick: (seq) => {
+        this.picking = seq;
+        this.confirming = null;
+        this.actions.rerender();
+      },
+      confirmDelete: (seq) => {
+        this.confirming = seq;
+        this.picking = null;
+        this.actions.rerender();
+      },
+      remove: (item) => this.guard(async () => {
+        const mine = item.from.toLowerCase() === (this.lastState?.me ?? '').toLowerCase();
+        await this.actions.deleteMessage(item.seq, !mine);
+        this.confirming = null;
+        this.actions.rerender();
+      }),
+      react: (item, emoji, on) => this.guard(async () => {
+        await this.actions.react(item.seq, emoji, on);
+        this.picking = null;
+        this.actions.rerender();
+      }),
+      jumpTo: (seq) => void this.jumpTo(seq),
+      attachment: (id) => this.actions.attachment(id),
+    };
     this.root = el('div', { class: 'chat', testid: 'chat-screen' }, this.sidebar, main, this.members);
   }
 
@@ -93,6 +139,7 @@ export class ChatView {
   }
 
   render(state: ChatState, now: number): void {
+    this.lastState = state;
     const current = state.conversations.get(state.current);
     this.renderSidebar(state);
     this.renderBanner(state);
@@ -104,6 +151,68 @@ export class ChatView {
     const canSend = current.kind === 'room' ? state.rich || current.name === LOBBY : state.rich;
     this.composer.placeholder = current.kind === 'room' ? `Message #${current.name}` : `Message ${current.name}`;
     this.composer.disabled = !canSend;
+    this.renderComposerContext(current);
+  }
+
+  /** Answers or edits `item` in the composer. */
+  private startComposing(mode: 'reply' | 'edit', item: MessageItem): void {
+    const key = this.renderedKey;
+    this.composing = { mode, key, item };
+    if (mode === 'edit') {
+      this.composer.value = item.text;
+      this.onComposerResize();
+    }
+    this.actions.rerender();
+    this.composer.focus();
+  }
+
+  private stopComposing(): void {
+    if (this.composing?.mode === 'edit') {
+      this.composer.value = '';
+      this.onComposerResize();
+    }
+    this.composing = null;
+    this.actions.rerender();
+  }
+
+  private renderComposerContext(current: Conversation): void {
+    // Answering or editing belongs to the conversation it started in.
+    if (this.composing && this.composing.key !== current.key) this.composing = null;
+    const composing = this.composing;
+    this.composerContext.hidden = composing === null;
+    if (!composing) {
+      replace(this.composerContext);
+      return;
+    }
+    const shown = messageAt(current, composing.item.seq) ?? composing.item;
+    const what = composing.mode === 'reply'
+      ? el('span', {}, 'Replying to ', el('strong', {}, shown.from), ': ', el('span', { class: 'quote-text', attrs: { dir: 'auto' } }, shown.deleted ? 'message deleted' : shown.text))
+      : el('span', {}, 'Editing your message · Enter saves, Esc cancels');
+    replace(this.composerContext, what, el('button', {
+      class: 'link-button',
+      testid: 'composer-context-cancel',
+      attrs: { type: 'button', 'aria-label': composing.mode === 'reply' ? 'Cancel the reply' : 'Cancel the edit' },
+      on: { click: () => this.stopComposing() },
+    }, '×'));
+  }
+
+  /** Scrolls to a message of the open conversation and marks it for a moment, fetching older pages until it is
+   *  shown (a bounded number). */
+  private async jumpTo(seq: number): Promise<void> {
+    const key = this.renderedKey;
+    for (let page = 0; page <= JUMP_PAGES; page += 1) {
+      const row = this.messages.querySelector<HTMLElement>(`li[data-seq="${seq}"]`);
+      if (row) {
+        row.scrollIntoView({ block: 'center' });
+        row.classList.add('highlight');
+        window.setTimeout(() => row.classList.remove('highlight'), 2000);
+        return;
+      }
+      const current = this.lastState?.conversations.get(key);
+      if (!current || !current.olderAvailable || (oldestSeq(current) ?? 0) <= seq || this.renderedKey !== key) break;
+      await this.actions.loadOlder(key);
+    }
+    this.composerError.textContent = 'That message is no longer in this conversation.';
   }
 
   /** Only the typing line: indicators expire on their own, without any event to trigger a render. */
@@ -321,7 +430,8 @@ export class ChatView {
         return;
       }
       const grouped = continuesGroup(current.items[index - 1] as { kind: string; from?: string; ts: number } | undefined, item);
-      rows.push(this.messageRow(state, item, grouped));
+      const context = { me: state.me, inRoom: current.kind === 'room' && state.rich, owner: state.hosting !== null, picking: this.picking, confirming: this.confirming };
+      rows.push(messageRow(context, item, grouped, this.messageActions));
     });
     replace(this.messages, ...rows);
     if (this.anchor && this.anchor.key === current.key && !switched) {
@@ -329,28 +439,6 @@ export class ChatView {
     } else if (atBottom || switched) {
       this.messages.scrollTop = this.messages.scrollHeight;
     }
-  }
-
-  private messageRow(state: ChatState, item: MessageItem, grouped: boolean): HTMLElement {
-    const mine = item.from.toLowerCase() === state.me.toLowerCase();
-    const classes = ['message', grouped ? 'grouped' : '', mine ? 'mine' : '', item.pending ? 'pending' : '', item.failed ? 'failed' : ''].filter(Boolean).join(' ');
-    const body = el('div', { class: 'message-body' });
-    if (!grouped) {
-      body.append(el('div', { class: 'message-meta' }, el('span', { class: 'author' }, item.from), el('time', { attrs: { datetime: new Date(item.ts).toISOString() } }, formatTime(item.ts))));
-      const author = body.querySelector('.author') as HTMLElement;
-      author.style.color = `hsl(${hueFor(item.from)} 55% var(--author-lightness))`;
-    }
-    if (item.text) body.append(el('p', { class: 'message-text' }, item.text));
-    if (item.attachment) {
-      const view = this.actions.attachment(item.attachment.id);
-      body.append(view.state === 'ready'
-        ? el('img', { class: 'attachment', attrs: { src: view.url, alt: `Image from ${item.from}`, loading: 'lazy' } })
-        : el('div', { class: 'attachment placeholder', testid: 'attachment-placeholder' }, view.state === 'loading' ? 'Loading image…' : view.reason));
-    }
-    if (item.pending) body.append(el('span', { class: 'state-note' }, 'Sending…'));
-    if (item.failed) body.append(el('span', { class: 'state-note error' }, `Not sent: ${item.failed}`));
-    const row = el('li', { class: classes, testid: 'message', attrs: { 'data-from': item.from } }, grouped ? el('span', { class: 'avatar-space' }) : avatar(item.from), body);
-    return row;
   }
 
   private renderMembers(state: ChatState, current: Conversation): void {
@@ -392,12 +480,27 @@ export class ChatView {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       void this.submit();
+    } else if (event.key === 'Escape' && this.composing) {
+      event.preventDefault();
+      this.stopComposing();
+    } else if (event.key === 'ArrowUp' && this.composer.value === '' && !this.composing) {
+      // As in other chats: Up in an empty composer edits the user's last message here.
+      const current = this.lastState?.conversations.get(this.renderedKey);
+      const last = current && current.kind === 'room' && this.lastState ? lastOwnMessage(this.lastState, current) : null;
+      if (last) {
+        event.preventDefault();
+        this.startComposing('edit', last);
+      }
     }
   }
 
-  private onComposerInput(): void {
+  private onComposerResize(): void {
     this.composer.style.height = 'auto';
     this.composer.style.height = `${Math.min(this.composer.scrollHeight, 160)}px`;
+  }
+
+  private onComposerInput(): void {
+    this.onComposerResize();
     if (!this.typingActive) {
       this.typingActive = true;
       this.actions.typing(true);
@@ -421,8 +524,13 @@ export class ChatView {
     const text = this.composer.value;
     if (!text.trim()) return;
     this.composerError.textContent = '';
+    const composing = this.composing;
     try {
-      await this.actions.send(text);
+      if (composing?.mode === 'edit') await this.actions.edit(composing.item.seq, text);
+      else if (composing?.mode === 'reply') await this.actions.reply(composing.item.seq, text);
+      else await this.actions.send(text);
+      this.composing = null;
+      this.actions.rerender();
       // Cleared only once the engine has the message: nothing typed is lost to a failed send.
       this.composer.value = '';
       this.composer.style.height = 'auto';
@@ -441,12 +549,6 @@ export class ChatView {
       this.composerError.textContent = (error as Error).message;
     }
   }
-}
-
-function avatar(name: string): HTMLElement {
-  const element = el('span', { class: 'avatar', attrs: { 'aria-hidden': 'true' } }, initials(name));
-  element.style.background = `hsl(${hueFor(name)} 60% 45%)`;
-  return element;
 }
 
 /** "3 online · active 5 minutes ago" for a room one is in, from the host's room list (null before it came). */

@@ -13,8 +13,8 @@ use super::supervisor::{client_id_of, SessionEnd, State};
 use super::{ClientError, ClientEvent, Origin, Outgoing, Request};
 use crate::keys::{RoomKey, Seq};
 use crate::protocol::{
-    event, Ack, Attachment, Closing, ClosingReason, DirectHistoryPage, DirectHistoryRequest, DirectMessage, ErrorBody,
-    ErrorKind, Message, RoomDeleted, RoomJoined, Welcome, LOBBY,
+    event, Ack, Attachment, ChangesPage, ChangesRequest, Closing, ClosingReason, DirectHistoryPage,
+    DirectHistoryRequest, DirectMessage, ErrorBody, ErrorKind, Message, RoomDeleted, RoomJoined, Welcome, LOBBY,
 };
 use crate::validate;
 
@@ -42,6 +42,12 @@ impl State {
             event::MESSAGE_NEW => {
                 if let Some(message) = decode::<Message>(name, args) {
                     self.on_message(message).await;
+                }
+                None
+            }
+            event::MESSAGE_CHANGED => {
+                if let Some(message) = decode::<Message>(name, args) {
+                    self.on_changed(message).await;
                 }
                 None
             }
@@ -147,6 +153,15 @@ impl State {
                 Some(_) => {}
             }
         }
+        let lobby = RoomKey::lobby();
+        match self.cursors.revisions.last(&lobby) {
+            // The welcome's lobby is the lobby as it is now.
+            None => {
+                self.cursors.revisions.joined(&lobby, None, &[], welcome.lobby_rev);
+            }
+            Some(last) if last < welcome.lobby_rev => self.queue_changes_catch_up(LOBBY, last),
+            Some(_) => {}
+        }
         let latest = welcome.history.last().map_or(0, |message| message.seq);
         let history = std::mem::take(&mut welcome.history);
         let advance = self.cursors.rooms.entry(RoomKey::lobby()).or_default().page(history, latest, None);
@@ -171,6 +186,22 @@ impl State {
                 self.queue_room_catch_up(&room, after);
             }
         }
+    }
+
+    async fn on_changed(&mut self, message: Message) {
+        let key = validate::room_key(&message.room);
+        if !(key.is_lobby() || self.rooms.contains_key(&key)) {
+            return;
+        }
+        if let Some(after) = self.cursors.revisions.live(&key, message.rev) {
+            self.queue_changes_catch_up(&message.room, after);
+        }
+        self.report(ClientEvent::Changed(message)).await;
+    }
+
+    fn queue_changes_catch_up(&mut self, room: &str, after_rev: u64) {
+        let request = Request::Changes(ChangesRequest { room: room.to_owned(), after_rev, limit: None });
+        self.outbox.push_back(Outgoing { request, reply: None, origin: Origin::CatchUp, attempts: 0 });
     }
 
     /// The other person of a direct message, by this user's name.
@@ -198,7 +229,7 @@ impl State {
     }
 
     fn queue_room_catch_up(&mut self, room: &str, after: Seq) {
-        let request = Request::Join { room: room.to_owned(), create: false, after_seq: Some(after) };
+        let request = Request::Join { room: room.to_owned(), create: false, after_seq: Some(after), after_rev: None };
         self.outbox.push_back(Outgoing { request, reply: None, origin: Origin::CatchUp, attempts: 0 });
     }
 
@@ -226,10 +257,12 @@ impl State {
         }
         let outgoing = self.outbox.pop_front()?;
         match (&outgoing.request, &answer) {
-            (Request::Join { after_seq, .. }, Ok(value)) => match serde_json::from_value::<RoomJoined>(value.clone()) {
-                Ok(joined) => self.on_joined(joined, outgoing.origin, *after_seq).await,
-                Err(error) => tracing::warn!(%error, "unreadable room:join answer"),
-            },
+            (Request::Join { after_seq, after_rev, .. }, Ok(value)) => {
+                match serde_json::from_value::<RoomJoined>(value.clone()) {
+                    Ok(joined) => self.on_joined(joined, outgoing.origin, *after_seq, *after_rev).await,
+                    Err(error) => tracing::warn!(%error, "unreadable room:join answer"),
+                }
+            }
             (Request::Join { room, .. }, Err(error)) if outgoing.origin != Origin::User => {
                 let key = validate::room_key(room);
                 if let Some(cursor) = self.cursors.rooms.get_mut(&key) {
@@ -246,6 +279,14 @@ impl State {
                 } else {
                     tracing::warn!(%room, %error, "could not rejoin a room");
                 }
+            }
+            (Request::Changes(request), Ok(value)) => match serde_json::from_value::<ChangesPage>(value.clone()) {
+                Ok(page) => self.on_changes_page(page).await,
+                Err(error) => tracing::warn!(room = %request.room, %error, "unreadable history:changes answer"),
+            },
+            (Request::Changes(request), Err(error)) => {
+                tracing::warn!(room = %request.room, %error, "could not catch up on a room's changes");
+                self.cursors.revisions.forget_fetches();
             }
             (Request::Leave { room }, Ok(_)) => {
                 self.rooms.remove(&validate::room_key(room));
@@ -280,9 +321,20 @@ impl State {
 
     /// A join's answer: the room is this client's, and its page goes through the room's cursor. A rejoin or a
     /// first join is reported as [`ClientEvent::Joined`]; the pages that follow as missed messages.
-    async fn on_joined(&mut self, mut joined: RoomJoined, origin: Origin, after: Option<Seq>) {
+    async fn on_joined(&mut self, mut joined: RoomJoined, origin: Origin, after: Option<Seq>, after_rev: Option<u64>) {
         let key = validate::room_key(&joined.room);
         self.rooms.insert(key.clone(), joined.room.clone());
+        let changed = std::mem::take(&mut joined.changed);
+        // A catch-up join (a gap in the messages) asks for no changes: it says nothing of them.
+        if after_rev.is_some() || origin != Origin::CatchUp {
+            let fetch = self.cursors.revisions.joined(&key, after_rev, &changed, joined.latest_rev);
+            if let Some(after_rev) = fetch {
+                self.queue_changes_catch_up(&joined.room, after_rev);
+            }
+        }
+        for message in changed {
+            self.report(ClientEvent::Changed(message)).await;
+        }
         let history = std::mem::take(&mut joined.history);
         let cursor = self.cursors.rooms.entry(key).or_default();
         let Advance { ready, fetch_after } = cursor.page(history, joined.latest_seq, after);
@@ -296,6 +348,16 @@ impl State {
         } else {
             joined.history = ready;
             self.report(ClientEvent::Joined(joined)).await;
+        }
+    }
+
+    async fn on_changes_page(&mut self, page: ChangesPage) {
+        let key = validate::room_key(&page.room);
+        if let Some(after_rev) = self.cursors.revisions.page(&key, &page.messages, page.latest_rev) {
+            self.queue_changes_catch_up(&page.room, after_rev);
+        }
+        for message in page.messages {
+            self.report(ClientEvent::Changed(message)).await;
         }
     }
 

@@ -19,6 +19,7 @@
 mod connection;
 mod cursor;
 mod inbound;
+mod revisions;
 mod supervisor;
 
 use std::time::Duration;
@@ -32,9 +33,9 @@ use crate::address::{self, AddressError};
 use crate::keys::Seq;
 use crate::limits::Limits;
 use crate::protocol::{
-    Attachment, Closing, DirectHistoryPage, DirectHistoryRequest, DirectMessage, ErrorBody, ErrorKind, HistoryPage,
-    HistoryRequest, MemberJoined, MemberLeft, Message, RoomInfo, RoomJoined, RoomLeft, RoomRequest, SendDirect,
-    SendMessage, TypingUpdate, UserInfo, Welcome,
+    Attachment, ChangesRequest, Closing, DirectHistoryPage, DirectHistoryRequest, DirectMessage, EditMessage,
+    ErrorBody, ErrorKind, HistoryPage, HistoryRequest, MemberJoined, MemberLeft, Message, MessageRef, ReactMessage,
+    RoomInfo, RoomJoined, RoomLeft, RoomRequest, SendDirect, SendMessage, TypingUpdate, UserInfo, Welcome,
 };
 use crate::validate;
 
@@ -132,6 +133,10 @@ pub enum ClientEvent {
     Welcome(Welcome),
     /// A message in a room this client is in (its own included).
     Message(Message),
+    /// A message of a room this client is in changed (edited, deleted, reacted to, replied to), as it happened or
+    /// fetched after a reconnect: it carries the message as it is now. Keep it only if its `rev` is higher than
+    /// that of the copy shown; a message not shown can be ignored (a page that brings it brings it as it is).
+    Changed(Message),
     /// A direct message to or from this user (its own included, from any of its connections).
     Direct(DirectMessage),
     /// Messages of a room that this client missed (while away, or lost on the way), oldest first, fetched after
@@ -227,17 +232,23 @@ pub(crate) struct Outgoing {
 pub(crate) enum Request {
     Send(SendMessage),
     Direct(SendDirect),
-    /// `after_seq` is filled in from the room's cursor when the request goes out.
+    /// `after_seq` and `after_rev` are filled in from the room's cursors when the request goes out.
     Join {
         room: String,
         create: bool,
         after_seq: Option<Seq>,
+        after_rev: Option<u64>,
     },
     Leave {
         room: String,
     },
     History(HistoryRequest),
     DirectHistory(DirectHistoryRequest),
+    /// What changed in a room after a change number (only the supervisor, catching up).
+    Changes(ChangesRequest),
+    Edit(EditMessage),
+    Delete(MessageRef),
+    React(ReactMessage),
 }
 
 /// Who queued a request.
@@ -316,9 +327,43 @@ impl Client {
             text: text.to_owned(),
             client_id: Some(client_id.clone()),
             attachment: attachment.map(|attachment| attachment.id.clone()),
+            reply_to: None,
         };
         self.enqueue(Request::Send(request), None).await?;
         Ok(client_id)
+    }
+
+    /// Queues a reply to message `reply_to` of a room; reports like [`Client::send_message`].
+    pub async fn send_reply(&self, room: &str, reply_to: Seq, text: &str) -> Result<String, ClientError> {
+        check_text(text, false)?;
+        let client_id = new_client_id();
+        let request = SendMessage {
+            room: room.to_owned(),
+            text: text.to_owned(),
+            client_id: Some(client_id.clone()),
+            attachment: None,
+            reply_to: Some(reply_to),
+        };
+        self.enqueue(Request::Send(request), None).await?;
+        Ok(client_id)
+    }
+
+    /// Replaces the text of one of this user's messages; answers the message as it is now. Queued like a message,
+    /// so it never overtakes the message it edits.
+    pub async fn edit_message(&self, room: &str, seq: Seq, text: &str) -> Result<Message, ClientError> {
+        check_text(text, false)?;
+        self.request(Request::Edit(EditMessage { room: room.to_owned(), seq, text: text.to_owned() })).await
+    }
+
+    /// Deletes one of this user's messages; answers its tombstone.
+    pub async fn delete_message(&self, room: &str, seq: Seq) -> Result<Message, ClientError> {
+        self.request(Request::Delete(MessageRef { room: room.to_owned(), seq })).await
+    }
+
+    /// Adds this user's reaction to a message (`on`), or takes it back; answers the message as it is now.
+    pub async fn react(&self, room: &str, seq: Seq, emoji: &str, on: bool) -> Result<Message, ClientError> {
+        let request = ReactMessage { room: room.to_owned(), seq, emoji: emoji.to_owned(), on };
+        self.request(Request::React(request)).await
     }
 
     /// Queues a direct message to a user by display name; reports like [`Client::send_message`].
@@ -338,12 +383,12 @@ impl Client {
     /// Joins a room (creating it if needed) and returns its members and history. The room is rejoined after
     /// every reconnect.
     pub async fn join_room(&self, room: &str) -> Result<RoomJoined, ClientError> {
-        self.request(Request::Join { room: room.to_owned(), create: false, after_seq: None }).await
+        self.request(Request::Join { room: room.to_owned(), create: false, after_seq: None, after_rev: None }).await
     }
 
     /// Creates a room that must not exist yet, and joins it.
     pub async fn create_room(&self, room: &str) -> Result<RoomJoined, ClientError> {
-        self.request(Request::Join { room: room.to_owned(), create: true, after_seq: None }).await
+        self.request(Request::Join { room: room.to_owned(), create: true, after_seq: None, after_rev: None }).await
     }
 
     /// Up to `limit` messages of a room this client is in, before `before_seq` (the newest without it), oldest
@@ -473,6 +518,6 @@ fn new_client_id() -> String {
 
 impl RoomRequest {
     pub(crate) fn named(room: &str) -> Self {
-        RoomRequest { room: room.to_owned(), after_seq: None, must_exist: false }
+        RoomRequest { room: room.to_owned(), after_seq: None, must_exist: false, after_rev: None }
     }
 }

@@ -13,6 +13,7 @@ use url::Url;
 
 use super::connection::{Connection, Incoming, OpenFailure};
 use super::cursor::Cursor;
+use super::revisions::Revisions;
 use super::{ClientConfig, ClientError, ClientEvent, Command, ConnectionState, Origin, Outgoing, Request, ServerKind};
 use crate::keys::RoomKey;
 use crate::protocol::{
@@ -45,6 +46,8 @@ pub(super) struct Cursors {
     pub rooms: HashMap<RoomKey, Cursor<Message>>,
     /// Direct conversations, by their id (a name may change hands; a conversation's id does not).
     pub directs: HashMap<String, Cursor<DirectMessage>>,
+    /// How far each room's changes have been reported.
+    pub revisions: Revisions,
 }
 
 /// What stays true across connections.
@@ -312,10 +315,10 @@ fn request_wire(outgoing: &Outgoing) -> (&'static str, Value) {
     match &outgoing.request {
         Request::Send(message) => (event::MESSAGE_SEND, to_value(serde_json::to_value(message))),
         Request::Direct(message) => (event::DM_SEND, to_value(serde_json::to_value(message))),
-        Request::Join { room, create: false, after_seq } => {
+        Request::Join { room, create: false, after_seq, after_rev } => {
             // A rejoin or a catch-up must not bring back a room deleted while this client was away.
             let must_exist = matches!(outgoing.origin, Origin::Rejoin | Origin::CatchUp);
-            let request = RoomRequest { room: room.clone(), after_seq: *after_seq, must_exist };
+            let request = RoomRequest { room: room.clone(), after_seq: *after_seq, must_exist, after_rev: *after_rev };
             (event::ROOM_JOIN, to_value(serde_json::to_value(request)))
         }
         Request::Join { room, create: true, .. } => {
@@ -324,6 +327,10 @@ fn request_wire(outgoing: &Outgoing) -> (&'static str, Value) {
         Request::Leave { room } => (event::ROOM_LEAVE, to_value(serde_json::to_value(RoomRequest::named(room)))),
         Request::History(request) => (event::HISTORY_PAGE, to_value(serde_json::to_value(request))),
         Request::DirectHistory(request) => (event::DM_HISTORY, to_value(serde_json::to_value(request))),
+        Request::Changes(request) => (event::HISTORY_CHANGES, to_value(serde_json::to_value(request))),
+        Request::Edit(request) => (event::MESSAGE_EDIT, to_value(serde_json::to_value(request))),
+        Request::Delete(request) => (event::MESSAGE_DELETE, to_value(serde_json::to_value(request))),
+        Request::React(request) => (event::MESSAGE_REACT, to_value(serde_json::to_value(request))),
     }
 }
 
@@ -334,7 +341,7 @@ impl State {
     /// that a message arriving before the join's answer is held for it, not lost.
     fn prepare_head(&mut self) {
         let Some(head) = self.outbox.front_mut() else { return };
-        let Request::Join { room, create: false, after_seq } = &mut head.request else { return };
+        let Request::Join { room, create: false, after_seq, after_rev } = &mut head.request else { return };
         let key = validate::room_key(room);
         if head.origin == Origin::User && !self.rooms.contains_key(&key) {
             self.cursors.rooms.remove(&key);
@@ -342,6 +349,8 @@ impl State {
         } else if after_seq.is_none() {
             *after_seq = self.cursors.rooms.get(&key).and_then(Cursor::last);
         }
+        // Changes are asked for along with the messages after a number; a first join is the room as it is now.
+        *after_rev = after_seq.and(self.cursors.revisions.last(&key));
     }
 
     pub(super) async fn report(&self, event: ClientEvent) {
@@ -360,6 +369,7 @@ impl State {
         for cursor in self.cursors.directs.values_mut() {
             cursor.forget_fetch();
         }
+        self.cursors.revisions.forget_fetches();
     }
 
     /// Queues the rejoin of every room this client is in, before anything else queued: queued messages to those
@@ -368,7 +378,7 @@ impl State {
         let origin = if self.host_is_new { Origin::Recreate } else { Origin::Rejoin };
         let rooms: Vec<String> = self.rooms.values().cloned().collect();
         for room in rooms.into_iter().rev() {
-            let request = Request::Join { room, create: false, after_seq: None };
+            let request = Request::Join { room, create: false, after_seq: None, after_rev: None };
             self.outbox.push_front(Outgoing { request, reply: None, origin, attempts: 0 });
         }
     }
@@ -476,8 +486,13 @@ impl State {
                     .await
                     .map(|()| json!(null))
                     .map_err(ClientError::Unreachable),
-                Request::Send(_) | Request::Join { .. } | Request::Leave { .. } | Request::History(_) => {
-                    Err(ClientError::Unsupported("rooms"))
+                Request::Send(_)
+                | Request::Join { .. }
+                | Request::Leave { .. }
+                | Request::History(_)
+                | Request::Changes(_) => Err(ClientError::Unsupported("rooms")),
+                Request::Edit(_) | Request::Delete(_) | Request::React(_) => {
+                    Err(ClientError::Unsupported("changing messages"))
                 }
                 Request::Direct(_) | Request::DirectHistory(_) => Err(ClientError::Unsupported("direct messages")),
             };
@@ -529,6 +544,13 @@ pub(super) fn client_id_of(request: &Request) -> Option<String> {
     match request {
         Request::Send(message) => message.client_id.clone(),
         Request::Direct(message) => message.client_id.clone(),
-        Request::Join { .. } | Request::Leave { .. } | Request::History(_) | Request::DirectHistory(_) => None,
+        Request::Join { .. }
+        | Request::Leave { .. }
+        | Request::History(_)
+        | Request::DirectHistory(_)
+        | Request::Changes(_)
+        | Request::Edit(_)
+        | Request::Delete(_)
+        | Request::React(_) => None,
     }
 }

@@ -9,7 +9,7 @@ use super::hub::{socket_room_of_room, storage_refusal, BANTER_SOCKETS};
 use super::Hub;
 use crate::protocol::{
     event, AdminHandshake, BanRequest, Banned, Closing, ClosingReason, ErrorBody, ErrorKind, KickRequest, Kicked,
-    NameReleased, NameRequest, RoomDeleted, RoomRequest, ADMIN_NAMESPACE, CHAT_NAMESPACE,
+    Message, MessageRef, NameReleased, NameRequest, RoomDeleted, RoomRequest, ADMIN_NAMESPACE, CHAT_NAMESPACE,
 };
 
 pub fn register(io: &SocketIo) {
@@ -42,6 +42,7 @@ async fn on_connect(socket: SocketRef) {
     socket.on(event::ADMIN_USER_KICK, on_kick);
     socket.on(event::ADMIN_ROOM_DELETE, on_room_delete);
     socket.on(event::ADMIN_NAME_RELEASE, on_name_release);
+    socket.on(event::ADMIN_MESSAGE_DELETE, on_message_delete);
     socket.on(event::ADMIN_USER_BAN, on_ban);
     socket.on(event::ADMIN_USER_UNBAN, on_unban);
     socket.on(event::ADMIN_BANS_LIST, async |State(hub): State<Hub>, ack: AckSender| {
@@ -125,6 +126,24 @@ pub async fn delete_room(io: &SocketIo, hub: &Hub, raw_room: &str) -> Result<Roo
     }
     push_room_list_soon(io, hub);
     Ok(notice)
+}
+
+/// Deletes one message, in any room: everyone in the room sees its tombstone.
+async fn on_message_delete(State(hub): State<Hub>, TryData(request): TryData<MessageRef>, ack: AckSender) {
+    let result = match request {
+        Ok(request) => delete_message(&hub, &request).await,
+        Err(error) => {
+            Err(ErrorBody::new(ErrorKind::BadRequest, format!("message:delete takes {{room, seq}}: {error}")))
+        }
+    };
+    reply(ack, result);
+}
+
+pub async fn delete_message(hub: &Hub, request: &MessageRef) -> Result<Message, ErrorBody> {
+    let change = hub.registry().owner_delete(request)?;
+    let deleted = hub.change_locally(change).await?;
+    tracing::info!(room = %deleted.room, seq = deleted.seq, "message deleted by the moderator");
+    Ok(deleted)
 }
 
 /// Frees a bound name for anyone to take. Whoever uses it now keeps it until they leave; kick them first to take it

@@ -13,11 +13,11 @@ use std::time::Instant;
 use serde::Serialize;
 use socketioxide::extract::AckSender;
 use socketioxide::{BroadcastError, SocketIo};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::hub::{socket_room_of_room, socket_room_of_user, storage_refusal, to_rooms, Hub, PLAIN_SOCKETS};
 use crate::keys::RoomKey;
-use crate::protocol::{event, Ack, ErrorBody};
+use crate::protocol::{event, Ack, ErrorBody, ErrorKind, Message};
 use crate::store::{Appended, Kept, Post};
 
 /// The most posts kept in one transaction and broadcast back to back before the task lets the writers run.
@@ -31,6 +31,8 @@ pub struct Delivery {
     pub author_is_plain: bool,
     /// The author's ack, sent once the message is kept and broadcast.
     pub ack: Option<AckSender>,
+    /// The answer for a change made in process (the desktop app's owner), sent when the ack would be.
+    pub local: Option<oneshot::Sender<Result<Message, ErrorBody>>>,
 }
 
 impl std::fmt::Debug for Delivery {
@@ -40,6 +42,7 @@ impl std::fmt::Debug for Delivery {
             .field("post", &self.post)
             .field("author_is_plain", &self.author_is_plain)
             .field("ack", &self.ack.is_some())
+            .field("local", &self.local.is_some())
             .finish()
     }
 }
@@ -62,29 +65,37 @@ pub async fn run(io: SocketIo, hub: Hub, mut queue: mpsc::UnboundedReceiver<Deli
         for delivery in batch.drain(..) {
             let room = match &delivery.post {
                 Post::Room(post) => Some(post.room.clone()),
+                Post::Change(change) => Some(change.room.clone()),
                 Post::Direct(_) => None,
             };
             posts.push(delivery.post);
-            waiting.push((room, delivery.author_is_plain, delivery.ack));
+            waiting.push((room, delivery.author_is_plain, delivery.ack, delivery.local));
         }
         match hub.store().append(posts).await {
             Ok(outcomes) => {
-                for (outcome, (room, author_is_plain, ack)) in outcomes.into_iter().zip(waiting) {
+                for (outcome, (room, author_is_plain, ack, local)) in outcomes.into_iter().zip(waiting) {
                     match outcome {
                         Ok(appended) => {
                             if !appended.duplicate {
                                 deliver(&io, &hub, room.as_ref(), &appended, author_is_plain).await;
                             }
+                            answer_locally(local, Ok(&appended));
                             acknowledge(ack, &appended);
                         }
-                        Err(refusal) => refuse(ack, refusal),
+                        Err(refusal) => {
+                            answer_locally(local, Err(&refusal));
+                            refuse(ack, refusal);
+                        }
                     }
                 }
             }
             Err(error) => {
                 let refusal = storage_refusal(&error, "the message");
                 tracing::warn!(%error, posts = waiting.len(), "posts were not kept");
-                waiting.into_iter().for_each(|(_, _, ack)| refuse(ack, refusal.clone()));
+                for (_, _, ack, local) in waiting {
+                    answer_locally(local, Err(&refusal));
+                    refuse(ack, refusal.clone());
+                }
             }
         }
     }
@@ -100,9 +111,22 @@ fn send_ack<T: Serialize>(ack: Option<AckSender>, answer: &Ack<T>) {
 
 fn acknowledge(ack: Option<AckSender>, appended: &Appended) {
     match &appended.kept {
-        Kept::Room(message) => send_ack(ack, &Ack::Data(message)),
+        Kept::Room(message) | Kept::Changed(message) => send_ack(ack, &Ack::Data(message)),
         Kept::Direct { message, .. } => send_ack(ack, &Ack::Data(message)),
     }
+}
+
+fn answer_locally(local: Option<oneshot::Sender<Result<Message, ErrorBody>>>, outcome: Result<&Appended, &ErrorBody>) {
+    let Some(local) = local else { return };
+    let answer = match outcome {
+        Ok(Appended { kept: Kept::Room(message) | Kept::Changed(message), .. }) => Ok(message.clone()),
+        Ok(Appended { kept: Kept::Direct { .. }, .. }) => {
+            Err(ErrorBody::new(ErrorKind::Internal, "A direct message was answered in process."))
+        }
+        Err(refusal) => Err(refusal.clone()),
+    };
+    // The caller may have given up waiting; then nobody needs the answer.
+    let _ = local.send(answer);
 }
 
 fn refuse(ack: Option<AckSender>, refusal: ErrorBody) {
@@ -111,7 +135,9 @@ fn refuse(ack: Option<AckSender>, refusal: ErrorBody) {
 
 /// A room message goes to the room's Banter sockets, and a lobby message also reaches tutorial pages as the plain
 /// `chat message` string they understand, with the author's name in front when the author has one. A direct
-/// message reaches every connection of both people.
+/// message reaches every connection of both people. A changed message goes to the room's Banter sockets as
+/// `message:changed` (tutorial pages cannot show a change), and so does every other message the post changed,
+/// after it: the message a reply answers follows the reply.
 async fn deliver(io: &SocketIo, hub: &Hub, room: Option<&RoomKey>, appended: &Appended, author_is_plain: bool) {
     // The local adapter's broadcast is ready at once: awaiting it does not yield to the writers mid-batch.
     match (&appended.kept, room) {
@@ -128,7 +154,17 @@ async fn deliver(io: &SocketIo, hub: &Hub, room: Option<&RoomKey>, appended: &Ap
             // One emit to both rooms: a socket in both (a note to oneself) hears it once.
             emit(io, vec![socket_room_of_user(from), socket_room_of_user(to)], event::DM_NEW, message).await;
         }
-        (Kept::Room(message), None) => tracing::error!(id = %message.id, "a room message lost its room on the way"),
+        (Kept::Changed(message), Some(room)) => {
+            emit(io, vec![socket_room_of_room(room)], event::MESSAGE_CHANGED, message).await;
+        }
+        (Kept::Room(message) | Kept::Changed(message), None) => {
+            tracing::error!(id = %message.id, "a room message lost its room on the way");
+        }
+    }
+    if let Some(room) = room {
+        for message in &appended.touched {
+            emit(io, vec![socket_room_of_room(room)], event::MESSAGE_CHANGED, message).await;
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use socketioxide::operators::BroadcastOperators;
 use socketioxide::SocketIo;
 
 use subtle::ConstantTimeEq;
+use tokio::sync::oneshot;
 
 use super::access::AccessCode;
 use super::delivery::{Delivery, Queue};
@@ -17,8 +18,8 @@ use super::gate::Gate;
 use super::registry::{Admitted, ConnectionId, Dialect, Registry};
 use super::turns::Queues;
 use crate::keys::{RoomKey, UserId};
-use crate::protocol::{ErrorBody, ErrorKind, SendDirect, SendMessage, CHAT_NAMESPACE};
-use crate::store::{Post, Store, StoreError};
+use crate::protocol::{ErrorBody, ErrorKind, Message, SendDirect, SendMessage, CHAT_NAMESPACE};
+use crate::store::{Post, RoomChange, Store, StoreError};
 
 /// The Socket.IO room of every socket that speaks Banter's protocol: notices go there, not to tutorial pages.
 pub const BANTER_SOCKETS: &str = "~banter";
@@ -173,8 +174,22 @@ impl Hub {
         self.queue(Post::Direct(post), false, ack)
     }
 
+    /// Queues a change to a message behind the posts before it, so that it never overtakes the message it changes.
+    pub fn post_change(&self, change: RoomChange, ack: &mut Option<AckSender>) -> Result<(), ErrorBody> {
+        self.queue(Post::Change(change), false, ack)
+    }
+
+    /// Queues a change made in process (the desktop app's owner), and waits for its answer.
+    pub async fn change_locally(&self, change: RoomChange) -> Result<Message, ErrorBody> {
+        let (local, answer) = oneshot::channel();
+        let delivery = Delivery { post: Post::Change(change), author_is_plain: false, ack: None, local: Some(local) };
+        let stopped = || ErrorBody::new(ErrorKind::Internal, "The host is shutting down; nothing was changed.");
+        self.0.deliveries.send(delivery).map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
     fn queue(&self, post: Post, author_is_plain: bool, ack: &mut Option<AckSender>) -> Result<(), ErrorBody> {
-        let delivery = Delivery { post, author_is_plain, ack: ack.take() };
+        let delivery = Delivery { post, author_is_plain, ack: ack.take(), local: None };
         if let Err(unsent) = self.0.deliveries.send(delivery) {
             // Only while the host shuts down: the author hears that the message was not kept.
             tracing::warn!("the delivery task has stopped; a posted message was not kept");

@@ -32,7 +32,8 @@ pub use hub::Hub;
 
 use crate::limits::Limits;
 use crate::protocol::{
-    event, BanInfo, BanRequest, Banned, Closing, ClosingReason, ErrorBody, NameReleased, RoomDeleted,
+    event, BanInfo, BanRequest, Banned, Closing, ClosingReason, ErrorBody, Message, MessageRef, NameReleased,
+    RoomDeleted,
 };
 use crate::store::{Durability, Location, SqliteStore, Store, StoreConfig, StoreError};
 
@@ -395,6 +396,11 @@ impl HostHandle {
     /// Deletes a room with its history, taking everyone out of it, as `/admin`'s `room:delete` does.
     pub async fn delete_room(&self, room: &str) -> Result<RoomDeleted, ErrorBody> {
         admin::delete_room(&self.io, &self.hub, room).await
+    }
+
+    /// Deletes a message in any room (the admin's `message:delete`); answers its tombstone.
+    pub async fn delete_message(&self, room: &str, seq: u64) -> Result<Message, ErrorBody> {
+        admin::delete_message(&self.hub, &MessageRef { room: room.to_owned(), seq }).await
     }
 
     /// Frees a name bound to someone's key for anyone to take (`name:release`).

@@ -90,6 +90,8 @@ pub struct RoomPost {
     pub client_id: Option<String>,
     /// The id of a stored attachment.
     pub attachment: Option<String>,
+    /// The `seq` of the message in the room that this one answers.
+    pub reply_to: Option<Seq>,
     /// Whether the author may post this. Decided by the host, checked by the store only after it has looked for
     /// an earlier message with the same client id: a resend of something already kept is answered with the
     /// original even when the author could not post it again now.
@@ -107,10 +109,33 @@ pub struct DirectPost {
     pub permitted: Result<(), ErrorBody>,
 }
 
+/// What a change does to a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// The author replaces the text.
+    Edit { text: String },
+    /// The author, or the host's owner (`by_owner`), deletes the message: its text, attachment and reactions go.
+    Delete { by_owner: bool },
+    /// Adds (`on`) or takes back one reaction of the user's; at most `max_different` different emoji per message.
+    React { emoji: String, on: bool, max_different: usize },
+}
+
+/// A change to a room's message, as the host accepted it. The store checks what only it knows: that the message
+/// exists, who wrote it, whether it is deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomChange {
+    pub room: RoomKey,
+    pub seq: Seq,
+    pub by: Author,
+    pub action: Action,
+    pub permitted: Result<(), ErrorBody>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Post {
     Room(RoomPost),
     Direct(DirectPost),
+    Change(RoomChange),
 }
 
 /// A message the store has kept, numbered.
@@ -123,14 +148,19 @@ pub enum Kept {
         from: UserId,
         to: UserId,
     },
+    /// A room message as a change left it.
+    Changed(Message),
 }
 
 /// What became of one post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Appended {
     pub kept: Kept,
-    /// Its client id had been kept before: this is the original, not a new message.
+    /// Its client id had been kept before: this is the original, not a new message. For a change: it changed
+    /// nothing (the message was already so), and nobody needs to hear of it.
     pub duplicate: bool,
+    /// Other messages this one changed, as they are now: the message a reply answers (its count of replies).
+    pub touched: Vec<Message>,
 }
 
 /// Which part of a conversation to read.
@@ -144,11 +174,20 @@ pub enum PageRequest {
     After(Seq),
 }
 
-/// Up to `limit` messages of one conversation, oldest first, and the newest number it has.
+/// Up to `limit` messages of one conversation, oldest first, and the newest numbers it has.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
     pub messages: Vec<T>,
     pub latest_seq: Seq,
+    /// A room's newest change number (0 for a direct conversation).
+    pub latest_rev: u64,
+}
+
+/// Messages of a room that changed, in change order, and the room's newest change number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangesPage {
+    pub messages: Vec<Message>,
+    pub latest_rev: u64,
 }
 
 /// A room as the store keeps it.
@@ -221,8 +260,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Rooms, names and the host's id, as the host needs them in memory.
     async fn snapshot(&self) -> Result<Snapshot, StoreError>;
 
-    /// Keeps posts in one transaction, in order, numbering each in its room or conversation; a post whose client
-    /// id was kept before gets the original back. `Err` means none was kept; a refused post gets its own error.
+    /// Keeps posts and changes in one transaction, in order, numbering each post in its room or conversation and
+    /// each change in its room; a post whose client id was kept before gets the original back. `Err` means none was kept; a refused post gets its own error.
     async fn append(&self, posts: Vec<Post>) -> Result<Vec<Result<Appended, ErrorBody>>, StoreError>;
 
     /// A page of a room's history; `None` if there is no such room.
@@ -232,6 +271,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         page: PageRequest,
         limit: usize,
     ) -> Result<Option<Page<Message>>, StoreError>;
+
+    /// The messages of a room that changed after change number `after_rev`, in change order, each as it is now;
+    /// `None` if there is no such room.
+    async fn room_changes(
+        &self,
+        room: &RoomKey,
+        after_rev: u64,
+        limit: usize,
+    ) -> Result<Option<ChangesPage>, StoreError>;
 
     /// A page of the direct conversation between two users (empty if they never wrote to each other).
     async fn direct_page(

@@ -9,6 +9,7 @@
 //! order. Those whose order matters (posts, joins, leaves) take an `InOrder` ticket and wait for their turn
 //! (`turns.rs`).
 
+mod actions;
 mod messages;
 mod rooms;
 mod session;
@@ -36,6 +37,7 @@ fn listen(socket: &SocketRef) {
     session::listen(socket);
     rooms::listen(socket);
     messages::listen(socket);
+    actions::listen(socket);
 }
 
 fn budget(hub: &Hub, connection: &str) -> Result<(), ErrorBody> {

@@ -53,13 +53,13 @@ async fn on_room_join(
             (false, false) => JoinMode::JoinOrCreate,
         };
         let joined = hub.registry().join(&connection, &request.room, mode)?;
-        Ok((joined, request.after_seq))
+        Ok((joined, request.after_seq, request.after_rev))
     });
-    let (joined, after_seq) = match decided {
+    let (joined, after_seq, after_rev) = match decided {
         Ok(decided) => decided,
         Err(error) => return reply::<()>(ack, Err(error)),
     };
-    match enter(&hub, &socket, &joined, after_seq).await {
+    match enter(&hub, &socket, &joined, after_seq, after_rev).await {
         Ok(answer) => {
             if joined.new_member {
                 let notice = MemberJoined { room: joined.room.clone(), user: joined.user.clone() };
@@ -75,12 +75,14 @@ async fn on_room_join(
 }
 
 /// Keeps what the join changed (a new room, a new member), puts the socket in the room, and reads the history
-/// to answer with.
+/// to answer with: the newest messages, or those after `after_seq`, and with `after_rev` the older ones that
+/// changed since.
 async fn enter(
     hub: &Hub,
     socket: &SocketRef,
     joined: &Joined,
     after_seq: Option<u64>,
+    after_rev: Option<u64>,
 ) -> Result<RoomJoined, ErrorBody> {
     let connection = socket.id.to_string();
     if let Some(room) = &joined.created {
@@ -106,12 +108,24 @@ async fn enter(
         .room_page(&joined.key, page, limit)
         .await
         .map_err(|error| storage_refusal(&error, "the room's history"))?
-        .unwrap_or(crate::store::Page { messages: Vec::new(), latest_seq: 0 });
+        .unwrap_or(crate::store::Page { messages: Vec::new(), latest_seq: 0, latest_rev: 0 });
+    let (changed, latest_rev) = match after_rev {
+        // Whole, even where `history` has the same messages: a client goes on from the last change it got.
+        Some(after_rev) => hub
+            .store()
+            .room_changes(&joined.key, after_rev, limit)
+            .await
+            .map_err(|error| storage_refusal(&error, "the room's changes"))?
+            .map_or((Vec::new(), page.latest_rev), |changes| (changes.messages, changes.latest_rev)),
+        None => (Vec::new(), page.latest_rev),
+    };
     Ok(RoomJoined {
         room: joined.room.clone(),
         members: joined.members.clone(),
         history: page.messages,
         latest_seq: page.latest_seq,
+        changed,
+        latest_rev,
     })
 }
 

@@ -155,6 +155,7 @@ async fn welcome(hub: &Hub, connection: &str, admitted: &Admitted) -> Welcome {
         user: admitted.user.clone(),
         users,
         rooms,
+        lobby_rev: history.as_ref().map_or(0, |page| page.latest_rev),
         history: history.map(|page| page.messages).unwrap_or_default(),
         member_of: member_of.into_iter().filter(|room| !validate::room_key(room).is_lobby()).collect(),
         conversations: conversations.into_iter().map(|record| record.summary).collect(),
@@ -231,7 +232,7 @@ async fn on_chat_message(
     let connection = socket.id.to_string();
     let result = budget(&hub, &connection).and_then(|()| {
         let text = text.map_err(bad_request)?;
-        let request = SendMessage { room: LOBBY.to_owned(), text, client_id: None, attachment: None };
+        let request = SendMessage { room: LOBBY.to_owned(), text, client_id: None, attachment: None, reply_to: None };
         hub.post_room(&connection, &request, &mut ack)
     });
     if let Err(error) = &result {

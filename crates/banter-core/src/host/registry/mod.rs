@@ -10,6 +10,7 @@
 //! A *user* is a display name plus a user key. Several connections (tabs, devices) with the same name and key are
 //! one user. Room membership is kept per connection, as Socket.IO does, and counted per user, as people expect.
 
+mod actions;
 mod bans;
 mod identity;
 mod presence;
@@ -469,6 +470,7 @@ impl Registry {
             text,
             client_id: request.client_id.clone(),
             attachment: request.attachment.clone(),
+            reply_to: request.reply_to,
             permitted,
         })
     }

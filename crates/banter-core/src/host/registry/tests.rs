@@ -37,7 +37,13 @@ fn admit(registry: &mut Registry, connection: &str, name: &str, key: &str) -> Ad
 }
 
 fn send(room: &str, text: &str, client_id: Option<&str>) -> SendMessage {
-    SendMessage { room: room.into(), text: text.into(), client_id: client_id.map(Into::into), attachment: None }
+    SendMessage {
+        room: room.into(),
+        text: text.into(),
+        client_id: client_id.map(Into::into),
+        attachment: None,
+        reply_to: None,
+    }
 }
 
 fn kind<T>(result: Result<T, ErrorBody>) -> Option<ErrorKind> {

@@ -142,6 +142,7 @@ pub(super) fn delete_room(connection: &Connection, room: &RoomKey) -> Result<boo
         return Ok(false);
     }
     connection.execute("DELETE FROM messages WHERE room = ?1", [room.as_str()]).map_err(failure)?;
+    connection.execute("DELETE FROM reactions WHERE room = ?1", [room.as_str()]).map_err(failure)?;
     connection.execute("DELETE FROM members WHERE room = ?1", [room.as_str()]).map_err(failure)?;
     Ok(true)
 }

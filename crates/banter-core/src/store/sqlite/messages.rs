@@ -3,13 +3,19 @@
 use rand::Rng;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::{failure, int, uint};
+use super::{changes, failure, int, uint};
 use crate::keys::{RoomKey, Seq, UserId};
-use crate::protocol::{Attachment, Conversation, DirectMessage, ErrorBody, ErrorKind, Message};
+use crate::limits::QUOTE_CHARS;
+use crate::protocol::{Attachment, Conversation, DirectMessage, ErrorBody, ErrorKind, Message, Quote};
 use crate::store::{Appended, ConversationRecord, DirectPost, Kept, Page, PageRequest, Post, RoomPost, StoreError};
 
-const MESSAGE_COLUMNS: &str =
-    "m.id, r.name, m.seq, m.ts, m.author_name, m.text, m.client_id, m.attachment_id, m.attachment_mime, m.attachment_size";
+/// A room message's columns, read by [`message_row`] from [`MESSAGE_FROM`]: the message, its room's name, and
+/// the message it answers (`p`).
+pub(super) const MESSAGE_COLUMNS: &str = "m.id, r.name, m.seq, m.ts, m.author_name, m.text, m.client_id, \
+     m.attachment_id, m.attachment_mime, m.attachment_size, m.replies, m.edited_at, m.deleted, m.rev, \
+     p.seq, p.author_name, p.text, p.deleted, m.room";
+pub(super) const MESSAGE_FROM: &str = "FROM messages m JOIN rooms r ON r.key = m.room \
+     LEFT JOIN messages p ON p.room = m.room AND p.seq = m.reply_to";
 const DIRECT_COLUMNS: &str = "id, seq, ts, from_name, to_name, text, client_id, attachment_id, attachment_mime, \
      attachment_size, from_id, to_id, thread";
 
@@ -37,7 +43,17 @@ fn attachment_at(row: &Row<'_>, first: usize) -> rusqlite::Result<Option<Attachm
     })
 }
 
-fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
+/// A room message from [`MESSAGE_COLUMNS`], without its reactions (`changes::fill_reactions` adds them).
+pub(super) fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
+    let reply_to = match row.get::<_, Option<i64>>(14)? {
+        Some(seq) => {
+            let deleted: bool = row.get(17)?;
+            let text: String = row.get(16)?;
+            let snippet = if deleted { String::new() } else { text.chars().take(QUOTE_CHARS).collect() };
+            Some(Quote { seq: uint(seq), from: row.get(15)?, snippet, deleted })
+        }
+        None => None,
+    };
     Ok(Message {
         id: row.get(0)?,
         room: row.get(1)?,
@@ -47,7 +63,18 @@ fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         text: row.get(5)?,
         client_id: row.get(6)?,
         attachment: attachment_at(row, 7)?,
+        reply_to,
+        replies: u32::try_from(row.get::<_, i64>(10)?).unwrap_or(0),
+        edited_at: row.get::<_, Option<i64>>(11)?.map(uint),
+        deleted: row.get(12)?,
+        reactions: Vec::new(),
+        rev: uint(row.get(13)?),
     })
+}
+
+/// A room message and its room's key.
+fn keyed_message_row(row: &Row<'_>) -> rusqlite::Result<(Message, RoomKey)> {
+    Ok((message_row(row)?, RoomKey::from_stored(row.get(18)?)))
 }
 
 /// A direct message with both ends' user ids.
@@ -88,15 +115,17 @@ pub(super) fn append(
             let (user, client_id) = match &post {
                 Post::Room(post) => (&post.author.id, post.client_id.as_deref()),
                 Post::Direct(post) => (&post.from.id, post.client_id.as_deref()),
+                Post::Change(change) => (&change.by.id, None),
             };
             if let Some(client_id) = client_id {
                 if let Some(original) = resent(connection, user, client_id)? {
-                    return Ok(original.map(|kept| Appended { kept, duplicate: true }));
+                    return Ok(original.map(|kept| Appended { kept, duplicate: true, touched: Vec::new() }));
                 }
             }
             match post {
                 Post::Room(post) => append_room(connection, post, now),
                 Post::Direct(post) => append_direct(connection, post, now),
+                Post::Change(change) => changes::apply(connection, change, now),
             }
         })
         .collect()
@@ -117,13 +146,17 @@ fn resent(
     let Some((kind, message_id)) = found else { return Ok(None) };
     let gone = || ErrorBody::new(ErrorKind::NotFound, "That message was deleted with its room.");
     let kept = if kind == "room" {
-        connection
-            .prepare_cached(&format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN rooms r ON r.key = m.room WHERE m.id = ?1"
-            ))
-            .and_then(|mut statement| statement.query_row([&message_id], message_row).optional())
-            .map_err(failure)?
-            .map(Kept::Room)
+        let found = connection
+            .prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} {MESSAGE_FROM} WHERE m.id = ?1"))
+            .and_then(|mut statement| statement.query_row([&message_id], keyed_message_row).optional())
+            .map_err(failure)?;
+        match found {
+            Some((mut message, room)) => {
+                changes::fill_reactions(connection, &room, std::slice::from_mut(&mut message))?;
+                Some(Kept::Room(message))
+            }
+            None => None,
+        }
     } else {
         connection
             .prepare_cached(&format!("SELECT {DIRECT_COLUMNS} FROM directs WHERE id = ?1"))
@@ -201,6 +234,25 @@ fn append_room(connection: &Connection, post: RoomPost, now: u64) -> Result<Resu
     if deleted {
         return Ok(Err(ErrorBody::new(ErrorKind::NotFound, format!("The room “{name}” was deleted."))));
     }
+    if let Some(parent) = post.reply_to {
+        let parent_deleted: Option<bool> = connection
+            .prepare_cached("SELECT deleted FROM messages WHERE room = ?1 AND seq = ?2")
+            .and_then(|mut statement| {
+                statement.query_row(params![post.room.as_str(), int(parent)], |row| row.get(0)).optional()
+            })
+            .map_err(failure)?;
+        match parent_deleted {
+            None => {
+                let refusal = format!("There is no message {parent} in “{name}” to reply to.");
+                return Ok(Err(ErrorBody::new(ErrorKind::NotFound, refusal)));
+            }
+            Some(true) => {
+                let refusal = "The message you reply to was deleted.";
+                return Ok(Err(ErrorBody::new(ErrorKind::NotFound, refusal)));
+            }
+            Some(false) => {}
+        }
+    }
     let message = Message {
         id: new_message_id(),
         room: name,
@@ -210,11 +262,17 @@ fn append_room(connection: &Connection, post: RoomPost, now: u64) -> Result<Resu
         text: post.text,
         client_id: post.client_id,
         attachment,
+        reply_to: None,
+        replies: 0,
+        edited_at: None,
+        deleted: false,
+        reactions: Vec::new(),
+        rev: 0,
     };
     connection
         .prepare_cached(
             "INSERT INTO messages (room, seq, id, ts, author_name, author_id, text, client_id, attachment_id, \
-             attachment_mime, attachment_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             attachment_mime, attachment_size, reply_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )
         .and_then(|mut statement| {
             statement.execute(params![
@@ -229,6 +287,7 @@ fn append_room(connection: &Connection, post: RoomPost, now: u64) -> Result<Resu
                 message.attachment.as_ref().map(|a| a.id.as_str()),
                 message.attachment.as_ref().map(|a| a.mime.as_str()),
                 message.attachment.as_ref().map(|a| i64::from(a.size)),
+                post.reply_to.map(int),
             ])
         })
         .map_err(failure)?;
@@ -237,7 +296,13 @@ fn append_room(connection: &Connection, post: RoomPost, now: u64) -> Result<Resu
         .and_then(|mut statement| statement.execute(params![post.room.as_str(), int(message.seq), int(now)]))
         .map_err(failure)?;
     remember_sent(connection, &post.author.id, message.client_id.as_deref(), "room", &message.id)?;
-    Ok(Ok(Appended { kept: Kept::Room(message), duplicate: false }))
+    let Some(parent) = post.reply_to else {
+        return Ok(Ok(Appended { kept: Kept::Room(message), duplicate: false, touched: Vec::new() }));
+    };
+    // A reply is read back for its quote, and the message it answers counts one more reply.
+    let touched = changes::count_reply(connection, &post.room, parent, 1)?.into_iter().collect();
+    let message = changes::room_message(connection, &post.room, message.seq)?.unwrap_or(message);
+    Ok(Ok(Appended { kept: Kept::Room(message), duplicate: false, touched }))
 }
 
 /// The conversation of two users, created on first use.
@@ -309,7 +374,8 @@ fn append_direct(
         .and_then(|mut statement| statement.execute(params![thread, int(message.seq), int(now)]))
         .map_err(failure)?;
     remember_sent(connection, &post.from.id, message.client_id.as_deref(), "direct", &message.id)?;
-    Ok(Ok(Appended { kept: Kept::Direct { message, from: post.from.id, to: post.to.id }, duplicate: false }))
+    let kept = Kept::Direct { message, from: post.from.id, to: post.to.id };
+    Ok(Ok(Appended { kept, duplicate: false, touched: Vec::new() }))
 }
 
 /// The SQL condition and order of a page, and whether its rows come newest first (to be reversed).
@@ -327,15 +393,14 @@ pub(super) fn room_page(
     page: PageRequest,
     limit: usize,
 ) -> Result<Option<Page<Message>>, StoreError> {
-    let latest: Option<i64> = connection
-        .prepare_cached("SELECT last_seq FROM rooms WHERE key = ?1 AND deleted = 0")
-        .and_then(|mut statement| statement.query_row([room.as_str()], |row| row.get(0)).optional())
+    let latest: Option<(i64, i64)> = connection
+        .prepare_cached("SELECT last_seq, last_rev FROM rooms WHERE key = ?1 AND deleted = 0")
+        .and_then(|mut statement| statement.query_row([room.as_str()], |row| Ok((row.get(0)?, row.get(1)?))).optional())
         .map_err(failure)?;
-    let Some(latest) = latest else { return Ok(None) };
+    let Some((latest, latest_rev)) = latest else { return Ok(None) };
     let (condition, order, bound, newest_first) = page_clause(page);
     let sql = format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN rooms r ON r.key = m.room \
-         WHERE m.room = ?1 AND m.{condition} ORDER BY m.seq {order} LIMIT ?3"
+        "SELECT {MESSAGE_COLUMNS} {MESSAGE_FROM} WHERE m.room = ?1 AND m.{condition} ORDER BY m.seq {order} LIMIT ?3"
     );
     let mut messages = connection
         .prepare_cached(&sql)
@@ -348,7 +413,8 @@ pub(super) fn room_page(
     if newest_first {
         messages.reverse();
     }
-    Ok(Some(Page { messages, latest_seq: uint(latest) }))
+    changes::fill_reactions(connection, room, &mut messages)?;
+    Ok(Some(Page { messages, latest_seq: uint(latest), latest_rev: uint(latest_rev) }))
 }
 
 pub(super) fn direct_page(
@@ -365,7 +431,7 @@ pub(super) fn direct_page(
             statement.query_row([a.as_str(), b.as_str()], |row| Ok((row.get(0)?, row.get(1)?))).optional()
         })
         .map_err(failure)?;
-    let Some((thread, latest)) = thread else { return Ok(Page { messages: Vec::new(), latest_seq: 0 }) };
+    let Some((thread, latest)) = thread else { return Ok(Page { messages: Vec::new(), latest_seq: 0, latest_rev: 0 }) };
     let (condition, order, bound, newest_first) = page_clause(page);
     let sql =
         format!("SELECT {DIRECT_COLUMNS} FROM directs WHERE thread = ?1 AND {condition} ORDER BY seq {order} LIMIT ?3");
@@ -382,7 +448,7 @@ pub(super) fn direct_page(
     if newest_first {
         messages.reverse();
     }
-    Ok(Page { messages, latest_seq: uint(latest) })
+    Ok(Page { messages, latest_seq: uint(latest), latest_rev: 0 })
 }
 
 /// The other person of a conversation `me` is in, by its id.

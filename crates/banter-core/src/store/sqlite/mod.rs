@@ -6,6 +6,7 @@
 //! crash of the process. In memory, the same schema lives in SQLite's `memdb`, with one connection that the writer
 //! thread uses for reads as well (see `threads`).
 
+mod changes;
 mod directory;
 mod messages;
 mod schema;
@@ -24,12 +25,12 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use super::blobs::{self, Blobs};
 use super::{
-    Appended, BanRecord, ConversationRecord, Durability, Location, NameBinding, Page, PageRequest, Post, RoomRecord,
-    Snapshot, Store, StoreConfig, StoreError,
+    Appended, BanRecord, ChangesPage, ConversationRecord, Durability, Kept, Location, NameBinding, Page, PageRequest,
+    Post, RoomRecord, Snapshot, Store, StoreConfig, StoreError,
 };
 use crate::keys::{NameKey, RoomKey, UserId};
 use crate::protocol::{Attachment, DirectMessage, ErrorBody, Message};
-use threads::{Readers, Writer};
+use threads::{AfterCommit, Readers, Writer};
 
 /// The database file in a data folder.
 pub const DATABASE_FILE: &str = "banter.db";
@@ -50,6 +51,8 @@ pub struct SqliteStore {
     readers: Arc<Readers>,
     blobs: Arc<Blobs>,
     attachment_quota: u64,
+    /// `memdb`: no write-ahead log to checkpoint.
+    in_memory: bool,
     /// Held locked while the store is open; released when it closes (or the process ends, whatever way).
     lock: Mutex<Option<File>>,
 }
@@ -109,7 +112,9 @@ fn lock_folder(folder: &Path) -> Result<File, StoreError> {
 /// What every connection needs before its first read.
 fn prepare(connection: &Connection) -> Result<(), StoreError> {
     connection.busy_timeout(BUSY_TIMEOUT).map_err(failure)?;
-    connection.execute_batch("PRAGMA foreign_keys = ON;").map_err(failure)
+    // `secure_delete` zeroes what a deletion frees, so that a deleted message's text does not linger in the file's
+    // free pages.
+    connection.execute_batch("PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;").map_err(failure)
 }
 
 /// WAL and the durability asked for, on a file known to be Banter's (switching to WAL writes to the file).
@@ -206,6 +211,7 @@ impl SqliteStore {
             readers: Arc::new(readers),
             blobs: Arc::new(blobs),
             attachment_quota: config.attachment_quota_bytes,
+            in_memory,
             lock: Mutex::new(lock),
         })
     }
@@ -287,7 +293,25 @@ impl Store for SqliteStore {
 
     async fn append(&self, posts: Vec<Post>) -> Result<Vec<Result<Appended, ErrorBody>>, StoreError> {
         let now = crate::clock::now_millis();
-        self.writer.write(move |connection| messages::append(connection, posts, now)).await
+        // A deleted message's text leaves the database file with the commit, but the write-ahead log keeps the
+        // frames that held it until they are overwritten: after a deletion the log is checkpointed and emptied
+        // at once. Deletions are rare; the commits behind this one wait for it.
+        let forget_deleted: AfterCommit<Vec<Result<Appended, ErrorBody>>> = Box::new(|connection, outcomes| {
+            let deleted = outcomes.iter().any(|outcome| {
+                matches!(outcome, Ok(Appended { kept: Kept::Changed(message), duplicate: false, .. }) if message.deleted)
+            });
+            if deleted {
+                let checkpoint =
+                    connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get::<_, i64>(0));
+                match checkpoint {
+                    Ok(0) => {}
+                    Ok(_) => tracing::info!("the log still holds a deleted message until the next checkpoint"),
+                    Err(error) => tracing::warn!(%error, "could not checkpoint after a deletion"),
+                }
+            }
+        });
+        let after = (!self.in_memory).then_some(forget_deleted);
+        self.writer.write_then(move |connection| messages::append(connection, posts, now), after).await
     }
 
     async fn room_page(
@@ -298,6 +322,16 @@ impl Store for SqliteStore {
     ) -> Result<Option<Page<Message>>, StoreError> {
         let room = room.clone();
         self.readers.read(move |connection| messages::room_page(connection, &room, page, limit)).await
+    }
+
+    async fn room_changes(
+        &self,
+        room: &RoomKey,
+        after_rev: u64,
+        limit: usize,
+    ) -> Result<Option<ChangesPage>, StoreError> {
+        let room = room.clone();
+        self.readers.read(move |connection| changes::room_changes(connection, &room, after_rev, limit)).await
     }
 
     async fn direct_page(

@@ -112,6 +112,26 @@ pub(super) const STEPS: &[&str] = &[
         banned_at INTEGER NOT NULL
     ) STRICT;
     ",
+    // Version 4: replies, edits, deletions and reactions. Each change to a message gives it its room's next change
+    // number (`rev`), so that a client that was away can ask for what changed after the last one it saw.
+    r"
+    ALTER TABLE rooms ADD COLUMN last_rev INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN reply_to INTEGER;
+    ALTER TABLE messages ADD COLUMN replies INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+    ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX messages_by_rev ON messages (room, rev) WHERE rev > 0;
+    CREATE TABLE reactions (
+        id INTEGER PRIMARY KEY,
+        room TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        emoji TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        UNIQUE (room, seq, emoji, user_id)
+    ) STRICT;
+    ",
 ];
 
 /// The version this Banter writes.

@@ -6,7 +6,11 @@
 //!
 //! Field names are camelCase on the wire because most Socket.IO peers are JavaScript.
 
+mod messages;
+
 use serde::{Deserialize, Serialize};
+
+pub use messages::*;
 
 /// The version of Banter's own protocol, announced in [`Welcome`]. Bumped when the wire changes; a host admits
 /// every client that sends any version as a Banter client, and new fields are only ever added.
@@ -61,6 +65,16 @@ pub mod event {
     pub const MESSAGE_SEND: &str = "message:send";
     /// Notice: a message posted to a room the socket is in ([`super::Message`]).
     pub const MESSAGE_NEW: &str = "message:new";
+    /// Client → host, acked with the message: the author replaces its text.
+    pub const MESSAGE_EDIT: &str = "message:edit";
+    /// Client → host, acked with the tombstone: the author deletes a message (on `/admin`: the host's owner).
+    pub const MESSAGE_DELETE: &str = "message:delete";
+    /// Client → host, acked with the message: add or take back a reaction.
+    pub const MESSAGE_REACT: &str = "message:react";
+    /// Host → the room: a message changed (edited, deleted, reacted to, replied to); carries it as it is now.
+    pub const MESSAGE_CHANGED: &str = "message:changed";
+    /// Client → host, acked: the messages of a room that changed after a change number.
+    pub const HISTORY_CHANGES: &str = "history:changes";
 
     /// Request: a direct message to a user ([`super::SendDirect`] → [`super::DirectMessage`]).
     pub const DM_SEND: &str = "dm:send";
@@ -88,6 +102,8 @@ pub mod event {
     pub const ADMIN_ROOM_DELETE: &str = "room:delete";
     /// Admin request: free a name for anyone to take ([`super::NameRequest`] → [`super::NameReleased`]).
     pub const ADMIN_NAME_RELEASE: &str = "name:release";
+    /// Admin → host, acked with the tombstone: delete one message in any room.
+    pub const ADMIN_MESSAGE_DELETE: &str = "message:delete";
     /// Admin request: ban the user who holds a name, for some minutes or for good, and disconnect them
     /// ([`super::BanRequest`] → [`super::Banned`]).
     pub const ADMIN_USER_BAN: &str = "user:ban";
@@ -177,6 +193,12 @@ pub struct AnnouncedLimits {
     pub max_attachment_bytes: u32,
     /// The most messages one history answer carries.
     pub history_page: u32,
+    /// The most different emoji on one message (0 from a host older than reactions).
+    #[serde(default)]
+    pub max_reactions_per_message: u32,
+    /// Characters a reply quotes of the message it answers.
+    #[serde(default)]
+    pub quote_chars: u32,
 }
 
 /// `session:welcome`: who this socket is and what the host looks like right now.
@@ -196,6 +218,10 @@ pub struct Welcome {
     pub rooms: Vec<RoomInfo>,
     /// The lobby's most recent messages, oldest first.
     pub history: Vec<Message>,
+    /// The lobby's newest change number: a client that has the lobby from before asks `history:changes` for what
+    /// changed after the last one it saw.
+    #[serde(default)]
+    pub lobby_rev: u64,
     /// The rooms this user has joined (on any device) and not left, the lobby excepted.
     pub member_of: Vec<String>,
     /// This user's direct conversations, most recent first, each with its last message.
@@ -272,6 +298,10 @@ pub struct RoomRequest {
     /// after a reconnect set it, so that a room the host's owner deleted meanwhile stays deleted.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub must_exist: bool,
+    /// `room:join` only, with `afterSeq`: also answer the messages up to `afterSeq` that changed after this change
+    /// number (`changed`); a client continues with `history:changes` until `latestRev` is reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_rev: Option<u64>,
 }
 
 /// The ack of `room:create` and `room:join`.
@@ -286,31 +316,13 @@ pub struct RoomJoined {
     pub history: Vec<Message>,
     /// The room's newest `seq` when this was answered (0 if it has no messages).
     pub latest_seq: u64,
-}
-
-/// `history:page`.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HistoryRequest {
-    pub room: String,
-    /// The messages before this number; the newest ones without it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub before_seq: Option<u64>,
-    /// At most this many (and at most `limits.historyPage`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-}
-
-/// The ack of `history:page`.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HistoryPage {
-    pub room: String,
-    /// Oldest first.
-    pub messages: Vec<Message>,
-    pub latest_seq: u64,
+    /// With `afterRev`: the messages that changed after it, in `rev` order, at most a page (some may be in
+    /// `history` too).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<Message>,
+    /// The room's newest change number when this was answered (0 if nothing in it ever changed).
+    #[serde(default)]
+    pub latest_rev: u64,
 }
 
 /// `room:deleted`, and the ack of the admin's `room:delete`.
@@ -354,121 +366,6 @@ pub struct MemberLeft {
     pub rooms: Vec<String>,
     pub user: String,
     pub reason: LeaveReason,
-}
-
-/// An image staged by `attachment:upload` and referenced by a message; its bytes are served by the host at
-/// `GET /attachments/{id}`.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Attachment {
-    pub id: String,
-    /// `image/png`, `image/jpeg`, `image/gif` or `image/webp`, read from the bytes, not taken from the client.
-    pub mime: String,
-    pub size: u32,
-}
-
-/// `message:send`.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SendMessage {
-    pub room: String,
-    #[serde(default)]
-    pub text: String,
-    /// Chosen by the client, unique per user: a resent message with a known id is acknowledged again, not posted
-    /// twice.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    /// The id from `attachment:staged`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachment: Option<String>,
-}
-
-/// `message:new`, and the ack of `message:send`.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Message {
-    /// Unique on this host.
-    pub id: String,
-    pub room: String,
-    /// 1, 2, 3… within the room, in the order the host accepted the messages.
-    pub seq: u64,
-    /// Milliseconds since the Unix epoch, by the host's clock.
-    pub ts: u64,
-    pub from: String,
-    pub text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachment: Option<Attachment>,
-}
-
-/// `dm:send`.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SendDirect {
-    /// The recipient's display name.
-    pub to: String,
-    #[serde(default)]
-    pub text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachment: Option<String>,
-}
-
-/// `dm:new`, and the ack of `dm:send`. Reaches every connection of both users.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DirectMessage {
-    pub id: String,
-    /// The conversation's id on this host: the same for every message between these two people, and never
-    /// another's, even if a name changes hands.
-    pub conversation: String,
-    /// 1, 2, 3… within the conversation.
-    pub seq: u64,
-    pub ts: u64,
-    pub from: String,
-    pub to: String,
-    pub text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachment: Option<Attachment>,
-}
-
-/// `dm:history`.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DirectHistoryRequest {
-    /// The other person's name.
-    pub with: String,
-    /// A conversation's id (from a [`DirectMessage`]): page exactly that one, whoever has the name `with` now.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conversation: Option<String>,
-    /// The messages before this number (scrolling up).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub before_seq: Option<u64>,
-    /// The messages after this number (catching up); the newest ones when neither is given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after_seq: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-}
-
-/// The ack of `dm:history`.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DirectHistoryPage {
-    pub with: String,
-    /// Oldest first.
-    pub messages: Vec<DirectMessage>,
-    pub latest_seq: u64,
 }
 
 /// `typing:set`.

@@ -1,0 +1,83 @@
+//! The actions on a posted message: edit, delete and react, and `history:changes`, which brings a client that was
+//! away up to date with them. A change is decided under the registry lock like a post, then queued behind the posts
+//! before it: the delivery task keeps it, broadcasts `message:changed` and acknowledges it, in that order.
+
+use socketioxide::extract::{AckSender, SocketRef, State, TryData};
+
+use super::{bad_request, budget, reply};
+use crate::host::hub::storage_refusal;
+use crate::host::registry::{ConnectionId, Registry};
+use crate::host::turns::InOrder;
+use crate::host::Hub;
+use crate::protocol::{
+    event, ChangesPage, ChangesRequest, EditMessage, ErrorBody, ErrorKind, MessageRef, ReactMessage,
+};
+use crate::store::RoomChange;
+
+pub(super) fn listen(socket: &SocketRef) {
+    socket.on(
+        event::MESSAGE_EDIT,
+        async |s: SocketRef, hub: State<Hub>, d: TryData<EditMessage>, ack: AckSender, o: InOrder| {
+            on_change(s, hub, d, ack, o, Registry::edit).await;
+        },
+    );
+    socket.on(
+        event::MESSAGE_DELETE,
+        async |s: SocketRef, hub: State<Hub>, d: TryData<MessageRef>, ack: AckSender, o: InOrder| {
+            on_change(s, hub, d, ack, o, Registry::delete).await;
+        },
+    );
+    socket.on(
+        event::MESSAGE_REACT,
+        async |s: SocketRef, hub: State<Hub>, d: TryData<ReactMessage>, ack: AckSender, o: InOrder| {
+            on_change(s, hub, d, ack, o, Registry::react).await;
+        },
+    );
+    socket.on(event::HISTORY_CHANGES, on_history_changes);
+}
+
+/// One change: spend from the budget, decode, decide, queue. The delivery task answers a queued change.
+async fn on_change<T>(
+    socket: SocketRef,
+    State(hub): State<Hub>,
+    TryData(request): TryData<T>,
+    ack: AckSender,
+    InOrder(ticket): InOrder,
+    decide: fn(&Registry, &ConnectionId, &T) -> Result<RoomChange, ErrorBody>,
+) {
+    let _turn = ticket.wait().await;
+    let mut ack = Some(ack);
+    let connection = socket.id.to_string();
+    let result = budget(&hub, &connection)
+        .and_then(|()| request.map_err(bad_request))
+        .and_then(|request| decide(&hub.registry(), &connection, &request))
+        .and_then(|change| hub.post_change(change, &mut ack));
+    if let (Some(ack), Err(error)) = (ack, result) {
+        reply::<()>(ack, Err(error));
+    }
+}
+
+async fn on_history_changes(
+    socket: SocketRef,
+    State(hub): State<Hub>,
+    TryData(request): TryData<ChangesRequest>,
+    ack: AckSender,
+) {
+    let connection = socket.id.to_string();
+    let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
+        let registry = hub.registry();
+        let (key, room) = registry.is_in(&connection, &request.room)?;
+        let limit = request.limit.map_or(usize::MAX, |limit| limit as usize).min(registry.limits().history_page);
+        Ok((key, room, request.after_rev, limit))
+    });
+    let (key, room, after_rev, limit) = match decided {
+        Ok(decided) => decided,
+        Err(error) => return reply::<()>(ack, Err(error)),
+    };
+    let answer = match hub.store().room_changes(&key, after_rev, limit).await {
+        Ok(Some(page)) => Ok(ChangesPage { room, messages: page.messages, latest_rev: page.latest_rev }),
+        Ok(None) => Err(ErrorBody::new(ErrorKind::NotFound, format!("There is no room called “{room}” any more."))),
+        Err(error) => Err(storage_refusal(&error, "the room's changes")),
+    };
+    reply(ack, answer);
+}

@@ -1,0 +1,254 @@
+//! Messages on the wire: posting, the actions on a posted message (reply, edit, delete, react), direct messages,
+//! and the pages that bring history back.
+
+use serde::{Deserialize, Serialize};
+
+/// `history:page`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryRequest {
+    pub room: String,
+    /// The messages before this number; the newest ones without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_seq: Option<u64>,
+    /// At most this many (and at most `limits.historyPage`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// The ack of `history:page`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryPage {
+    pub room: String,
+    /// Oldest first.
+    pub messages: Vec<Message>,
+    pub latest_seq: u64,
+}
+
+/// An image staged by `attachment:upload` and referenced by a message; its bytes are served by the host at
+/// `GET /attachments/{id}`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: String,
+    /// `image/png`, `image/jpeg`, `image/gif` or `image/webp`, read from the bytes, not taken from the client.
+    pub mime: String,
+    pub size: u32,
+}
+
+/// `message:send`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendMessage {
+    pub room: String,
+    #[serde(default)]
+    pub text: String,
+    /// Chosen by the client, unique per user: a resent message with a known id is acknowledged again, not posted
+    /// twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The id from `attachment:staged`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<String>,
+    /// The `seq` of the message in the same room that this one answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<u64>,
+}
+
+/// `message:new`, `message:changed`, and the ack of `message:send`, `message:edit`, `message:delete` and
+/// `message:react`: a message as it is now.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    /// Unique on this host.
+    pub id: String,
+    pub room: String,
+    /// 1, 2, 3… within the room, in the order the host accepted the messages.
+    pub seq: u64,
+    /// Milliseconds since the Unix epoch, by the host's clock.
+    pub ts: u64,
+    pub from: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Attachment>,
+    /// The message this one answers, as that message is now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<Quote>,
+    /// How many messages answer this one (deleted answers are not counted).
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub replies: u32,
+    /// When its author last edited it, by the host's clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<u64>,
+    /// Deleted by its author or the host's owner: its text, attachment and reactions are gone from the host, and
+    /// clients show a tombstone in its place.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+    /// Each emoji people reacted with, in the order it was first used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+    /// 0 until the message first changes (an edit, a deletion, a reaction, a reply to it); then the number, within
+    /// the room, of its latest change. Changes are numbered 1, 2, 3… per room, apart from `seq`: of two states
+    /// of one message, the one with the higher `rev` is the newer.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub rev: u64,
+}
+
+// Serde's `skip_serializing_if` takes a function of a reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero_u32(value: &u32) -> bool {
+    *value == 0
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero_u64(value: &u64) -> bool {
+    *value == 0
+}
+
+/// What a reply shows of the message it answers.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Quote {
+    pub seq: u64,
+    pub from: String,
+    /// The start of its text, at most `limits.quoteChars` characters; empty once it is deleted.
+    pub snippet: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+/// One emoji on a message and who reacted with it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    pub emoji: String,
+    /// Display names, in the order they reacted.
+    pub users: Vec<String>,
+}
+
+/// `message:edit`: the author replaces the text of their message.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditMessage {
+    pub room: String,
+    pub seq: u64,
+    pub text: String,
+}
+
+/// `message:delete` (by the author) and the admin's `message:delete` (by the host's owner).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRef {
+    pub room: String,
+    pub seq: u64,
+}
+
+/// `message:react`: adds this user's reaction (`on`) or takes it back. It says which, rather than toggling, so
+/// that a resend after a reconnect changes nothing.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReactMessage {
+    pub room: String,
+    pub seq: u64,
+    pub emoji: String,
+    pub on: bool,
+}
+
+/// `history:changes`: the messages of a room that changed after `afterRev`, for a client that was away.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangesRequest {
+    pub room: String,
+    pub after_rev: u64,
+    /// At most this many (and at most `limits.historyPage`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// The ack of `history:changes`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangesPage {
+    pub room: String,
+    /// In the order of their `rev`, each as it is now.
+    pub messages: Vec<Message>,
+    /// The room's newest change number when this was answered.
+    pub latest_rev: u64,
+}
+
+/// `dm:send`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendDirect {
+    /// The recipient's display name.
+    pub to: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<String>,
+}
+
+/// `dm:new`, and the ack of `dm:send`. Reaches every connection of both users.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectMessage {
+    pub id: String,
+    /// The conversation's id on this host: the same for every message between these two people, and never
+    /// another's, even if a name changes hands.
+    pub conversation: String,
+    /// 1, 2, 3… within the conversation.
+    pub seq: u64,
+    pub ts: u64,
+    pub from: String,
+    pub to: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Attachment>,
+}
+
+/// `dm:history`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectHistoryRequest {
+    /// The other person's name.
+    pub with: String,
+    /// A conversation's id (from a [`DirectMessage`]): page exactly that one, whoever has the name `with` now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<String>,
+    /// The messages before this number (scrolling up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_seq: Option<u64>,
+    /// The messages after this number (catching up); the newest ones when neither is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_seq: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// The ack of `dm:history`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectHistoryPage {
+    pub with: String,
+    /// Oldest first.
+    pub messages: Vec<DirectMessage>,
+    pub latest_seq: u64,
+}

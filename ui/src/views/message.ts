@@ -1,0 +1,136 @@
+// One message of a conversation as a row: who and when, the message it answers, its text (or its tombstone), its
+// image, its reactions and count of replies, and the actions on it (reply, react, edit, delete).
+import type { MessageItem } from '../store';
+import { el } from '../dom';
+import { formatTime, hueFor, initials } from '../format';
+
+/** Where an attachment's bytes are. */
+export type AttachmentView = { state: 'ready'; url: string } | { state: 'loading' } | { state: 'unavailable'; reason: string };
+
+/** The reactions offered at one click; any other emoji can be typed. */
+export const FREQUENT_EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '👀'];
+
+export interface MessageActions {
+  /** Answers the message: the composer quotes it. */
+  reply(item: MessageItem): void;
+  /** Edits one of the user's messages in the composer. */
+  edit(item: MessageItem): void;
+  /** Opens or closes the reaction picker (`null`: closes it), or the confirmation of a deletion. */
+  pick(seq: number | null): void;
+  confirmDelete(seq: number | null): void;
+  remove(item: MessageItem): Promise<void>;
+  react(item: MessageItem, emoji: string, on: boolean): Promise<void>;
+  /** Scrolls to a message of the open conversation, fetching older pages until it is there. */
+  jumpTo(seq: number): void;
+  attachment(id: string): AttachmentView;
+}
+
+/** What the row needs to know beyond the message. */
+export interface RowContext {
+  me: string;
+  /** The conversation is a room: replies, edits, deletions and reactions work there. */
+  inRoom: boolean;
+  /** The user is the host's owner, who may delete anyone's message. */
+  owner: boolean;
+  picking: number | null;
+  confirming: number | null;
+}
+
+export function avatar(name: string): HTMLElement {
+  const element = el('span', { class: 'avatar', attrs: { 'aria-hidden': 'true' } }, initials(name));
+  element.style.background = `hsl(${hueFor(name)} 60% 45%)`;
+  return element;
+}
+
+function plural(count: number, one: string, many: string): string {
+  return count === 1 ? `1 ${one}` : `${count} ${many}`;
+}
+
+export function messageRow(context: RowContext, item: MessageItem, grouped: boolean, actions: MessageActions): HTMLElement {
+  const mine = item.from.toLowerCase() === context.me.toLowerCase();
+  const classes = ['message', grouped ? 'grouped' : '', mine ? 'mine' : '', item.pending ? 'pending' : '', item.failed ? 'failed' : '', item.deleted ? 'deleted' : ''].filter(Boolean).join(' ');
+  const body = el('div', { class: 'message-body' });
+  if (!grouped) {
+    const author = el('span', { class: 'author' }, item.from);
+    author.style.color = `hsl(${hueFor(item.from)} 55% var(--author-lightness))`;
+    body.append(el('div', { class: 'message-meta' }, author, el('time', { attrs: { datetime: new Date(item.ts).toISOString() } }, formatTime(item.ts))));
+  }
+  if (item.replyTo) {
+    const quote = item.replyTo;
+    body.append(el('button', {
+      class: 'quote',
+      testid: 'quote',
+      attrs: { type: 'button', title: 'Show the message this answers' },
+      on: { click: () => actions.jumpTo(quote.seq) },
+    }, el('span', { class: 'quote-author' }, quote.from), el('span', { class: 'quote-text', attrs: { dir: 'auto' } }, quote.deleted ? 'message deleted' : quote.snippet)));
+  }
+  if (item.deleted) {
+    body.append(el('p', { class: 'message-text tombstone', testid: 'tombstone' }, 'message deleted'));
+  } else if (item.text) {
+    // `dir="auto"` takes each message's direction from its own first strong character, and CSS isolates it, so
+    // that right-to-left text reads right and no message's controls reach past its own end.
+    body.append(el('p', { class: 'message-text', attrs: { dir: 'auto' } }, item.text, item.editedAt !== null ? el('span', { class: 'edited', testid: 'edited', attrs: { title: `Edited ${formatTime(item.editedAt)}` } }, ' (edited)') : null));
+  }
+  if (item.attachment && !item.deleted) {
+    const view = actions.attachment(item.attachment.id);
+    body.append(view.state === 'ready'
+      ? el('img', { class: 'attachment', attrs: { src: view.url, alt: `Image from ${item.from}`, loading: 'lazy' } })
+      : el('div', { class: 'attachment placeholder', testid: 'attachment-placeholder' }, view.state === 'loading' ? 'Loading image…' : view.reason));
+  }
+  if (item.reactions.length > 0) {
+    body.append(el('div', { class: 'reactions', testid: 'reactions' }, ...item.reactions.map((reaction) => {
+      const reacted = reaction.users.some((user) => user.toLowerCase() === context.me.toLowerCase());
+      return el('button', {
+        class: reacted ? 'reaction mine' : 'reaction',
+        testid: 'reaction',
+        attrs: { type: 'button', 'aria-pressed': String(reacted), title: reaction.users.join(', '), 'aria-label': `${reaction.emoji} from ${reaction.users.join(', ')}`, 'data-emoji': reaction.emoji },
+        on: { click: () => void actions.react(item, reaction.emoji, !reacted) },
+      }, `${reaction.emoji} ${reaction.users.length}`);
+    })));
+  }
+  if (item.replies > 0) body.append(el('span', { class: 'reply-count', testid: 'reply-count' }, plural(item.replies, 'reply', 'replies')));
+  if (item.pending) body.append(el('span', { class: 'state-note' }, 'Sending…'));
+  if (item.failed) body.append(el('span', { class: 'state-note error' }, `Not sent: ${item.failed}`));
+  if (context.picking === item.seq) body.append(picker(item, actions));
+  if (context.confirming === item.seq) body.append(deleteConfirmation(item, mine, actions));
+  const acts = context.inRoom && item.seq > 0 && !item.deleted && !item.pending ? messageActions(context, item, mine, actions) : null;
+  return el('li', { class: classes, testid: 'message', attrs: { 'data-from': item.from, 'data-seq': String(item.seq) } }, grouped ? el('span', { class: 'avatar-space' }) : avatar(item.from), body, acts);
+}
+
+function messageActions(context: RowContext, item: MessageItem, mine: boolean, actions: MessageActions): HTMLElement {
+  const button = (label: string, testid: string, title: string, click: () => void) =>
+    el('button', { class: 'message-action', testid, attrs: { type: 'button', title, 'aria-label': title }, on: { click } }, label);
+  return el('div', { class: 'message-actions', attrs: { role: 'toolbar', 'aria-label': `Actions on ${item.from}'s message` } },
+    button('↩', 'action-reply', 'Reply', () => actions.reply(item)),
+    button('☺', 'action-react', 'React', () => actions.pick(context.picking === item.seq ? null : item.seq)),
+    mine ? button('✎', 'action-edit', 'Edit', () => actions.edit(item)) : null,
+    mine || context.owner ? button('🗑', 'action-delete', 'Delete', () => actions.confirmDelete(item.seq)) : null);
+}
+
+function picker(item: MessageItem, actions: MessageActions): HTMLElement {
+  const other = el('input', { class: 'emoji-input', testid: 'emoji-input', attrs: { placeholder: 'Other emoji', 'aria-label': 'Other emoji', maxlength: '16' } });
+  const form = el('form', {
+    class: 'emoji-picker',
+    testid: 'emoji-picker',
+    on: {
+      submit: (event) => {
+        event.preventDefault();
+        if (other.value.trim()) void actions.react(item, other.value.trim(), true);
+      },
+    },
+  }, ...FREQUENT_EMOJI.map((emoji) => el('button', {
+    class: 'emoji',
+    testid: 'emoji',
+    attrs: { type: 'button', 'data-emoji': emoji, 'aria-label': `React with ${emoji}` },
+    on: { click: () => void actions.react(item, emoji, true) },
+  }, emoji)), other, el('button', { class: 'link-button', attrs: { type: 'submit' } }, 'Add'));
+  return form;
+}
+
+function deleteConfirmation(item: MessageItem, mine: boolean, actions: MessageActions): HTMLElement {
+  const whose = mine ? 'your message' : `${item.from}'s message`;
+  return el('div', { class: 'confirm', testid: 'delete-message-confirm', attrs: { role: 'alertdialog', 'aria-label': `Delete ${whose}?` } },
+    el('span', {}, `Delete ${whose}? Everyone will see that it was deleted.`),
+    el('button', { class: 'danger', testid: 'delete-message-yes', attrs: { type: 'button' }, on: { click: () => void actions.remove(item) } }, 'Delete'),
+    el('button', { class: 'link-button', attrs: { type: 'button' }, on: { click: () => actions.confirmDelete(null) } }, 'Cancel'));
+}
