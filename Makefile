@@ -11,6 +11,9 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # end-to-end tests need (a virtual display, WebKit's WebDriver, ImageMagick for screenshots, Chromium for browser guests).
 APT_BUILD := pkg-config libssl-dev build-essential file libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev \
 	libayatana-appindicator3-dev libxdo-dev
+# What the app wants beside it (the .deb recommends the same): a colour emoji font, without which reactions and
+# emoji show as boxes.
+APT_RUN := fonts-noto-color-emoji
 APT_TEST := xvfb xauth imagemagick webkit2gtk-driver chromium
 INTEROP := tests/interop
 UI := ui
@@ -107,7 +110,7 @@ define apt_install
 endef
 
 deps-system:
-	$(call apt_install,$(APT_BUILD),command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; command -v npm >/dev/null 2>&1 || missing="$$missing npm";)
+	$(call apt_install,$(APT_BUILD) $(APT_RUN),command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; command -v npm >/dev/null 2>&1 || missing="$$missing npm";)
 
 deps-test-system:
 	$(call apt_install,$(APT_TEST),)

@@ -5,6 +5,7 @@
 //! Needs what `make test` installs: Xvfb, WebKitWebDriver (webkit2gtk-driver) and tauri-driver.
 #![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
 
+mod e2e_actions;
 mod harness;
 mod webdriver;
 
@@ -473,5 +474,6 @@ async fn the_desktop_app_hosts_joins_and_explains_errors() {
     a_wrong_address_is_explained(&display).await;
     the_host_form_explains_a_data_folder_it_cannot_use(&display).await;
     a_key_from_another_device_is_the_same_person(&display).await;
+    e2e_actions::replies_reactions_edits_and_deletions(&display).await;
     finds_and_joins_hosts_on_the_network().await;
 }

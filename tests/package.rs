@@ -54,6 +54,8 @@ fn the_deb_declares_what_it_is_and_what_it_needs() {
     for needed in ["libwebkit2gtk-4.1-0", "libgtk-3-0", "libssl3", "libdbus-1-3"] {
         assert!(depends.contains(needed), "Depends lacks {needed}: {depends}");
     }
+    // Without a colour emoji font, reactions and emoji show as boxes.
+    assert!(field("Recommends").contains("fonts-noto-color-emoji"), "Recommends: {}", field("Recommends"));
     let contents = dpkg_deb(&["--contents"], &deb);
     for path in [
         "usr/bin/banter",

@@ -14,7 +14,10 @@ describe('formatting', () => {
   it('gives everyone initials and a stable colour', () => {
     expect(initials('Ada Lovelace')).toBe('AL');
     expect(initials('zoë')).toBe('Z');
-    expect(initials('😀 party')).toBe('😀P');
+    expect(initials('😀 party')).toBe('P');
+    expect(initials('🦊 Fox Mulder')).toBe('FM');
+    expect(initials('🎉')).toBe('🎉');
+    expect(initials('ann-marie o\'neil')).toBe('AO');
     expect(hueFor('Ann')).toBe(hueFor('ann'));
     expect(hueFor('ann')).toBeGreaterThanOrEqual(0);
   });

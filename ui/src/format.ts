@@ -31,13 +31,15 @@ export function hueFor(name: string): number {
   return hash % 360;
 }
 
-/** One or two letters for an avatar. */
+/** One or two letters for an avatar: the first letters of the first and last words that have one ("🦊 Fox Mulder"
+ *  is "FM"), or the name's first character when no word has a letter. */
 export function initials(name: string): string {
-  const words = name.trim().split(/\s+/).filter(Boolean);
-  const letters = words.length > 1 ? [words[0], words[words.length - 1]] : [name.trim()];
-  const joined = letters.map((word) => Array.from(word)[0] ?? '').join('').toUpperCase();
+  const letterOf = (word: string) => Array.from(word).find((character) => /\p{L}/u.test(character));
+  const letters = name.trim().split(/\s+/).map(letterOf).filter((letter): letter is string => letter !== undefined);
+  const picked = letters.length > 1 ? [letters[0], letters[letters.length - 1]] : letters;
   // By code point, not UTF-16 unit, so that an emoji is not cut in half.
-  return Array.from(joined).slice(0, 2).join('');
+  if (picked.length === 0) return Array.from(name.trim())[0] ?? '?';
+  return picked.join('').toUpperCase();
 }
 
 /** "alice is typing…", "alice and bob are typing…", "3 people are typing…". */

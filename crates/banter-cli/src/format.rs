@@ -252,10 +252,7 @@ mod tests {
             snippet: "Who has the keys to the server room? Asking for a friend".into(),
             deleted: false,
         });
-        assert_eq!(
-            message_line(&reply, style),
-            "[ops] bert ↩ ann “Who has the keys to the server room? Ask…”: I do."
-        );
+        assert_eq!(message_line(&reply, style), "[ops] bert ↩ ann “Who has the keys to the server room? Ask…”: I do.");
         let before = plain(message("ops", "ann", "lunch at 12?"));
         let mut edited = before.clone();
         edited.text = "lunch at 1?".into();

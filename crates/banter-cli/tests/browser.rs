@@ -101,6 +101,67 @@ async fn a_browser_guest_catches_up_and_keeps_its_order_through_a_cut_connection
     assert!(status.success());
 }
 
+/// Replies, reactions, edits and deletions between two browser guests (`tests/interop/browser-actions.js`), and a
+/// guest that catches up, after its connection was cut, on changes to more messages than a page holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_guests_reply_react_edit_delete_and_catch_up_on_changes() {
+    use banter_core::client::{Client, ClientConfig};
+    use banter_core::host::{self, HostConfig};
+    use banter_core::limits::Limits;
+    use tokio::io::AsyncWriteExt;
+
+    const CARL: usize = 120;
+    let limits = Limits { request_burst: 100_000, requests_per_second: 100_000, ..Limits::default() };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let config = HostConfig { limits, web: Some(banter_web::client()), ..HostConfig::default() };
+    let host = host::spawn(listener, config).await.unwrap();
+    let proxy = proxy::Proxy::start(host.local_addr()).await;
+    let Script { mut script, mut commands, mut steps } = Script::start(
+        "browser-actions.js",
+        &[&format!("http://{}", host.local_addr()), &format!("http://{}", proxy.address)],
+    );
+    for step in ["replied", "reacted", "edited"] {
+        steps.expect(&format!("step {step}")).await;
+    }
+    let mut carl_config = ClientConfig::new(host.local_addr().to_string(), "carl");
+    carl_config.outbox_limit = 1000;
+    let (carl, _events) = Client::connect(carl_config).unwrap();
+    for n in 1..=CARL {
+        carl.send_message("lobby", &format!("carl {n}")).await.unwrap();
+    }
+    carl.flush().await.unwrap();
+    let lobby = banter_core::keys::RoomKey::lobby();
+    let page = host.hub().store().room_page(&lobby, banter_core::store::PageRequest::Latest, 1000).await;
+    let messages = page.unwrap().unwrap().messages;
+    let seq_of = |text: &str| messages.iter().find(|message| message.text == text).unwrap().seq;
+    commands.write_all(b"posted\n").await.unwrap();
+    steps.expect("step carl-seen").await;
+
+    proxy.cut();
+    commands.write_all(b"cut\n").await.unwrap();
+    steps.expect("step cut").await;
+    // Changes to more messages than one page (100) holds, while the guest is away.
+    for n in 1..=CARL {
+        carl.react("lobby", seq_of(&format!("carl {n}")), "👍", true).await.unwrap();
+    }
+    carl.edit_message("lobby", seq_of("carl 1"), "carl 1, edited").await.unwrap();
+    carl.edit_message("lobby", seq_of(&format!("carl {CARL}")), &format!("carl {CARL}, edited")).await.unwrap();
+    carl.delete_message("lobby", seq_of("carl 2")).await.unwrap();
+    // Past the page the welcome shows, so that Carl's messages come back only through the changes the guest asks
+    // for, not among the newest messages.
+    for n in 1..=110 {
+        carl.send_message("lobby", &format!("filler {n}")).await.unwrap();
+    }
+    carl.flush().await.unwrap();
+    proxy.restore();
+    commands.write_all(b"restored\n").await.unwrap();
+    steps.expect("step caught-up").await;
+    steps.expect("step deleted").await;
+    steps.expect("actions ok").await;
+    let status = tokio::time::timeout(WAIT, script.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+}
+
 /// A script of tests/interop run by node: its stdin for commands, its stdout read as steps.
 struct Script {
     script: tokio::process::Child,

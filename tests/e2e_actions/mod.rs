@@ -1,0 +1,95 @@
+//! The actions on messages in the real app, hosting, with a terminal guest: a reply that quotes and jumps, a
+//! reaction both ways, an edit with Up in the empty composer, and the owner deleting a guest's message.
+
+use std::time::Duration;
+
+use crate::harness::*;
+use crate::webdriver::WebDriver;
+use crate::{banter_app, banter_cli, screenshot_path};
+
+/// Clicks a message's action button. The actions show while the pointer is over a message (or the keyboard is in
+/// it); WebDriver moves no pointer, so the click is made by the page, on the same button a user would press.
+async fn press(app: &WebDriver, css: &str) {
+    app.wait_for(css).await;
+    let script = format!("const button = document.querySelector({css:?}); button.click(); return true;");
+    app.execute(&script).await;
+}
+
+/// Waits until the element matching `css` holds `text`, read from the DOM: WebKitWebDriver reads the text of an
+/// element that clips its overflow (a quote cut with an ellipsis) as empty, though it is drawn.
+async fn wait_for_content(app: &WebDriver, css: &str, text: &str) {
+    let script = format!("return document.querySelector({css:?})?.textContent ?? '';");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let shown = app.execute(&script).await;
+        if shown.as_str().is_some_and(|shown| shown.contains(text)) {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{css} never held {text:?}; last: {shown}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn replies_reactions_edits_and_deletions(display: &Display) {
+    let data = tempdir("actions");
+    let (_driver, port) = start_driver(display, &data, false).await;
+    let app = WebDriver::start(port, banter_app()).await;
+    app.resize(1100, 720).await;
+    let room_port = fill_host_form(&app, "Mira").await;
+    app.click_on("[data-testid=host-start]").await;
+    app.wait_for("[data-testid=chat-screen]").await;
+    let address = format!("127.0.0.1:{room_port}");
+    let mut rex = Cli::join_with(&banter_cli(), &address, "rex", &["--numbers"]).await;
+    app.wait_for_text("[data-testid=messages]", "rex joined").await;
+
+    rex.say("Who has the keys to the server room?").await;
+    app.wait_for_text("[data-testid=messages]", "Who has the keys").await;
+    // Reply: the composer quotes the message, and the reply reaches the terminal with its quote.
+    press(&app, "[data-seq='1'] [data-testid=action-reply]").await;
+    app.wait_for_text("[data-testid=composer-context]", "Replying to rex").await;
+    wait_for_content(&app, "[data-testid=composer-context] .quote-text", "Who has the keys").await;
+    app_says(&app, "I do.").await;
+    rex.expect_line("[lobby #2] Mira ↩ rex “Who has the keys to the server room?”: I do.").await;
+    app.wait_for_text("[data-seq='1'] [data-testid=reply-count]", "1 reply").await;
+    app.wait_gone("[data-testid=composer-context]:not([hidden])").await;
+
+    // Reactions, from the terminal and from the app's picker.
+    rex.say("/react #2 🎉").await;
+    app.wait_for_text("[data-seq='2'] [data-testid=reaction]", "🎉 1").await;
+    press(&app, "[data-seq='1'] [data-testid=action-react]").await;
+    app.wait_for("[data-testid=emoji-picker]").await;
+    press(&app, "[data-testid=emoji-picker] [data-emoji='👍']").await;
+    rex.expect_line("[lobby #1] * reactions on rex's “Who has the keys to the server room?”: 👍 Mira").await;
+    app.wait_for("[data-seq='1'] [data-testid=reaction][aria-pressed=true]").await;
+
+    // Up in the empty composer edits the user's last message.
+    let composer = app.wait_for("[data-testid=composer]").await;
+    app.type_into(&composer, "\u{E013}").await;
+    app.wait_for_text("[data-testid=composer-context]", "Editing your message").await;
+    app.clear(&composer).await;
+    app_says(&app, "I do, in my bag.").await;
+    rex.expect_line("[lobby #2] Mira (edited): I do, in my bag.").await;
+    app.wait_for_text("[data-seq='2'] [data-testid=edited]", "edited").await;
+    app.wait_for_text("[data-seq='2'] .message-text", "I do, in my bag.").await;
+    display.screenshot(&screenshot_path("thread.png"), 1100, 720);
+
+    // The quote jumps to the message it answers.
+    press(&app, "[data-seq='2'] [data-testid=quote]").await;
+    app.wait_for("[data-seq='1'].highlight").await;
+
+    // The host's owner deletes the guest's message, asked first: a tombstone here, the same in the terminal, and
+    // the reply's quote says so.
+    press(&app, "[data-seq='1'] [data-testid=action-delete]").await;
+    app.wait_for("[data-testid=delete-message-confirm]").await;
+    press(&app, "[data-testid=delete-message-yes]").await;
+    app.wait_for("[data-seq='1'] [data-testid=tombstone]").await;
+    wait_for_content(&app, "[data-seq='2'] [data-testid=quote] .quote-text", "message deleted").await;
+    rex.expect_line("[lobby #1] * rex's “Who has the keys to the server room?” was deleted").await;
+    let history = crate::room_history(&address, "lobby").await;
+    assert!(!history.contains("server room"), "the deleted text is gone from the host: {history}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    app.click_until_gone("[data-testid=stop-hosting]").await;
+    app.wait_for("[data-testid=start-screen]").await;
+    app.close().await;
+}

@@ -1,0 +1,92 @@
+// Replies, reactions, edits and deletions between two browser guests, and a guest that catches up on the changes
+// made while its connection was cut (crates/banter-cli/tests/browser.rs drives the host, the proxy that cuts Bert's
+// connection, and Carl, a Rust client):
+//   1. Bert answers Ann's message with Reply; Ann sees the quote and the count of replies.
+//   2. Ann reacts to the reply from the picker; Bert adds his own reaction and takes it back by clicking it.
+//   3. Ann edits her message with Up in the empty composer; Bert sees it edited.
+//   4. While Bert is cut off, Carl changes more of his messages than a page holds (reactions, edits, a deletion);
+//      once back, Bert's page shows each of them as it is now.
+//   5. Bert deletes his reply; Ann sees the tombstone, and the count of replies goes.
+// Usage: node browser-actions.js ANN_URL BERT_URL. Reads "posted", "cut", "restored" on stdin; prints "step NAME"
+// lines, then "actions ok".
+const { WAIT_MS, launch, step, joinAs, say, sees, stdinCommands, run } = require('./browser-common');
+
+const [annUrl, bertUrl] = process.argv.slice(2);
+const command = stdinCommands();
+
+const row = (page, text) => page.getByTestId('message').filter({ hasText: text }).first();
+
+/** Shows a message's actions as a user does, by moving the pointer over it, and presses one. */
+async function act(page, text, action) {
+  const message = row(page, text);
+  await message.hover();
+  await message.getByTestId(action).click();
+}
+
+async function main() {
+  const browser = await launch();
+  try {
+    const ann = await joinAs(await browser.newContext(), annUrl, 'Ann', { width: 1000, height: 700 });
+    const bert = await joinAs(await browser.newContext(), bertUrl, 'Bert', { width: 1000, height: 700 });
+    await say(ann, 'Lunch at noon?');
+    await sees(bert, 'Lunch at noon?');
+
+    await act(bert, 'Lunch at noon?', 'action-reply');
+    await bert.getByTestId('composer-context').getByText('Replying to', { exact: false }).waitFor({ timeout: WAIT_MS });
+    await say(bert, 'Works for me');
+    const reply = row(ann, 'Works for me');
+    await reply.getByTestId('quote').getByText('Lunch at noon?').waitFor({ timeout: WAIT_MS });
+    await row(ann, 'Lunch at noon?').getByTestId('reply-count').getByText('1 reply').waitFor({ timeout: WAIT_MS });
+    step('replied');
+
+    await act(ann, 'Works for me', 'action-react');
+    await ann.getByTestId('emoji-picker').locator('[data-emoji="🎉"]').click();
+    const party = row(bert, 'Works for me').locator('[data-testid=reaction][data-emoji="🎉"]');
+    await party.getByText('🎉 1').waitFor({ timeout: WAIT_MS });
+    if ((await party.getAttribute('title')) !== 'Ann') throw new Error(`who reacted: ${await party.getAttribute('title')}`);
+    await party.click();
+    await party.getByText('🎉 2').waitFor({ timeout: WAIT_MS });
+    await party.click();
+    await row(ann, 'Works for me').locator('[data-testid=reaction][data-emoji="🎉"]').getByText('🎉 1').waitFor({ timeout: WAIT_MS });
+    step('reacted');
+
+    await ann.getByTestId('composer').press('ArrowUp');
+    await ann.getByTestId('composer-context').getByText('Editing your message', { exact: false }).waitFor({ timeout: WAIT_MS });
+    const editing = await ann.getByTestId('composer').inputValue();
+    if (editing !== 'Lunch at noon?') throw new Error(`Up put ${JSON.stringify(editing)} in the composer`);
+    await say(ann, 'Lunch at 12:30?');
+    await row(bert, 'Lunch at 12:30?').getByTestId('edited').waitFor({ timeout: WAIT_MS });
+    // The reply's quote follows the message it answers.
+    await row(bert, 'Works for me').getByTestId('quote').getByText('Lunch at 12:30?').waitFor({ timeout: WAIT_MS });
+    step('edited');
+
+    await command('posted');
+    await sees(bert, 'carl 120');
+    console.log('step carl-seen');
+    await command('cut');
+    await bert.getByTestId('banner').getByText('Connection lost', { exact: false }).waitFor({ timeout: WAIT_MS });
+    step('cut');
+    await command('restored');
+    // Every one of Carl's 120 messages as it is now: 👍 on each but the deleted one, two edited, one a tombstone.
+    await bert.waitForFunction(() => {
+      const carls = [...document.querySelectorAll('[data-testid=message]')].filter((row) => /^carl \d+/.test(row.querySelector('.message-text')?.textContent ?? ''));
+      return carls.filter((row) => row.querySelector('[data-testid=reaction][data-emoji="👍"]')).length === 119;
+    }, null, { timeout: 60_000, polling: 250 });
+    await row(bert, 'carl 1, edited').getByTestId('edited').waitFor({ timeout: WAIT_MS });
+    await row(bert, 'carl 120, edited').getByTestId('edited').waitFor({ timeout: WAIT_MS });
+    await bert.locator('[data-testid=tombstone]').first().waitFor({ timeout: WAIT_MS });
+    if (await bert.getByText('carl 2', { exact: true }).count()) throw new Error('the deleted message is still shown');
+    step('caught-up');
+
+    await act(bert, 'Works for me', 'action-delete');
+    await bert.getByTestId('delete-message-yes').click();
+    await ann.locator('[data-testid=tombstone]').getByText('message deleted').first().waitFor({ timeout: WAIT_MS });
+    await row(ann, 'Lunch at 12:30?').getByTestId('reply-count').waitFor({ state: 'detached', timeout: WAIT_MS });
+    step('deleted');
+    console.log('actions ok');
+  } finally {
+    await browser.close();
+  }
+}
+
+run(main, 'actions test');
