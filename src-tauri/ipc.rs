@@ -5,8 +5,8 @@ use banter_core::address::AddressError;
 use banter_core::client::{ClientError, ClientEvent, ConnectionState, ServerKind};
 use banter_core::host::{BindError, StartError};
 use banter_core::protocol::{
-    BanInfo, ClosingReason, Conversation, DirectMessage, ErrorBody, LeaveReason, Message, RoomInfo, RoomJoined,
-    UserInfo,
+    AnnouncedLimits, BanInfo, ClosingReason, Conversation, DirectMessage, ErrorBody, LeaveReason, Message, RoomInfo,
+    RoomJoined, UserInfo,
 };
 use banter_core::store::StoreError;
 use serde::Serialize;
@@ -253,6 +253,8 @@ pub enum UiEvent {
         #[ts(rename = "memberOf")]
         member_of: Vec<String>,
         conversations: Vec<Conversation>,
+        /// What the host refuses past: the UI says so before sending.
+        limits: AnnouncedLimits,
     },
     Message {
         message: Message,
@@ -338,6 +340,7 @@ impl UiEvent {
                 history: welcome.history,
                 member_of: welcome.member_of,
                 conversations: welcome.conversations,
+                limits: welcome.limits,
             },
             ClientEvent::Message(message) => UiEvent::Message { message },
             ClientEvent::Changed(message) => UiEvent::Changed { message },

@@ -87,7 +87,33 @@ pub async fn replies_reactions_edits_and_deletions(display: &Display) {
     rex.expect_line("[lobby #1] * rex's “Who has the keys to the server room?” was deleted").await;
     let history = crate::room_history(&address, "lobby").await;
     assert!(!history.contains("server room"), "the deleted text is gone from the host: {history}");
-    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // In a narrow window the people list opens over the conversation.
+    app.resize(420, 720).await;
+    app.click_on("[data-testid=people-toggle]").await;
+    app.wait_for("[data-testid='member-rex']").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    display.screenshot(&screenshot_path("people-small.png"), 420, 720);
+    app.click_on("[data-testid=people-close]").await;
+    app.resize(1100, 720).await;
+
+    // Near the length limit the composer counts down; past it nothing is sent and the text stays.
+    let too_long = "y".repeat(4001);
+    app.execute(&format!(
+        "const box = document.querySelector('[data-testid=composer]'); box.value = '{too_long}'; \
+         box.dispatchEvent(new Event('input')); return true;"
+    ))
+    .await;
+    app.wait_for_text("[data-testid=composer-counter]", "-1").await;
+    app.click_on("[data-testid=send]").await;
+    app.wait_for_text(".composer-error", "at most 4,000 can be sent").await;
+    let kept = app.execute("return document.querySelector('[data-testid=composer]').value.length;").await;
+    assert_eq!(kept.as_u64(), Some(4001), "the refused text stays in the composer");
+    app.execute(
+        "const box = document.querySelector('[data-testid=composer]'); box.value = ''; \
+         box.dispatchEvent(new Event('input')); return true;",
+    )
+    .await;
 
     app.click_until_gone("[data-testid=stop-hosting]").await;
     app.wait_for("[data-testid=start-screen]").await;

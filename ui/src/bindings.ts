@@ -14,7 +14,11 @@ history: Array<Message>,
 /**
  * Rooms this user is in (on any device), which the engine rejoins.
  */
-memberOf: Array<string>, conversations: Array<Conversation>, } | { "type": "message", message: Message, } | { "type": "changed", message: Message, } | { "type": "direct", message: DirectMessage, } | { "type": "missed", room: string, messages: Array<Message>, } | { "type": "missedDirects", with: string, messages: Array<DirectMessage>, } | { "type": "roomDeleted", room: string, } | { "type": "delivered", clientId: string, } | { "type": "sendFailed", clientId: string, error: ErrorBody, } | { "type": "joined", joined: RoomJoined, } | { "type": "memberJoined", room: string, user: string, } | { "type": "memberLeft", rooms: Array<string>, user: string, reason: LeaveReason, } | { "type": "userOnline", user: UserInfo, } | { "type": "userOffline", user: UserInfo, } | { "type": "rooms", rooms: Array<RoomInfo>, } | { "type": "typing", room: string, user: string, active: boolean, } | { "type": "plain", text: string, } | { "type": "closing", reason: ClosingReason, message: string, };
+memberOf: Array<string>, conversations: Array<Conversation>, 
+/**
+ * What the host refuses past: the UI says so before sending.
+ */
+limits: AnnouncedLimits, } | { "type": "message", message: Message, } | { "type": "changed", message: Message, } | { "type": "direct", message: DirectMessage, } | { "type": "missed", room: string, messages: Array<Message>, } | { "type": "missedDirects", with: string, messages: Array<DirectMessage>, } | { "type": "roomDeleted", room: string, } | { "type": "delivered", clientId: string, } | { "type": "sendFailed", clientId: string, error: ErrorBody, } | { "type": "joined", joined: RoomJoined, } | { "type": "memberJoined", room: string, user: string, } | { "type": "memberLeft", rooms: Array<string>, user: string, reason: LeaveReason, } | { "type": "userOnline", user: UserInfo, } | { "type": "userOffline", user: UserInfo, } | { "type": "rooms", rooms: Array<RoomInfo>, } | { "type": "typing", room: string, user: string, active: boolean, } | { "type": "plain", text: string, } | { "type": "closing", reason: ClosingReason, message: string, };
 
 export type Status = { "state": "connecting", attempt: number, } | { "state": "connected", 
 /**

@@ -13,12 +13,13 @@ export function continuesGroup(
   previous: { kind: string; from?: string; ts: number } | undefined,
   current: { from: string; ts: number },
 ): boolean {
+  // Either order in time: a message still being sent carries this device's clock, the ones the host confirmed
+  // carry the host's, and the two differ by a little either way; and names are one person whatever their case.
   return (
     previous !== undefined &&
     previous.kind === 'message' &&
-    previous.from === current.from &&
-    current.ts - previous.ts >= 0 &&
-    current.ts - previous.ts < GROUP_WINDOW_MS
+    previous.from?.toLowerCase() === current.from.toLowerCase() &&
+    Math.abs(current.ts - previous.ts) < GROUP_WINDOW_MS
   );
 }
 

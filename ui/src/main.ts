@@ -9,6 +9,8 @@ import type { Message, RoomJoined, SettingsView, UiEvent } from './bindings';
 import type { KeyActions } from './views/identity';
 
 const NAME_KEY = 'banter.name';
+/** The port this app last hosted on: hosting again uses it, so guests find the chat where it was. */
+const PORT_KEY = 'banter.hostPort';
 /** Set while a browser guest is in the chat, so that a reload rejoins instead of asking again. */
 const JOINED_KEY = 'banter.joined';
 /** Messages fetched per scroll back. */
@@ -63,6 +65,7 @@ class App {
       {
         host: async (name, port, requireCode, advertise) => {
           const info = await this.joinWith(() => this.transport.hostStart(name, port, requireCode, advertise));
+          localStorage.setItem(PORT_KEY, String(info.port));
           this.enterChat(name, (state) => {
             state.hosting = info;
             // Bans outlive the host: the panel lists those it kept.
@@ -76,6 +79,7 @@ class App {
         fixedAddress: this.transport.fixedAddress,
         recent: settings?.recentAddresses ?? [],
         savedName,
+        savedPort: Number(localStorage.getItem(PORT_KEY)) || null,
         presetCode: this.transport.presetCode,
         settings,
         keys: this.keys,
@@ -242,7 +246,8 @@ class App {
     const state = this.state;
     const current = state?.conversations.get(state.current);
     if (!state || !current || current.kind !== 'room') throw new Error('Images can be sent to rooms.');
-    if (file.size > 1024 * 1024) throw new Error('Images up to 1 MiB can be sent.');
+    const most = state.limits.maxAttachmentBytes;
+    if (file.size > most) throw new Error(`Images up to ${Math.floor(most / 1024)} KiB can be sent.`);
     const bytes = new Uint8Array(await file.arrayBuffer());
     await this.transport.sendImage(current.name, '', bytes);
   }

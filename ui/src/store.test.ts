@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message, UiEvent } from './bindings';
-import { addOlder, addPending, apply, dmKey, lastOwnMessage, messageAt, newChatState, oldestSeq, open, roomKey, typingNow, LOBBY, TYPING_TTL_MS } from './store';
+import { addOlder, addPending, apply, DEFAULT_LIMITS, dmKey, lastOwnMessage, messageAt, newChatState, oldestSeq, open, roomKey, typingNow, LOBBY, TYPING_TTL_MS } from './store';
 import { roomDetails } from './views/chat';
 
 function message(overrides: Partial<Message>): Message {
@@ -122,12 +122,14 @@ describe('the chat store', () => {
   });
 
   function welcome(hostId: string, history: Message[] = []): UiEvent {
-    return { type: 'welcome', me: 'alice', hostId, users: [], rooms: [], history, memberOf: [], conversations: [] };
+    return { type: 'welcome', me: 'alice', hostId, users: [], rooms: [], history, memberOf: [], conversations: [], limits: { ...DEFAULT_LIMITS, maxMessageChars: 500 } };
   }
 
   it('forgets what another host said when a different host answers', () => {
     const state = newChatState('alice');
+    expect(state.limits.maxMessageChars).toBe(4000);
     apply(state, welcome('host-a', [message({ id: 'old', text: 'from the old host' })]), 1);
+    expect(state.limits.maxMessageChars).toBe(500);
     apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0, latestRev: 0 } }, 2);
     apply(state, welcome('host-a'), 3);
     expect(texts(state, roomKey(LOBBY))).toEqual(['from the old host']);

@@ -1,5 +1,5 @@
 // The UI's model of the chat and how each event changes it. Pure: no DOM, no Tauri, unit-tested.
-import type { Attachment, BanInfo, DirectMessage, HostInfo, Message, Quote, Reaction, RoomInfo, Status, UiEvent, UserInfo } from './bindings';
+import type { AnnouncedLimits, Attachment, BanInfo, DirectMessage, HostInfo, Message, Quote, Reaction, RoomInfo, Status, UiEvent, UserInfo } from './bindings';
 
 export const LOBBY = 'lobby';
 /** How long a typing indicator stays without a fresh notice. */
@@ -74,7 +74,20 @@ export interface ChatState {
   address: string | null;
   /** Outcomes that arrived before their message was shown as pending (the send command had not returned yet). */
   early: Map<string, string | null>;
+  /** What the host refuses past, from its welcome (a Banter host's defaults until then). */
+  limits: AnnouncedLimits;
 }
+
+/** A Banter host's limits, for the moments before a welcome says what this one's are (and for plain servers). */
+export const DEFAULT_LIMITS: AnnouncedLimits = {
+  maxMessageChars: 4000,
+  maxNameChars: 32,
+  maxRoomChars: 48,
+  maxAttachmentBytes: 1024 * 1024,
+  historyPage: 100,
+  maxReactionsPerMessage: 20,
+  quoteChars: 120,
+};
 
 export function roomKey(name: string): string {
   return `room:${name.toLowerCase()}`;
@@ -101,6 +114,7 @@ export function newChatState(me: string): ChatState {
     deleting: null,
     address: null,
     early: new Map(),
+    limits: DEFAULT_LIMITS,
   };
   conversation(state, 'room', LOBBY);
   return state;
@@ -316,6 +330,7 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
       state.me = event.me;
       state.users = event.users;
       state.rooms = event.rooms;
+      state.limits = event.limits;
       const lobby = conversation(state, 'room', LOBBY);
       for (const message of event.history) upsert(lobby, fromWire(message, message.seq));
       // Each conversation shows its last message at once; scrolling up fetches the rest.

@@ -296,6 +296,7 @@ export function webTransport(): Transport {
       history: advance.ready,
       memberOf: welcome.memberOf,
       conversations: welcome.conversations,
+      limits: welcome.limits,
     });
     if (advance.fetchAfter !== null) void catchUpRoom('lobby');
   }

@@ -57,6 +57,9 @@ export class ChatView {
   private readonly members = el('aside', { class: 'members', attrs: { 'aria-label': 'People' } });
   private readonly composer: HTMLTextAreaElement;
   private readonly composerError = el('p', { class: 'composer-error', attrs: { role: 'alert' } });
+  /** Characters left, shown near the host's limit. */
+  private readonly counter = el('span', { class: 'composer-counter', testid: 'composer-counter', attrs: { 'aria-live': 'polite' } });
+  private maxChars = 4000;
   private typingTimer: number | undefined;
   private typingRefresh: number | undefined;
   private readonly roomInput = el('input', { testid: 'room-new-input', attrs: { placeholder: 'New room', maxlength: '48', 'aria-label': 'New room name' } });
@@ -65,6 +68,8 @@ export class ChatView {
   private renderedKey = '';
   private keyPanel: HTMLElement | null = null;
   private releaseForm: HTMLElement | null = null;
+  /** The people list is open over the conversation (narrow windows only; wide ones always show it). */
+  private peopleOpen = false;
   /** Set while older messages are being put above the ones shown: the reader's place must not move. */
   private anchor: { key: string; fromBottom: number } | null = null;
   /** What the composer is doing besides writing a new message: answering one, or editing one of the user's. */
@@ -98,7 +103,7 @@ export class ChatView {
     });
     const attach = el('button', { class: 'icon-button', attrs: { type: 'button', title: 'Attach an image', 'aria-label': 'Attach an image' }, on: { click: () => fileInput.click() } }, '+');
     const send = el('button', { class: 'primary send', testid: 'send', attrs: { type: 'button' }, on: { click: () => void this.submit() } }, 'Send');
-    const composerBar = el('div', { class: 'composer' }, attach, fileInput, this.composer, send);
+    const composerBar = el('div', { class: 'composer' }, attach, fileInput, this.composer, this.counter, send);
     this.messages.addEventListener('scroll', () => {
       if (this.messages.scrollTop < 80) this.requestOlder();
     });
@@ -151,7 +156,30 @@ export class ChatView {
     const canSend = current.kind === 'room' ? state.rich || current.name === LOBBY : state.rich;
     this.composer.placeholder = current.kind === 'room' ? `Message #${current.name}` : `Message ${current.name}`;
     this.composer.disabled = !canSend;
+    this.maxChars = state.limits.maxMessageChars;
+    this.roomInput.maxLength = state.limits.maxRoomChars;
+    this.renderCounter();
     this.renderComposerContext(current);
+  }
+
+  private togglePeople(open: boolean): void {
+    this.peopleOpen = open;
+    this.root.classList.toggle('people-open', open);
+    this.actions.rerender();
+  }
+
+  /** Characters, as the host counts them (code points), against its limit; shown from 90% of it. */
+  private composerLength(): number {
+    return Array.from(this.composer.value).length;
+  }
+
+  private renderCounter(): void {
+    const length = this.composerLength();
+    const shown = length >= this.maxChars * 0.9;
+    this.counter.hidden = !shown;
+    this.counter.textContent = shown ? `${(this.maxChars - length).toLocaleString('en-US')}` : '';
+    this.counter.title = `${length.toLocaleString('en-US')} of ${this.maxChars.toLocaleString('en-US')} characters`;
+    this.counter.classList.toggle('over', length > this.maxChars);
   }
 
   /** Answers or edits `item` in the composer. */
@@ -403,7 +431,11 @@ export class ChatView {
     const remove = state.hosting && current.kind === 'room' && current.name !== LOBBY
       ? deleteRoomControl(current.name, state.deleting === current.name, this.actions.moderation, (work) => this.guard(work))
       : null;
-    replace(this.header, el('div', {}, el('h2', { testid: 'conversation-title' }, title), el('span', { class: 'subtitle' }, subtitle)), el('div', { class: 'header-actions' }, leave, remove));
+    // Below 900 px there is no room for the people list beside the conversation: it opens over it.
+    const people = state.rich
+      ? el('button', { class: 'link-button people-toggle', testid: 'people-toggle', attrs: { type: 'button', 'aria-expanded': String(this.peopleOpen) }, on: { click: () => this.togglePeople(!this.peopleOpen) } }, `People (${state.users.length})`)
+      : null;
+    replace(this.header, el('div', {}, el('h2', { testid: 'conversation-title' }, title), el('span', { class: 'subtitle' }, subtitle)), el('div', { class: 'header-actions' }, people, leave, remove));
   }
 
   private renderMessages(state: ChatState, current: Conversation): void {
@@ -461,13 +493,19 @@ export class ChatView {
         class: 'member',
         testid: `member-${name}`,
         attrs: { type: 'button', title: self ? 'You' : `Message ${name}`, ...(self ? { disabled: '' } : {}) },
-        on: { click: () => this.actions.open(dmKey(name)) },
+        on: {
+          click: () => {
+            if (this.peopleOpen) this.togglePeople(false);
+            this.actions.open(dmKey(name));
+          },
+        },
       }, avatar(name), el('span', { class: 'member-name' }, self ? `${name} (you)` : name), note ? el('span', { class: 'member-note' }, note) : null, el('span', { class: known ? 'presence' : 'presence unknown', attrs: { 'aria-label': known ? 'online' : 'unknown while disconnected', title: known ? 'Online' : 'Unknown while disconnected' } })),
       moderated ? banButton(name, this.actions.moderation) : null,
       moderated && state.banning === name ? banForm(name, this.actions.moderation, guard) : null);
     };
     replace(
       this.members,
+      el('button', { class: 'link-button people-close', testid: 'people-close', attrs: { type: 'button', 'aria-label': 'Close the people list' }, on: { click: () => this.togglePeople(false) } }, 'Close'),
       el('h3', { class: 'sidebar-title', testid: 'people-title' }, known ? `People — ${people.length} online` : 'People'),
       known ? null : el('p', { class: 'empty-hint', testid: 'presence-unknown' }, 'Who is online is unknown until the connection is back.'),
       people.length
@@ -501,6 +539,7 @@ export class ChatView {
 
   private onComposerInput(): void {
     this.onComposerResize();
+    this.renderCounter();
     if (!this.typingActive) {
       this.typingActive = true;
       this.actions.typing(true);
@@ -524,6 +563,12 @@ export class ChatView {
     const text = this.composer.value;
     if (!text.trim()) return;
     this.composerError.textContent = '';
+    const length = this.composerLength();
+    if (length > this.maxChars) {
+      // Refused here, before anything is sent, and the text stays to be shortened.
+      this.composerError.textContent = `The message has ${length.toLocaleString('en-US')} characters; at most ${this.maxChars.toLocaleString('en-US')} can be sent.`;
+      return;
+    }
     const composing = this.composing;
     try {
       if (composing?.mode === 'edit') await this.actions.edit(composing.item.seq, text);
@@ -534,6 +579,7 @@ export class ChatView {
       // Cleared only once the engine has the message: nothing typed is lost to a failed send.
       this.composer.value = '';
       this.composer.style.height = 'auto';
+      this.renderCounter();
       this.stopTyping();
     } catch (error) {
       this.composerError.textContent = (error as Error).message;

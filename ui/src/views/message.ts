@@ -42,6 +42,24 @@ export function avatar(name: string): HTMLElement {
   return element;
 }
 
+/** Explicit direction controls (embeddings, overrides, isolates and their ends): invisible, they could make text
+ *  read other than it is ("a\u202Eevil" shows as "alive"). Each is shown as its code instead, and does nothing. */
+const DIRECTION_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/;
+
+/** A message's text as nodes, with every direction control shown as its code. */
+export function textNodes(text: string): (string | HTMLElement)[] {
+  const nodes: (string | HTMLElement)[] = [];
+  let rest = text;
+  for (let found = DIRECTION_CONTROLS.exec(rest); found; found = DIRECTION_CONTROLS.exec(rest)) {
+    if (found.index > 0) nodes.push(rest.slice(0, found.index));
+    const code = `U+${found[0].codePointAt(0)?.toString(16).toUpperCase() ?? ''}`;
+    nodes.push(el('span', { class: 'control-char', attrs: { title: `A hidden direction control (${code}), shown instead of applied` } }, `⟨${code}⟩`));
+    rest = rest.slice(found.index + found[0].length);
+  }
+  if (rest) nodes.push(rest);
+  return nodes;
+}
+
 function plural(count: number, one: string, many: string): string {
   return count === 1 ? `1 ${one}` : `${count} ${many}`;
 }
@@ -62,14 +80,14 @@ export function messageRow(context: RowContext, item: MessageItem, grouped: bool
       testid: 'quote',
       attrs: { type: 'button', title: 'Show the message this answers' },
       on: { click: () => actions.jumpTo(quote.seq) },
-    }, el('span', { class: 'quote-author' }, quote.from), el('span', { class: 'quote-text', attrs: { dir: 'auto' } }, quote.deleted ? 'message deleted' : quote.snippet)));
+    }, el('span', { class: 'quote-author' }, quote.from), el('span', { class: 'quote-text', attrs: { dir: 'auto' } }, ...(quote.deleted ? ['message deleted'] : textNodes(quote.snippet)))));
   }
   if (item.deleted) {
     body.append(el('p', { class: 'message-text tombstone', testid: 'tombstone' }, 'message deleted'));
   } else if (item.text) {
     // `dir="auto"` takes each message's direction from its own first strong character, and CSS isolates it, so
     // that right-to-left text reads right and no message's controls reach past its own end.
-    body.append(el('p', { class: 'message-text', attrs: { dir: 'auto' } }, item.text, item.editedAt !== null ? el('span', { class: 'edited', testid: 'edited', attrs: { title: `Edited ${formatTime(item.editedAt)}` } }, ' (edited)') : null));
+    body.append(el('p', { class: 'message-text', attrs: { dir: 'auto' } }, ...textNodes(item.text), item.editedAt !== null ? el('span', { class: 'edited', testid: 'edited', attrs: { title: `Edited ${formatTime(item.editedAt)}` } }, ' (edited)') : null));
   }
   if (item.attachment && !item.deleted) {
     const view = actions.attachment(item.attachment.id);

@@ -37,6 +37,8 @@ export interface StartOptions {
   recent: string[];
   /** Pre-fills the name fields. */
   savedName: string;
+  /** Pre-fills the host's port: the one hosted on last (null: the default). */
+  savedPort: number | null;
   /** Pre-fills the access code (a guest URL's `#code=`). */
   presetCode: string;
   /** The user's key, for the key panel (none if the settings could not be read). */
@@ -56,7 +58,7 @@ export interface StartScreen {
 export function startScreen(actions: StartActions, options: StartOptions): StartScreen {
   const { recent, savedName, fixedAddress } = options;
   const hostName = el('input', { testid: 'host-name', attrs: { autocomplete: 'nickname', maxlength: '32', placeholder: 'Your name', required: '' } });
-  const hostPort = el('input', { testid: 'host-port', attrs: { inputmode: 'numeric', value: String(DEFAULT_PORT) } });
+  const hostPort = el('input', { testid: 'host-port', attrs: { inputmode: 'numeric', value: String(options.savedPort ?? DEFAULT_PORT) } });
   const hostError = el('p', { class: 'form-error', testid: 'host-error', attrs: { role: 'alert' } });
   const hostButton = el('button', { class: 'primary', testid: 'host-start', attrs: { type: 'submit' } }, 'Start hosting');
 
