@@ -29,4 +29,5 @@ pub const NAMES: &[&str] = &[
     "settings",
     "set_user_key",
     "copy_text",
+    "open_link",
 ];

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use tauri::ipc::Response;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
+use tauri_plugin_opener::OpenerExt;
 
 use crate::ipc::{GuestLink, HostInfo, IpcError, SettingsView};
 use crate::network::{self, NetworkView};
@@ -357,4 +358,37 @@ pub fn set_user_key(state: State<'_, AppState>, key: String) -> Result<SettingsV
 #[tauri::command]
 pub fn copy_text<R: Runtime>(app: AppHandle<R>, text: String) -> Result<(), IpcError> {
     app.clipboard().write_text(text).map_err(|error| IpcError::new("clipboard", error.to_string()))
+}
+
+/// Opens a link from a message in the system's browser. Only `http` and `https`: a message cannot make the app
+/// open a file, a mail client or any other handler, and the webview itself never navigates.
+#[tauri::command]
+pub fn open_link<R: Runtime>(app: AppHandle<R>, url: String) -> Result<(), IpcError> {
+    let link = web_link(&url)?;
+    app.opener().open_url(link.as_str(), None::<&str>).map_err(|error| IpcError::new("opener", error.to_string()))
+}
+
+/// A link the app may hand to the system's browser: `http` or `https`, and nothing else.
+fn web_link(url: &str) -> Result<url::Url, IpcError> {
+    let parsed = url::Url::parse(url).map_err(|error| IpcError::new("invalid", format!("Not a link: {error}")))?;
+    if matches!(parsed.scheme(), "http" | "https") {
+        Ok(parsed)
+    } else {
+        Err(IpcError::new("invalid", "Only http and https links are opened."))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::web_link;
+
+    #[test]
+    fn only_web_links_reach_the_system_browser() {
+        assert!(web_link("https://example.org/a?b=1").is_ok());
+        assert!(web_link("http://192.168.1.20:7878/").is_ok());
+        for refused in ["javascript:alert(1)", "file:///etc/passwd", "mailto:a@b.c", "smb://server/share", "not a url"]
+        {
+            assert_eq!(web_link(refused).err().map(|error| error.kind), Some("invalid".to_owned()), "{refused}");
+        }
+    }
 }

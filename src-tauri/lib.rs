@@ -20,6 +20,7 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             app.manage(state::AppState::new(app.path().app_config_dir().ok()));
             Ok(())
@@ -52,6 +53,7 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::settings,
             commands::set_user_key,
             commands::copy_text,
+            commands::open_link,
         ])
 }
 

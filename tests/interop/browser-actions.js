@@ -7,6 +7,7 @@
 //   4. While Bert is cut off, Carl changes more of his messages than a page holds (reactions, edits, a deletion);
 //      once back, Bert's page shows each of them as it is now.
 //   5. Bert deletes his reply; Ann sees the tombstone, and the count of replies goes.
+//   6. Hostile text from Ann runs no script, injects no element and does not widen Bert's page.
 // Usage: node browser-actions.js ANN_URL BERT_URL. Reads "posted", "cut", "restored" on stdin; prints "step NAME"
 // lines, then "actions ok".
 const { WAIT_MS, launch, step, joinAs, say, sees, stdinCommands, run } = require('./browser-common');
@@ -83,6 +84,28 @@ async function main() {
     await ann.locator('[data-testid=tombstone]').getByText('message deleted').first().waitFor({ timeout: WAIT_MS });
     await row(ann, 'Lunch at 12:30?').getByTestId('reply-count').waitFor({ state: 'detached', timeout: WAIT_MS });
     step('deleted');
+
+    // Hostile text: markup stays text, no script runs, an odd scheme is no link, a direction control does not
+    // reverse what follows, and a 3,900-character word does not widen the page.
+    const hostile = `<img src=x onerror="window.pwned=1">**bold** javascript:alert(1) a\u202Eevil ${'w'.repeat(3900)}`;
+    await say(ann, hostile);
+    const shown = row(bert, '**bold**').or(row(bert, 'javascript:alert(1)'));
+    await shown.first().waitFor({ timeout: WAIT_MS });
+    const verdict = await bert.evaluate(() => {
+      const messages = document.querySelector('[data-testid=messages]');
+      const last = [...document.querySelectorAll('[data-testid=message]')].pop();
+      return {
+        pwned: 'pwned' in window,
+        images: last.querySelectorAll('img').length,
+        links: last.querySelectorAll('a').length,
+        bold: last.querySelector('strong')?.textContent ?? null,
+        reversed: /\u202E/.test(last.textContent),
+        wide: document.documentElement.scrollWidth > window.innerWidth || messages.scrollWidth > messages.clientWidth,
+      };
+    });
+    const wanted = { pwned: false, images: 0, links: 0, bold: 'bold', reversed: false, wide: false };
+    if (JSON.stringify(verdict) !== JSON.stringify(wanted)) throw new Error(`hostile text: ${JSON.stringify(verdict)}`);
+    step('hostile');
     console.log('actions ok');
   } finally {
     await browser.close();

@@ -161,6 +161,7 @@ class App {
       },
       react: async (seq, emoji, on) => this.changed(await this.transport.react(this.currentRoom().name, seq, emoji, on)),
       rerender: () => this.render(),
+      openLink: (url) => void this.transport.openLink(url).catch(() => {}),
       settings: () => this.settings,
       keys: this.keys,
       moderation: {

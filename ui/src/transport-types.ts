@@ -66,6 +66,8 @@ export interface Transport {
   /** Takes the user key from another device; it holds this user's name from the next join on. */
   setUserKey(key: string): Promise<SettingsView>;
   copyText(text: string): Promise<void>;
+  /** Opens an http(s) link from a message outside the app: the system browser (desktop), a new tab (browser). */
+  openLink(url: string): Promise<void>;
   /** Calls `handler` for every chat event until the returned function is called. */
   onEvent(handler: (event: UiEvent) => void): Promise<() => void>;
 }

@@ -502,6 +502,10 @@ export function webTransport(): Transport {
         throw new TransportError('clipboard', 'This browser does not allow copying here.');
       }
     },
+    openLink: async (url) => {
+      // A new tab that cannot reach back into this page (`noopener`), and only for the web's own schemes.
+      if (/^https?:\/\//i.test(url)) window.open(url, '_blank', 'noopener,noreferrer');
+    },
     onEvent: async (next) => {
       handler = next;
       return () => {

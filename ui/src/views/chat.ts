@@ -36,6 +36,8 @@ export interface ChatActions {
   /** Deletes a message: the user's own, or as the host's owner anyone's. */
   deleteMessage(seq: number, asOwner: boolean): Promise<void>;
   react(seq: number, emoji: string, on: boolean): Promise<void>;
+  /** Opens a link from a message outside the app. */
+  openLink(url: string): void;
   /** Asks for the view to be drawn again (after a change of its own state). */
   rerender(): void;
   /** The user's key, for the key panel. */
@@ -133,6 +135,7 @@ export class ChatView {
         this.actions.rerender();
       }),
       jumpTo: (seq) => void this.jumpTo(seq),
+      openLink: (url) => this.actions.openLink(url),
       attachment: (id) => this.actions.attachment(id),
     };
     this.root = el('div', { class: 'chat', testid: 'chat-screen' }, this.sidebar, main, this.members);

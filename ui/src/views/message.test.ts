@@ -10,7 +10,7 @@ function item(overrides: Partial<MessageItem>): MessageItem {
 }
 
 const actions = (): MessageActions => ({
-  reply: vi.fn(), edit: vi.fn(), pick: vi.fn(), confirmDelete: vi.fn(), remove: vi.fn(async () => {}), react: vi.fn(async () => {}), jumpTo: vi.fn(),
+  reply: vi.fn(), edit: vi.fn(), pick: vi.fn(), confirmDelete: vi.fn(), remove: vi.fn(async () => {}), react: vi.fn(async () => {}), jumpTo: vi.fn(), openLink: vi.fn(),
   attachment: () => ({ state: 'loading' }),
 });
 
@@ -49,5 +49,20 @@ describe('a message row', () => {
     expect(acts.react).toHaveBeenCalledWith(expect.objectContaining({ seq: 5 }), '🎉', false);
     (row.querySelector('[data-testid=quote]') as HTMLButtonElement).click();
     expect(acts.jumpTo).toHaveBeenCalledWith(2);
+  });
+
+  it('draws the markup with elements and opens links outside, only http and https', () => {
+    const acts = actions();
+    const row = messageRow(context(), item({ text: '**ship it** see https://example.org/x and javascript:alert(1)\n```\n<b>code</b>\n```' }), false, acts);
+    expect(row.querySelector('strong')?.textContent).toBe('ship it');
+    expect(row.querySelector('pre code')?.textContent).toBe('<b>code</b>');
+    expect(row.querySelector('b')).toBeNull();
+    const links = [...row.querySelectorAll('a')];
+    expect(links.map((link) => link.getAttribute('href'))).toEqual(['https://example.org/x']);
+    expect(links[0].getAttribute('rel')).toBe('noopener noreferrer');
+    const click = new MouseEvent('click', { bubbles: true, cancelable: true });
+    links[0].dispatchEvent(click);
+    expect(click.defaultPrevented).toBe(true);
+    expect(acts.openLink).toHaveBeenCalledWith('https://example.org/x');
   });
 });

@@ -2,6 +2,7 @@
 // image, its reactions and count of replies, and the actions on it (reply, react, edit, delete).
 import type { MessageItem } from '../store';
 import { el } from '../dom';
+import { blocks, type Block, type Inline } from '../markup';
 import { formatTime, hueFor, initials } from '../format';
 
 /** Where an attachment's bytes are. */
@@ -22,6 +23,8 @@ export interface MessageActions {
   react(item: MessageItem, emoji: string, on: boolean): Promise<void>;
   /** Scrolls to a message of the open conversation, fetching older pages until it is there. */
   jumpTo(seq: number): void;
+  /** Opens a link outside the app (the system browser; a new tab for a browser guest), never in this page. */
+  openLink(url: string): void;
   attachment(id: string): AttachmentView;
 }
 
@@ -60,6 +63,58 @@ export function textNodes(text: string): (string | HTMLElement)[] {
   return nodes;
 }
 
+function inlineNodes(inlines: Inline[], actions: MessageActions): (string | HTMLElement)[] {
+  return inlines.flatMap((inline): (string | HTMLElement)[] => {
+    switch (inline.kind) {
+      case 'text':
+        return textNodes(inline.text);
+      case 'code':
+        return [el('code', { class: 'inline-code' }, ...textNodes(inline.text))];
+      case 'strong':
+        return [el('strong', {}, ...inlineNodes(inline.children, actions))];
+      case 'em':
+        return [el('em', {}, ...inlineNodes(inline.children, actions))];
+      case 'link':
+        return [el('a', {
+          class: 'link',
+          testid: 'link',
+          attrs: { href: inline.url, target: '_blank', rel: 'noopener noreferrer' },
+          on: {
+            click: (event) => {
+              event.preventDefault();
+              actions.openLink(inline.url);
+            },
+          },
+        }, ...textNodes(inline.url))];
+    }
+  });
+}
+
+function blockElement(block: Block, actions: MessageActions): HTMLElement {
+  switch (block.kind) {
+    case 'paragraph':
+      return el('p', { class: 'paragraph' }, ...inlineNodes(block.inlines, actions));
+    case 'code':
+      return el('pre', { class: 'code-block' }, el('code', {}, ...textNodes(block.text)));
+    case 'quote':
+      return el('blockquote', { class: 'text-quote' }, ...inlineNodes(block.inlines, actions));
+  }
+}
+
+/** A message's text, its Markdown subset drawn with elements (never parsed as HTML), and "(edited)" after it. */
+function messageText(item: MessageItem, actions: MessageActions): HTMLElement {
+  const parts = blocks(item.text).map((block) => blockElement(block, actions));
+  if (item.editedAt !== null) {
+    const edited = el('span', { class: 'edited', testid: 'edited', attrs: { title: `Edited ${formatTime(item.editedAt)}` } }, ' (edited)');
+    const last = parts[parts.length - 1];
+    if (last?.tagName === 'P') last.append(edited);
+    else parts.push(el('p', { class: 'paragraph' }, edited));
+  }
+  // `dir="auto"` takes each message's direction from its own first strong character, and CSS isolates it, so
+  // that right-to-left text reads right and no message's text reaches past its own end.
+  return el('div', { class: 'message-text', attrs: { dir: 'auto' } }, ...parts);
+}
+
 function plural(count: number, one: string, many: string): string {
   return count === 1 ? `1 ${one}` : `${count} ${many}`;
 }
@@ -85,9 +140,7 @@ export function messageRow(context: RowContext, item: MessageItem, grouped: bool
   if (item.deleted) {
     body.append(el('p', { class: 'message-text tombstone', testid: 'tombstone' }, 'message deleted'));
   } else if (item.text) {
-    // `dir="auto"` takes each message's direction from its own first strong character, and CSS isolates it, so
-    // that right-to-left text reads right and no message's controls reach past its own end.
-    body.append(el('p', { class: 'message-text', attrs: { dir: 'auto' } }, ...textNodes(item.text), item.editedAt !== null ? el('span', { class: 'edited', testid: 'edited', attrs: { title: `Edited ${formatTime(item.editedAt)}` } }, ' (edited)') : null));
+    body.append(messageText(item, actions));
   }
   if (item.attachment && !item.deleted) {
     const view = actions.attachment(item.attachment.id);
