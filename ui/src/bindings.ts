@@ -308,7 +308,11 @@ maxReactionsPerMessage: number,
 /**
  * Characters a reply quotes of the message it answers.
  */
-quoteChars: number, };
+quoteChars: number, 
+/**
+ * The most hits one search answer carries.
+ */
+searchPage: number, };
 
 export type ErrorBody = { kind: ErrorKind, message: string, };
 

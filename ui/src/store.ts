@@ -87,6 +87,7 @@ export const DEFAULT_LIMITS: AnnouncedLimits = {
   historyPage: 100,
   maxReactionsPerMessage: 20,
   quoteChars: 120,
+  searchPage: 50,
 };
 
 export function roomKey(name: string): string {

@@ -7,6 +7,7 @@ mod format;
 mod join;
 mod paths;
 mod recent;
+mod search;
 mod serve;
 
 use std::process::ExitCode;
@@ -38,6 +39,8 @@ enum Command {
     Backup(backup::BackupArgs),
     /// List the Banter hosts on this network.
     Discover(discover::DiscoverArgs),
+    /// Search a host's messages for words.
+    Search(search::SearchArgs),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
             Command::Join(args) => join::run(args).await,
             Command::Backup(args) => backup::run(args).await,
             Command::Discover(args) => discover::run(args).await,
+            Command::Search(args) => search::run(args).await,
         }
     });
     match result {

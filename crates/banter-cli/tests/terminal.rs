@@ -61,3 +61,26 @@ async fn replies_edits_deletions_and_reactions_from_a_terminal() {
     assert_eq!(ann.finish().await, Some(1));
     assert_eq!(bert.finish().await, Some(1));
 }
+
+#[tokio::test]
+async fn search_finds_words_and_marks_them() {
+    let host = Served::start().await;
+    let mut ann = Joined::start(&host.address, &["--name", "ann", "--room", "ops"]).await;
+    ann.say("The deploy is on Friday").await;
+    ann.say("lunch first").await;
+    wait_for(&mut ann.stdout, |line| line == "[ops] ann: lunch first").await;
+    let home = Home::new();
+    let output = banter_cli(&home).args(["search", &host.address, "DEPLOY fri"]).output().await.unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "[ops #1] ann: The «deploy» is on «Friday»\n");
+    let json = banter_cli(&home).args(["search", &host.address, "lunch", "--json"]).output().await.unwrap();
+    let hit: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!((hit["room"].as_str(), hit["seq"].as_u64()), (Some("ops"), Some(2)));
+    let nothing = banter_cli(&home).args(["search", &host.address, "\"NEAR("]).output().await.unwrap();
+    assert!(nothing.status.success());
+    assert!(String::from_utf8_lossy(&nothing.stderr).contains("Nothing found for “\"NEAR(”."));
+    let empty = banter_cli(&home).args(["search", &host.address, "!!!"]).output().await.unwrap();
+    assert!(!empty.status.success());
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("Type a word to search for."));
+    assert_eq!(ann.finish().await, Some(0));
+}

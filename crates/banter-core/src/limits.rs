@@ -29,6 +29,12 @@ pub struct Limits {
     /// Different emoji on one message. Enough for any real conversation; without it one user could make every
     /// copy of a message carry thousands of reactions.
     pub max_reactions_per_message: usize,
+    /// Hits in one search answer; clients page on.
+    pub search_page: usize,
+    /// Characters of a search, and the words of it that count (the rest are ignored): a search is a few words,
+    /// and each word is one more pass over the index.
+    pub max_search_chars: usize,
+    pub max_search_words: usize,
     /// Direct conversations listed in the welcome, most recent first.
     pub welcome_conversations: usize,
     /// Rooms on the host; creating one more is refused. Rooms outlive their members, so this counts every room
@@ -152,6 +158,9 @@ impl Default for Limits {
             attachment_store_bytes: 1024 * 1024 * 1024,
             history_page: 100,
             max_reactions_per_message: 20,
+            search_page: 50,
+            max_search_chars: 200,
+            max_search_words: 8,
             welcome_conversations: 100,
             max_rooms: 500,
             max_rooms_per_user: 20,
@@ -183,6 +192,7 @@ impl Limits {
             history_page: clamp(self.history_page),
             max_reactions_per_message: clamp(self.max_reactions_per_message),
             quote_chars: clamp(QUOTE_CHARS),
+            search_page: clamp(self.search_page),
         }
     }
 }

@@ -35,7 +35,8 @@ use crate::limits::Limits;
 use crate::protocol::{
     Attachment, ChangesRequest, Closing, DirectHistoryPage, DirectHistoryRequest, DirectMessage, EditMessage,
     ErrorBody, ErrorKind, HistoryPage, HistoryRequest, MemberJoined, MemberLeft, Message, MessageRef, ReactMessage,
-    RoomInfo, RoomJoined, RoomLeft, RoomRequest, SendDirect, SendMessage, TypingUpdate, UserInfo, Welcome,
+    RoomInfo, RoomJoined, RoomLeft, RoomRequest, SearchRequest, SearchResults, SendDirect, SendMessage, TypingUpdate,
+    UserInfo, Welcome,
 };
 use crate::validate;
 
@@ -249,6 +250,7 @@ pub(crate) enum Request {
     Edit(EditMessage),
     Delete(MessageRef),
     React(ReactMessage),
+    Search(SearchRequest),
 }
 
 /// Who queued a request.
@@ -364,6 +366,11 @@ impl Client {
     pub async fn react(&self, room: &str, seq: Seq, emoji: &str, on: bool) -> Result<Message, ClientError> {
         let request = ReactMessage { room: room.to_owned(), seq, emoji: emoji.to_owned(), on };
         self.request(Request::React(request)).await
+    }
+
+    /// Searches every room and this user's direct messages (see [`SearchRequest`]); newest first.
+    pub async fn search(&self, request: SearchRequest) -> Result<SearchResults, ClientError> {
+        self.request(Request::Search(request)).await
     }
 
     /// Queues a direct message to a user by display name; reports like [`Client::send_message`].

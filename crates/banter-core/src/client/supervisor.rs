@@ -331,6 +331,7 @@ fn request_wire(outgoing: &Outgoing) -> (&'static str, Value) {
         Request::Edit(request) => (event::MESSAGE_EDIT, to_value(serde_json::to_value(request))),
         Request::Delete(request) => (event::MESSAGE_DELETE, to_value(serde_json::to_value(request))),
         Request::React(request) => (event::MESSAGE_REACT, to_value(serde_json::to_value(request))),
+        Request::Search(request) => (event::SEARCH_QUERY, to_value(serde_json::to_value(request))),
     }
 }
 
@@ -494,6 +495,7 @@ impl State {
                 Request::Edit(_) | Request::Delete(_) | Request::React(_) => {
                     Err(ClientError::Unsupported("changing messages"))
                 }
+                Request::Search(_) => Err(ClientError::Unsupported("search")),
                 Request::Direct(_) | Request::DirectHistory(_) => Err(ClientError::Unsupported("direct messages")),
             };
             if let Err(ClientError::Unreachable(error)) = result {
@@ -551,6 +553,7 @@ pub(super) fn client_id_of(request: &Request) -> Option<String> {
         | Request::Changes(_)
         | Request::Edit(_)
         | Request::Delete(_)
-        | Request::React(_) => None,
+        | Request::React(_)
+        | Request::Search(_) => None,
     }
 }

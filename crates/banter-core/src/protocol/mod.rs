@@ -7,10 +7,12 @@
 //! Field names are camelCase on the wire because most Socket.IO peers are JavaScript.
 
 mod messages;
+mod search;
 
 use serde::{Deserialize, Serialize};
 
 pub use messages::*;
+pub use search::*;
 
 /// The version of Banter's own protocol, announced in [`Welcome`]. Bumped when the wire changes; a host admits
 /// every client that sends any version as a Banter client, and new fields are only ever added.
@@ -75,6 +77,8 @@ pub mod event {
     pub const MESSAGE_CHANGED: &str = "message:changed";
     /// Client → host, acked: the messages of a room that changed after a change number.
     pub const HISTORY_CHANGES: &str = "history:changes";
+    /// Client → host, acked: full-text search over the rooms and the user's own direct messages.
+    pub const SEARCH_QUERY: &str = "search:query";
 
     /// Request: a direct message to a user ([`super::SendDirect`] → [`super::DirectMessage`]).
     pub const DM_SEND: &str = "dm:send";
@@ -199,6 +203,9 @@ pub struct AnnouncedLimits {
     /// Characters a reply quotes of the message it answers.
     #[serde(default)]
     pub quote_chars: u32,
+    /// The most hits one search answer carries.
+    #[serde(default)]
+    pub search_page: u32,
 }
 
 /// `session:welcome`: who this socket is and what the host looks like right now.

@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::keys::{NameKey, RoomKey, Seq, UserId};
-use crate::protocol::{Attachment, Conversation, DirectMessage, ErrorBody, Message};
+use crate::protocol::{Attachment, Conversation, DirectMessage, ErrorBody, Message, SearchHit};
 
 pub use sqlite::SqliteStore;
 
@@ -190,6 +190,17 @@ pub struct ChangesPage {
     pub latest_rev: u64,
 }
 
+/// What a search looks for, as the host settled it: the words (cut from what was typed), who searches (for their
+/// own direct messages), and the filters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchScope {
+    pub words: Vec<String>,
+    pub searcher: UserId,
+    pub room: Option<RoomKey>,
+    pub from: Option<UserId>,
+    pub before: Option<u64>,
+}
+
 /// A room as the store keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomRecord {
@@ -280,6 +291,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         after_rev: u64,
         limit: usize,
     ) -> Result<Option<ChangesPage>, StoreError>;
+
+    /// Messages of every room and of the searcher's own direct conversations that hold every word, newest first,
+    /// at most `limit`.
+    async fn search(&self, scope: SearchScope, limit: usize) -> Result<Vec<SearchHit>, StoreError>;
 
     /// A page of the direct conversation between two users (empty if they never wrote to each other).
     async fn direct_page(

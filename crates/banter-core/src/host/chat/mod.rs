@@ -12,6 +12,7 @@
 mod actions;
 mod messages;
 mod rooms;
+mod search;
 mod session;
 
 use std::time::Instant;
@@ -38,6 +39,7 @@ fn listen(socket: &SocketRef) {
     rooms::listen(socket);
     messages::listen(socket);
     actions::listen(socket);
+    search::listen(socket);
 }
 
 fn budget(hub: &Hub, connection: &str) -> Result<(), ErrorBody> {

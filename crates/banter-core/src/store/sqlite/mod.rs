@@ -10,6 +10,7 @@ mod changes;
 mod directory;
 mod messages;
 mod schema;
+mod search;
 mod threads;
 
 use std::fs::{File, TryLockError};
@@ -26,10 +27,10 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use super::blobs::{self, Blobs};
 use super::{
     Appended, BanRecord, ChangesPage, ConversationRecord, Durability, Kept, Location, NameBinding, Page, PageRequest,
-    Post, RoomRecord, Snapshot, Store, StoreConfig, StoreError,
+    Post, RoomRecord, SearchScope, Snapshot, Store, StoreConfig, StoreError,
 };
 use crate::keys::{NameKey, RoomKey, UserId};
-use crate::protocol::{Attachment, DirectMessage, ErrorBody, Message};
+use crate::protocol::{Attachment, DirectMessage, ErrorBody, Message, SearchHit};
 use threads::{AfterCommit, Readers, Writer};
 
 /// The database file in a data folder.
@@ -332,6 +333,10 @@ impl Store for SqliteStore {
     ) -> Result<Option<ChangesPage>, StoreError> {
         let room = room.clone();
         self.readers.read(move |connection| changes::room_changes(connection, &room, after_rev, limit)).await
+    }
+
+    async fn search(&self, scope: SearchScope, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
+        self.readers.read(move |connection| search::search(connection, &scope, limit)).await
     }
 
     async fn direct_page(

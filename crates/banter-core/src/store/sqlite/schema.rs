@@ -132,6 +132,41 @@ pub(super) const STEPS: &[&str] = &[
         UNIQUE (room, seq, emoji, user_id)
     ) STRICT;
     ",
+    // Version 5: full-text search over room messages and direct messages (FTS5, the rows' own text as the
+    // content: nothing is stored twice), kept in step by triggers, and filled from what was kept before.
+    // `secure-delete` takes a deleted message's words out of the index at once, not at the next merge.
+    r"
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        text, content = 'messages', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
+    END;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+    END;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+        INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
+    END;
+    INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
+    INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+    CREATE VIRTUAL TABLE directs_fts USING fts5(
+        text, content = 'directs', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER directs_fts_insert AFTER INSERT ON directs BEGIN
+        INSERT INTO directs_fts (rowid, text) VALUES (new.rowid, new.text);
+    END;
+    CREATE TRIGGER directs_fts_delete AFTER DELETE ON directs BEGIN
+        INSERT INTO directs_fts (directs_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+    END;
+    CREATE TRIGGER directs_fts_update AFTER UPDATE OF text ON directs BEGIN
+        INSERT INTO directs_fts (directs_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+        INSERT INTO directs_fts (rowid, text) VALUES (new.rowid, new.text);
+    END;
+    INSERT INTO directs_fts (directs_fts, rank) VALUES ('secure-delete', 1);
+    INSERT INTO directs_fts (directs_fts) VALUES ('rebuild');
+    ",
 ];
 
 /// The version this Banter writes.
