@@ -30,4 +30,5 @@ pub const NAMES: &[&str] = &[
     "set_user_key",
     "copy_text",
     "open_link",
+    "search",
 ];

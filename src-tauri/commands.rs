@@ -6,7 +6,9 @@ use banter_core::client::ClientConfig;
 use banter_core::host::access::AccessCode;
 use banter_core::host::{self, HostConfig};
 use banter_core::limits::Limits;
-use banter_core::protocol::{BanInfo, BanRequest, DirectHistoryPage, HistoryPage, Message, RoomJoined, RoomLeft};
+use banter_core::protocol::{
+    BanInfo, BanRequest, DirectHistoryPage, HistoryPage, Message, RoomJoined, RoomLeft, SearchRequest, SearchResults,
+};
 use banter_core::store::Location;
 use bytes::Bytes;
 use tauri::ipc::Response;
@@ -288,6 +290,12 @@ pub async fn create_room(state: State<'_, AppState>, room: String) -> Result<Roo
 #[tauri::command]
 pub async fn leave_room(state: State<'_, AppState>, room: String) -> Result<RoomLeft, IpcError> {
     Ok(state.client().await?.leave_room(&room).await?)
+}
+
+/// Searches every room and this user's direct messages on the host joined.
+#[tauri::command]
+pub async fn search(state: State<'_, AppState>, request: SearchRequest) -> Result<SearchResults, IpcError> {
+    Ok(state.client().await?.search(request).await?)
 }
 
 /// Older messages of a room, for scrolling back.

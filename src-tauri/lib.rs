@@ -54,6 +54,7 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::set_user_key,
             commands::copy_text,
             commands::open_link,
+            commands::search,
         ])
 }
 

@@ -8,11 +8,12 @@
 //      once back, Bert's page shows each of them as it is now.
 //   5. Bert deletes his reply; Ann sees the tombstone, and the count of replies goes.
 //   6. Hostile text from Ann runs no script, injects no element and does not widen Bert's page.
-// Usage: node browser-actions.js ANN_URL BERT_URL. Reads "posted", "cut", "restored" on stdin; prints "step NAME"
+//   7. Bert searches, sees the matching words marked, and a hit opens its message.
+// Usage: node browser-actions.js ANN_URL BERT_URL SCREENSHOTS_FOLDER. Reads "posted", "cut", "restored" on stdin; prints "step NAME"
 // lines, then "actions ok".
 const { WAIT_MS, launch, step, joinAs, say, sees, stdinCommands, run } = require('./browser-common');
 
-const [annUrl, bertUrl] = process.argv.slice(2);
+const [annUrl, bertUrl, screenshots] = process.argv.slice(2);
 const command = stdinCommands();
 
 const row = (page, text) => page.getByTestId('message').filter({ hasText: text }).first();
@@ -106,6 +107,22 @@ async function main() {
     const wanted = { pwned: false, images: 0, links: 0, bold: 'bold', reversed: false, wide: false };
     if (JSON.stringify(verdict) !== JSON.stringify(wanted)) throw new Error(`hostile text: ${JSON.stringify(verdict)}`);
     step('hostile');
+
+    // Search (Ctrl+K): the matching words marked; a hit opens its message, scrolled to and marked.
+    await bert.keyboard.press('Control+k');
+    await bert.getByTestId('search-input').fill('carl 7');
+    const hit = bert.getByTestId('search-hit').filter({ hasText: 'carl 7' }).first();
+    await hit.locator('mark').first().waitFor({ timeout: WAIT_MS });
+    await bert.screenshot({ path: `${screenshots}/search.png` });
+    const seq = await hit.getAttribute('data-seq');
+    await hit.click();
+    await bert.locator(`[data-testid=message][data-seq="${seq}"].highlight`).waitFor({ timeout: WAIT_MS });
+    if (!(await bert.getByTestId('search-panel').isHidden())) throw new Error('the search stayed open after a pick');
+    await bert.keyboard.press('Control+k');
+    await bert.getByTestId('search-input').fill('"NEAR(');
+    await bert.getByTestId('search-status').getByText('Nothing found', { exact: false }).waitFor({ timeout: WAIT_MS });
+    await bert.getByTestId('search-input').press('Escape');
+    step('searched');
     console.log('actions ok');
   } finally {
     await browser.close();

@@ -188,6 +188,59 @@ messages: Array<Message>,
  */
 latestRev: number, };
 
+export type SearchRequest = { 
+/**
+ * Words, as typed: quotes, operators and punctuation are not query syntax, only word boundaries.
+ */
+q: string, 
+/**
+ * Only this room (no direct messages then).
+ */
+room?: string | null, 
+/**
+ * Only messages by the person with this name.
+ */
+from?: string | null, 
+/**
+ * Only messages older than this time (milliseconds since the epoch): the `ts` of the last hit of the page
+ * before, to page on.
+ */
+before?: number | null, 
+/**
+ * At most this many (and at most `limits.searchPage`).
+ */
+limit?: number | null, };
+
+export type SearchResults = { 
+/**
+ * Newest first.
+ */
+hits: Array<SearchHit>, 
+/**
+ * Older hits remain: ask again with `before` set to the last hit's `ts`.
+ */
+more: boolean, };
+
+export type SearchHit = { id: string, 
+/**
+ * The room it is in; `None` for a direct message.
+ */
+room?: string | null, 
+/**
+ * The other person, for a direct message.
+ */
+with?: string | null, 
+/**
+ * Its number in its room or conversation, to open it in context.
+ */
+seq: number, ts: number, from: string, 
+/**
+ * The part of its text around what matched (cut with "…"), the matching words marked.
+ */
+snippet: Array<Marked>, };
+
+export type Marked = { text: string, hit?: boolean, };
+
 export type DirectMessage = { id: string, 
 /**
  * The conversation's id on this host: the same for every message between these two people, and never

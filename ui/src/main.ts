@@ -162,6 +162,7 @@ class App {
       react: async (seq, emoji, on) => this.changed(await this.transport.react(this.currentRoom().name, seq, emoji, on)),
       rerender: () => this.render(),
       openLink: (url) => void this.transport.openLink(url).catch(() => {}),
+      search: (request) => this.transport.search(request),
       settings: () => this.settings,
       keys: this.keys,
       moderation: {
@@ -329,6 +330,11 @@ class App {
     if (this.shortcutsInstalled) return;
     this.shortcutsInstalled = true;
     document.addEventListener('keydown', (event) => {
+      if ((event.ctrlKey || event.metaKey) && (event.key === 'k' || event.key === 'f') && this.state?.rich) {
+        event.preventDefault();
+        this.view?.openSearch();
+        return;
+      }
       if (!event.altKey || (event.key !== 'ArrowUp' && event.key !== 'ArrowDown') || !this.state) return;
       event.preventDefault();
       const keys = [...this.state.conversations.keys()];

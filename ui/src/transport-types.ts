@@ -1,6 +1,6 @@
 // The interface between the UI and whatever carries its chat: Tauri commands in the desktop app (transport.ts),
 // Socket.IO from the browser for guests (transport-web.ts). Nothing here depends on either.
-import type { BanInfo, DirectHistoryPage, HistoryPage, HostInfo, IpcError, Message, NetworkView, RoomJoined, RoomLeft, SettingsView, UiEvent } from './bindings';
+import type { BanInfo, DirectHistoryPage, HistoryPage, HostInfo, IpcError, Message, NetworkView, RoomJoined, RoomLeft, SearchRequest, SearchResults, SettingsView, UiEvent } from './bindings';
 
 /** Which host a join means, beyond its address. */
 export interface JoinTarget {
@@ -66,6 +66,8 @@ export interface Transport {
   /** Takes the user key from another device; it holds this user's name from the next join on. */
   setUserKey(key: string): Promise<SettingsView>;
   copyText(text: string): Promise<void>;
+  /** Searches every room and this user's direct messages on the host, newest first. */
+  search(request: SearchRequest): Promise<SearchResults>;
   /** Opens an http(s) link from a message outside the app: the system browser (desktop), a new tab (browser). */
   openLink(url: string): Promise<void>;
   /** Calls `handler` for every chat event until the returned function is called. */

@@ -16,6 +16,8 @@ import type {
   ChangesPage,
   HistoryPage,
   Message,
+  SearchRequest,
+  SearchResults,
   RoomJoined,
   RoomLeft,
   SettingsView,
@@ -203,6 +205,10 @@ export function webTransport(): Transport {
     } catch {
       revisions.forgetFetches();
     }
+  }
+
+  function searchHost(search: SearchRequest): Promise<SearchResults> {
+    return request<SearchResults>('search:query', search);
   }
 
   function onChanged(message: Message): void {
@@ -502,6 +508,7 @@ export function webTransport(): Transport {
         throw new TransportError('clipboard', 'This browser does not allow copying here.');
       }
     },
+    search: (request) => searchHost(request),
     openLink: async (url) => {
       // A new tab that cannot reach back into this page (`noopener`), and only for the web's own schemes.
       if (/^https?:\/\//i.test(url)) window.open(url, '_blank', 'noopener,noreferrer');

@@ -36,6 +36,7 @@ export const tauriTransport: Transport = {
   },
   disconnect: () => call('disconnect'),
   openLink: (url) => call('open_link', { url }),
+  search: (request) => call('search', { request }),
   sendMessage: (room, text) => call('send_message', { room, text }),
   sendReply: (room, replyTo, text) => call('send_reply', { room, replyTo, text }),
   editMessage: (room, seq, text) => call('edit_message', { room, seq, text }),

@@ -116,9 +116,16 @@ async fn browser_guests_reply_react_edit_delete_and_catch_up_on_changes() {
     let config = HostConfig { limits, web: Some(banter_web::client()), ..HostConfig::default() };
     let host = host::spawn(listener, config).await.unwrap();
     let proxy = proxy::Proxy::start(host.local_addr()).await;
+    // Under target/, so that `make test` leaves the work tree clean; `make screenshots` copies them to docs/.
+    let screenshots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&screenshots).unwrap();
     let Script { mut script, mut commands, mut steps } = Script::start(
         "browser-actions.js",
-        &[&format!("http://{}", host.local_addr()), &format!("http://{}", proxy.address)],
+        &[
+            &format!("http://{}", host.local_addr()),
+            &format!("http://{}", proxy.address),
+            &screenshots.to_string_lossy(),
+        ],
     );
     for step in ["replied", "reacted", "edited"] {
         steps.expect(&format!("step {step}")).await;
@@ -158,6 +165,7 @@ async fn browser_guests_reply_react_edit_delete_and_catch_up_on_changes() {
     steps.expect("step caught-up").await;
     steps.expect("step deleted").await;
     steps.expect("step hostile").await;
+    steps.expect("step searched").await;
     steps.expect("actions ok").await;
     let status = tokio::time::timeout(WAIT, script.wait()).await.unwrap().unwrap();
     assert!(status.success());

@@ -360,6 +360,16 @@ async fn a_version_one_database_is_upgraded_with_everything_in_it() {
     assert_eq!(snapshot.names.len(), 2);
     assert_eq!(snapshot.rooms.iter().map(|room| room.name.as_str()).collect::<Vec<_>>(), ["lobby", "Ops"]);
     assert_eq!(texts(&store, "ops", PageRequest::Latest, 10).await, ["deploy at 5", "see the graph", "done"]);
+    // The search index (version 5) is filled from what the old database held.
+    let scope = banter_core::store::SearchScope {
+        words: vec!["graph".into()],
+        searcher: UserId::of_key("nobody"),
+        room: None,
+        from: None,
+        before: None,
+    };
+    let found = store.search(scope, 10).await.unwrap();
+    assert_eq!(found.iter().map(|hit| hit.room.as_deref()).collect::<Vec<_>>(), [Some("Ops")]);
     let ann = UserId::from_stored("a".repeat(64));
     let bert = UserId::from_stored("b".repeat(64));
     assert_eq!(store.memberships(&ann).await.unwrap(), ["Ops"]);

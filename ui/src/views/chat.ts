@@ -8,12 +8,15 @@ import { el, replace } from '../dom';
 import { activeAgo, continuesGroup, typingLine } from '../format';
 import { keyPanel, type KeyActions } from './identity';
 import { avatar, messageRow, type AttachmentView, type MessageActions } from './message';
+import { SearchPanel } from './search';
+import type { SearchHit, SearchRequest, SearchResults } from '../bindings';
 import { banButton, banForm, bansSection, deleteRoomControl, releaseNameForm, type ModerationActions } from './moderation';
 
 export type { AttachmentView } from './message';
 
-/** Pages of older messages fetched at most to find the message a quote points at. */
-const JUMP_PAGES = 20;
+/** Pages of older messages fetched at most to find the message a quote or a search hit points at (50 messages
+ *  each: the last 10,000 messages of a conversation). */
+const JUMP_PAGES = 200;
 
 export interface ChatActions {
   open(key: string): void;
@@ -36,6 +39,8 @@ export interface ChatActions {
   /** Deletes a message: the user's own, or as the host's owner anyone's. */
   deleteMessage(seq: number, asOwner: boolean): Promise<void>;
   react(seq: number, emoji: string, on: boolean): Promise<void>;
+  /** Searches every room and the user's direct messages. */
+  search(request: SearchRequest): Promise<SearchResults>;
   /** Opens a link from a message outside the app. */
   openLink(url: string): void;
   /** Asks for the view to be drawn again (after a change of its own state). */
@@ -82,6 +87,7 @@ export class ChatView {
   private confirming: number | null = null;
   private lastState: ChatState | null = null;
   private readonly messageActions: MessageActions;
+  private readonly searchPanel: SearchPanel;
 
   constructor(private readonly actions: ChatActions) {
     this.composer = el('textarea', {
@@ -109,7 +115,8 @@ export class ChatView {
     this.messages.addEventListener('scroll', () => {
       if (this.messages.scrollTop < 80) this.requestOlder();
     });
-    const main = el('section', { class: 'conversation' }, this.header, this.banner, this.messages, this.typingIndicator, this.composerError, this.composerContext, composerBar);
+    this.searchPanel = new SearchPanel({ search: (request) => this.actions.search(request), pick: (hit) => void this.openHit(hit) });
+    const main = el('section', { class: 'conversation' }, this.searchPanel.root, this.header, this.banner, this.messages, this.typingIndicator, this.composerError, this.composerContext, composerBar);
     this.messageActions = {
       reply: (item) => this.startComposing('reply', item),
       edit: (item) => this.startComposing('edit', item),
@@ -139,6 +146,25 @@ export class ChatView {
       attachment: (id) => this.actions.attachment(id),
     };
     this.root = el('div', { class: 'chat', testid: 'chat-screen' }, this.sidebar, main, this.members);
+  }
+
+  /** Opens the search (Ctrl+K, Ctrl+F, or the header's button). */
+  openSearch(): void {
+    this.searchPanel.open();
+  }
+
+  /** Opens a search hit's conversation (joining its room if need be) and shows the message there. */
+  private async openHit(hit: SearchHit): Promise<void> {
+    await this.guard(async () => {
+      if (hit.room) {
+        const key = roomKey(hit.room);
+        if (this.lastState?.conversations.has(key)) this.actions.open(key);
+        else await this.actions.joinRoom(hit.room);
+      } else if (hit.with) {
+        this.actions.open(dmKey(hit.with));
+      }
+      await this.jumpTo(hit.seq);
+    });
   }
 
   /** Puts the keyboard in the composer. */
@@ -435,10 +461,13 @@ export class ChatView {
       ? deleteRoomControl(current.name, state.deleting === current.name, this.actions.moderation, (work) => this.guard(work))
       : null;
     // Below 900 px there is no room for the people list beside the conversation: it opens over it.
+    const search = state.rich
+      ? el('button', { class: 'link-button', testid: 'search-open', attrs: { type: 'button', title: 'Search messages (Ctrl+K)' }, on: { click: () => this.openSearch() } }, 'Search')
+      : null;
     const people = state.rich
       ? el('button', { class: 'link-button people-toggle', testid: 'people-toggle', attrs: { type: 'button', 'aria-expanded': String(this.peopleOpen) }, on: { click: () => this.togglePeople(!this.peopleOpen) } }, `People (${state.users.length})`)
       : null;
-    replace(this.header, el('div', {}, el('h2', { testid: 'conversation-title' }, title), el('span', { class: 'subtitle' }, subtitle)), el('div', { class: 'header-actions' }, people, leave, remove));
+    replace(this.header, el('div', {}, el('h2', { testid: 'conversation-title' }, title), el('span', { class: 'subtitle' }, subtitle)), el('div', { class: 'header-actions' }, search, people, leave, remove));
   }
 
   private renderMessages(state: ChatState, current: Conversation): void {
