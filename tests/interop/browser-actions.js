@@ -4,6 +4,7 @@
 //   1. Bert answers Ann's message with Reply; Ann sees the quote and the count of replies.
 //   2. Ann reacts to the reply from the picker; Bert adds his own reaction and takes it back by clicking it.
 //   3. Ann edits her message with Up in the empty composer; Bert sees it edited.
+//   3b. Ann mentions Bert with @ and Tab; his copy of the message stands out.
 //   4. While Bert is cut off, Carl changes more of his messages than a page holds (reactions, edits, a deletion);
 //      once back, Bert's page shows each of them as it is now.
 //   5. Bert deletes his reply; Ann sees the tombstone, and the count of replies goes.
@@ -61,6 +62,20 @@ async function main() {
     // The reply's quote follows the message it answers.
     await row(bert, 'Works for me').getByTestId('quote').getByText('Lunch at 12:30?').waitFor({ timeout: WAIT_MS });
     step('edited');
+
+    // @ offers the names that start with what follows it; Tab takes one. Bert's copy stands out for him.
+    await ann.getByTestId('composer').pressSequentially('@Be');
+    await ann.getByTestId('mention-option').getByText('@Bert').waitFor({ timeout: WAIT_MS });
+    await ann.getByTestId('composer').press('Tab');
+    const written = await ann.getByTestId('composer').inputValue();
+    if (written !== '@Bert ') throw new Error(`the mention wrote ${JSON.stringify(written)}`);
+    await ann.getByTestId('composer').pressSequentially('your turn');
+    await ann.getByTestId('composer').press('Enter');
+    const mentioned = row(bert, 'your turn');
+    await mentioned.locator('[data-testid=mention].me').getByText('@Bert').waitFor({ timeout: WAIT_MS });
+    if (!(await mentioned.evaluate((element) => element.classList.contains('mentions-me')))) throw new Error('the mention does not stand out');
+    if (await row(ann, 'your turn').evaluate((element) => element.classList.contains('mentions-me'))) throw new Error('the author sees it as a mention of herself');
+    step('mentioned');
 
     await command('posted');
     await sees(bert, 'carl 120');

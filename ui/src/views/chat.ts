@@ -1,15 +1,16 @@
-// The chat screen: conversations on the left, the open conversation in the middle, people on the right.
-// Lists are rebuilt from the state on every change; the composer is built once, so what the user is typing
-// survives everything (reconnects included).
-import type { SettingsView } from '../bindings';
-import type { MessageItem, ChatState, Conversation } from '../store';
-import { LOBBY, dmKey, lastOwnMessage, messageAt, oldestSeq, roomKey, typingNow } from '../store';
+// The chat screen: conversations on the left, the open conversation in the middle, people on the right. Lists are
+// rebuilt from the state on every change; the composer (views/composer.ts) is built once, so what the user is
+// typing survives everything (reconnects included).
+import type { SearchHit, SearchRequest, SearchResults, SettingsView } from '../bindings';
+import type { ChatState, Conversation } from '../store';
+import { LOBBY, dmKey, oldestSeq, roomKey, typingNow } from '../store';
 import { el, replace } from '../dom';
 import { activeAgo, continuesGroup, typingLine } from '../format';
 import { keyPanel, type KeyActions } from './identity';
 import { avatar, messageRow, type AttachmentView, type MessageActions } from './message';
+import { Composer } from './composer';
 import { SearchPanel } from './search';
-import type { SearchHit, SearchRequest, SearchResults } from '../bindings';
+import { mentionable } from '../markup';
 import { banButton, banForm, bansSection, deleteRoomControl, releaseNameForm, type ModerationActions } from './moderation';
 
 export type { AttachmentView } from './message';
@@ -51,8 +52,6 @@ export interface ChatActions {
   moderation: ModerationActions;
 }
 
-const TYPING_IDLE_MS = 3000;
-const TYPING_REFRESH_MS = 3000;
 
 export class ChatView {
   readonly root: HTMLElement;
@@ -62,16 +61,9 @@ export class ChatView {
   private readonly messages = el('ol', { class: 'messages', testid: 'messages', attrs: { 'aria-live': 'polite' } });
   private readonly typingIndicator = el('div', { class: 'typing', testid: 'typing' });
   private readonly members = el('aside', { class: 'members', attrs: { 'aria-label': 'People' } });
-  private readonly composer: HTMLTextAreaElement;
   private readonly composerError = el('p', { class: 'composer-error', attrs: { role: 'alert' } });
-  /** Characters left, shown near the host's limit. */
-  private readonly counter = el('span', { class: 'composer-counter', testid: 'composer-counter', attrs: { 'aria-live': 'polite' } });
-  private maxChars = 4000;
-  private typingTimer: number | undefined;
-  private typingRefresh: number | undefined;
   private readonly roomInput = el('input', { testid: 'room-new-input', attrs: { placeholder: 'New room', maxlength: '48', 'aria-label': 'New room name' } });
   private roomForm: HTMLFormElement | null = null;
-  private typingActive = false;
   private renderedKey = '';
   private keyPanel: HTMLElement | null = null;
   private releaseForm: HTMLElement | null = null;
@@ -79,47 +71,35 @@ export class ChatView {
   private peopleOpen = false;
   /** Set while older messages are being put above the ones shown: the reader's place must not move. */
   private anchor: { key: string; fromBottom: number } | null = null;
-  /** What the composer is doing besides writing a new message: answering one, or editing one of the user's. */
-  private composing: { mode: 'reply' | 'edit'; key: string; item: MessageItem } | null = null;
-  private readonly composerContext = el('div', { class: 'composer-context', testid: 'composer-context', attrs: { hidden: '' } });
   /** The message whose reaction picker, or whose deletion question, is open. */
   private picking: number | null = null;
   private confirming: number | null = null;
   private lastState: ChatState | null = null;
   private readonly messageActions: MessageActions;
   private readonly searchPanel: SearchPanel;
+  private readonly composer: Composer;
 
   constructor(private readonly actions: ChatActions) {
-    this.composer = el('textarea', {
-      class: 'composer-input',
-      testid: 'composer',
-      attrs: { rows: '1', placeholder: 'Message', 'aria-label': 'Message' },
-      on: {
-        keydown: (event) => this.onComposerKey(event),
-        input: () => this.onComposerInput(),
+    this.composer = new Composer(
+      {
+        send: (text) => this.actions.send(text),
+        reply: (seq, text) => this.actions.reply(seq, text),
+        edit: (seq, text) => this.actions.edit(seq, text),
+        sendImage: (file) => this.actions.sendImage(file),
+        typing: (active) => this.actions.typing(active),
+        showError: (message) => (this.composerError.textContent = message),
+        rerender: () => this.actions.rerender(),
       },
-    });
-    const fileInput = el('input', {
-      attrs: { type: 'file', accept: 'image/png,image/jpeg,image/gif,image/webp', hidden: '' },
-      on: {
-        change: async () => {
-          const file = fileInput.files?.[0];
-          fileInput.value = '';
-          if (file) await this.guard(() => this.actions.sendImage(file));
-        },
-      },
-    });
-    const attach = el('button', { class: 'icon-button', attrs: { type: 'button', title: 'Attach an image', 'aria-label': 'Attach an image' }, on: { click: () => fileInput.click() } }, '+');
-    const send = el('button', { class: 'primary send', testid: 'send', attrs: { type: 'button' }, on: { click: () => void this.submit() } }, 'Send');
-    const composerBar = el('div', { class: 'composer' }, attach, fileInput, this.composer, this.counter, send);
+      () => ({ state: this.lastState, current: this.lastState?.conversations.get(this.renderedKey) }),
+    );
     this.messages.addEventListener('scroll', () => {
       if (this.messages.scrollTop < 80) this.requestOlder();
     });
     this.searchPanel = new SearchPanel({ search: (request) => this.actions.search(request), pick: (hit) => void this.openHit(hit) });
-    const main = el('section', { class: 'conversation' }, this.searchPanel.root, this.header, this.banner, this.messages, this.typingIndicator, this.composerError, this.composerContext, composerBar);
+    const main = el('section', { class: 'conversation' }, this.searchPanel.root, this.header, this.banner, this.messages, this.typingIndicator, this.composerError, this.composer.mentionList, this.composer.composerContext, this.composer.bar);
     this.messageActions = {
-      reply: (item) => this.startComposing('reply', item),
-      edit: (item) => this.startComposing('edit', item),
+      reply: (item) => this.composer.start('reply', item),
+      edit: (item) => this.composer.start('edit', item),
       pick: (seq) => {
         this.picking = seq;
         this.confirming = null;
@@ -182,13 +162,8 @@ export class ChatView {
     this.renderMessages(state, current);
     this.renderTyping(state, now);
     this.renderMembers(state, current);
-    const canSend = current.kind === 'room' ? state.rich || current.name === LOBBY : state.rich;
-    this.composer.placeholder = current.kind === 'room' ? `Message #${current.name}` : `Message ${current.name}`;
-    this.composer.disabled = !canSend;
-    this.maxChars = state.limits.maxMessageChars;
     this.roomInput.maxLength = state.limits.maxRoomChars;
-    this.renderCounter();
-    this.renderComposerContext(current);
+    this.composer.render(state, current);
   }
 
   private togglePeople(open: boolean): void {
@@ -197,61 +172,10 @@ export class ChatView {
     this.actions.rerender();
   }
 
-  /** Characters, as the host counts them (code points), against its limit; shown from 90% of it. */
-  private composerLength(): number {
-    return Array.from(this.composer.value).length;
-  }
 
-  private renderCounter(): void {
-    const length = this.composerLength();
-    const shown = length >= this.maxChars * 0.9;
-    this.counter.hidden = !shown;
-    this.counter.textContent = shown ? `${(this.maxChars - length).toLocaleString('en-US')}` : '';
-    this.counter.title = `${length.toLocaleString('en-US')} of ${this.maxChars.toLocaleString('en-US')} characters`;
-    this.counter.classList.toggle('over', length > this.maxChars);
-  }
 
-  /** Answers or edits `item` in the composer. */
-  private startComposing(mode: 'reply' | 'edit', item: MessageItem): void {
-    const key = this.renderedKey;
-    this.composing = { mode, key, item };
-    if (mode === 'edit') {
-      this.composer.value = item.text;
-      this.onComposerResize();
-    }
-    this.actions.rerender();
-    this.composer.focus();
-  }
 
-  private stopComposing(): void {
-    if (this.composing?.mode === 'edit') {
-      this.composer.value = '';
-      this.onComposerResize();
-    }
-    this.composing = null;
-    this.actions.rerender();
-  }
 
-  private renderComposerContext(current: Conversation): void {
-    // Answering or editing belongs to the conversation it started in.
-    if (this.composing && this.composing.key !== current.key) this.composing = null;
-    const composing = this.composing;
-    this.composerContext.hidden = composing === null;
-    if (!composing) {
-      replace(this.composerContext);
-      return;
-    }
-    const shown = messageAt(current, composing.item.seq) ?? composing.item;
-    const what = composing.mode === 'reply'
-      ? el('span', {}, 'Replying to ', el('strong', {}, shown.from), ': ', el('span', { class: 'quote-text', attrs: { dir: 'auto' } }, shown.deleted ? 'message deleted' : shown.text))
-      : el('span', {}, 'Editing your message · Enter saves, Esc cancels');
-    replace(this.composerContext, what, el('button', {
-      class: 'link-button',
-      testid: 'composer-context-cancel',
-      attrs: { type: 'button', 'aria-label': composing.mode === 'reply' ? 'Cancel the reply' : 'Cancel the edit' },
-      on: { click: () => this.stopComposing() },
-    }, '×'));
-  }
 
   /** Scrolls to a message of the open conversation and marks it for a moment, fetching older pages until it is
    *  shown (a bounded number). */
@@ -281,7 +205,7 @@ export class ChatView {
 
   /** Called before another conversation opens: typing notices belong to the one being left. */
   conversationChanging(): void {
-    this.stopTyping();
+    this.composer.stopTyping();
   }
 
   /** Asks for older messages of the open conversation, keeping the reader's place. */
@@ -488,13 +412,14 @@ export class ChatView {
         on: { click: () => this.requestOlder() },
       }, this.anchor ? 'Loading older messages…' : 'Show older messages')));
     }
+    const names = mentionable([state.me, ...current.members, ...state.users.map((user) => user.name)]);
     current.items.forEach((item, index) => {
       if (item.kind === 'notice') {
         rows.push(el('li', { class: 'notice', testid: 'notice' }, item.text));
         return;
       }
       const grouped = continuesGroup(current.items[index - 1] as { kind: string; from?: string; ts: number } | undefined, item);
-      const context = { me: state.me, inRoom: current.kind === 'room' && state.rich, owner: state.hosting !== null, picking: this.picking, confirming: this.confirming };
+      const context = { me: state.me, inRoom: current.kind === 'room' && state.rich, owner: state.hosting !== null, picking: this.picking, confirming: this.confirming, names };
       rows.push(messageRow(context, item, grouped, this.messageActions));
     });
     replace(this.messages, ...rows);
@@ -546,78 +471,13 @@ export class ChatView {
     );
   }
 
-  private onComposerKey(event: KeyboardEvent): void {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      void this.submit();
-    } else if (event.key === 'Escape' && this.composing) {
-      event.preventDefault();
-      this.stopComposing();
-    } else if (event.key === 'ArrowUp' && this.composer.value === '' && !this.composing) {
-      // As in other chats: Up in an empty composer edits the user's last message here.
-      const current = this.lastState?.conversations.get(this.renderedKey);
-      const last = current && current.kind === 'room' && this.lastState ? lastOwnMessage(this.lastState, current) : null;
-      if (last) {
-        event.preventDefault();
-        this.startComposing('edit', last);
-      }
-    }
-  }
 
-  private onComposerResize(): void {
-    this.composer.style.height = 'auto';
-    this.composer.style.height = `${Math.min(this.composer.scrollHeight, 160)}px`;
-  }
 
-  private onComposerInput(): void {
-    this.onComposerResize();
-    this.renderCounter();
-    if (!this.typingActive) {
-      this.typingActive = true;
-      this.actions.typing(true);
-      // Receivers expire an indicator after a few seconds; a long message keeps it alive.
-      this.typingRefresh = window.setInterval(() => this.actions.typing(true), TYPING_REFRESH_MS);
-    }
-    window.clearTimeout(this.typingTimer);
-    this.typingTimer = window.setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
-  }
 
-  private stopTyping(): void {
-    window.clearTimeout(this.typingTimer);
-    window.clearInterval(this.typingRefresh);
-    if (this.typingActive) {
-      this.typingActive = false;
-      this.actions.typing(false);
-    }
-  }
 
-  private async submit(): Promise<void> {
-    const text = this.composer.value;
-    if (!text.trim()) return;
-    this.composerError.textContent = '';
-    const length = this.composerLength();
-    if (length > this.maxChars) {
-      // Refused here, before anything is sent, and the text stays to be shortened.
-      this.composerError.textContent = `The message has ${length.toLocaleString('en-US')} characters; at most ${this.maxChars.toLocaleString('en-US')} can be sent.`;
-      return;
-    }
-    const composing = this.composing;
-    try {
-      if (composing?.mode === 'edit') await this.actions.edit(composing.item.seq, text);
-      else if (composing?.mode === 'reply') await this.actions.reply(composing.item.seq, text);
-      else await this.actions.send(text);
-      this.composing = null;
-      this.actions.rerender();
-      // Cleared only once the engine has the message: nothing typed is lost to a failed send.
-      this.composer.value = '';
-      this.composer.style.height = 'auto';
-      this.renderCounter();
-      this.stopTyping();
-    } catch (error) {
-      this.composerError.textContent = (error as Error).message;
-    }
-    this.composer.focus();
-  }
+
+
+
 
   private async guard(action: () => Promise<void>): Promise<void> {
     this.composerError.textContent = '';

@@ -14,7 +14,7 @@ const actions = (): MessageActions => ({
   attachment: () => ({ state: 'loading' }),
 });
 
-const context = (overrides: Partial<RowContext> = {}): RowContext => ({ me: 'Mira', inRoom: true, owner: false, picking: null, confirming: null, ...overrides });
+const context = (overrides: Partial<RowContext> = {}): RowContext => ({ me: 'Mira', inRoom: true, owner: false, picking: null, confirming: null, names: ['Ann Host', 'Mira', 'rex', 'Ann'], ...overrides });
 
 describe('a message row', () => {
   it('shows hostile text as text: no markup, and direction controls shown as their codes, not applied', () => {
@@ -64,5 +64,13 @@ describe('a message row', () => {
     links[0].dispatchEvent(click);
     expect(click.defaultPrevented).toBe(true);
     expect(acts.openLink).toHaveBeenCalledWith('https://example.org/x');
+  });
+
+  it('marks mentions of known people, the user\'s own standing out', () => {
+    const row = messageRow(context(), item({ text: 'thanks @ann host and @MIRA, not @nobody or mail@rex.org' }), false, actions());
+    const marked = [...row.querySelectorAll('[data-testid=mention]')].map((mention) => [mention.textContent, mention.classList.contains('me')]);
+    expect(marked).toEqual([['@ann host', false], ['@MIRA', true]]);
+    expect(row.classList.contains('mentions-me')).toBe(true);
+    expect(messageRow(context(), item({ text: 'hi @rex' }), false, actions()).classList.contains('mentions-me')).toBe(false);
   });
 });

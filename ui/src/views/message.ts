@@ -2,7 +2,7 @@
 // image, its reactions and count of replies, and the actions on it (reply, react, edit, delete).
 import type { MessageItem } from '../store';
 import { el } from '../dom';
-import { blocks, type Block, type Inline } from '../markup';
+import { blocks, mentions, type Block, type Inline, type Mentionable } from '../markup';
 import { formatTime, hueFor, initials } from '../format';
 
 /** Where an attachment's bytes are. */
@@ -37,6 +37,8 @@ export interface RowContext {
   owner: boolean;
   picking: number | null;
   confirming: number | null;
+  /** Who a message may mention: the room's members and everyone online. */
+  names: Mentionable;
 }
 
 export function avatar(name: string): HTMLElement {
@@ -63,7 +65,7 @@ export function textNodes(text: string): (string | HTMLElement)[] {
   return nodes;
 }
 
-function inlineNodes(inlines: Inline[], actions: MessageActions): (string | HTMLElement)[] {
+function inlineNodes(inlines: Inline[], context: RowContext, actions: MessageActions): (string | HTMLElement)[] {
   return inlines.flatMap((inline): (string | HTMLElement)[] => {
     switch (inline.kind) {
       case 'text':
@@ -71,9 +73,13 @@ function inlineNodes(inlines: Inline[], actions: MessageActions): (string | HTML
       case 'code':
         return [el('code', { class: 'inline-code' }, ...textNodes(inline.text))];
       case 'strong':
-        return [el('strong', {}, ...inlineNodes(inline.children, actions))];
+        return [el('strong', {}, ...inlineNodes(inline.children, context, actions))];
       case 'em':
-        return [el('em', {}, ...inlineNodes(inline.children, actions))];
+        return [el('em', {}, ...inlineNodes(inline.children, context, actions))];
+      case 'mention': {
+        const me = inline.name.toLowerCase() === context.me.toLowerCase();
+        return [el('span', { class: me ? 'mention me' : 'mention', testid: 'mention' }, `@${inline.name}`)];
+      }
       case 'link':
         return [el('a', {
           class: 'link',
@@ -90,20 +96,20 @@ function inlineNodes(inlines: Inline[], actions: MessageActions): (string | HTML
   });
 }
 
-function blockElement(block: Block, actions: MessageActions): HTMLElement {
+function blockElement(block: Block, context: RowContext, actions: MessageActions): HTMLElement {
   switch (block.kind) {
     case 'paragraph':
-      return el('p', { class: 'paragraph' }, ...inlineNodes(block.inlines, actions));
+      return el('p', { class: 'paragraph' }, ...inlineNodes(block.inlines, context, actions));
     case 'code':
       return el('pre', { class: 'code-block' }, el('code', {}, ...textNodes(block.text)));
     case 'quote':
-      return el('blockquote', { class: 'text-quote' }, ...inlineNodes(block.inlines, actions));
+      return el('blockquote', { class: 'text-quote' }, ...inlineNodes(block.inlines, context, actions));
   }
 }
 
 /** A message's text, its Markdown subset drawn with elements (never parsed as HTML), and "(edited)" after it. */
-function messageText(item: MessageItem, actions: MessageActions): HTMLElement {
-  const parts = blocks(item.text).map((block) => blockElement(block, actions));
+function messageText(item: MessageItem, context: RowContext, actions: MessageActions): HTMLElement {
+  const parts = blocks(item.text, context.names).map((block) => blockElement(block, context, actions));
   if (item.editedAt !== null) {
     const edited = el('span', { class: 'edited', testid: 'edited', attrs: { title: `Edited ${formatTime(item.editedAt)}` } }, ' (edited)');
     const last = parts[parts.length - 1];
@@ -121,7 +127,9 @@ function plural(count: number, one: string, many: string): string {
 
 export function messageRow(context: RowContext, item: MessageItem, grouped: boolean, actions: MessageActions): HTMLElement {
   const mine = item.from.toLowerCase() === context.me.toLowerCase();
-  const classes = ['message', grouped ? 'grouped' : '', mine ? 'mine' : '', item.pending ? 'pending' : '', item.failed ? 'failed' : '', item.deleted ? 'deleted' : ''].filter(Boolean).join(' ');
+  // Someone else's message that names the user stands out, as other chats do.
+  const forMe = !mine && !item.deleted && mentions(item.text, context.me);
+  const classes = ['message', grouped ? 'grouped' : '', mine ? 'mine' : '', forMe ? 'mentions-me' : '', item.pending ? 'pending' : '', item.failed ? 'failed' : '', item.deleted ? 'deleted' : ''].filter(Boolean).join(' ');
   const body = el('div', { class: 'message-body' });
   if (!grouped) {
     const author = el('span', { class: 'author' }, item.from);
@@ -140,7 +148,7 @@ export function messageRow(context: RowContext, item: MessageItem, grouped: bool
   if (item.deleted) {
     body.append(el('p', { class: 'message-text tombstone', testid: 'tombstone' }, 'message deleted'));
   } else if (item.text) {
-    body.append(messageText(item, actions));
+    body.append(messageText(item, context, actions));
   }
   if (item.attachment && !item.deleted) {
     const view = actions.attachment(item.attachment.id);
