@@ -88,6 +88,14 @@ pub async fn replies_reactions_edits_and_deletions(display: &Display) {
     let history = crate::room_history(&address, "lobby").await;
     assert!(!history.contains("server room"), "the deleted text is gone from the host: {history}");
 
+    // Search (Ctrl+K): the reply is found by a word of it, and a hit shows its message.
+    app.type_into(&app.find("[data-testid=composer]").await, "\u{E009}k").await;
+    let search = app.wait_for("[data-testid=search-input]").await;
+    app.type_into(&search, "bag").await;
+    app.wait_for_text("[data-testid=search-hit] mark", "bag").await;
+    app.click_on("[data-testid=search-hit]").await;
+    app.wait_for("[data-seq='2'].highlight").await;
+
     // In a narrow window the people list opens over the conversation.
     app.resize(420, 720).await;
     app.click_on("[data-testid=people-toggle]").await;
