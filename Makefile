@@ -48,6 +48,7 @@ test: export BANTER_DISCOVERY := off
 test: deps ui
 	$(CARGO) fmt --all --check
 	npm --prefix $(UI) run --silent check
+	npm --prefix $(UI) run --silent lint
 	npm --prefix $(UI) test --silent
 	$(CARGO) clippy --locked --workspace --all-targets --quiet -- -D warnings
 	$(CARGO) test --locked --workspace
@@ -93,6 +94,7 @@ icons: deps-npm
 lint: deps-rust deps-npm ui
 	$(CARGO) fmt --all --check
 	npm --prefix $(UI) run --silent check
+	npm --prefix $(UI) run --silent lint
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
 deps: deps-system deps-test-system deps-rust deps-tools deps-npm

@@ -19,7 +19,7 @@ describe('formatting', () => {
     expect(initials('😀 party')).toBe('P');
     expect(initials('🦊 Fox Mulder')).toBe('FM');
     expect(initials('🎉')).toBe('🎉');
-    expect(initials('ann-marie o\'neil')).toBe('AO');
+    expect(initials("ann-marie o'neil")).toBe('AO');
     expect(hueFor('Ann')).toBe(hueFor('ann'));
     expect(hueFor('ann')).toBeGreaterThanOrEqual(0);
   });

@@ -36,7 +36,11 @@ export function hueFor(name: string): number {
  *  is "FM"), or the name's first character when no word has a letter. */
 export function initials(name: string): string {
   const letterOf = (word: string) => Array.from(word).find((character) => /\p{L}/u.test(character));
-  const letters = name.trim().split(/\s+/).map(letterOf).filter((letter): letter is string => letter !== undefined);
+  const letters = name
+    .trim()
+    .split(/\s+/)
+    .map(letterOf)
+    .filter((letter): letter is string => letter !== undefined);
   const picked = letters.length > 1 ? [letters[0], letters[letters.length - 1]] : letters;
   // By code point, not UTF-16 unit, so that an emoji is not cut in half.
   if (picked.length === 0) return Array.from(name.trim())[0] ?? '?';

@@ -4,7 +4,20 @@ import { ChatView, type AttachmentView } from './views/chat';
 import { startScreen } from './views/start';
 import { transport } from './platform';
 import { asTransportError, type JoinTarget, type Transport } from './transport-types';
-import { addOlder, addPending, apply, conversation, forgetRoom, newChatState, oldestSeq, open, roomKey, LOBBY, type ChatState, type Conversation } from './store';
+import {
+  addOlder,
+  addPending,
+  apply,
+  conversation,
+  forgetRoom,
+  newChatState,
+  oldestSeq,
+  open,
+  roomKey,
+  LOBBY,
+  type ChatState,
+  type Conversation,
+} from './store';
 import type { Message, RoomJoined, SettingsView, UiEvent } from './bindings';
 import type { KeyActions } from './views/identity';
 
@@ -38,7 +51,10 @@ class App {
     },
   };
 
-  constructor(private readonly root: HTMLElement, private readonly transport: Transport) {}
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly transport: Transport,
+  ) {}
 
   async start(): Promise<void> {
     await this.transport.onEvent((event) => this.onEvent(event));
@@ -92,7 +108,9 @@ class App {
     screen.element.querySelector<HTMLInputElement>('input')?.focus();
     if (this.transport.fixedAddress && savedName && sessionStorage.getItem(JOINED_KEY)) {
       // A reload in the middle of a chat: back in, with the lobby's history, without asking again.
-      await join(this.transport.fixedAddress, savedName, this.transport.presetCode).catch(() => sessionStorage.removeItem(JOINED_KEY));
+      await join(this.transport.fixedAddress, savedName, this.transport.presetCode).catch(() =>
+        sessionStorage.removeItem(JOINED_KEY),
+      );
     }
   }
 
@@ -157,9 +175,12 @@ class App {
       edit: async (seq, text) => this.changed(await this.transport.editMessage(this.currentRoom().name, seq, text)),
       deleteMessage: async (seq, asOwner) => {
         const room = this.currentRoom().name;
-        this.changed(asOwner ? await this.transport.hostDeleteMessage(room, seq) : await this.transport.deleteMessage(room, seq));
+        this.changed(
+          asOwner ? await this.transport.hostDeleteMessage(room, seq) : await this.transport.deleteMessage(room, seq),
+        );
       },
-      react: async (seq, emoji, on) => this.changed(await this.transport.react(this.currentRoom().name, seq, emoji, on)),
+      react: async (seq, emoji, on) =>
+        this.changed(await this.transport.react(this.currentRoom().name, seq, emoji, on)),
       rerender: () => this.render(),
       openLink: (url) => void this.transport.openLink(url).catch(() => {}),
       search: (request) => this.transport.search(request),
@@ -224,9 +245,10 @@ class App {
     const state = this.state;
     const current = state?.conversations.get(state.current);
     if (!state || !current) return;
-    const clientId = current.kind === 'room'
-      ? await this.transport.sendMessage(current.name, text)
-      : await this.transport.sendDirect(current.name, text);
+    const clientId =
+      current.kind === 'room'
+        ? await this.transport.sendMessage(current.name, text)
+        : await this.transport.sendDirect(current.name, text);
     addPending(state, current.key, clientId, text, Date.now());
     this.schedule();
   }
@@ -260,11 +282,16 @@ class App {
     this.attachments.set(id, { state: 'loading' });
     this.transport
       .fetchAttachment(id)
-      .then((bytes) => this.attachments.set(id, { state: 'ready', url: URL.createObjectURL(new Blob([bytes.slice().buffer])) }))
+      .then((bytes) =>
+        this.attachments.set(id, { state: 'ready', url: URL.createObjectURL(new Blob([bytes.slice().buffer])) }),
+      )
       // Not fetched again on every render: the host evicted it (past its storage quota) or cannot be reached.
       .catch((error) => {
         const failure = asTransportError(error);
-        const reason = failure.kind === 'not_found' ? 'This image is no longer available on the host.' : `The image could not be loaded: ${failure.message}`;
+        const reason =
+          failure.kind === 'not_found'
+            ? 'This image is no longer available on the host.'
+            : `The image could not be loaded: ${failure.message}`;
         this.attachments.set(id, { state: 'unavailable', reason });
       })
       .finally(() => this.schedule());
@@ -282,9 +309,10 @@ class App {
       return;
     }
     try {
-      const page = target.kind === 'room'
-        ? await this.transport.historyPage(target.name, before, OLDER_PAGE)
-        : await this.transport.dmHistory(target.name, before, OLDER_PAGE);
+      const page =
+        target.kind === 'room'
+          ? await this.transport.historyPage(target.name, before, OLDER_PAGE)
+          : await this.transport.dmHistory(target.name, before, OLDER_PAGE);
       addOlder(state, key, page.messages, OLDER_PAGE);
     } catch {
       // Offline, or the room is gone: scrolling up tries again later.

@@ -36,9 +36,18 @@ describe('the message markup', () => {
     expect(blocks('look:\n```\nfn main() {}\n  **not bold**\n```\n> quoted *here*\n> and on\nafter')).toEqual([
       { kind: 'paragraph', inlines: [{ kind: 'text', text: 'look:' }] },
       { kind: 'code', text: 'fn main() {}\n  **not bold**' },
-      { kind: 'quote', inlines: [{ kind: 'text', text: 'quoted ' }, { kind: 'em', children: [{ kind: 'text', text: 'here' }] }, { kind: 'text', text: '\nand on' }] },
+      {
+        kind: 'quote',
+        inlines: [
+          { kind: 'text', text: 'quoted ' },
+          { kind: 'em', children: [{ kind: 'text', text: 'here' }] },
+          { kind: 'text', text: '\nand on' },
+        ],
+      },
       { kind: 'paragraph', inlines: [{ kind: 'text', text: 'after' }] },
     ]);
-    expect(blocks('```\nunclosed')).toEqual([{ kind: 'paragraph', inlines: [{ kind: 'text', text: '```\nunclosed' }] }]);
+    expect(blocks('```\nunclosed')).toEqual([
+      { kind: 'paragraph', inlines: [{ kind: 'text', text: '```\nunclosed' }] },
+    ]);
   });
 });

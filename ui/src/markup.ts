@@ -12,9 +12,7 @@ export type Inline =
   | { kind: 'mention'; name: string };
 
 export type Block =
-  | { kind: 'paragraph'; inlines: Inline[] }
-  | { kind: 'code'; text: string }
-  | { kind: 'quote'; inlines: Inline[] };
+  { kind: 'paragraph'; inlines: Inline[] } | { kind: 'code'; text: string } | { kind: 'quote'; inlines: Inline[] };
 
 /** An address up to the first space or angle bracket; trailing punctuation is the sentence's, not the link's. */
 const URL = /https?:\/\/[^\s<>"]+/g;
@@ -52,7 +50,8 @@ function mentionAt(text: string, at: number, names: Mentionable): string | null 
 
 /** Whether `text` mentions `name` with an `@` (case aside). */
 export function mentions(text: string, name: string): boolean {
-  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) if (mentionAt(text, at, [name])) return true;
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1))
+    if (mentionAt(text, at, [name])) return true;
   return false;
 }
 
@@ -130,7 +129,11 @@ function emphasis(text: string, names: Mentionable): Inline[] {
     const inner = text.slice(open + marker.length, close);
     // "2 * 3 * 4" and "snake_case_name" are not emphasis: the marked text must not start or end with a space.
     if (inner.trim() !== inner || inner === '') continue;
-    return [...emphasis(text.slice(0, open), names), { kind, children: emphasis(inner, names) }, ...emphasis(text.slice(close + marker.length), names)];
+    return [
+      ...emphasis(text.slice(0, open), names),
+      { kind, children: emphasis(inner, names) },
+      ...emphasis(text.slice(close + marker.length), names),
+    ];
   }
   return linked(text, names);
 }

@@ -26,7 +26,7 @@ export class Revisions {
   /** A page of changes, in change order, was answered; returns where to ask for the next one. */
   page(room: string, changed: { rev?: number }[], latest: number): number | null {
     // An empty page means nothing changed after what was asked: the guest has everything up to `latest`.
-    const reached = changed.length > 0 ? changed[changed.length - 1].rev ?? 0 : latest;
+    const reached = changed.length > 0 ? (changed[changed.length - 1].rev ?? 0) : latest;
     this.lastRev.set(room, Math.max(this.lastRev.get(room) ?? 0, reached));
     if (reached < latest) {
       this.fetching.add(room);

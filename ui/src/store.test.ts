@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import type { Message, UiEvent } from './bindings';
-import { addOlder, addPending, apply, DEFAULT_LIMITS, dmKey, lastOwnMessage, messageAt, newChatState, oldestSeq, open, roomKey, typingNow, LOBBY, TYPING_TTL_MS } from './store';
+import {
+  addOlder,
+  addPending,
+  apply,
+  DEFAULT_LIMITS,
+  dmKey,
+  lastOwnMessage,
+  messageAt,
+  newChatState,
+  oldestSeq,
+  open,
+  roomKey,
+  typingNow,
+  LOBBY,
+  TYPING_TTL_MS,
+} from './store';
 import { roomDetails } from './views/chat';
 
 function message(overrides: Partial<Message>): Message {
@@ -8,7 +23,9 @@ function message(overrides: Partial<Message>): Message {
 }
 
 function texts(state: ReturnType<typeof newChatState>, key: string): string[] {
-  return (state.conversations.get(key)?.items ?? []).map((item) => (item.kind === 'message' ? item.text : `* ${item.text}`));
+  return (state.conversations.get(key)?.items ?? []).map((item) =>
+    item.kind === 'message' ? item.text : `* ${item.text}`,
+  );
 }
 
 describe('the chat store', () => {
@@ -52,7 +69,11 @@ describe('the chat store', () => {
 
   it('counts unread messages in other conversations only, and clears them on open', () => {
     const state = newChatState('alice');
-    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0, latestRev: 0 } }, 0);
+    apply(
+      state,
+      { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0, latestRev: 0 } },
+      0,
+    );
     apply(state, { type: 'message', message: message({ room: 'ops', id: 'x' }) }, 1);
     apply(state, { type: 'message', message: message({ room: LOBBY, id: 'y' }) }, 1);
     expect(state.conversations.get(roomKey('ops'))?.unread).toBe(1);
@@ -63,7 +84,10 @@ describe('the chat store', () => {
 
   it('files direct messages under the other person, whoever sent them', () => {
     const state = newChatState('alice');
-    const dm = (from: string, to: string, id: string, seq: number): UiEvent => ({ type: 'direct', message: { id, conversation: 'c1', seq, ts: 1, from, to, text: id } });
+    const dm = (from: string, to: string, id: string, seq: number): UiEvent => ({
+      type: 'direct',
+      message: { id, conversation: 'c1', seq, ts: 1, from, to, text: id },
+    });
     apply(state, dm('alice', 'bob', 'two', 2), 2);
     apply(state, dm('bob', 'alice', 'one', 1), 1);
     expect(texts(state, dmKey('bob'))).toEqual(['one', 'two']);
@@ -71,7 +95,11 @@ describe('the chat store', () => {
 
   it('turns arrivals and departures into notices and member lists', () => {
     const state = newChatState('alice');
-    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0, latestRev: 0 } }, 0);
+    apply(
+      state,
+      { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0, latestRev: 0 } },
+      0,
+    );
     apply(state, { type: 'memberJoined', room: 'ops', user: 'bob' }, 1);
     expect(state.conversations.get(roomKey('ops'))?.members).toEqual(['alice', 'bob']);
     apply(state, { type: 'memberLeft', rooms: ['ops', LOBBY], user: 'bob', reason: 'disconnected' }, 2);
@@ -122,7 +150,17 @@ describe('the chat store', () => {
   });
 
   function welcome(hostId: string, history: Message[] = []): UiEvent {
-    return { type: 'welcome', me: 'alice', hostId, users: [], rooms: [], history, memberOf: [], conversations: [], limits: { ...DEFAULT_LIMITS, maxMessageChars: 500 } };
+    return {
+      type: 'welcome',
+      me: 'alice',
+      hostId,
+      users: [],
+      rooms: [],
+      history,
+      memberOf: [],
+      conversations: [],
+      limits: { ...DEFAULT_LIMITS, maxMessageChars: 500 },
+    };
   }
 
   it('forgets what another host said when a different host answers', () => {
@@ -130,7 +168,11 @@ describe('the chat store', () => {
     expect(state.limits.maxMessageChars).toBe(4000);
     apply(state, welcome('host-a', [message({ id: 'old', text: 'from the old host' })]), 1);
     expect(state.limits.maxMessageChars).toBe(500);
-    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0, latestRev: 0 } }, 2);
+    apply(
+      state,
+      { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0, latestRev: 0 } },
+      2,
+    );
     apply(state, welcome('host-a'), 3);
     expect(texts(state, roomKey(LOBBY))).toEqual(['from the old host']);
     apply(state, welcome('host-b', [message({ id: 'new', text: 'from the new host' })]), 4);
@@ -151,8 +193,24 @@ describe('the chat store', () => {
 
   it('adds missed messages in order and counts them as unread', () => {
     const state = newChatState('alice');
-    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [message({ room: 'ops', id: 'a', seq: 1, text: 'one' })], latestSeq: 3, latestRev: 0 } }, 0);
-    const missed = [message({ room: 'ops', id: 'b', seq: 2, text: 'two' }), message({ room: 'ops', id: 'c', seq: 3, text: 'three' })];
+    apply(
+      state,
+      {
+        type: 'joined',
+        joined: {
+          room: 'ops',
+          members: ['alice'],
+          history: [message({ room: 'ops', id: 'a', seq: 1, text: 'one' })],
+          latestSeq: 3,
+          latestRev: 0,
+        },
+      },
+      0,
+    );
+    const missed = [
+      message({ room: 'ops', id: 'b', seq: 2, text: 'two' }),
+      message({ room: 'ops', id: 'c', seq: 3, text: 'three' }),
+    ];
     apply(state, { type: 'missed', room: 'ops', messages: missed }, 1);
     expect(texts(state, roomKey('ops'))).toEqual(['one', 'two', 'three']);
     expect(state.conversations.get(roomKey('ops'))?.unread).toBe(2);
@@ -163,7 +221,12 @@ describe('the chat store', () => {
     apply(state, { type: 'message', message: message({ id: 'c', seq: 30, text: 'thirty' }) }, 0);
     const lobby = state.conversations.get(roomKey(LOBBY));
     expect(lobby && oldestSeq(lobby)).toBe(30);
-    addOlder(state, roomKey(LOBBY), [message({ id: 'a', seq: 28, text: 'twenty-eight' }), message({ id: 'b', seq: 29, text: 'twenty-nine' })], 2);
+    addOlder(
+      state,
+      roomKey(LOBBY),
+      [message({ id: 'a', seq: 28, text: 'twenty-eight' }), message({ id: 'b', seq: 29, text: 'twenty-nine' })],
+      2,
+    );
     expect(texts(state, roomKey(LOBBY))).toEqual(['twenty-eight', 'twenty-nine', 'thirty']);
     expect(lobby?.olderAvailable).toBe(true);
     addOlder(state, roomKey(LOBBY), [message({ id: 'z', seq: 27, text: 'twenty-seven' })], 50);
@@ -172,7 +235,11 @@ describe('the chat store', () => {
 
   it('drops a deleted room and says so in the lobby', () => {
     const state = newChatState('alice');
-    apply(state, { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0, latestRev: 0 } }, 0);
+    apply(
+      state,
+      { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0, latestRev: 0 } },
+      0,
+    );
     open(state, roomKey('ops'));
     apply(state, { type: 'roomDeleted', room: 'ops' }, 1);
     expect(state.conversations.has(roomKey('ops'))).toBe(false);
@@ -184,8 +251,28 @@ describe('the chat store', () => {
     const state = newChatState('alice');
     const lobby = () => state.conversations.get(roomKey(LOBBY))!;
     apply(state, { type: 'message', message: message({ id: 'q', seq: 1, text: 'who has the keys?' }) }, 0);
-    apply(state, { type: 'message', message: message({ id: 'r', seq: 2, from: 'alice', text: 'I do', replyTo: { seq: 1, from: 'bob', snippet: 'who has the keys?' } }) }, 0);
-    apply(state, { type: 'changed', message: message({ id: 'q', seq: 1, text: 'who has the key?', editedAt: 5, rev: 3, replies: 1 }) }, 0);
+    apply(
+      state,
+      {
+        type: 'message',
+        message: message({
+          id: 'r',
+          seq: 2,
+          from: 'alice',
+          text: 'I do',
+          replyTo: { seq: 1, from: 'bob', snippet: 'who has the keys?' },
+        }),
+      },
+      0,
+    );
+    apply(
+      state,
+      {
+        type: 'changed',
+        message: message({ id: 'q', seq: 1, text: 'who has the key?', editedAt: 5, rev: 3, replies: 1 }),
+      },
+      0,
+    );
     expect(messageAt(lobby(), 1)).toMatchObject({ text: 'who has the key?', editedAt: 5, replies: 1, rev: 3 });
     expect(messageAt(lobby(), 2)?.replyTo?.snippet).toBe('who has the key?');
     // An older state (a page read before the change) changes nothing, whichever way it arrives.
@@ -206,7 +293,11 @@ describe('the chat store', () => {
     apply(state, { type: 'message', message: message({ id: 'a', seq: 1, from: 'Alice', text: 'mine' }) }, 0);
     apply(state, { type: 'message', message: message({ id: 'b', seq: 2, from: 'bob', text: 'theirs' }) }, 0);
     expect(lastOwnMessage(state, lobby())?.seq).toBe(1);
-    apply(state, { type: 'changed', message: message({ id: 'a', seq: 1, from: 'Alice', text: '', deleted: true, rev: 1 }) }, 0);
+    apply(
+      state,
+      { type: 'changed', message: message({ id: 'a', seq: 1, from: 'Alice', text: '', deleted: true, rev: 1 }) },
+      0,
+    );
     expect(lastOwnMessage(state, lobby())).toBeNull();
     addPending(state, roomKey(LOBBY), 'c9', 'on its way', 0);
     expect(lastOwnMessage(state, lobby())).toBeNull();

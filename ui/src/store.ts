@@ -1,5 +1,18 @@
 // The UI's model of the chat and how each event changes it. Pure: no DOM, no Tauri, unit-tested.
-import type { AnnouncedLimits, Attachment, BanInfo, DirectMessage, HostInfo, Message, Quote, Reaction, RoomInfo, Status, UiEvent, UserInfo } from './bindings';
+import type {
+  AnnouncedLimits,
+  Attachment,
+  BanInfo,
+  DirectMessage,
+  HostInfo,
+  Message,
+  Quote,
+  Reaction,
+  RoomInfo,
+  Status,
+  UiEvent,
+  UserInfo,
+} from './bindings';
 
 export const LOBBY = 'lobby';
 /** How long a typing indicator stays without a fresh notice. */
@@ -132,9 +145,14 @@ export function conversation(state: ChatState, kind: 'room' | 'dm', name: string
   return found;
 }
 
-type WireMessage = { id: string; from: string; text: string; ts: number; clientId?: string | null; attachment?: Attachment | null } & Partial<
-  Pick<Message, 'replyTo' | 'replies' | 'editedAt' | 'deleted' | 'reactions' | 'rev'>
->;
+type WireMessage = {
+  id: string;
+  from: string;
+  text: string;
+  ts: number;
+  clientId?: string | null;
+  attachment?: Attachment | null;
+} & Partial<Pick<Message, 'replyTo' | 'replies' | 'editedAt' | 'deleted' | 'reactions' | 'rev'>>;
 
 function fromWire(message: WireMessage, seq: number): MessageItem {
   return {
@@ -261,7 +279,11 @@ function forgetHost(state: ChatState, now: number): void {
   state.conversations.clear();
   state.current = roomKey(LOBBY);
   const lobby = conversation(state, 'room', LOBBY);
-  notice(lobby, 'This is not the host you were talking to before (it was replaced or reset): the earlier conversation is not here.', now);
+  notice(
+    lobby,
+    'This is not the host you were talking to before (it was replaced or reset): the earlier conversation is not here.',
+    now,
+  );
 }
 
 /** Older messages of a conversation, fetched by scrolling up; `asked` is how many were asked for. */
@@ -289,7 +311,12 @@ function applyChange(state: ChatState, message: Message): void {
     if (item.seq === message.seq && item.seq > 0 && item.rev < (message.rev ?? 0)) {
       target.items[index] = { ...fromWire(message, message.seq), clientId: item.clientId };
     } else if (item.replyTo?.seq === message.seq) {
-      item.replyTo = { seq: message.seq, from: message.from, snippet: message.deleted ? '' : quoteOf(message.text), deleted: message.deleted ?? false };
+      item.replyTo = {
+        seq: message.seq,
+        from: message.from,
+        snippet: message.deleted ? '' : quoteOf(message.text),
+        deleted: message.deleted ?? false,
+      };
     }
   }
 }
@@ -304,7 +331,14 @@ export function messageAt(target: Conversation, seq: number): MessageItem | null
 export function lastOwnMessage(state: ChatState, target: Conversation): MessageItem | null {
   for (let index = target.items.length - 1; index >= 0; index -= 1) {
     const item = target.items[index];
-    if (item.kind === 'message' && item.seq > 0 && !item.deleted && !item.pending && item.from.toLowerCase() === state.me.toLowerCase()) return item;
+    if (
+      item.kind === 'message' &&
+      item.seq > 0 &&
+      !item.deleted &&
+      !item.pending &&
+      item.from.toLowerCase() === state.me.toLowerCase()
+    )
+      return item;
   }
   return null;
 }
@@ -335,7 +369,11 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
       const lobby = conversation(state, 'room', LOBBY);
       for (const message of event.history) upsert(lobby, fromWire(message, message.seq));
       // Each conversation shows its last message at once; scrolling up fetches the rest.
-      addDirects(state, event.conversations.map((each) => each.lastMessage), false);
+      addDirects(
+        state,
+        event.conversations.map((each) => each.lastMessage),
+        false,
+      );
       break;
     }
     case 'message': {
@@ -362,7 +400,11 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
       state.conversations.delete(roomKey(event.room));
       if (state.current === roomKey(event.room)) state.current = roomKey(LOBBY);
       state.rooms = state.rooms.filter((room) => room.name.toLowerCase() !== event.room.toLowerCase());
-      notice(conversation(state, 'room', LOBBY), `The host's owner deleted the room #${event.room} and its messages.`, now);
+      notice(
+        conversation(state, 'room', LOBBY),
+        `The host's owner deleted the room #${event.room} and its messages.`,
+        now,
+      );
       break;
     }
     case 'delivered': {

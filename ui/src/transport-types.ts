@@ -1,6 +1,20 @@
 // The interface between the UI and whatever carries its chat: Tauri commands in the desktop app (transport.ts),
 // Socket.IO from the browser for guests (transport-web.ts). Nothing here depends on either.
-import type { BanInfo, DirectHistoryPage, HistoryPage, HostInfo, IpcError, Message, NetworkView, RoomJoined, RoomLeft, SearchRequest, SearchResults, SettingsView, UiEvent } from './bindings';
+import type {
+  BanInfo,
+  DirectHistoryPage,
+  HistoryPage,
+  HostInfo,
+  IpcError,
+  Message,
+  NetworkView,
+  RoomJoined,
+  RoomLeft,
+  SearchRequest,
+  SearchResults,
+  SettingsView,
+  UiEvent,
+} from './bindings';
 
 /** Which host a join means, beyond its address. */
 export interface JoinTarget {

@@ -40,7 +40,9 @@ const PROTOCOL = 2;
 type Ack<T> = { data: T } | { error: ErrorBody };
 
 function randomHex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (byte) => byte.toString(16).padStart(2, '0')).join(
+    '',
+  );
 }
 
 /** This browser's user key: the same person after a reload, in a second tab, and on the next visit. */
@@ -60,7 +62,9 @@ function validKey(key: string): boolean {
 /** A connect error's message is `kind: text`. */
 function refusal(message: string): TransportError {
   const separator = message.indexOf(': ');
-  return separator > 0 ? new TransportError(message.slice(0, separator), message.slice(separator + 2)) : new TransportError('unreachable', message);
+  return separator > 0
+    ? new TransportError(message.slice(0, separator), message.slice(separator + 2))
+    : new TransportError('unreachable', message);
 }
 
 function unwrap<T>(ack: Ack<T>): T {
@@ -146,17 +150,26 @@ export function webTransport(): Transport {
   }
 
   /** Joins a room from the last number this tab has of it, and goes on paging while the host has more. */
-  async function join(room: string, origin: 'user' | 'rejoin' | 'recreate' | 'catchUp', create = false): Promise<RoomJoined> {
+  async function join(
+    room: string,
+    origin: 'user' | 'rejoin' | 'recreate' | 'catchUp',
+    create = false,
+  ): Promise<RoomJoined> {
     // A room joined anew starts from its newest messages (older ones are a scroll away); a rejoin or a catch-up
     // goes on from the last number this tab has.
     const anew = origin === 'user' && !rooms.has(keyOf(room));
     if (anew) roomCursors.delete(keyOf(room));
-    const afterSeq = create || anew ? undefined : roomCursors.get(keyOf(room))?.last() ?? undefined;
+    const afterSeq = create || anew ? undefined : (roomCursors.get(keyOf(room))?.last() ?? undefined);
     // A rejoin or a catch-up must not bring back a room deleted while this tab was away.
     const mustExist = origin === 'rejoin' || origin === 'catchUp' ? true : undefined;
     // Changes are asked for with the messages after a number; a first join is the room as it is now.
-    const afterRev = afterSeq === undefined ? undefined : revisions.last(keyOf(room)) ?? undefined;
-    const joined = await request<RoomJoined>(create ? 'room:create' : 'room:join', { room, afterSeq, mustExist, afterRev });
+    const afterRev = afterSeq === undefined ? undefined : (revisions.last(keyOf(room)) ?? undefined);
+    const joined = await request<RoomJoined>(create ? 'room:create' : 'room:join', {
+      room,
+      afterSeq,
+      mustExist,
+      afterRev,
+    });
     rooms.set(keyOf(joined.room), joined.room);
     saveRooms();
     const changed = joined.changed ?? [];
@@ -330,7 +343,8 @@ export function webTransport(): Transport {
   function onMessage(message: Message): void {
     const advance = roomCursor(message.room).live(message);
     for (const each of advance.ready) emit({ type: 'message', message: each });
-    if (advance.fetchAfter !== null && (keyOf(message.room) === 'lobby' || rooms.has(keyOf(message.room)))) void catchUpRoom(message.room);
+    if (advance.fetchAfter !== null && (keyOf(message.room) === 'lobby' || rooms.has(keyOf(message.room))))
+      void catchUpRoom(message.room);
   }
 
   function onDirect(message: DirectMessage): void {
@@ -364,11 +378,17 @@ export function webTransport(): Transport {
         // after a server-side close).
         current.connect();
       }
-      emit({ type: 'status', status: { state: 'reconnecting', attempt: 1, retryInMs: 1000, reason: 'connection lost', endedByHost } });
+      emit({
+        type: 'status',
+        status: { state: 'reconnecting', attempt: 1, retryInMs: 1000, reason: 'connection lost', endedByHost },
+      });
     });
     current.io.on('reconnect_attempt', () => {
       attempt += 1;
-      emit({ type: 'status', status: { state: 'reconnecting', attempt, retryInMs: 1000, reason: 'connection lost', endedByHost } });
+      emit({
+        type: 'status',
+        status: { state: 'reconnecting', attempt, retryInMs: 1000, reason: 'connection lost', endedByHost },
+      });
     });
     current.on('session:welcome', (welcome: Welcome) => {
       onWelcome(welcome);
@@ -378,7 +398,9 @@ export function webTransport(): Transport {
     current.on('message:changed', onChanged);
     current.on('dm:new', onDirect);
     current.on('member:joined', ({ room, user }) => emit({ type: 'memberJoined', room, user }));
-    current.on('member:left', ({ rooms: left, user, reason }) => emit({ type: 'memberLeft', rooms: left, user, reason }));
+    current.on('member:left', ({ rooms: left, user, reason }) =>
+      emit({ type: 'memberLeft', rooms: left, user, reason }),
+    );
     current.on('user:online', ({ user }) => emit({ type: 'userOnline', user }));
     current.on('user:offline', ({ user }) => emit({ type: 'userOffline', user }));
     current.on('room:list', ({ rooms: list }) => emit({ type: 'rooms', rooms: list }));
@@ -415,11 +437,13 @@ export function webTransport(): Transport {
     presetCode: presetCode(),
     hostStart: () => Promise.reject(new TransportError('unsupported', 'Hosting needs the desktop app.')),
     hostStop: () => Promise.resolve(),
-    hostBan: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can ban.')),
-    hostUnban: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can lift a ban.')),
-    hostDeleteRoom: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can delete a room.')),
-    hostReleaseName: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can release a name.')),
-    hostDeleteMessage: () => Promise.reject(new TransportError('not_hosting', 'Only the host\'s owner can delete others\' messages.')),
+    hostBan: () => Promise.reject(new TransportError('not_hosting', "Only the host's owner can ban.")),
+    hostUnban: () => Promise.reject(new TransportError('not_hosting', "Only the host's owner can lift a ban.")),
+    hostDeleteRoom: () => Promise.reject(new TransportError('not_hosting', "Only the host's owner can delete a room.")),
+    hostReleaseName: () =>
+      Promise.reject(new TransportError('not_hosting', "Only the host's owner can release a name.")),
+    hostDeleteMessage: () =>
+      Promise.reject(new TransportError('not_hosting', "Only the host's owner can delete others' messages.")),
     connect: (_address, name, accessCode) =>
       new Promise((resolve, reject) => {
         socket?.close();
@@ -482,7 +506,8 @@ export function webTransport(): Transport {
       saveRooms();
       return left;
     },
-    historyPage: (room, beforeSeq, limit) => request<HistoryPage>('history:page', { room, beforeSeq: beforeSeq ?? undefined, limit }),
+    historyPage: (room, beforeSeq, limit) =>
+      request<HistoryPage>('history:page', { room, beforeSeq: beforeSeq ?? undefined, limit }),
     dmHistory: (withName, beforeSeq, limit) =>
       request<DirectHistoryPage>('dm:history', { with: withName, beforeSeq: beforeSeq ?? undefined, limit }),
     setTyping: async (room, active) => {
@@ -497,7 +522,8 @@ export function webTransport(): Transport {
     settings: async () => settingsView(),
     setUserKey: async (key) => {
       const trimmed = key.trim();
-      if (!validKey(trimmed)) throw new TransportError('invalid', 'A user key is 8 to 128 visible ASCII characters, with no spaces.');
+      if (!validKey(trimmed))
+        throw new TransportError('invalid', 'A user key is 8 to 128 visible ASCII characters, with no spaces.');
       localStorage.setItem(USER_KEY, trimmed);
       return settingsView();
     },

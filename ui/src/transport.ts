@@ -27,7 +27,13 @@ export const tauriTransport: Transport = {
   hostReleaseName: (name) => call('host_release_name', { name }),
   hostDeleteMessage: (room, seq) => call('host_delete_message', { room, seq }),
   connect: (address, name, accessCode, target) =>
-    call('connect', { address, name, accessCode: accessCode.trim() || null, hostId: target?.hostId ?? null, acceptNewHost: target?.acceptNewHost ?? false }),
+    call('connect', {
+      address,
+      name,
+      accessCode: accessCode.trim() || null,
+      hostId: target?.hostId ?? null,
+      acceptNewHost: target?.acceptNewHost ?? false,
+    }),
   watchNetwork: async (handler) => {
     // Listening first: a change between the answer and the subscription is not lost.
     const unlisten = await listen<NetworkView>('banter:network', (event) => handler(event.payload));

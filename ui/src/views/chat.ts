@@ -11,7 +11,14 @@ import { avatar, messageRow, type AttachmentView, type MessageActions } from './
 import { Composer } from './composer';
 import { SearchPanel } from './search';
 import { mentionable } from '../markup';
-import { banButton, banForm, bansSection, deleteRoomControl, releaseNameForm, type ModerationActions } from './moderation';
+import {
+  banButton,
+  banForm,
+  bansSection,
+  deleteRoomControl,
+  releaseNameForm,
+  type ModerationActions,
+} from './moderation';
 
 export type { AttachmentView } from './message';
 
@@ -52,7 +59,6 @@ export interface ChatActions {
   moderation: ModerationActions;
 }
 
-
 export class ChatView {
   readonly root: HTMLElement;
   private readonly sidebar = el('nav', { class: 'sidebar', attrs: { 'aria-label': 'Conversations' } });
@@ -62,7 +68,10 @@ export class ChatView {
   private readonly typingIndicator = el('div', { class: 'typing', testid: 'typing' });
   private readonly members = el('aside', { class: 'members', attrs: { 'aria-label': 'People' } });
   private readonly composerError = el('p', { class: 'composer-error', attrs: { role: 'alert' } });
-  private readonly roomInput = el('input', { testid: 'room-new-input', attrs: { placeholder: 'New room', maxlength: '48', 'aria-label': 'New room name' } });
+  private readonly roomInput = el('input', {
+    testid: 'room-new-input',
+    attrs: { placeholder: 'New room', maxlength: '48', 'aria-label': 'New room name' },
+  });
   private roomForm: HTMLFormElement | null = null;
   private renderedKey = '';
   private keyPanel: HTMLElement | null = null;
@@ -95,8 +104,23 @@ export class ChatView {
     this.messages.addEventListener('scroll', () => {
       if (this.messages.scrollTop < 80) this.requestOlder();
     });
-    this.searchPanel = new SearchPanel({ search: (request) => this.actions.search(request), pick: (hit) => void this.openHit(hit) });
-    const main = el('section', { class: 'conversation' }, this.searchPanel.root, this.header, this.banner, this.messages, this.typingIndicator, this.composerError, this.composer.mentionList, this.composer.composerContext, this.composer.bar);
+    this.searchPanel = new SearchPanel({
+      search: (request) => this.actions.search(request),
+      pick: (hit) => void this.openHit(hit),
+    });
+    const main = el(
+      'section',
+      { class: 'conversation' },
+      this.searchPanel.root,
+      this.header,
+      this.banner,
+      this.messages,
+      this.typingIndicator,
+      this.composerError,
+      this.composer.mentionList,
+      this.composer.composerContext,
+      this.composer.bar,
+    );
     this.messageActions = {
       reply: (item) => this.composer.start('reply', item),
       edit: (item) => this.composer.start('edit', item),
@@ -110,17 +134,19 @@ export class ChatView {
         this.picking = null;
         this.actions.rerender();
       },
-      remove: (item) => this.guard(async () => {
-        const mine = item.from.toLowerCase() === (this.lastState?.me ?? '').toLowerCase();
-        await this.actions.deleteMessage(item.seq, !mine);
-        this.confirming = null;
-        this.actions.rerender();
-      }),
-      react: (item, emoji, on) => this.guard(async () => {
-        await this.actions.react(item.seq, emoji, on);
-        this.picking = null;
-        this.actions.rerender();
-      }),
+      remove: (item) =>
+        this.guard(async () => {
+          const mine = item.from.toLowerCase() === (this.lastState?.me ?? '').toLowerCase();
+          await this.actions.deleteMessage(item.seq, !mine);
+          this.confirming = null;
+          this.actions.rerender();
+        }),
+      react: (item, emoji, on) =>
+        this.guard(async () => {
+          await this.actions.react(item.seq, emoji, on);
+          this.picking = null;
+          this.actions.rerender();
+        }),
       jumpTo: (seq) => void this.jumpTo(seq),
       openLink: (url) => this.actions.openLink(url),
       attachment: (id) => this.actions.attachment(id),
@@ -172,11 +198,6 @@ export class ChatView {
     this.actions.rerender();
   }
 
-
-
-
-
-
   /** Scrolls to a message of the open conversation and marks it for a moment, fetching older pages until it is
    *  shown (a bounded number). */
   private async jumpTo(seq: number): Promise<void> {
@@ -225,60 +246,98 @@ export class ChatView {
     const now = Date.now();
     const directs = [...state.conversations.values()].filter((c) => c.kind === 'dm');
     const roomInput = this.roomInput;
-    const roomForm = this.roomForm ?? el(
-      'form',
-      {
-        class: 'room-new',
-        on: {
-          submit: async (event) => {
-            event.preventDefault();
-            const name = roomInput.value.trim();
-            if (!name) return;
-            await this.guard(async () => {
-              await this.actions.createRoom(name);
-              roomInput.value = '';
-            });
+    const roomForm =
+      this.roomForm ??
+      el(
+        'form',
+        {
+          class: 'room-new',
+          on: {
+            submit: async (event) => {
+              event.preventDefault();
+              const name = roomInput.value.trim();
+              if (!name) return;
+              await this.guard(async () => {
+                await this.actions.createRoom(name);
+                roomInput.value = '';
+              });
+            },
           },
         },
-      },
-      roomInput,
-      el('button', { class: 'icon-button', testid: 'room-new-submit', attrs: { type: 'submit', title: 'Create room', 'aria-label': 'Create room' } }, '+'),
-    );
+        roomInput,
+        el(
+          'button',
+          {
+            class: 'icon-button',
+            testid: 'room-new-submit',
+            attrs: { type: 'submit', title: 'Create room', 'aria-label': 'Create room' },
+          },
+          '+',
+        ),
+      );
     // Built once and moved, not rebuilt: a render must not wipe a room name being typed.
     this.roomForm = roomForm;
     const sections: HTMLElement[] = [this.identity(state)];
     const settings = this.actions.settings();
     if (settings) {
       // Built once and moved: it may be open, with a key half typed.
-      this.keyPanel ??= keyPanel(settings, this.actions.keys, 'Your key holds your name on every host. Copy it to another device to be you there too.');
+      this.keyPanel ??= keyPanel(
+        settings,
+        this.actions.keys,
+        'Your key holds your name on every host. Copy it to another device to be you there too.',
+      );
       sections.push(this.keyPanel);
     }
     if (state.hosting) sections.push(this.hostPanel(state));
     sections.push(
       el('h3', { class: 'sidebar-title' }, 'Rooms'),
-      el('ul', { class: 'nav-list' }, ...joinedRooms.map((c) => this.navItem(state, c, `# ${c.name}`, roomDetails(state, c.name, now)))),
+      el(
+        'ul',
+        { class: 'nav-list' },
+        ...joinedRooms.map((c) => this.navItem(state, c, `# ${c.name}`, roomDetails(state, c.name, now))),
+      ),
     );
     if (state.rich) {
       if (otherRooms.length) {
         sections.push(
           el('h3', { class: 'sidebar-title' }, 'Other rooms'),
-          el('ul', { class: 'nav-list' }, ...otherRooms.map((room) =>
-            el('li', {}, el('button', {
-              class: 'nav-item muted',
-              testid: `join-${room.name}`,
-              attrs: { type: 'button', title: `Join ${room.name}` },
-              on: { click: () => void this.guard(() => this.actions.joinRoom(room.name)) },
-            },
-            el('span', { class: 'nav-label' }, `# ${room.name}`, el('small', { class: 'nav-sub', testid: `active-${room.name}` }, activeAgo(room.lastActive, now))),
-            room.members > 0 ? el('span', { class: 'count', testid: `online-${room.name}` }, `${room.members} online`) : null)),
-          )),
+          el(
+            'ul',
+            { class: 'nav-list' },
+            ...otherRooms.map((room) =>
+              el(
+                'li',
+                {},
+                el(
+                  'button',
+                  {
+                    class: 'nav-item muted',
+                    testid: `join-${room.name}`,
+                    attrs: { type: 'button', title: `Join ${room.name}` },
+                    on: { click: () => void this.guard(() => this.actions.joinRoom(room.name)) },
+                  },
+                  el(
+                    'span',
+                    { class: 'nav-label' },
+                    `# ${room.name}`,
+                    el('small', { class: 'nav-sub', testid: `active-${room.name}` }, activeAgo(room.lastActive, now)),
+                  ),
+                  room.members > 0
+                    ? el('span', { class: 'count', testid: `online-${room.name}` }, `${room.members} online`)
+                    : null,
+                ),
+              ),
+            ),
+          ),
         );
       }
       sections.push(roomForm);
       sections.push(el('h3', { class: 'sidebar-title' }, 'Direct messages'));
-      sections.push(directs.length
-        ? el('ul', { class: 'nav-list' }, ...directs.map((c) => this.navItem(state, c, c.name)))
-        : el('p', { class: 'empty-hint' }, 'Click a name under People to write to them.'));
+      sections.push(
+        directs.length
+          ? el('ul', { class: 'nav-list' }, ...directs.map((c) => this.navItem(state, c, c.name)))
+          : el('p', { class: 'empty-hint' }, 'Click a name under People to write to them.'),
+      );
     }
     replace(this.sidebar, ...sections);
   }
@@ -288,63 +347,160 @@ export class ChatView {
     // Hosts stop from the host panel, which says what stopping does.
     const leave = state.hosting
       ? null
-      : el('button', { class: 'link-button', testid: 'leave-chat', attrs: { type: 'button' }, on: { click: () => void this.guard(() => this.actions.leaveChat()) } }, 'Leave');
-    return el('div', { class: 'identity' }, avatar(state.me), el('div', { class: 'identity-text' }, el('strong', { testid: 'me' }, state.me), el('span', { testid: 'where', attrs: { 'data-joined': state.address ?? '' } }, where)), leave);
+      : el(
+          'button',
+          {
+            class: 'link-button',
+            testid: 'leave-chat',
+            attrs: { type: 'button' },
+            on: { click: () => void this.guard(() => this.actions.leaveChat()) },
+          },
+          'Leave',
+        );
+    return el(
+      'div',
+      { class: 'identity' },
+      avatar(state.me),
+      el(
+        'div',
+        { class: 'identity-text' },
+        el('strong', { testid: 'me' }, state.me),
+        el('span', { testid: 'where', attrs: { 'data-joined': state.address ?? '' } }, where),
+      ),
+      leave,
+    );
   }
 
   private hostPanel(state: ChatState): HTMLElement {
     const addresses = state.hosting?.addresses ?? [];
     const guests = state.hosting?.guests ?? [];
     const copyButton = (text: string) =>
-      el('button', {
-        class: 'link-button',
-        attrs: { type: 'button', title: `Copy ${text}` },
-        on: {
-          click: async (event) => {
-            const button = event.currentTarget as HTMLButtonElement;
-            await this.guard(() => this.actions.copy(text));
-            button.textContent = 'Copied';
-            window.setTimeout(() => (button.textContent = 'Copy'), 1500);
+      el(
+        'button',
+        {
+          class: 'link-button',
+          attrs: { type: 'button', title: `Copy ${text}` },
+          on: {
+            click: async (event) => {
+              const button = event.currentTarget as HTMLButtonElement;
+              await this.guard(() => this.actions.copy(text));
+              button.textContent = 'Copied';
+              window.setTimeout(() => (button.textContent = 'Copy'), 1500);
+            },
           },
         },
-      }, 'Copy');
+        'Copy',
+      );
     // Phones scan the first address on the network; loopback only helps this machine.
     const scannable = guests.find((guest) => !guest.url.includes('//127.')) ?? guests[0];
     return el(
       'section',
       { class: 'host-panel', testid: 'host-addresses' },
       state.hosting?.accessCode
-        ? el('div', { class: 'access-code' }, el('h3', { class: 'sidebar-title' }, 'Access code'), el('p', { testid: 'host-access-code' }, el('code', { attrs: { 'data-access-code': state.hosting.accessCode } }, state.hosting.accessCode), copyButton(state.hosting.accessCode)), el('p', { class: 'field-hint' }, 'Guests need it to join; the links and the QR code below carry it.'))
+        ? el(
+            'div',
+            { class: 'access-code' },
+            el('h3', { class: 'sidebar-title' }, 'Access code'),
+            el(
+              'p',
+              { testid: 'host-access-code' },
+              el('code', { attrs: { 'data-access-code': state.hosting.accessCode } }, state.hosting.accessCode),
+              copyButton(state.hosting.accessCode),
+            ),
+            el('p', { class: 'field-hint' }, 'Guests need it to join; the links and the QR code below carry it.'),
+          )
         : null,
       el('h3', { class: 'sidebar-title' }, 'Banter apps join at'),
-      el('ul', {}, ...addresses.map((address) => el('li', {}, el('code', { attrs: { 'data-address': address } }, address), copyButton(address)))),
+      el(
+        'ul',
+        {},
+        ...addresses.map((address) =>
+          el('li', {}, el('code', { attrs: { 'data-address': address } }, address), copyButton(address)),
+        ),
+      ),
       el('h3', { class: 'sidebar-title' }, 'Browsers and phones open'),
-      el('ul', {}, ...guests.map((guest) => el('li', {}, el('code', { attrs: { 'data-guest-url': guest.url } }, guest.url), copyButton(guest.url)))),
-      scannable ? el('img', { class: 'qr', testid: 'guest-qr', attrs: { src: scannable.qrCode, alt: `QR code of ${scannable.url}`, width: '132', height: '132' } }) : null,
-      el('p', { class: 'field-hint', testid: 'host-fingerprint', attrs: { 'data-fingerprint': state.hosting?.fingerprint ?? '' } }, 'Fingerprint ', el('strong', {}, state.hosting?.fingerprint ?? ''), ': guests can check it with you to know they reached this host.'),
-      el('p', { class: 'field-hint', testid: 'host-advertised' }, state.hosting?.advertised ? `Shown on the network as “${state.hosting.advertised}”.` : 'Not shown on the network: guests type an address.'),
-      el('p', { class: 'field-hint', testid: 'host-data', attrs: { title: state.hosting?.data ?? '' } }, `Rooms and messages are kept in ${state.hosting?.data ?? ''}.`),
+      el(
+        'ul',
+        {},
+        ...guests.map((guest) =>
+          el('li', {}, el('code', { attrs: { 'data-guest-url': guest.url } }, guest.url), copyButton(guest.url)),
+        ),
+      ),
+      scannable
+        ? el('img', {
+            class: 'qr',
+            testid: 'guest-qr',
+            attrs: { src: scannable.qrCode, alt: `QR code of ${scannable.url}`, width: '132', height: '132' },
+          })
+        : null,
+      el(
+        'p',
+        {
+          class: 'field-hint',
+          testid: 'host-fingerprint',
+          attrs: { 'data-fingerprint': state.hosting?.fingerprint ?? '' },
+        },
+        'Fingerprint ',
+        el('strong', {}, state.hosting?.fingerprint ?? ''),
+        ': guests can check it with you to know they reached this host.',
+      ),
+      el(
+        'p',
+        { class: 'field-hint', testid: 'host-advertised' },
+        state.hosting?.advertised
+          ? `Shown on the network as “${state.hosting.advertised}”.`
+          : 'Not shown on the network: guests type an address.',
+      ),
+      el(
+        'p',
+        { class: 'field-hint', testid: 'host-data', attrs: { title: state.hosting?.data ?? '' } },
+        `Rooms and messages are kept in ${state.hosting?.data ?? ''}.`,
+      ),
       bansSection(state.bans, this.actions.moderation, (work) => this.guard(work)),
       // Built once and moved, like the key panel: a name half typed and the last answer survive renders.
       (this.releaseForm ??= releaseNameForm(this.actions.moderation)),
-      el('button', {
-        class: 'danger-button',
-        testid: 'stop-hosting',
-        attrs: { type: 'button', title: 'Tell everyone the chat is over and disconnect them' },
-        on: { click: () => void this.guard(() => this.actions.stopHosting()) },
-      }, 'Stop hosting'),
+      el(
+        'button',
+        {
+          class: 'danger-button',
+          testid: 'stop-hosting',
+          attrs: { type: 'button', title: 'Tell everyone the chat is over and disconnect them' },
+          on: { click: () => void this.guard(() => this.actions.stopHosting()) },
+        },
+        'Stop hosting',
+      ),
     );
   }
 
-  private navItem(state: ChatState, conversation: Conversation, label: string, details: string | null = null): HTMLElement {
+  private navItem(
+    state: ChatState,
+    conversation: Conversation,
+    label: string,
+    details: string | null = null,
+  ): HTMLElement {
     const active = conversation.key === state.current;
     const sub = details ? el('small', { class: 'nav-sub', testid: `details-${conversation.name}` }, details) : null;
-    return el('li', {}, el('button', {
-      class: `nav-item${active ? ' active' : ''}${conversation.unread ? ' unread' : ''}`,
-      testid: `conversation-${conversation.name}`,
-      attrs: { type: 'button', 'aria-current': active ? 'page' : 'false' },
-      on: { click: () => this.actions.open(conversation.key) },
-    }, el('span', { class: 'nav-label' }, label, sub), conversation.unread ? el('span', { class: 'badge', attrs: { 'aria-label': `${conversation.unread} unread` } }, String(conversation.unread)) : null));
+    return el(
+      'li',
+      {},
+      el(
+        'button',
+        {
+          class: `nav-item${active ? ' active' : ''}${conversation.unread ? ' unread' : ''}`,
+          testid: `conversation-${conversation.name}`,
+          attrs: { type: 'button', 'aria-current': active ? 'page' : 'false' },
+          on: { click: () => this.actions.open(conversation.key) },
+        },
+        el('span', { class: 'nav-label' }, label, sub),
+        conversation.unread
+          ? el(
+              'span',
+              { class: 'badge', attrs: { 'aria-label': `${conversation.unread} unread` } },
+              String(conversation.unread),
+            )
+          : null,
+      ),
+    );
   }
 
   private renderBanner(state: ChatState): void {
@@ -354,7 +510,8 @@ export class ChatView {
     if (state.closing && status?.state !== 'connected') text = state.closing;
     if (status?.state === 'connecting') text = 'Connecting…';
     if (status?.state === 'reconnecting' && status.endedByHost) {
-      text = 'The host ended the chat. Banter will reconnect when it is back; what you send meanwhile is delivered then.';
+      text =
+        'The host ended the chat. Banter will reconnect when it is back; what you send meanwhile is delivered then.';
       tone = 'info';
     } else if (status?.state === 'reconnecting') {
       text = `Connection lost (${status.reason}). Reconnecting in ${Math.ceil(status.retryInMs / 1000)} s… What you send is kept and delivered once back.`;
@@ -375,23 +532,60 @@ export class ChatView {
   private renderHeader(state: ChatState, current: Conversation): void {
     const title = current.kind === 'room' ? `# ${current.name}` : current.name;
     // The pushed room list is authoritative; the member list only covers arrivals seen since joining.
-    const count = state.rooms.find((room) => room.name.toLowerCase() === current.name.toLowerCase())?.members ?? current.members.length;
+    const count =
+      state.rooms.find((room) => room.name.toLowerCase() === current.name.toLowerCase())?.members ??
+      current.members.length;
     const subtitle = current.kind === 'room' ? (count === 1 ? '1 member' : `${count} members`) : 'Direct message';
-    const leave = current.kind === 'room' && current.name !== LOBBY
-      ? el('button', { class: 'link-button', testid: 'leave-room', attrs: { type: 'button' }, on: { click: () => void this.guard(() => this.actions.leaveRoom(current.name)) } }, 'Leave room')
-      : null;
+    const leave =
+      current.kind === 'room' && current.name !== LOBBY
+        ? el(
+            'button',
+            {
+              class: 'link-button',
+              testid: 'leave-room',
+              attrs: { type: 'button' },
+              on: { click: () => void this.guard(() => this.actions.leaveRoom(current.name)) },
+            },
+            'Leave room',
+          )
+        : null;
     // The host's owner may delete any room but the lobby; the host refuses everyone else.
-    const remove = state.hosting && current.kind === 'room' && current.name !== LOBBY
-      ? deleteRoomControl(current.name, state.deleting === current.name, this.actions.moderation, (work) => this.guard(work))
-      : null;
+    const remove =
+      state.hosting && current.kind === 'room' && current.name !== LOBBY
+        ? deleteRoomControl(current.name, state.deleting === current.name, this.actions.moderation, (work) =>
+            this.guard(work),
+          )
+        : null;
     // Below 900 px there is no room for the people list beside the conversation: it opens over it.
     const search = state.rich
-      ? el('button', { class: 'link-button', testid: 'search-open', attrs: { type: 'button', title: 'Search messages (Ctrl+K)' }, on: { click: () => this.openSearch() } }, 'Search')
+      ? el(
+          'button',
+          {
+            class: 'link-button',
+            testid: 'search-open',
+            attrs: { type: 'button', title: 'Search messages (Ctrl+K)' },
+            on: { click: () => this.openSearch() },
+          },
+          'Search',
+        )
       : null;
     const people = state.rich
-      ? el('button', { class: 'link-button people-toggle', testid: 'people-toggle', attrs: { type: 'button', 'aria-expanded': String(this.peopleOpen) }, on: { click: () => this.togglePeople(!this.peopleOpen) } }, `People (${state.users.length})`)
+      ? el(
+          'button',
+          {
+            class: 'link-button people-toggle',
+            testid: 'people-toggle',
+            attrs: { type: 'button', 'aria-expanded': String(this.peopleOpen) },
+            on: { click: () => this.togglePeople(!this.peopleOpen) },
+          },
+          `People (${state.users.length})`,
+        )
       : null;
-    replace(this.header, el('div', {}, el('h2', { testid: 'conversation-title' }, title), el('span', { class: 'subtitle' }, subtitle)), el('div', { class: 'header-actions' }, search, people, leave, remove));
+    replace(
+      this.header,
+      el('div', {}, el('h2', { testid: 'conversation-title' }, title), el('span', { class: 'subtitle' }, subtitle)),
+      el('div', { class: 'header-actions' }, search, people, leave, remove),
+    );
   }
 
   private renderMessages(state: ChatState, current: Conversation): void {
@@ -399,18 +593,31 @@ export class ChatView {
     const switched = this.renderedKey !== current.key;
     this.renderedKey = current.key;
     if (current.items.length === 0) {
-      const hint = current.kind === 'room' ? `No messages in #${current.name} yet. Say hello!` : `This is the start of your conversation with ${current.name}.`;
+      const hint =
+        current.kind === 'room'
+          ? `No messages in #${current.name} yet. Say hello!`
+          : `This is the start of your conversation with ${current.name}.`;
       replace(this.messages, el('li', { class: 'empty-state' }, hint));
       return;
     }
     const rows: HTMLElement[] = [];
     if (current.olderAvailable && (oldestSeq(current) ?? 0) > 1) {
-      rows.push(el('li', { class: 'older' }, el('button', {
-        class: 'link-button',
-        testid: 'load-older',
-        attrs: { type: 'button' },
-        on: { click: () => this.requestOlder() },
-      }, this.anchor ? 'Loading older messages…' : 'Show older messages')));
+      rows.push(
+        el(
+          'li',
+          { class: 'older' },
+          el(
+            'button',
+            {
+              class: 'link-button',
+              testid: 'load-older',
+              attrs: { type: 'button' },
+              on: { click: () => this.requestOlder() },
+            },
+            this.anchor ? 'Loading older messages…' : 'Show older messages',
+          ),
+        ),
+      );
     }
     const names = mentionable([state.me, ...current.members, ...state.users.map((user) => user.name)]);
     current.items.forEach((item, index) => {
@@ -418,8 +625,18 @@ export class ChatView {
         rows.push(el('li', { class: 'notice', testid: 'notice' }, item.text));
         return;
       }
-      const grouped = continuesGroup(current.items[index - 1] as { kind: string; from?: string; ts: number } | undefined, item);
-      const context = { me: state.me, inRoom: current.kind === 'room' && state.rich, owner: state.hosting !== null, picking: this.picking, confirming: this.confirming, names };
+      const grouped = continuesGroup(
+        current.items[index - 1] as { kind: string; from?: string; ts: number } | undefined,
+        item,
+      );
+      const context = {
+        me: state.me,
+        inRoom: current.kind === 'room' && state.rich,
+        owner: state.hosting !== null,
+        picking: this.picking,
+        confirming: this.confirming,
+        names,
+      };
       rows.push(messageRow(context, item, grouped, this.messageActions));
     });
     replace(this.messages, ...rows);
@@ -446,38 +663,72 @@ export class ChatView {
       const self = name.toLowerCase() === state.me.toLowerCase();
       // The host's owner can ban anyone but themself.
       const moderated = state.hosting !== null && !self;
-      return el('li', { class: moderated ? 'moderated' : '' }, el('button', {
-        class: 'member',
-        testid: `member-${name}`,
-        attrs: { type: 'button', title: self ? 'You' : `Message ${name}`, ...(self ? { disabled: '' } : {}) },
-        on: {
-          click: () => {
-            if (this.peopleOpen) this.togglePeople(false);
-            this.actions.open(dmKey(name));
+      return el(
+        'li',
+        { class: moderated ? 'moderated' : '' },
+        el(
+          'button',
+          {
+            class: 'member',
+            testid: `member-${name}`,
+            attrs: { type: 'button', title: self ? 'You' : `Message ${name}`, ...(self ? { disabled: '' } : {}) },
+            on: {
+              click: () => {
+                if (this.peopleOpen) this.togglePeople(false);
+                this.actions.open(dmKey(name));
+              },
+            },
           },
-        },
-      }, avatar(name), el('span', { class: 'member-name' }, self ? `${name} (you)` : name), note ? el('span', { class: 'member-note' }, note) : null, el('span', { class: known ? 'presence' : 'presence unknown', attrs: { 'aria-label': known ? 'online' : 'unknown while disconnected', title: known ? 'Online' : 'Unknown while disconnected' } })),
-      moderated ? banButton(name, this.actions.moderation) : null,
-      moderated && state.banning === name ? banForm(name, this.actions.moderation, guard) : null);
+          avatar(name),
+          el('span', { class: 'member-name' }, self ? `${name} (you)` : name),
+          note ? el('span', { class: 'member-note' }, note) : null,
+          el('span', {
+            class: known ? 'presence' : 'presence unknown',
+            attrs: {
+              'aria-label': known ? 'online' : 'unknown while disconnected',
+              title: known ? 'Online' : 'Unknown while disconnected',
+            },
+          }),
+        ),
+        moderated ? banButton(name, this.actions.moderation) : null,
+        moderated && state.banning === name ? banForm(name, this.actions.moderation, guard) : null,
+      );
     };
     replace(
       this.members,
-      el('button', { class: 'link-button people-close', testid: 'people-close', attrs: { type: 'button', 'aria-label': 'Close the people list' }, on: { click: () => this.togglePeople(false) } }, 'Close'),
-      el('h3', { class: 'sidebar-title', testid: 'people-title' }, known ? `People — ${people.length} online` : 'People'),
-      known ? null : el('p', { class: 'empty-hint', testid: 'presence-unknown' }, 'Who is online is unknown until the connection is back.'),
+      el(
+        'button',
+        {
+          class: 'link-button people-close',
+          testid: 'people-close',
+          attrs: { type: 'button', 'aria-label': 'Close the people list' },
+          on: { click: () => this.togglePeople(false) },
+        },
+        'Close',
+      ),
+      el(
+        'h3',
+        { class: 'sidebar-title', testid: 'people-title' },
+        known ? `People — ${people.length} online` : 'People',
+      ),
+      known
+        ? null
+        : el(
+            'p',
+            { class: 'empty-hint', testid: 'presence-unknown' },
+            'Who is online is unknown until the connection is back.',
+          ),
       people.length
-        ? el('ul', { class: 'member-list' }, ...people.map((user) => row(user.name, current.kind === 'room' && inRoom.has(user.name) && current.name !== LOBBY ? 'here' : '')))
+        ? el(
+            'ul',
+            { class: 'member-list' },
+            ...people.map((user) =>
+              row(user.name, current.kind === 'room' && inRoom.has(user.name) && current.name !== LOBBY ? 'here' : ''),
+            ),
+          )
         : el('p', { class: 'empty-hint' }, 'Nobody else is here yet.'),
     );
   }
-
-
-
-
-
-
-
-
 
   private async guard(action: () => Promise<void>): Promise<void> {
     this.composerError.textContent = '';

@@ -26,11 +26,23 @@ export type ComposerView = () => { state: ChatState | null; current: Conversatio
 export class Composer {
   /** The bar with the box and its buttons; the other parts go above it. */
   readonly bar: HTMLElement;
-  readonly mentionList = el('ul', { class: 'mention-list', testid: 'mention-list', attrs: { hidden: '', role: 'listbox', 'aria-label': 'People to mention' } });
-  readonly composerContext = el('div', { class: 'composer-context', testid: 'composer-context', attrs: { hidden: '' } });
+  readonly mentionList = el('ul', {
+    class: 'mention-list',
+    testid: 'mention-list',
+    attrs: { hidden: '', role: 'listbox', 'aria-label': 'People to mention' },
+  });
+  readonly composerContext = el('div', {
+    class: 'composer-context',
+    testid: 'composer-context',
+    attrs: { hidden: '' },
+  });
   private readonly composer: HTMLTextAreaElement;
   /** Characters left, shown near the host's limit. */
-  private readonly counter = el('span', { class: 'composer-counter', testid: 'composer-counter', attrs: { 'aria-live': 'polite' } });
+  private readonly counter = el('span', {
+    class: 'composer-counter',
+    testid: 'composer-counter',
+    attrs: { 'aria-live': 'polite' },
+  });
   private maxChars = 4000;
   private typingTimer: number | undefined;
   private typingRefresh: number | undefined;
@@ -41,7 +53,10 @@ export class Composer {
   private mentionChoices: string[] = [];
   private mentionSelected = 0;
 
-  constructor(private readonly actions: ComposerActions, private readonly view: ComposerView) {
+  constructor(
+    private readonly actions: ComposerActions,
+    private readonly view: ComposerView,
+  ) {
     this.composer = el('textarea', {
       class: 'composer-input',
       testid: 'composer',
@@ -63,8 +78,20 @@ export class Composer {
         },
       },
     });
-    const attach = el('button', { class: 'icon-button', attrs: { type: 'button', title: 'Attach an image', 'aria-label': 'Attach an image' }, on: { click: () => fileInput.click() } }, '+');
-    const send = el('button', { class: 'primary send', testid: 'send', attrs: { type: 'button' }, on: { click: () => void this.submit() } }, 'Send');
+    const attach = el(
+      'button',
+      {
+        class: 'icon-button',
+        attrs: { type: 'button', title: 'Attach an image', 'aria-label': 'Attach an image' },
+        on: { click: () => fileInput.click() },
+      },
+      '+',
+    );
+    const send = el(
+      'button',
+      { class: 'primary send', testid: 'send', attrs: { type: 'button' }, on: { click: () => void this.submit() } },
+      'Send',
+    );
     this.bar = el('div', { class: 'composer' }, attach, fileInput, this.composer, this.counter, send);
   }
 
@@ -127,15 +154,31 @@ export class Composer {
       return;
     }
     const shown = messageAt(current, composing.item.seq) ?? composing.item;
-    const what = composing.mode === 'reply'
-      ? el('span', {}, 'Replying to ', el('strong', {}, shown.from), ': ', el('span', { class: 'quote-text', attrs: { dir: 'auto' } }, shown.deleted ? 'message deleted' : shown.text))
-      : el('span', {}, 'Editing your message · Enter saves, Esc cancels');
-    replace(this.composerContext, what, el('button', {
-      class: 'link-button',
-      testid: 'composer-context-cancel',
-      attrs: { type: 'button', 'aria-label': composing.mode === 'reply' ? 'Cancel the reply' : 'Cancel the edit' },
-      on: { click: () => this.stopComposing() },
-    }, '×'));
+    const what =
+      composing.mode === 'reply'
+        ? el(
+            'span',
+            {},
+            'Replying to ',
+            el('strong', {}, shown.from),
+            ': ',
+            el('span', { class: 'quote-text', attrs: { dir: 'auto' } }, shown.deleted ? 'message deleted' : shown.text),
+          )
+        : el('span', {}, 'Editing your message · Enter saves, Esc cancels');
+    replace(
+      this.composerContext,
+      what,
+      el(
+        'button',
+        {
+          class: 'link-button',
+          testid: 'composer-context-cancel',
+          attrs: { type: 'button', 'aria-label': composing.mode === 'reply' ? 'Cancel the reply' : 'Cancel the edit' },
+          on: { click: () => this.stopComposing() },
+        },
+        '×',
+      ),
+    );
   }
 
   /** The `@name` being typed just before the caret, if any. */
@@ -162,12 +205,25 @@ export class Composer {
     }
     this.mentionSelected = Math.min(this.mentionSelected, Math.max(this.mentionChoices.length - 1, 0));
     this.mentionList.hidden = this.mentionChoices.length === 0;
-    replace(this.mentionList, ...this.mentionChoices.map((name, index) => el('li', {}, el('button', {
-      class: index === this.mentionSelected ? 'mention-option selected' : 'mention-option',
-      testid: 'mention-option',
-      attrs: { type: 'button', role: 'option', 'aria-selected': String(index === this.mentionSelected) },
-      on: { click: () => this.pickMention(name) },
-    }, `@${name}`))));
+    replace(
+      this.mentionList,
+      ...this.mentionChoices.map((name, index) =>
+        el(
+          'li',
+          {},
+          el(
+            'button',
+            {
+              class: index === this.mentionSelected ? 'mention-option selected' : 'mention-option',
+              testid: 'mention-option',
+              attrs: { type: 'button', role: 'option', 'aria-selected': String(index === this.mentionSelected) },
+              on: { click: () => this.pickMention(name) },
+            },
+            `@${name}`,
+          ),
+        ),
+      ),
+    );
   }
 
   private pickMention(name: string): void {
@@ -258,7 +314,9 @@ export class Composer {
     const length = this.composerLength();
     if (length > this.maxChars) {
       // Refused here, before anything is sent, and the text stays to be shortened.
-      this.actions.showError(`The message has ${length.toLocaleString('en-US')} characters; at most ${this.maxChars.toLocaleString('en-US')} can be sent.`);
+      this.actions.showError(
+        `The message has ${length.toLocaleString('en-US')} characters; at most ${this.maxChars.toLocaleString('en-US')} can be sent.`,
+      );
       return;
     }
     const composing = this.composing;

@@ -6,7 +6,8 @@ import { blocks, mentions, type Block, type Inline, type Mentionable } from '../
 import { formatTime, hueFor, initials } from '../format';
 
 /** Where an attachment's bytes are. */
-export type AttachmentView = { state: 'ready'; url: string } | { state: 'loading' } | { state: 'unavailable'; reason: string };
+export type AttachmentView =
+  { state: 'ready'; url: string } | { state: 'loading' } | { state: 'unavailable'; reason: string };
 
 /** The reactions offered at one click; any other emoji can be typed. */
 export const FREQUENT_EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '👀'];
@@ -58,7 +59,13 @@ export function textNodes(text: string): (string | HTMLElement)[] {
   for (let found = DIRECTION_CONTROLS.exec(rest); found; found = DIRECTION_CONTROLS.exec(rest)) {
     if (found.index > 0) nodes.push(rest.slice(0, found.index));
     const code = `U+${found[0].codePointAt(0)?.toString(16).toUpperCase() ?? ''}`;
-    nodes.push(el('span', { class: 'control-char', attrs: { title: `A hidden direction control (${code}), shown instead of applied` } }, `⟨${code}⟩`));
+    nodes.push(
+      el(
+        'span',
+        { class: 'control-char', attrs: { title: `A hidden direction control (${code}), shown instead of applied` } },
+        `⟨${code}⟩`,
+      ),
+    );
     rest = rest.slice(found.index + found[0].length);
   }
   if (rest) nodes.push(rest);
@@ -81,17 +88,23 @@ function inlineNodes(inlines: Inline[], context: RowContext, actions: MessageAct
         return [el('span', { class: me ? 'mention me' : 'mention', testid: 'mention' }, `@${inline.name}`)];
       }
       case 'link':
-        return [el('a', {
-          class: 'link',
-          testid: 'link',
-          attrs: { href: inline.url, target: '_blank', rel: 'noopener noreferrer' },
-          on: {
-            click: (event) => {
-              event.preventDefault();
-              actions.openLink(inline.url);
+        return [
+          el(
+            'a',
+            {
+              class: 'link',
+              testid: 'link',
+              attrs: { href: inline.url, target: '_blank', rel: 'noopener noreferrer' },
+              on: {
+                click: (event) => {
+                  event.preventDefault();
+                  actions.openLink(inline.url);
+                },
+              },
             },
-          },
-        }, ...textNodes(inline.url))];
+            ...textNodes(inline.url),
+          ),
+        ];
     }
   });
 }
@@ -111,7 +124,11 @@ function blockElement(block: Block, context: RowContext, actions: MessageActions
 function messageText(item: MessageItem, context: RowContext, actions: MessageActions): HTMLElement {
   const parts = blocks(item.text, context.names).map((block) => blockElement(block, context, actions));
   if (item.editedAt !== null) {
-    const edited = el('span', { class: 'edited', testid: 'edited', attrs: { title: `Edited ${formatTime(item.editedAt)}` } }, ' (edited)');
+    const edited = el(
+      'span',
+      { class: 'edited', testid: 'edited', attrs: { title: `Edited ${formatTime(item.editedAt)}` } },
+      ' (edited)',
+    );
     const last = parts[parts.length - 1];
     if (last?.tagName === 'P') last.append(edited);
     else parts.push(el('p', { class: 'paragraph' }, edited));
@@ -125,25 +142,58 @@ function plural(count: number, one: string, many: string): string {
   return count === 1 ? `1 ${one}` : `${count} ${many}`;
 }
 
-export function messageRow(context: RowContext, item: MessageItem, grouped: boolean, actions: MessageActions): HTMLElement {
+export function messageRow(
+  context: RowContext,
+  item: MessageItem,
+  grouped: boolean,
+  actions: MessageActions,
+): HTMLElement {
   const mine = item.from.toLowerCase() === context.me.toLowerCase();
   // Someone else's message that names the user stands out, as other chats do.
   const forMe = !mine && !item.deleted && mentions(item.text, context.me);
-  const classes = ['message', grouped ? 'grouped' : '', mine ? 'mine' : '', forMe ? 'mentions-me' : '', item.pending ? 'pending' : '', item.failed ? 'failed' : '', item.deleted ? 'deleted' : ''].filter(Boolean).join(' ');
+  const classes = [
+    'message',
+    grouped ? 'grouped' : '',
+    mine ? 'mine' : '',
+    forMe ? 'mentions-me' : '',
+    item.pending ? 'pending' : '',
+    item.failed ? 'failed' : '',
+    item.deleted ? 'deleted' : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   const body = el('div', { class: 'message-body' });
   if (!grouped) {
     const author = el('span', { class: 'author' }, item.from);
     author.style.color = `hsl(${hueFor(item.from)} 55% var(--author-lightness))`;
-    body.append(el('div', { class: 'message-meta' }, author, el('time', { attrs: { datetime: new Date(item.ts).toISOString() } }, formatTime(item.ts))));
+    body.append(
+      el(
+        'div',
+        { class: 'message-meta' },
+        author,
+        el('time', { attrs: { datetime: new Date(item.ts).toISOString() } }, formatTime(item.ts)),
+      ),
+    );
   }
   if (item.replyTo) {
     const quote = item.replyTo;
-    body.append(el('button', {
-      class: 'quote',
-      testid: 'quote',
-      attrs: { type: 'button', title: 'Show the message this answers' },
-      on: { click: () => actions.jumpTo(quote.seq) },
-    }, el('span', { class: 'quote-author' }, quote.from), el('span', { class: 'quote-text', attrs: { dir: 'auto' } }, ...(quote.deleted ? ['message deleted'] : textNodes(quote.snippet)))));
+    body.append(
+      el(
+        'button',
+        {
+          class: 'quote',
+          testid: 'quote',
+          attrs: { type: 'button', title: 'Show the message this answers' },
+          on: { click: () => actions.jumpTo(quote.seq) },
+        },
+        el('span', { class: 'quote-author' }, quote.from),
+        el(
+          'span',
+          { class: 'quote-text', attrs: { dir: 'auto' } },
+          ...(quote.deleted ? ['message deleted'] : textNodes(quote.snippet)),
+        ),
+      ),
+    );
   }
   if (item.deleted) {
     body.append(el('p', { class: 'message-text tombstone', testid: 'tombstone' }, 'message deleted'));
@@ -152,64 +202,139 @@ export function messageRow(context: RowContext, item: MessageItem, grouped: bool
   }
   if (item.attachment && !item.deleted) {
     const view = actions.attachment(item.attachment.id);
-    body.append(view.state === 'ready'
-      ? el('img', { class: 'attachment', attrs: { src: view.url, alt: `Image from ${item.from}`, loading: 'lazy' } })
-      : el('div', { class: 'attachment placeholder', testid: 'attachment-placeholder' }, view.state === 'loading' ? 'Loading image…' : view.reason));
+    body.append(
+      view.state === 'ready'
+        ? el('img', { class: 'attachment', attrs: { src: view.url, alt: `Image from ${item.from}`, loading: 'lazy' } })
+        : el(
+            'div',
+            { class: 'attachment placeholder', testid: 'attachment-placeholder' },
+            view.state === 'loading' ? 'Loading image…' : view.reason,
+          ),
+    );
   }
   if (item.reactions.length > 0) {
-    body.append(el('div', { class: 'reactions', testid: 'reactions' }, ...item.reactions.map((reaction) => {
-      const reacted = reaction.users.some((user) => user.toLowerCase() === context.me.toLowerCase());
-      return el('button', {
-        class: reacted ? 'reaction mine' : 'reaction',
-        testid: 'reaction',
-        attrs: { type: 'button', 'aria-pressed': String(reacted), title: reaction.users.join(', '), 'aria-label': `${reaction.emoji} from ${reaction.users.join(', ')}`, 'data-emoji': reaction.emoji },
-        on: { click: () => void actions.react(item, reaction.emoji, !reacted) },
-      }, `${reaction.emoji} ${reaction.users.length}`);
-    })));
+    body.append(
+      el(
+        'div',
+        { class: 'reactions', testid: 'reactions' },
+        ...item.reactions.map((reaction) => {
+          const reacted = reaction.users.some((user) => user.toLowerCase() === context.me.toLowerCase());
+          return el(
+            'button',
+            {
+              class: reacted ? 'reaction mine' : 'reaction',
+              testid: 'reaction',
+              attrs: {
+                type: 'button',
+                'aria-pressed': String(reacted),
+                title: reaction.users.join(', '),
+                'aria-label': `${reaction.emoji} from ${reaction.users.join(', ')}`,
+                'data-emoji': reaction.emoji,
+              },
+              on: { click: () => void actions.react(item, reaction.emoji, !reacted) },
+            },
+            `${reaction.emoji} ${reaction.users.length}`,
+          );
+        }),
+      ),
+    );
   }
-  if (item.replies > 0) body.append(el('span', { class: 'reply-count', testid: 'reply-count' }, plural(item.replies, 'reply', 'replies')));
+  if (item.replies > 0)
+    body.append(el('span', { class: 'reply-count', testid: 'reply-count' }, plural(item.replies, 'reply', 'replies')));
   if (item.pending) body.append(el('span', { class: 'state-note' }, 'Sending…'));
   if (item.failed) body.append(el('span', { class: 'state-note error' }, `Not sent: ${item.failed}`));
   if (context.picking === item.seq) body.append(picker(item, actions));
   if (context.confirming === item.seq) body.append(deleteConfirmation(item, mine, actions));
-  const acts = context.inRoom && item.seq > 0 && !item.deleted && !item.pending ? messageActions(context, item, mine, actions) : null;
-  return el('li', { class: classes, testid: 'message', attrs: { 'data-from': item.from, 'data-seq': String(item.seq) } }, grouped ? el('span', { class: 'avatar-space' }) : avatar(item.from), body, acts);
+  const acts =
+    context.inRoom && item.seq > 0 && !item.deleted && !item.pending
+      ? messageActions(context, item, mine, actions)
+      : null;
+  return el(
+    'li',
+    { class: classes, testid: 'message', attrs: { 'data-from': item.from, 'data-seq': String(item.seq) } },
+    grouped ? el('span', { class: 'avatar-space' }) : avatar(item.from),
+    body,
+    acts,
+  );
 }
 
 function messageActions(context: RowContext, item: MessageItem, mine: boolean, actions: MessageActions): HTMLElement {
   const button = (label: string, testid: string, title: string, click: () => void) =>
-    el('button', { class: 'message-action', testid, attrs: { type: 'button', title, 'aria-label': title }, on: { click } }, label);
-  return el('div', { class: 'message-actions', attrs: { role: 'toolbar', 'aria-label': `Actions on ${item.from}'s message` } },
+    el(
+      'button',
+      { class: 'message-action', testid, attrs: { type: 'button', title, 'aria-label': title }, on: { click } },
+      label,
+    );
+  return el(
+    'div',
+    { class: 'message-actions', attrs: { role: 'toolbar', 'aria-label': `Actions on ${item.from}'s message` } },
     button('↩', 'action-reply', 'Reply', () => actions.reply(item)),
     button('☺', 'action-react', 'React', () => actions.pick(context.picking === item.seq ? null : item.seq)),
     mine ? button('✎', 'action-edit', 'Edit', () => actions.edit(item)) : null,
-    mine || context.owner ? button('🗑', 'action-delete', 'Delete', () => actions.confirmDelete(item.seq)) : null);
+    mine || context.owner ? button('🗑', 'action-delete', 'Delete', () => actions.confirmDelete(item.seq)) : null,
+  );
 }
 
 function picker(item: MessageItem, actions: MessageActions): HTMLElement {
-  const other = el('input', { class: 'emoji-input', testid: 'emoji-input', attrs: { placeholder: 'Other emoji', 'aria-label': 'Other emoji', maxlength: '16' } });
-  const form = el('form', {
-    class: 'emoji-picker',
-    testid: 'emoji-picker',
-    on: {
-      submit: (event) => {
-        event.preventDefault();
-        if (other.value.trim()) void actions.react(item, other.value.trim(), true);
+  const other = el('input', {
+    class: 'emoji-input',
+    testid: 'emoji-input',
+    attrs: { placeholder: 'Other emoji', 'aria-label': 'Other emoji', maxlength: '16' },
+  });
+  const form = el(
+    'form',
+    {
+      class: 'emoji-picker',
+      testid: 'emoji-picker',
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          if (other.value.trim()) void actions.react(item, other.value.trim(), true);
+        },
       },
     },
-  }, ...FREQUENT_EMOJI.map((emoji) => el('button', {
-    class: 'emoji',
-    testid: 'emoji',
-    attrs: { type: 'button', 'data-emoji': emoji, 'aria-label': `React with ${emoji}` },
-    on: { click: () => void actions.react(item, emoji, true) },
-  }, emoji)), other, el('button', { class: 'link-button', attrs: { type: 'submit' } }, 'Add'));
+    ...FREQUENT_EMOJI.map((emoji) =>
+      el(
+        'button',
+        {
+          class: 'emoji',
+          testid: 'emoji',
+          attrs: { type: 'button', 'data-emoji': emoji, 'aria-label': `React with ${emoji}` },
+          on: { click: () => void actions.react(item, emoji, true) },
+        },
+        emoji,
+      ),
+    ),
+    other,
+    el('button', { class: 'link-button', attrs: { type: 'submit' } }, 'Add'),
+  );
   return form;
 }
 
 function deleteConfirmation(item: MessageItem, mine: boolean, actions: MessageActions): HTMLElement {
   const whose = mine ? 'your message' : `${item.from}'s message`;
-  return el('div', { class: 'confirm', testid: 'delete-message-confirm', attrs: { role: 'alertdialog', 'aria-label': `Delete ${whose}?` } },
+  return el(
+    'div',
+    {
+      class: 'confirm',
+      testid: 'delete-message-confirm',
+      attrs: { role: 'alertdialog', 'aria-label': `Delete ${whose}?` },
+    },
     el('span', {}, `Delete ${whose}? Everyone will see that it was deleted.`),
-    el('button', { class: 'danger', testid: 'delete-message-yes', attrs: { type: 'button' }, on: { click: () => void actions.remove(item) } }, 'Delete'),
-    el('button', { class: 'link-button', attrs: { type: 'button' }, on: { click: () => actions.confirmDelete(null) } }, 'Cancel'));
+    el(
+      'button',
+      {
+        class: 'danger',
+        testid: 'delete-message-yes',
+        attrs: { type: 'button' },
+        on: { click: () => void actions.remove(item) },
+      },
+      'Delete',
+    ),
+    el(
+      'button',
+      { class: 'link-button', attrs: { type: 'button' }, on: { click: () => actions.confirmDelete(null) } },
+      'Cancel',
+    ),
+  );
 }

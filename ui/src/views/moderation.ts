@@ -27,33 +27,47 @@ export const BAN_DURATIONS: readonly { label: string; minutes: number | null }[]
 type Guard = (work: () => Promise<void>) => Promise<void>;
 
 export function banButton(name: string, actions: ModerationActions): HTMLElement {
-  return el('button', {
-    class: 'link-button member-action',
-    testid: `ban-${name}`,
-    attrs: { type: 'button', title: `Ban ${name} from this chat` },
-    on: { click: () => actions.askBan(name) },
-  }, 'Ban');
+  return el(
+    'button',
+    {
+      class: 'link-button member-action',
+      testid: `ban-${name}`,
+      attrs: { type: 'button', title: `Ban ${name} from this chat` },
+      on: { click: () => actions.askBan(name) },
+    },
+    'Ban',
+  );
 }
 
 /** The confirmation under a person: how long, then Ban or Cancel. */
 export function banForm(name: string, actions: ModerationActions, guard: Guard): HTMLElement {
-  const duration = el('select', { testid: 'ban-duration', attrs: { 'aria-label': 'How long' } },
-    ...BAN_DURATIONS.map((choice, index) => el('option', { attrs: { value: String(index) } }, choice.label)));
-  return el('form', {
-    class: 'ban-form',
-    testid: 'ban-form',
-    on: {
-      submit: (event) => {
-        event.preventDefault();
-        const choice = BAN_DURATIONS[Number(duration.value)] ?? BAN_DURATIONS[0];
-        void guard(() => actions.ban(name, choice.minutes));
+  const duration = el(
+    'select',
+    { testid: 'ban-duration', attrs: { 'aria-label': 'How long' } },
+    ...BAN_DURATIONS.map((choice, index) => el('option', { attrs: { value: String(index) } }, choice.label)),
+  );
+  return el(
+    'form',
+    {
+      class: 'ban-form',
+      testid: 'ban-form',
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          const choice = BAN_DURATIONS[Number(duration.value)] ?? BAN_DURATIONS[0];
+          void guard(() => actions.ban(name, choice.minutes));
+        },
       },
     },
-  },
-  el('p', { class: 'field-hint' }, `Ban ${name}? They are disconnected and cannot come back under any name.`),
-  duration,
-  el('button', { class: 'danger-button', testid: 'ban-confirm', attrs: { type: 'submit' } }, 'Ban'),
-  el('button', { class: 'link-button', attrs: { type: 'button' }, on: { click: () => actions.askBan(null) } }, 'Cancel'));
+    el('p', { class: 'field-hint' }, `Ban ${name}? They are disconnected and cannot come back under any name.`),
+    duration,
+    el('button', { class: 'danger-button', testid: 'ban-confirm', attrs: { type: 'submit' } }, 'Ban'),
+    el(
+      'button',
+      { class: 'link-button', attrs: { type: 'button' }, on: { click: () => actions.askBan(null) } },
+      'Cancel',
+    ),
+  );
 }
 
 /** Until when a ban holds, as people say it. */
@@ -67,59 +81,115 @@ export function banUntil(ban: BanInfo): string {
 /** The host panel's list of bans, each with Lift; nothing when there are none. */
 export function bansSection(bans: readonly BanInfo[], actions: ModerationActions, guard: Guard): HTMLElement | null {
   if (!bans.length) return null;
-  return el('div', { class: 'bans', testid: 'bans' },
+  return el(
+    'div',
+    { class: 'bans', testid: 'bans' },
     el('h3', { class: 'sidebar-title' }, 'Banned'),
-    el('ul', {}, ...bans.map((ban) => el('li', { testid: `banned-${ban.name}` },
-      el('span', {}, ban.name), el('small', { class: 'nav-sub' }, banUntil(ban)),
-      el('button', {
-        class: 'link-button',
-        testid: `unban-${ban.name}`,
-        attrs: { type: 'button', title: `Let ${ban.name} back in` },
-        on: { click: () => void guard(() => actions.unban(ban.name)) },
-      }, 'Lift')))));
+    el(
+      'ul',
+      {},
+      ...bans.map((ban) =>
+        el(
+          'li',
+          { testid: `banned-${ban.name}` },
+          el('span', {}, ban.name),
+          el('small', { class: 'nav-sub' }, banUntil(ban)),
+          el(
+            'button',
+            {
+              class: 'link-button',
+              testid: `unban-${ban.name}`,
+              attrs: { type: 'button', title: `Let ${ban.name} back in` },
+              on: { click: () => void guard(() => actions.unban(ban.name)) },
+            },
+            'Lift',
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 /** The room header's Delete, for the host's owner: asks first, since the room's history goes with it. */
-export function deleteRoomControl(room: string, confirming: boolean, actions: ModerationActions, guard: Guard): HTMLElement {
+export function deleteRoomControl(
+  room: string,
+  confirming: boolean,
+  actions: ModerationActions,
+  guard: Guard,
+): HTMLElement {
   if (!confirming) {
-    return el('button', {
-      class: 'link-button danger-link',
-      testid: 'delete-room',
-      attrs: { type: 'button', title: `Delete #${room} and its messages for everyone` },
-      on: { click: () => actions.askDelete(room) },
-    }, 'Delete room');
+    return el(
+      'button',
+      {
+        class: 'link-button danger-link',
+        testid: 'delete-room',
+        attrs: { type: 'button', title: `Delete #${room} and its messages for everyone` },
+        on: { click: () => actions.askDelete(room) },
+      },
+      'Delete room',
+    );
   }
-  return el('div', { class: 'delete-room-form', testid: 'delete-room-form', attrs: { role: 'alertdialog', 'aria-label': `Delete #${room}?` } },
+  return el(
+    'div',
+    {
+      class: 'delete-room-form',
+      testid: 'delete-room-form',
+      attrs: { role: 'alertdialog', 'aria-label': `Delete #${room}?` },
+    },
     el('span', { class: 'field-hint' }, `Delete #${room} and all its messages, for everyone?`),
-    el('button', { class: 'danger-button', testid: 'delete-room-confirm', attrs: { type: 'button' }, on: { click: () => void guard(() => actions.deleteRoom(room)) } }, 'Delete'),
-    el('button', { class: 'link-button', attrs: { type: 'button' }, on: { click: () => actions.askDelete(null) } }, 'Cancel'));
+    el(
+      'button',
+      {
+        class: 'danger-button',
+        testid: 'delete-room-confirm',
+        attrs: { type: 'button' },
+        on: { click: () => void guard(() => actions.deleteRoom(room)) },
+      },
+      'Delete',
+    ),
+    el(
+      'button',
+      { class: 'link-button', attrs: { type: 'button' }, on: { click: () => actions.askDelete(null) } },
+      'Cancel',
+    ),
+  );
 }
 
 /** The host panel's form to free a name that someone's key holds, so that anyone may take it. */
 export function releaseNameForm(actions: ModerationActions): HTMLElement {
-  const input = el('input', { testid: 'release-name-input', attrs: { placeholder: 'Name', autocomplete: 'off', spellcheck: 'false', 'aria-label': 'Name to free' } });
+  const input = el('input', {
+    testid: 'release-name-input',
+    attrs: { placeholder: 'Name', autocomplete: 'off', spellcheck: 'false', 'aria-label': 'Name to free' },
+  });
   const status = el('p', { class: 'field-hint', testid: 'release-name-status', attrs: { role: 'status' } });
-  return el('form', {
-    class: 'release-name',
-    testid: 'release-name',
-    on: {
-      submit: (event) => {
-        event.preventDefault();
-        const name = input.value.trim();
-        if (!name) return;
-        actions.releaseName(name).then(
-          (said) => {
-            status.textContent = said;
-            input.value = '';
-          },
-          (error) => (status.textContent = (error as Error).message),
-        );
+  return el(
+    'form',
+    {
+      class: 'release-name',
+      testid: 'release-name',
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          const name = input.value.trim();
+          if (!name) return;
+          actions.releaseName(name).then(
+            (said) => {
+              status.textContent = said;
+              input.value = '';
+            },
+            (error) => (status.textContent = (error as Error).message),
+          );
+        },
       },
     },
-  },
-  el('h3', { class: 'sidebar-title' }, 'Names'),
-  el('p', { class: 'field-hint' }, 'A name belongs to the first key that used it here. Free one for someone else to take:'),
-  input,
-  el('button', { class: 'link-button', testid: 'release-name-submit', attrs: { type: 'submit' } }, 'Free name'),
-  status);
+    el('h3', { class: 'sidebar-title' }, 'Names'),
+    el(
+      'p',
+      { class: 'field-hint' },
+      'A name belongs to the first key that used it here. Free one for someone else to take:',
+    ),
+    input,
+    el('button', { class: 'link-button', testid: 'release-name-submit', attrs: { type: 'submit' } }, 'Free name'),
+    status,
+  );
 }

@@ -26,8 +26,13 @@ const testids = (element: HTMLElement, list: string) =>
 describe('the host lists', () => {
   it('show hosts on the network, with a lock for a code, and remembered ones that are away', () => {
     const picks: Pick[] = [];
-    const lists = new HostLists([recent('a', '10.0.0.5:7878', true), recent('b', '10.0.0.6:7878')], (pick) => picks.push(pick));
-    lists.update({ looking: { state: 'on' }, hosts: [found('a', 'Ann', '10.0.0.9:7878', true), found('c', 'Cy', '10.0.0.7:7878', true)] });
+    const lists = new HostLists([recent('a', '10.0.0.5:7878', true), recent('b', '10.0.0.6:7878')], (pick) =>
+      picks.push(pick),
+    );
+    lists.update({
+      looking: { state: 'on' },
+      hosts: [found('a', 'Ann', '10.0.0.9:7878', true), found('c', 'Cy', '10.0.0.7:7878', true)],
+    });
     expect(testids(lists.element, 'network-hosts')).toEqual(['network-host-FPa', 'network-host-FPc']);
     expect(testids(lists.element, 'recent-hosts')).toEqual(['recent-host-FPb']);
     const ann = lists.element.querySelector<HTMLElement>('[data-testid=network-host-FPa]');

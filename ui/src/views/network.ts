@@ -19,14 +19,30 @@ let firstShown: number | null = null;
 
 /** A lock drawn in CSS (emoji fonts are not everywhere), with its words for screen readers and on hover. */
 function lock(): HTMLElement {
-  return el('span', { class: 'host-lock', testid: 'host-lock', attrs: { title: 'Needs an access code', 'aria-label': 'needs an access code', role: 'img' } });
+  return el('span', {
+    class: 'host-lock',
+    testid: 'host-lock',
+    attrs: { title: 'Needs an access code', 'aria-label': 'needs an access code', role: 'img' },
+  });
 }
 
-function entry(testid: string, title: string, details: string[], locked: boolean, button: HTMLButtonElement, hostId: string): HTMLElement {
+function entry(
+  testid: string,
+  title: string,
+  details: string[],
+  locked: boolean,
+  button: HTMLButtonElement,
+  hostId: string,
+): HTMLElement {
   return el(
     'li',
     { class: 'host-entry', testid, attrs: { 'data-host-id': hostId, 'data-title': title } },
-    el('div', { class: 'host-text' }, el('div', { class: 'host-title' }, title, locked ? lock() : null), el('div', { class: 'host-meta' }, details.join(' · '))),
+    el(
+      'div',
+      { class: 'host-text' },
+      el('div', { class: 'host-title' }, title, locked ? lock() : null),
+      el('div', { class: 'host-meta' }, details.join(' · ')),
+    ),
     button,
   );
 }
@@ -35,18 +51,37 @@ function entry(testid: string, title: string, details: string[], locked: boolean
 export class HostLists {
   readonly element: HTMLElement;
   private readonly found = el('ul', { class: 'host-list', testid: 'network-hosts', attrs: { 'aria-live': 'polite' } });
-  private readonly empty = el('p', { class: 'field-hint network-empty', testid: 'network-empty', attrs: { role: 'status' } });
+  private readonly empty = el('p', {
+    class: 'field-hint network-empty',
+    testid: 'network-empty',
+    attrs: { role: 'status' },
+  });
   private readonly recentList = el('ul', { class: 'host-list', testid: 'recent-hosts' });
   private readonly recentSection: HTMLElement;
   private view: NetworkView | null = null;
 
   /** `since`: when looking began (by default, when this page first showed the lists). */
-  constructor(private readonly recent: RecentHostView[], private readonly join: (pick: Pick) => void, private readonly since = (firstShown ??= Date.now())) {
-    this.recentSection = el('section', { class: 'host-section' }, el('h3', { class: 'host-section-title' }, 'Joined before'), this.recentList);
+  constructor(
+    private readonly recent: RecentHostView[],
+    private readonly join: (pick: Pick) => void,
+    private readonly since = (firstShown ??= Date.now()),
+  ) {
+    this.recentSection = el(
+      'section',
+      { class: 'host-section' },
+      el('h3', { class: 'host-section-title' }, 'Joined before'),
+      this.recentList,
+    );
     this.element = el(
       'div',
       { class: 'host-lists' },
-      el('section', { class: 'host-section' }, el('h3', { class: 'host-section-title' }, 'On your network'), this.found, this.empty),
+      el(
+        'section',
+        { class: 'host-section' },
+        el('h3', { class: 'host-section-title' }, 'On your network'),
+        this.found,
+        this.empty,
+      ),
       this.recentSection,
     );
     this.render();
@@ -61,7 +96,16 @@ export class HostLists {
   }
 
   private joinButton(testid: string, pick: Pick, label: string): HTMLButtonElement {
-    return el('button', { class: 'secondary', testid, attrs: { type: 'button', 'aria-label': label }, on: { click: () => this.join(pick) } }, 'Join');
+    return el(
+      'button',
+      {
+        class: 'secondary',
+        testid,
+        attrs: { type: 'button', 'aria-label': label },
+        on: { click: () => this.join(pick) },
+      },
+      'Join',
+    );
   }
 
   private render(): void {
@@ -77,8 +121,10 @@ export class HostLists {
 
   private emptyText(): string {
     const looking = this.view?.looking;
-    if (looking?.state === 'off') return 'Looking for hosts is turned off on this computer (BANTER_DISCOVERY=off). Type the host’s address below.';
-    if (looking?.state === 'failed') return `Banter cannot look for hosts here (${looking.reason}). Type the host’s address below.`;
+    if (looking?.state === 'off')
+      return 'Looking for hosts is turned off on this computer (BANTER_DISCOVERY=off). Type the host’s address below.';
+    if (looking?.state === 'failed')
+      return `Banter cannot look for hosts here (${looking.reason}). Type the host’s address below.`;
     if (Date.now() - this.since < LOOKING_MS) return 'Looking for hosts on your network…';
     return 'No hosts found. Check that you are on the same network as the host and that no firewall blocks mDNS (UDP port 5353) or the host’s port, or type its address below.';
   }
@@ -90,7 +136,14 @@ export class HostLists {
     const pick = { address, hostId: host.hostId, needsCode: host.accessCode && !known?.hasCode };
     const button = this.joinButton(`network-join-${host.fingerprint}`, pick, `Join ${host.title}`);
     button.disabled = address === '';
-    return entry(`network-host-${host.fingerprint}`, host.title || address, details, host.accessCode, button, host.hostId);
+    return entry(
+      `network-host-${host.fingerprint}`,
+      host.title || address,
+      details,
+      host.accessCode,
+      button,
+      host.hostId,
+    );
   }
 
   private recentEntry(host: RecentHostView): HTMLElement {

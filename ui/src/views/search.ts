@@ -41,8 +41,23 @@ export class SearchPanel {
         },
       },
     });
-    const close = el('button', { class: 'link-button', testid: 'search-close', attrs: { type: 'button', 'aria-label': 'Close the search' }, on: { click: () => this.close() } }, 'Close');
-    this.root = el('div', { class: 'search-panel', testid: 'search-panel', attrs: { role: 'search', hidden: '' } }, el('div', { class: 'search-bar' }, this.input, close), this.status, this.results);
+    const close = el(
+      'button',
+      {
+        class: 'link-button',
+        testid: 'search-close',
+        attrs: { type: 'button', 'aria-label': 'Close the search' },
+        on: { click: () => this.close() },
+      },
+      'Close',
+    );
+    this.root = el(
+      'div',
+      { class: 'search-panel', testid: 'search-panel', attrs: { role: 'search', hidden: '' } },
+      el('div', { class: 'search-bar' }, this.input, close),
+      this.status,
+      this.results,
+    );
   }
 
   get isOpen(): boolean {
@@ -88,19 +103,58 @@ export class SearchPanel {
   }
 
   private render(more: boolean): void {
-    replace(this.results, ...this.hits.map((hit) => el('li', {}, el('button', {
-      class: 'search-hit',
-      testid: 'search-hit',
-      attrs: { type: 'button', 'data-seq': String(hit.seq) },
-      on: {
-        click: () => {
-          this.close();
-          this.actions.pick(hit);
-        },
-      },
-    },
-    el('span', { class: 'search-where' }, hit.room ? `# ${hit.room}` : hit.with ?? '', ' · ', hit.from, ' · ', formatTime(hit.ts)),
-    el('span', { class: 'search-text', attrs: { dir: 'auto' } }, ...hit.snippet.map((part) => (part.hit ? el('mark', {}, part.text) : part.text)))))),
-    more ? el('li', {}, el('button', { class: 'link-button', testid: 'search-more', attrs: { type: 'button' }, on: { click: () => void this.run(true) } }, 'More results')) : null);
+    replace(
+      this.results,
+      ...this.hits.map((hit) =>
+        el(
+          'li',
+          {},
+          el(
+            'button',
+            {
+              class: 'search-hit',
+              testid: 'search-hit',
+              attrs: { type: 'button', 'data-seq': String(hit.seq) },
+              on: {
+                click: () => {
+                  this.close();
+                  this.actions.pick(hit);
+                },
+              },
+            },
+            el(
+              'span',
+              { class: 'search-where' },
+              hit.room ? `# ${hit.room}` : (hit.with ?? ''),
+              ' · ',
+              hit.from,
+              ' · ',
+              formatTime(hit.ts),
+            ),
+            el(
+              'span',
+              { class: 'search-text', attrs: { dir: 'auto' } },
+              ...hit.snippet.map((part) => (part.hit ? el('mark', {}, part.text) : part.text)),
+            ),
+          ),
+        ),
+      ),
+      more
+        ? el(
+            'li',
+            {},
+            el(
+              'button',
+              {
+                class: 'link-button',
+                testid: 'search-more',
+                attrs: { type: 'button' },
+                on: { click: () => void this.run(true) },
+              },
+              'More results',
+            ),
+          )
+        : null,
+    );
   }
 }

@@ -13,7 +13,13 @@ export interface StartActions {
 export const DEFAULT_PORT = 7878;
 
 function field(label: string, input: HTMLInputElement, hint?: string): HTMLElement {
-  return el('label', { class: 'field' }, el('span', { class: 'field-label' }, label), input, hint ? el('span', { class: 'field-hint' }, hint) : null);
+  return el(
+    'label',
+    { class: 'field' },
+    el('span', { class: 'field-label' }, label),
+    input,
+    hint ? el('span', { class: 'field-hint' }, hint) : null,
+  );
 }
 
 function describe(error: unknown): string {
@@ -57,31 +63,56 @@ export interface StartScreen {
 /** Builds the start screen. */
 export function startScreen(actions: StartActions, options: StartOptions): StartScreen {
   const { recent, savedName, fixedAddress } = options;
-  const hostName = el('input', { testid: 'host-name', attrs: { autocomplete: 'nickname', maxlength: '32', placeholder: 'Your name', required: '' } });
-  const hostPort = el('input', { testid: 'host-port', attrs: { inputmode: 'numeric', value: String(options.savedPort ?? DEFAULT_PORT) } });
+  const hostName = el('input', {
+    testid: 'host-name',
+    attrs: { autocomplete: 'nickname', maxlength: '32', placeholder: 'Your name', required: '' },
+  });
+  const hostPort = el('input', {
+    testid: 'host-port',
+    attrs: { inputmode: 'numeric', value: String(options.savedPort ?? DEFAULT_PORT) },
+  });
   const hostError = el('p', { class: 'form-error', testid: 'host-error', attrs: { role: 'alert' } });
-  const hostButton = el('button', { class: 'primary', testid: 'host-start', attrs: { type: 'submit' } }, 'Start hosting');
+  const hostButton = el(
+    'button',
+    { class: 'primary', testid: 'host-start', attrs: { type: 'submit' } },
+    'Start hosting',
+  );
 
   const joinAddress = el('input', {
     testid: 'join-address',
-    attrs: { list: 'recent-addresses', placeholder: '192.168.1.20 or 192.168.1.20:7878', autocomplete: 'off', required: '' },
+    attrs: {
+      list: 'recent-addresses',
+      placeholder: '192.168.1.20 or 192.168.1.20:7878',
+      autocomplete: 'off',
+      required: '',
+    },
   });
-  const joinName = el('input', { testid: 'join-name', attrs: { autocomplete: 'nickname', maxlength: '32', placeholder: 'Your name', required: '' } });
-  const joinCode = el('input', { testid: 'join-code', attrs: { autocomplete: 'off', maxlength: '80', placeholder: 'Only if the host asks for one', spellcheck: 'false' } });
+  const joinName = el('input', {
+    testid: 'join-name',
+    attrs: { autocomplete: 'nickname', maxlength: '32', placeholder: 'Your name', required: '' },
+  });
+  const joinCode = el('input', {
+    testid: 'join-code',
+    attrs: { autocomplete: 'off', maxlength: '80', placeholder: 'Only if the host asks for one', spellcheck: 'false' },
+  });
   joinCode.value = options.presetCode;
   const requireCode = el('input', { testid: 'host-require-code', attrs: { type: 'checkbox' } });
   const advertise = el('input', { testid: 'host-advertise', attrs: { type: 'checkbox' } });
   advertise.checked = options.settings?.advertise ?? true;
   const joinError = el('p', { class: 'form-error', testid: 'join-error', attrs: { role: 'alert' } });
   const joinButton = el('button', { class: 'primary', testid: 'join-submit', attrs: { type: 'submit' } }, 'Join');
-  const datalist = el('datalist', { attrs: { id: 'recent-addresses' } }, ...recent.map((address) => el('option', { attrs: { value: address } })));
+  const datalist = el(
+    'datalist',
+    { attrs: { id: 'recent-addresses' } },
+    ...recent.map((address) => el('option', { attrs: { value: address } })),
+  );
   hostName.value = savedName;
   joinName.value = savedName;
   if (fixedAddress) joinAddress.value = fixedAddress;
 
   const busy = (button: HTMLButtonElement, label: string, working: boolean) => {
     button.disabled = working;
-    button.textContent = working ? label : button.dataset.label ?? button.textContent ?? '';
+    button.textContent = working ? label : (button.dataset.label ?? button.textContent ?? '');
   };
   hostButton.dataset.label = 'Start hosting';
   joinButton.dataset.label = 'Join';
@@ -114,15 +145,35 @@ export function startScreen(actions: StartActions, options: StartOptions): Start
     el('p', { class: 'card-lead' }, 'Start a chat on this computer. People on your network join with its address.'),
     field('Display name', hostName),
     field('Port', hostPort, `Default ${DEFAULT_PORT}`),
-    el('label', { class: 'check-field' }, requireCode, el('span', {}, 'Require an access code'), el('span', { class: 'field-hint' }, 'Only people you give the code to can join. A new code is made each time you start.')),
-    el('label', { class: 'check-field' }, advertise, el('span', {}, 'Let people on this network find it'), el('span', { class: 'field-hint' }, 'Shows the chat, under your name, in their “On your network” list.')),
+    el(
+      'label',
+      { class: 'check-field' },
+      requireCode,
+      el('span', {}, 'Require an access code'),
+      el(
+        'span',
+        { class: 'field-hint' },
+        'Only people you give the code to can join. A new code is made each time you start.',
+      ),
+    ),
+    el(
+      'label',
+      { class: 'check-field' },
+      advertise,
+      el('span', {}, 'Let people on this network find it'),
+      el('span', { class: 'field-hint' }, 'Shows the chat, under your name, in their “On your network” list.'),
+    ),
     hostError,
     hostButton,
   );
 
   // The last join tried, so that "Join anyway" can repeat it once the user was told another host answers.
   let lastTry: { address: string; target: JoinTarget } | null = null;
-  const anyway = el('button', { class: 'link-button join-anyway', testid: 'join-anyway', attrs: { type: 'button' } }, 'Join this host anyway');
+  const anyway = el(
+    'button',
+    { class: 'link-button join-anyway', testid: 'join-anyway', attrs: { type: 'button' } },
+    'Join this host anyway',
+  );
   anyway.hidden = true;
   /** Says what went wrong (and offers "Join anyway" where that helps), in view: the card can be taller than the
    *  window. `field` is where the user fixes it. */
@@ -160,10 +211,12 @@ export function startScreen(actions: StartActions, options: StartOptions): Start
   let stopWatching: (() => void) | null = null;
   let closed = false;
   if (lists && options.watchNetwork) {
-    options.watchNetwork((view) => lists.update(view)).then(
-      (stop) => (closed ? stop() : (stopWatching = stop)),
-      () => lists.update({ looking: { state: 'failed', reason: 'the app could not ask' }, hosts: [] }),
-    );
+    options
+      .watchNetwork((view) => lists.update(view))
+      .then(
+        (stop) => (closed ? stop() : (stopWatching = stop)),
+        () => lists.update({ looking: { state: 'failed', reason: 'the app could not ask' }, hosts: [] }),
+      );
   }
 
   const joinForm = el(
@@ -178,11 +231,27 @@ export function startScreen(actions: StartActions, options: StartOptions): Start
       },
     },
     el('h2', {}, fixedAddress ? 'Join the chat' : 'Join a room'),
-    el('p', { class: 'card-lead' }, fixedAddress ? `You are joining the Banter host at ${fixedAddress}.` : 'Pick a host on your network, or type the address its owner shared with you.'),
+    el(
+      'p',
+      { class: 'card-lead' },
+      fixedAddress
+        ? `You are joining the Banter host at ${fixedAddress}.`
+        : 'Pick a host on your network, or type the address its owner shared with you.',
+    ),
     field('Display name', joinName),
-    field('Access code', joinCode, options.presetCode ? 'From the link you opened' : 'Leave empty unless the host gave you one'),
+    field(
+      'Access code',
+      joinCode,
+      options.presetCode ? 'From the link you opened' : 'Leave empty unless the host gave you one',
+    ),
     lists?.element,
-    fixedAddress ? null : field('Address', joinAddress, recent.length ? 'Recent addresses are suggested as you type' : 'Port 7878 unless given'),
+    fixedAddress
+      ? null
+      : field(
+          'Address',
+          joinAddress,
+          recent.length ? 'Recent addresses are suggested as you type' : 'Port 7878 unless given',
+        ),
     fixedAddress ? null : datalist,
     joinError,
     anyway,
@@ -192,10 +261,20 @@ export function startScreen(actions: StartActions, options: StartOptions): Start
   const element = el(
     'main',
     { class: 'start', testid: 'start-screen' },
-    el('header', { class: 'start-header' }, el('div', { class: 'logo', attrs: { 'aria-hidden': 'true' } }, '…'), el('h1', {}, 'Banter'), el('p', {}, 'Chat with the people on your network. No account, no cloud.')),
+    el(
+      'header',
+      { class: 'start-header' },
+      el('div', { class: 'logo', attrs: { 'aria-hidden': 'true' } }, '…'),
+      el('h1', {}, 'Banter'),
+      el('p', {}, 'Chat with the people on your network. No account, no cloud.'),
+    ),
     el('div', { class: 'start-cards' }, options.canHost ? hostForm : null, joinForm),
     options.settings
-      ? keyPanel(options.settings, options.keys, 'Your name on a host is bound to this key the first time you use it there. To be the same person on another device, give it this key.')
+      ? keyPanel(
+          options.settings,
+          options.keys,
+          'Your name on a host is bound to this key the first time you use it there. To be the same person on another device, give it this key.',
+        )
       : null,
   );
   return {
