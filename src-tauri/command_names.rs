@@ -31,4 +31,6 @@ pub const NAMES: &[&str] = &[
     "copy_text",
     "open_link",
     "search",
+    "mark_read",
+    "show_unread",
 ];

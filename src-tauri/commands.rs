@@ -292,6 +292,26 @@ pub async fn leave_room(state: State<'_, AppState>, room: String) -> Result<Room
     Ok(state.client().await?.leave_room(&room).await?)
 }
 
+/// Marks a room read up to message `seq`, for every device of this user.
+#[tauri::command]
+pub async fn mark_read(state: State<'_, AppState>, room: String, seq: u64) -> Result<(), IpcError> {
+    state.client().await?.mark_read(&room, seq).await?;
+    Ok(())
+}
+
+/// Shows how many messages are unread in all: in the window's title, and in the taskbar's badge where the platform
+/// has one (elsewhere that part is skipped).
+#[tauri::command]
+pub fn show_unread<R: Runtime>(app: AppHandle<R>, count: u32) -> Result<(), IpcError> {
+    let Some(window) = app.get_webview_window(crate::events::MAIN_WINDOW) else { return Ok(()) };
+    let title = if count > 0 { format!("({count}) Banter") } else { "Banter".to_owned() };
+    window.set_title(&title).map_err(|error| IpcError::new("window", error.to_string()))?;
+    if let Err(error) = window.set_badge_count((count > 0).then_some(i64::from(count))) {
+        tracing::debug!(%error, "no taskbar badge here");
+    }
+    Ok(())
+}
+
 /// Searches every room and this user's direct messages on the host joined.
 #[tauri::command]
 pub async fn search(state: State<'_, AppState>, request: SearchRequest) -> Result<SearchResults, IpcError> {

@@ -5,8 +5,8 @@ use banter_core::address::AddressError;
 use banter_core::client::{ClientError, ClientEvent, ConnectionState, ServerKind};
 use banter_core::host::{BindError, StartError};
 use banter_core::protocol::{
-    AnnouncedLimits, BanInfo, ClosingReason, Conversation, DirectMessage, ErrorBody, LeaveReason, Message, RoomInfo,
-    RoomJoined, UserInfo,
+    AnnouncedLimits, BanInfo, ClosingReason, Conversation, DirectMessage, ErrorBody, LeaveReason, Message, ReadMark,
+    RoomInfo, RoomJoined, UserInfo,
 };
 use banter_core::store::StoreError;
 use serde::Serialize;
@@ -19,7 +19,7 @@ pub struct IpcError {
     /// `invalid_address`, `unreachable`, `timeout`, `name_taken`, `invalid`, `port_in_use`, `not_connected`,
     /// `different_host` (another host answers where a remembered one was),
     /// `unsupported`, `outbox_full`, `closed`, `store_unwritable`, `store_not_banter`, `store_newer`,
-    /// `store_locked`, `store_failed`, `opener` (the system could not open a link), or one of the wire's error kinds.
+    /// `store_locked`, `store_failed`, `opener` (the system could not open a link), `window`, or one of the wire's error kinds.
     pub kind: String,
     pub message: String,
 }
@@ -255,9 +255,16 @@ pub enum UiEvent {
         conversations: Vec<Conversation>,
         /// What the host refuses past: the UI says so before sending.
         limits: AnnouncedLimits,
+        /// How far this user has read each room (on any device).
+        reads: Vec<ReadMark>,
     },
     Message {
         message: Message,
+    },
+    /// How far this user has read a room now, marked on this device or another.
+    Read {
+        room: String,
+        seq: u64,
     },
     /// A message changed (edited, deleted, reacted to, replied to): it carries the message as it is now. Keep it
     /// only if its `rev` is higher than that of the copy shown.
@@ -341,9 +348,11 @@ impl UiEvent {
                 member_of: welcome.member_of,
                 conversations: welcome.conversations,
                 limits: welcome.limits,
+                reads: welcome.reads,
             },
             ClientEvent::Message(message) => UiEvent::Message { message },
             ClientEvent::Changed(message) => UiEvent::Changed { message },
+            ClientEvent::Read(mark) => UiEvent::Read { room: mark.room, seq: mark.seq },
             ClientEvent::Direct(message) => UiEvent::Direct { message },
             ClientEvent::MissedMessages { room, messages } => UiEvent::Missed { room, messages },
             ClientEvent::MissedDirects { with, messages } => UiEvent::MissedDirects { with, messages },

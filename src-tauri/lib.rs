@@ -55,6 +55,8 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::copy_text,
             commands::open_link,
             commands::search,
+            commands::mark_read,
+            commands::show_unread,
         ])
 }
 

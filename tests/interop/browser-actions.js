@@ -10,6 +10,7 @@
 //   5. Bert deletes his reply; Ann sees the tombstone, and the count of replies goes.
 //   6. Hostile text from Ann runs no script, injects no element and does not widen Bert's page.
 //   7. Bert searches, sees the matching words marked, and a hit opens its message.
+//   8. Reading the lobby in one of Bert's tabs clears its unread badge in his other tab.
 // Usage: node browser-actions.js ANN_URL BERT_URL SCREENSHOTS_FOLDER. Reads "posted", "cut", "restored" on stdin; prints "step NAME"
 // lines, then "actions ok".
 const { WAIT_MS, launch, step, joinAs, say, sees, stdinCommands, run } = require('./browser-common');
@@ -138,6 +139,24 @@ async function main() {
     await bert.getByTestId('search-status').getByText('Nothing found', { exact: false }).waitFor({ timeout: WAIT_MS });
     await bert.getByTestId('search-input').press('Escape');
     step('searched');
+
+    // Read state follows the user: both of Bert's tabs have a direct message open, so a lobby message counts as
+    // unread in both; reading the lobby in one clears it in the other.
+    await bert.getByTestId('member-Ann').click();
+    await bert.getByTestId('conversation-title').getByText('Ann').waitFor({ timeout: WAIT_MS });
+    const bertTab = await joinAs(bert.context(), bertUrl, 'Bert', { width: 1000, height: 700 });
+    await bertTab.getByTestId('member-Ann').click();
+    await bertTab.getByTestId('conversation-title').getByText('Ann').waitFor({ timeout: WAIT_MS });
+    await say(ann, 'read me once');
+    const lobbyBadge = bertTab.getByTestId('conversation-lobby').locator('.badge');
+    await lobbyBadge.getByText('1').waitFor({ timeout: WAIT_MS });
+    await bertTab.waitForFunction(() => document.title === '(1) Banter', null, { timeout: WAIT_MS });
+    await bert.getByTestId('conversation-lobby').locator('.badge').getByText('1').waitFor({ timeout: WAIT_MS });
+    await bert.getByTestId('conversation-lobby').click();
+    await sees(bert, 'read me once');
+    await lobbyBadge.waitFor({ state: 'detached', timeout: WAIT_MS });
+    await bertTab.waitForFunction(() => document.title === 'Banter', null, { timeout: WAIT_MS });
+    step('read-elsewhere');
     console.log('actions ok');
   } finally {
     await browser.close();

@@ -18,7 +18,11 @@ memberOf: Array<string>, conversations: Array<Conversation>,
 /**
  * What the host refuses past: the UI says so before sending.
  */
-limits: AnnouncedLimits, } | { "type": "message", message: Message, } | { "type": "changed", message: Message, } | { "type": "direct", message: DirectMessage, } | { "type": "missed", room: string, messages: Array<Message>, } | { "type": "missedDirects", with: string, messages: Array<DirectMessage>, } | { "type": "roomDeleted", room: string, } | { "type": "delivered", clientId: string, } | { "type": "sendFailed", clientId: string, error: ErrorBody, } | { "type": "joined", joined: RoomJoined, } | { "type": "memberJoined", room: string, user: string, } | { "type": "memberLeft", rooms: Array<string>, user: string, reason: LeaveReason, } | { "type": "userOnline", user: UserInfo, } | { "type": "userOffline", user: UserInfo, } | { "type": "rooms", rooms: Array<RoomInfo>, } | { "type": "typing", room: string, user: string, active: boolean, } | { "type": "plain", text: string, } | { "type": "closing", reason: ClosingReason, message: string, };
+limits: AnnouncedLimits, 
+/**
+ * How far this user has read each room (on any device).
+ */
+reads: Array<ReadMark>, } | { "type": "message", message: Message, } | { "type": "read", room: string, seq: number, } | { "type": "changed", message: Message, } | { "type": "direct", message: DirectMessage, } | { "type": "missed", room: string, messages: Array<Message>, } | { "type": "missedDirects", with: string, messages: Array<DirectMessage>, } | { "type": "roomDeleted", room: string, } | { "type": "delivered", clientId: string, } | { "type": "sendFailed", clientId: string, error: ErrorBody, } | { "type": "joined", joined: RoomJoined, } | { "type": "memberJoined", room: string, user: string, } | { "type": "memberLeft", rooms: Array<string>, user: string, reason: LeaveReason, } | { "type": "userOnline", user: UserInfo, } | { "type": "userOffline", user: UserInfo, } | { "type": "rooms", rooms: Array<RoomInfo>, } | { "type": "typing", room: string, user: string, active: boolean, } | { "type": "plain", text: string, } | { "type": "closing", reason: ClosingReason, message: string, };
 
 export type Status = { "state": "connecting", attempt: number, } | { "state": "connected", 
 /**
@@ -241,6 +245,12 @@ snippet: Array<Marked>, };
 
 export type Marked = { text: string, hit?: boolean, };
 
+export type ReadMark = { room: string, 
+/**
+ * The `seq` of the last message read. Marks only move forward.
+ */
+seq: number, };
+
 export type DirectMessage = { id: string, 
 /**
  * The conversation's id on this host: the same for every message between these two people, and never
@@ -347,7 +357,11 @@ memberOf: Array<string>,
 /**
  * This user's direct conversations, most recent first, each with its last message.
  */
-conversations: Array<Conversation>, limits: AnnouncedLimits, };
+conversations: Array<Conversation>, 
+/**
+ * How far this user has read each room they marked (on any device).
+ */
+reads: Array<ReadMark>, limits: AnnouncedLimits, };
 
 export type AnnouncedLimits = { maxMessageChars: number, maxNameChars: number, maxRoomChars: number, maxAttachmentBytes: number, 
 /**

@@ -11,9 +11,11 @@ import {
   conversation,
   forgetRoom,
   newChatState,
+  newestSeq,
   oldestSeq,
   open,
   roomKey,
+  totalUnread,
   LOBBY,
   type ChatState,
   type Conversation,
@@ -346,9 +348,28 @@ class App {
   private render(): void {
     if (this.state && this.view) {
       const current = this.state.conversations.get(this.state.current);
-      if (current && document.hasFocus()) current.unread = 0;
+      if (current && document.hasFocus()) {
+        current.unread = 0;
+        this.markRead(current);
+      }
       this.view.render(this.state, Date.now());
+      const unread = totalUnread(this.state);
+      if (unread !== this.shownUnread) {
+        this.shownUnread = unread;
+        void this.transport.showUnread(unread).catch(() => {});
+      }
     }
+  }
+
+  private shownUnread = -1;
+
+  /** A room read here is read on the user's other devices too: the host keeps the mark. */
+  private markRead(target: Conversation): void {
+    if (target.kind !== 'room' || !this.state?.rich) return;
+    const newest = newestSeq(target);
+    if (newest <= target.readSeq) return;
+    target.readSeq = newest;
+    void this.transport.markRead(target.name, newest).catch(() => {});
   }
 
   private shortcutsInstalled = false;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message, UiEvent } from './bindings';
 import {
+  totalUnread,
   addOlder,
   addPending,
   apply,
@@ -160,6 +161,7 @@ describe('the chat store', () => {
       memberOf: [],
       conversations: [],
       limits: { ...DEFAULT_LIMITS, maxMessageChars: 500 },
+      reads: [],
     };
   }
 
@@ -301,5 +303,31 @@ describe('the chat store', () => {
     expect(lastOwnMessage(state, lobby())).toBeNull();
     addPending(state, roomKey(LOBBY), 'c9', 'on its way', 0);
     expect(lastOwnMessage(state, lobby())).toBeNull();
+  });
+
+  it("counts unread from the host's read mark, from any device, and marks where the new messages begin", () => {
+    const state = newChatState('alice');
+    apply(
+      state,
+      { type: 'joined', joined: { room: 'ops', members: ['alice'], history: [], latestSeq: 0, latestRev: 0 } },
+      0,
+    );
+    for (const seq of [1, 2, 3, 4])
+      apply(state, { type: 'message', message: message({ room: 'ops', id: `o${seq}`, seq }) }, 0);
+    const ops = state.conversations.get(roomKey('ops'))!;
+    expect(ops.unread).toBe(4);
+    expect(totalUnread(state)).toBe(4);
+    // Read up to 3 on another device: one is left, here too.
+    apply(state, { type: 'read', room: 'ops', seq: 3 }, 0);
+    expect(ops.readSeq).toBe(3);
+    expect(ops.unread).toBe(1);
+    // A mark never moves back.
+    apply(state, { type: 'read', room: 'ops', seq: 1 }, 0);
+    expect(ops.readSeq).toBe(3);
+    open(state, roomKey('ops'));
+    expect(ops.newAfter).toBe(3);
+    expect(totalUnread(state)).toBe(0);
+    open(state, roomKey(LOBBY));
+    expect(ops.newAfter).toBeNull();
   });
 });

@@ -57,6 +57,11 @@ export interface Conversation {
   name: string;
   items: ChatItem[];
   unread: number;
+  /** How far the user has read it, on any device (the host's read mark; rooms only). */
+  readSeq: number;
+  /** Where the "new messages" line goes: after this number, set when the conversation was opened with unread
+   *  messages in it. */
+  newAfter: number | null;
   /** Rooms: members by name. */
   members: string[];
   /** Who is typing, with when their indicator expires. */
@@ -139,7 +144,18 @@ export function conversation(state: ChatState, kind: 'room' | 'dm', name: string
   const key = kind === 'room' ? roomKey(name) : dmKey(name);
   let found = state.conversations.get(key);
   if (!found) {
-    found = { key, kind, name, items: [], unread: 0, members: [], typing: new Map(), olderAvailable: true };
+    found = {
+      key,
+      kind,
+      name,
+      items: [],
+      unread: 0,
+      readSeq: 0,
+      newAfter: null,
+      members: [],
+      typing: new Map(),
+      olderAvailable: true,
+    };
     state.conversations.set(key, found);
   }
   return found;
@@ -366,6 +382,7 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
       state.users = event.users;
       state.rooms = event.rooms;
       state.limits = event.limits;
+      for (const mark of event.reads) markRead(state, conversation(state, 'room', mark.room), mark.seq);
       const lobby = conversation(state, 'room', LOBBY);
       for (const message of event.history) upsert(lobby, fromWire(message, message.seq));
       // Each conversation shows its last message at once; scrolling up fetches the rest.
@@ -389,6 +406,9 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
       break;
     case 'changed':
       applyChange(state, event.message);
+      break;
+    case 'read':
+      markRead(state, conversation(state, 'room', event.room), event.seq);
       break;
     case 'direct':
       addDirects(state, [event.message], true);
@@ -485,12 +505,39 @@ export function typingNow(target: Conversation, now: number): string[] {
   return [...target.typing.keys()];
 }
 
-/** Opens a conversation and clears its unread count. */
+/** Opens a conversation and clears its unread count; the "new messages" line marks where the unread ones began. */
 export function open(state: ChatState, key: string): void {
   const target = state.conversations.get(key);
   if (!target) return;
+  const previous = state.conversations.get(state.current);
+  if (previous && previous !== target) previous.newAfter = null;
   state.current = key;
+  if (target.unread > 0) target.newAfter = target.readSeq;
   target.unread = 0;
+}
+
+/** The newest number shown in a conversation, the one to mark read. */
+export function newestSeq(target: Conversation): number {
+  let newest = 0;
+  for (const item of target.items) if (item.kind === 'message' && item.seq > newest) newest = item.seq;
+  return newest;
+}
+
+/** Moves a room's read mark forward (from this device or another), and counts again what is left unread. */
+function markRead(state: ChatState, target: Conversation, seq: number): void {
+  if (seq <= target.readSeq) return;
+  target.readSeq = seq;
+  const me = state.me.toLowerCase();
+  target.unread = target.items.filter(
+    (item) => item.kind === 'message' && item.seq > seq && !item.deleted && item.from.toLowerCase() !== me,
+  ).length;
+}
+
+/** Unread messages in every conversation, for the window's title. */
+export function totalUnread(state: ChatState): number {
+  let total = 0;
+  for (const each of state.conversations.values()) total += each.unread;
+  return total;
 }
 
 /** Forgets a room the user left. */

@@ -80,6 +80,10 @@ export interface Transport {
   /** Takes the user key from another device; it holds this user's name from the next join on. */
   setUserKey(key: string): Promise<SettingsView>;
   copyText(text: string): Promise<void>;
+  /** Marks a room read up to message `seq`, for every device of this user. */
+  markRead(room: string, seq: number): Promise<void>;
+  /** Shows how many messages are unread in all, in the window's title (and the taskbar's badge where there is one). */
+  showUnread(count: number): Promise<void>;
   /** Searches every room and this user's direct messages on the host, newest first. */
   search(request: SearchRequest): Promise<SearchResults>;
   /** Opens an http(s) link from a message outside the app: the system browser (desktop), a new tab (browser). */

@@ -316,6 +316,7 @@ export function webTransport(): Transport {
       memberOf: welcome.memberOf,
       conversations: welcome.conversations,
       limits: welcome.limits,
+      reads: welcome.reads ?? [],
     });
     if (advance.fetchAfter !== null) void catchUpRoom('lobby');
   }
@@ -396,6 +397,7 @@ export function webTransport(): Transport {
     });
     current.on('message:new', onMessage);
     current.on('message:changed', onChanged);
+    current.on('read:changed', ({ room, seq }) => emit({ type: 'read', room, seq }));
     current.on('dm:new', onDirect);
     current.on('member:joined', ({ room, user }) => emit({ type: 'memberJoined', room, user }));
     current.on('member:left', ({ rooms: left, user, reason }) =>
@@ -535,6 +537,12 @@ export function webTransport(): Transport {
       }
     },
     search: (request) => searchHost(request),
+    markRead: async (room, seq) => {
+      await request('read:set', { room, seq });
+    },
+    showUnread: async (count) => {
+      document.title = count > 0 ? `(${count}) Banter` : 'Banter';
+    },
     openLink: async (url) => {
       // A new tab that cannot reach back into this page (`noopener`), and only for the web's own schemes.
       if (/^https?:\/\//i.test(url)) window.open(url, '_blank', 'noopener,noreferrer');

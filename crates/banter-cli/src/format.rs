@@ -148,6 +148,7 @@ pub fn text(event: &ClientEvent, style: Style) -> Option<Line> {
         }),
         ClientEvent::Welcome(_)
         | ClientEvent::Changed(_)
+        | ClientEvent::Read(_)
         | ClientEvent::MissedMessages { .. }
         | ClientEvent::MissedDirects { .. }
         | ClientEvent::Delivered { .. }
@@ -164,6 +165,7 @@ pub fn json(event: &ClientEvent) -> Value {
     match event {
         ClientEvent::Message(message) => json!({ "type": "message", "message": message }),
         ClientEvent::Changed(message) => json!({ "type": "changed", "message": message }),
+        ClientEvent::Read(mark) => json!({ "type": "read", "room": mark.room, "seq": mark.seq }),
         ClientEvent::Direct(direct) => json!({ "type": "direct", "message": direct }),
         ClientEvent::MissedMessages { room, messages } => {
             json!({ "type": "missed", "room": room, "messages": messages })

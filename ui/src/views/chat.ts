@@ -620,15 +620,23 @@ export class ChatView {
       );
     }
     const names = mentionable([state.me, ...current.members, ...state.users.map((user) => user.name)]);
+    let lineDrawn = current.newAfter === null;
     current.items.forEach((item, index) => {
       if (item.kind === 'notice') {
         rows.push(el('li', { class: 'notice', testid: 'notice' }, item.text));
         return;
       }
-      const grouped = continuesGroup(
-        current.items[index - 1] as { kind: string; from?: string; ts: number } | undefined,
-        item,
-      );
+      // The "new messages" line: before the first message past the read mark the conversation was opened with.
+      const startsNew = !lineDrawn && item.seq > (current.newAfter ?? 0);
+      if (startsNew) {
+        lineDrawn = true;
+        rows.push(
+          el('li', { class: 'new-line', testid: 'new-messages', attrs: { role: 'separator' } }, 'New messages'),
+        );
+      }
+      const grouped =
+        !startsNew &&
+        continuesGroup(current.items[index - 1] as { kind: string; from?: string; ts: number } | undefined, item);
       const context = {
         me: state.me,
         inRoom: current.kind === 'room' && state.rich,

@@ -64,6 +64,7 @@ impl State {
                 ClientEvent::RoomDeleted(deleted.room)
             }),
             event::MEMBER_JOINED => decode(name, args).map(ClientEvent::MemberJoined),
+            event::READ_CHANGED => decode(name, args).map(ClientEvent::Read),
             event::MEMBER_LEFT => decode(name, args).map(ClientEvent::MemberLeft),
             event::USER_ONLINE => {
                 decode::<crate::protocol::UserNotice>(name, args).map(|notice| ClientEvent::UserOnline(notice.user))

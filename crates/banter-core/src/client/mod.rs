@@ -35,8 +35,8 @@ use crate::limits::Limits;
 use crate::protocol::{
     Attachment, ChangesRequest, Closing, DirectHistoryPage, DirectHistoryRequest, DirectMessage, EditMessage,
     ErrorBody, ErrorKind, HistoryPage, HistoryRequest, MemberJoined, MemberLeft, Message, MessageRef, ReactMessage,
-    RoomInfo, RoomJoined, RoomLeft, RoomRequest, SearchRequest, SearchResults, SendDirect, SendMessage, TypingUpdate,
-    UserInfo, Welcome,
+    ReadMark, RoomInfo, RoomJoined, RoomLeft, RoomRequest, SearchRequest, SearchResults, SendDirect, SendMessage,
+    TypingUpdate, UserInfo, Welcome,
 };
 use crate::validate;
 
@@ -153,6 +153,8 @@ pub enum ClientEvent {
     },
     /// The host's owner deleted a room and its history; this client is no longer in it.
     RoomDeleted(String),
+    /// How far this user has read a room now, marked on this device or another.
+    Read(ReadMark),
     /// The host acknowledged one of this client's sends.
     Delivered {
         client_id: String,
@@ -251,6 +253,7 @@ pub(crate) enum Request {
     Delete(MessageRef),
     React(ReactMessage),
     Search(SearchRequest),
+    Read(ReadMark),
 }
 
 /// Who queued a request.
@@ -366,6 +369,12 @@ impl Client {
     pub async fn react(&self, room: &str, seq: Seq, emoji: &str, on: bool) -> Result<Message, ClientError> {
         let request = ReactMessage { room: room.to_owned(), seq, emoji: emoji.to_owned(), on };
         self.request(Request::React(request)).await
+    }
+
+    /// Tells the host this user has read `room` up to message `seq`; their other devices hear it as
+    /// [`ClientEvent::Read`]. Queued like a message; answers the mark the host kept (marks never move back).
+    pub async fn mark_read(&self, room: &str, seq: Seq) -> Result<ReadMark, ClientError> {
+        self.request(Request::Read(ReadMark { room: room.to_owned(), seq })).await
     }
 
     /// Searches every room and this user's direct messages (see [`SearchRequest`]); newest first.

@@ -332,6 +332,7 @@ fn request_wire(outgoing: &Outgoing) -> (&'static str, Value) {
         Request::Delete(request) => (event::MESSAGE_DELETE, to_value(serde_json::to_value(request))),
         Request::React(request) => (event::MESSAGE_REACT, to_value(serde_json::to_value(request))),
         Request::Search(request) => (event::SEARCH_QUERY, to_value(serde_json::to_value(request))),
+        Request::Read(request) => (event::READ_SET, to_value(serde_json::to_value(request))),
     }
 }
 
@@ -496,6 +497,7 @@ impl State {
                     Err(ClientError::Unsupported("changing messages"))
                 }
                 Request::Search(_) => Err(ClientError::Unsupported("search")),
+                Request::Read(_) => Err(ClientError::Unsupported("read marks")),
                 Request::Direct(_) | Request::DirectHistory(_) => Err(ClientError::Unsupported("direct messages")),
             };
             if let Err(ClientError::Unreachable(error)) = result {
@@ -554,6 +556,7 @@ pub(super) fn client_id_of(request: &Request) -> Option<String> {
         | Request::Edit(_)
         | Request::Delete(_)
         | Request::React(_)
-        | Request::Search(_) => None,
+        | Request::Search(_)
+        | Request::Read(_) => None,
     }
 }

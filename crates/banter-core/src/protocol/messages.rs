@@ -252,3 +252,13 @@ pub struct DirectHistoryPage {
     pub messages: Vec<DirectMessage>,
     pub latest_seq: u64,
 }
+
+/// `read:set` (client → host), `read:changed` (host → the user's connections), and each of the welcome's
+/// `reads`: how far this user has read a room, on any of their devices.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadMark {
+    pub room: String,
+    /// The `seq` of the last message read. Marks only move forward.
+    pub seq: u64,
+}

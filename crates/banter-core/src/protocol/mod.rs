@@ -79,6 +79,10 @@ pub mod event {
     pub const HISTORY_CHANGES: &str = "history:changes";
     /// Client → host, acked: full-text search over the rooms and the user's own direct messages.
     pub const SEARCH_QUERY: &str = "search:query";
+    /// Client → host, acked with the mark kept: this user has read a room up to a message.
+    pub const READ_SET: &str = "read:set";
+    /// Host → every connection of the user: how far they have read a room now (from any device).
+    pub const READ_CHANGED: &str = "read:changed";
 
     /// Request: a direct message to a user ([`super::SendDirect`] → [`super::DirectMessage`]).
     pub const DM_SEND: &str = "dm:send";
@@ -233,6 +237,9 @@ pub struct Welcome {
     pub member_of: Vec<String>,
     /// This user's direct conversations, most recent first, each with its last message.
     pub conversations: Vec<Conversation>,
+    /// How far this user has read each room they marked (on any device).
+    #[serde(default)]
+    pub reads: Vec<ReadMark>,
     pub limits: AnnouncedLimits,
 }
 

@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::keys::{NameKey, RoomKey, Seq, UserId};
-use crate::protocol::{Attachment, Conversation, DirectMessage, ErrorBody, Message, SearchHit};
+use crate::protocol::{Attachment, Conversation, DirectMessage, ErrorBody, Message, ReadMark, SearchHit};
 
 pub use sqlite::SqliteStore;
 
@@ -310,6 +310,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// A user's direct conversations, most recently active first.
     async fn conversations(&self, user: &UserId, limit: usize) -> Result<Vec<ConversationRecord>, StoreError>;
+
+    /// Moves a user's read mark of a room forward to `seq` (never back); returns the mark kept.
+    async fn mark_read(&self, user: &UserId, room: &RoomKey, seq: Seq) -> Result<Seq, StoreError>;
+
+    /// A user's read marks, by room name.
+    async fn reads(&self, user: &UserId) -> Result<Vec<ReadMark>, StoreError>;
 
     /// The names of the rooms a user has joined and not left.
     async fn memberships(&self, user: &UserId) -> Result<Vec<String>, StoreError>;

@@ -5,13 +5,13 @@ use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::SocketIo;
 
 use super::{bad_request, broadcast, broadcast_to, budget, reply};
-use crate::host::hub::{socket_room_of_room, storage_refusal, BANTER_SOCKETS};
+use crate::host::hub::{socket_room_of_room, socket_room_of_user, storage_refusal, BANTER_SOCKETS};
 use crate::host::registry::{Dialect, JoinMode, Joined};
 use crate::host::turns::InOrder;
 use crate::host::Hub;
 use crate::protocol::{
-    event, ErrorBody, ErrorKind, HistoryPage, HistoryRequest, LeaveReason, MemberJoined, MemberLeft, RoomJoined,
-    RoomLeft, RoomList, RoomRequest, TypingSet, TypingUpdate,
+    event, ErrorBody, ErrorKind, HistoryPage, HistoryRequest, LeaveReason, MemberJoined, MemberLeft, ReadMark,
+    RoomJoined, RoomLeft, RoomList, RoomRequest, TypingSet, TypingUpdate,
 };
 use crate::store::PageRequest;
 
@@ -30,6 +30,7 @@ pub(super) fn listen(socket: &SocketRef) {
     );
     socket.on(event::ROOM_LEAVE, on_room_leave);
     socket.on(event::HISTORY_PAGE, on_history_page);
+    socket.on(event::READ_SET, on_read_set);
     socket.on(event::TYPING_SET, on_typing_set);
 }
 
@@ -183,6 +184,37 @@ async fn on_history_page(
         Err(error) => Err(storage_refusal(&error, "the room's history")),
     };
     reply(ack, answer);
+}
+
+/// Keeps how far this user has read a room, and tells their other connections (every device clears its badge).
+async fn on_read_set(
+    socket: SocketRef,
+    io: SocketIo,
+    State(hub): State<Hub>,
+    TryData(request): TryData<ReadMark>,
+    ack: AckSender,
+) {
+    let connection = socket.id.to_string();
+    let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
+        let registry = hub.registry();
+        let (key, room) = registry.is_in(&connection, &request.room)?;
+        let user = registry
+            .user_id_of(&connection)
+            .ok_or_else(|| ErrorBody::new(ErrorKind::Internal, "unknown connection"))?;
+        Ok((key, room, user, request.seq))
+    });
+    let (key, room, user, seq) = match decided {
+        Ok(decided) => decided,
+        Err(error) => return reply::<()>(ack, Err(error)),
+    };
+    match hub.store().mark_read(&user, &key, seq).await {
+        Ok(kept) => {
+            let mark = ReadMark { room, seq: kept };
+            broadcast_to(&io, vec![socket_room_of_user(&user)], event::READ_CHANGED, &mark).await;
+            reply(ack, Ok(mark));
+        }
+        Err(error) => reply::<()>(ack, Err(storage_refusal(&error, "the read mark"))),
+    }
 }
 
 async fn on_typing_set(

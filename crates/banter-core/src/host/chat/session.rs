@@ -129,10 +129,11 @@ async fn welcome(hub: &Hub, connection: &str, admitted: &Admitted) -> Welcome {
     };
     let store = hub.store();
     let lobby_key = RoomKey::lobby();
-    let (lobby, conversations, memberships) = tokio::join!(
+    let (lobby, conversations, memberships, reads) = tokio::join!(
         store.room_page(&lobby_key, PageRequest::Latest, limits.history_page),
         store.conversations(&admitted.user_id, limits.welcome_conversations),
         store.memberships(&admitted.user_id),
+        store.reads(&admitted.user_id),
     );
     let logged =
         |what: &str, error: &dyn std::fmt::Display| tracing::error!(%error, "could not read {what} for a welcome");
@@ -148,6 +149,10 @@ async fn welcome(hub: &Hub, connection: &str, admitted: &Admitted) -> Welcome {
         logged("memberships", &error);
         Vec::new()
     });
+    let reads = reads.unwrap_or_else(|error| {
+        logged("read marks", &error);
+        Vec::new()
+    });
     Welcome {
         protocol: PROTOCOL_VERSION,
         host_id: hub.host_id().to_owned(),
@@ -159,6 +164,7 @@ async fn welcome(hub: &Hub, connection: &str, admitted: &Admitted) -> Welcome {
         history: history.map(|page| page.messages).unwrap_or_default(),
         member_of: member_of.into_iter().filter(|room| !validate::room_key(room).is_lobby()).collect(),
         conversations: conversations.into_iter().map(|record| record.summary).collect(),
+        reads,
         limits: limits.announced(),
     }
 }

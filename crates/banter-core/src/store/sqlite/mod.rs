@@ -30,7 +30,7 @@ use super::{
     Post, RoomRecord, SearchScope, Snapshot, Store, StoreConfig, StoreError,
 };
 use crate::keys::{NameKey, RoomKey, UserId};
-use crate::protocol::{Attachment, DirectMessage, ErrorBody, Message, SearchHit};
+use crate::protocol::{Attachment, DirectMessage, ErrorBody, Message, ReadMark, SearchHit};
 use threads::{AfterCommit, Readers, Writer};
 
 /// The database file in a data folder.
@@ -358,6 +358,16 @@ impl Store for SqliteStore {
     async fn conversations(&self, user: &UserId, limit: usize) -> Result<Vec<ConversationRecord>, StoreError> {
         let user = user.clone();
         self.readers.read(move |connection| messages::conversations(connection, &user, limit)).await
+    }
+
+    async fn mark_read(&self, user: &UserId, room: &RoomKey, seq: u64) -> Result<u64, StoreError> {
+        let (user, room) = (user.clone(), room.clone());
+        self.writer.write(move |connection| directory::mark_read(connection, &user, &room, seq)).await
+    }
+
+    async fn reads(&self, user: &UserId) -> Result<Vec<ReadMark>, StoreError> {
+        let user = user.clone();
+        self.readers.read(move |connection| directory::reads(connection, &user)).await
     }
 
     async fn memberships(&self, user: &UserId) -> Result<Vec<String>, StoreError> {

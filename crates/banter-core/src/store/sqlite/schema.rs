@@ -134,7 +134,8 @@ pub(super) const STEPS: &[&str] = &[
     ",
     // Version 5: full-text search over room messages and direct messages (FTS5, the rows' own text as the
     // content: nothing is stored twice), kept in step by triggers, and filled from what was kept before.
-    // `secure-delete` takes a deleted message's words out of the index at once, not at the next merge.
+    // `secure-delete` takes a deleted message's words out of the index at once, not at the next merge. Also the
+    // read marks: how far each user has read each room.
     r"
     CREATE VIRTUAL TABLE messages_fts USING fts5(
         text, content = 'messages', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 2'
@@ -166,6 +167,13 @@ pub(super) const STEPS: &[&str] = &[
     END;
     INSERT INTO directs_fts (directs_fts, rank) VALUES ('secure-delete', 1);
     INSERT INTO directs_fts (directs_fts) VALUES ('rebuild');
+    -- How far each user has read each room, on any of their devices.
+    CREATE TABLE reads (
+        user_id TEXT NOT NULL,
+        room TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (user_id, room)
+    ) STRICT, WITHOUT ROWID;
     ",
 ];
 
