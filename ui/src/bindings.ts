@@ -125,7 +125,7 @@ export type IpcError = {
  * `invalid_address`, `unreachable`, `timeout`, `name_taken`, `invalid`, `port_in_use`, `not_connected`,
  * `different_host` (another host answers where a remembered one was),
  * `unsupported`, `outbox_full`, `closed`, `store_unwritable`, `store_not_banter`, `store_newer`,
- * `store_locked`, `store_failed`, `opener` (the system could not open a link), or one of the wire's error kinds.
+ * `store_locked`, `store_failed`, `opener` (the system could not open a link), `window`, or one of the wire's error kinds.
  */
 kind: string, message: string, };
 
