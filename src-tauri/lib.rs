@@ -68,7 +68,18 @@ pub fn run() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();
-    if let Err(error) = build(Builder::default()).run(tauri::generate_context!()) {
+    // First, so that a second launch stops before anything else starts: it only brings this window forward.
+    let builder = Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window(events::MAIN_WINDOW) {
+                // Best effort: a window manager may refuse focus; the second launch has ended either way.
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build());
+    if let Err(error) = build(builder).run(tauri::generate_context!()) {
         eprintln!("banter: could not start: {error}");
         std::process::exit(1);
     }

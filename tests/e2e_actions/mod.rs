@@ -1,5 +1,6 @@
 //! The actions on messages in the real app, hosting, with a terminal guest: a reply that quotes and jumps, a
-//! reaction both ways, an edit with Up in the empty composer, and the owner deleting a guest's message.
+//! reaction both ways, an edit with Up in the empty composer, the owner deleting a guest's message, search; and the
+//! app as a desktop app: a second launch hands over to the first.
 
 use std::time::Duration;
 
@@ -125,5 +126,49 @@ pub async fn replies_reactions_edits_and_deletions(display: &Display) {
 
     app.click_until_gone("[data-testid=stop-hosting]").await;
     app.wait_for("[data-testid=start-screen]").await;
+    app.close().await;
+}
+
+/// A private D-Bus session bus, for as long as it lives: the single-instance check goes through the session bus,
+/// which a bare X server does not have.
+struct SessionBus {
+    _daemon: tokio::process::Child,
+    address: String,
+}
+
+async fn session_bus() -> SessionBus {
+    use tokio::io::AsyncBufReadExt;
+    let mut daemon = tokio::process::Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("dbus-daemon runs (make test installs dbus)");
+    let mut lines = tokio::io::BufReader::new(daemon.stdout.take().unwrap()).lines();
+    let address = tokio::time::timeout(WAIT, lines.next_line()).await.unwrap().unwrap().expect("a bus address");
+    SessionBus { _daemon: daemon, address }
+}
+
+/// A second launch of the app does not open a second chat: it brings the running window forward and exits.
+pub async fn a_second_launch_brings_the_first_window_forward(display: &Display) {
+    let bus = session_bus().await;
+    let data = tempdir("single");
+    let (_driver, port) =
+        start_driver_with(display, &data, false, &[("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())]).await;
+    let app = WebDriver::start(port, banter_app()).await;
+    app.wait_for("[data-testid=host-name]").await;
+    let second = tokio::process::Command::new(banter_app())
+        .env("DISPLAY", &display.name)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .env("XDG_DATA_HOME", data.join("data"))
+        .env("XDG_CONFIG_HOME", data.join("config"))
+        .env("XDG_CACHE_HOME", data.join("cache"))
+        .env("BANTER_DISCOVERY", "off")
+        .kill_on_drop(true)
+        .status();
+    let ended = tokio::time::timeout(WAIT, second).await.expect("the second launch ends by itself").unwrap();
+    assert!(ended.success(), "the second launch hands over and exits 0: {ended}");
+    // The first one is still there, and still answers.
+    app.wait_for("[data-testid=host-name]").await;
     app.close().await;
 }
