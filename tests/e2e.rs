@@ -77,6 +77,11 @@ async fn host_a_room(display: &Display) {
     app.wait_for_text("[data-testid=messages]", "psst, over here").await;
     app.click_until_text("[data-testid='conversation-lobby']", "[data-testid=conversation-title]", "lobby").await;
     app.wait_for_text("[data-testid=messages]", "hello from the terminal").await;
+    // Clicking a conversation scrolled the sidebar to it; the picture shows it from the top, as a user sees it.
+    // The pointer goes to the composer, where it shows no tooltip.
+    app.execute("document.querySelector('.sidebar').scrollTo(0, 0); return true;").await;
+    app.click_on("[data-testid=composer]").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     display.screenshot(&screenshot_path("chat-host.png"), 1100, 720);
     app.resize(420, 720).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
