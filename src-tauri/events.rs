@@ -1,6 +1,7 @@
 //! Forwards the engine's events to the webview, and raises desktop notifications while the window is unfocused.
 
 use banter_core::client::{ClientEvent, ClientEvents};
+use banter_core::mention;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
@@ -34,16 +35,24 @@ fn escape_markup(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-fn notify_if_unfocused<R: Runtime>(app: &AppHandle<R>, me: &str, event: &ClientEvent) {
-    let (title, body) = match event {
-        ClientEvent::Message(message) if !message.from.eq_ignore_ascii_case(me) => {
-            (format!("{} in {}", message.from, message.room), message.text.clone())
+/// What deserves a desktop notification, as its title and body: a direct message, or a room message that mentions
+/// the user, from someone else. Other room messages only count as unread, as in other chats by default.
+fn notice(me: &str, event: &ClientEvent) -> Option<(String, String)> {
+    match event {
+        ClientEvent::Message(message)
+            if !message.from.eq_ignore_ascii_case(me) && mention::mentions(&message.text, me) =>
+        {
+            Some((format!("{} mentioned you in #{}", message.from, message.room), message.text.clone()))
         }
         ClientEvent::Direct(message) if !message.from.eq_ignore_ascii_case(me) => {
-            (format!("{} (direct message)", message.from), message.text.clone())
+            Some((format!("{} (direct message)", message.from), message.text.clone()))
         }
-        _ => return,
-    };
+        _ => None,
+    }
+}
+
+fn notify_if_unfocused<R: Runtime>(app: &AppHandle<R>, me: &str, event: &ClientEvent) {
+    let Some((title, body)) = notice(me, event) else { return };
     let focused = app.get_webview_window(MAIN_WINDOW).and_then(|window| window.is_focused().ok()).unwrap_or(true);
     if focused {
         return;
@@ -52,5 +61,54 @@ fn notify_if_unfocused<R: Runtime>(app: &AppHandle<R>, me: &str, event: &ClientE
     if let Err(error) = app.notification().builder().title(escape_markup(&title)).body(body).show() {
         // No notification service (a bare X server, a locked-down desktop) costs the notice, not the message.
         tracing::debug!(%error, "desktop notification not shown");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use banter_core::client::ClientEvent;
+    use banter_core::protocol::{DirectMessage, Message};
+
+    use super::notice;
+
+    fn said(from: &str, text: &str) -> ClientEvent {
+        ClientEvent::Message(Message {
+            id: "m".into(),
+            room: "ops".into(),
+            seq: 1,
+            ts: 0,
+            from: from.into(),
+            text: text.into(),
+            client_id: None,
+            attachment: None,
+            reply_to: None,
+            replies: 0,
+            edited_at: None,
+            deleted: false,
+            reactions: Vec::new(),
+            rev: 0,
+        })
+    }
+
+    #[test]
+    fn direct_messages_and_mentions_notify_and_the_rest_of_a_room_does_not() {
+        assert_eq!(
+            notice("Mira", &said("rex", "@mira the deploy?")),
+            Some(("rex mentioned you in #ops".to_owned(), "@mira the deploy?".to_owned()))
+        );
+        assert_eq!(notice("Mira", &said("rex", "the deploy?")), None);
+        assert_eq!(notice("Mira", &said("mira", "@Mira note to self")), None);
+        let direct = ClientEvent::Direct(DirectMessage {
+            id: "d".into(),
+            conversation: "c1".into(),
+            seq: 1,
+            ts: 0,
+            from: "rex".into(),
+            to: "Mira".into(),
+            text: "psst".into(),
+            client_id: None,
+            attachment: None,
+        });
+        assert_eq!(notice("Mira", &direct).map(|(title, _)| title), Some("rex (direct message)".to_owned()));
     }
 }

@@ -10,6 +10,7 @@ pub mod fingerprint;
 pub mod host;
 pub mod keys;
 pub mod limits;
+pub mod mention;
 pub mod protocol;
 pub mod store;
 pub mod validate;
