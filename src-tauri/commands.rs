@@ -160,6 +160,14 @@ pub async fn connect<R: Runtime>(
             }
         }
     }
+    if network::refuses(&target).await {
+        return Err(IpcError::new(
+            "unreachable",
+            // The join form puts this in "Could not reach that address: …. Check the address and that the host
+            // is running."
+            format!("nothing listens at {target} (connection refused)"),
+        ));
+    }
     let typed_code = access_code.map(|code| code.trim().to_owned()).filter(|code| !code.is_empty());
     let kept_code = remembered.as_ref().and_then(|host| host.access_code.clone()).filter(|_| typed_code.is_none());
     let mut config = ClientConfig::new(target.clone(), name);

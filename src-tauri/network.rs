@@ -173,9 +173,29 @@ pub async fn health(address: &str) -> Option<Health> {
     serde_json::from_slice(&body).ok()
 }
 
+/// Whether the machine at `address` refuses connections on its port, meaning that nothing listens there. The join
+/// then fails at once with that reason, instead of retrying for seconds, as it does for a host that may come back.
+pub async fn refuses(address: &str) -> bool {
+    let Ok(url) = banter_core::address::parse_host_address(address) else { return false };
+    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else { return false };
+    let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+    let probe = tokio::time::timeout(HEALTH_TIMEOUT, tokio::net::TcpStream::connect((host, port)));
+    matches!(probe.await, Ok(Err(error)) if error.kind() == std::io::ErrorKind::ConnectionRefused)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_port_nobody_listens_on_is_told_apart_from_one_that_answers() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let open = listener.local_addr().unwrap();
+        assert!(!refuses(&open.to_string()).await);
+        drop(listener);
+        assert!(refuses(&open.to_string()).await, "nothing listens on {open} once it is closed");
+        assert!(!refuses("not an address at all::").await);
+    }
 
     fn found(host_id: &str, address: &str) -> FoundHost {
         FoundHost {
