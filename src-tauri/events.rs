@@ -72,22 +72,15 @@ mod tests {
     use super::notice;
 
     fn said(from: &str, text: &str) -> ClientEvent {
-        ClientEvent::Message(Message {
+        let message = Message {
             id: "m".into(),
             room: "ops".into(),
             seq: 1,
-            ts: 0,
             from: from.into(),
             text: text.into(),
-            client_id: None,
-            attachment: None,
-            reply_to: None,
-            replies: 0,
-            edited_at: None,
-            deleted: false,
-            reactions: Vec::new(),
-            rev: 0,
-        })
+            ..Message::default()
+        };
+        ClientEvent::Message(message)
     }
 
     #[test]

@@ -209,22 +209,15 @@ mod tests {
     use banter_core::protocol::MemberLeft;
 
     fn message(room: &str, from: &str, text: &str) -> ClientEvent {
-        ClientEvent::Message(Message {
+        let message = Message {
             id: "m1".into(),
             room: room.into(),
             seq: 1,
-            ts: 0,
             from: from.into(),
             text: text.into(),
-            client_id: None,
-            attachment: None,
-            reply_to: None,
-            replies: 0,
-            edited_at: None,
-            deleted: false,
-            reactions: Vec::new(),
-            rev: 0,
-        })
+            ..Message::default()
+        };
+        ClientEvent::Message(message)
     }
 
     fn plain(event: ClientEvent) -> Message {

@@ -127,17 +127,10 @@ mod tests {
             id: format!("m{seq}"),
             room: "ops".into(),
             seq,
-            ts: 0,
             from: from.into(),
             text: text.into(),
-            client_id: None,
-            attachment: None,
-            reply_to: None,
-            replies: 0,
-            edited_at: None,
-            deleted: false,
-            reactions: Vec::new(),
             rev,
+            ..Message::default()
         }
     }
 

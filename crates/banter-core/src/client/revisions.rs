@@ -84,22 +84,7 @@ mod tests {
     use super::*;
 
     fn changed(rev: u64) -> Message {
-        Message {
-            id: format!("m{rev}"),
-            room: "ops".into(),
-            seq: 1,
-            ts: 0,
-            from: "ann".into(),
-            text: String::new(),
-            client_id: None,
-            attachment: None,
-            reply_to: None,
-            replies: 0,
-            edited_at: None,
-            deleted: false,
-            reactions: Vec::new(),
-            rev,
-        }
+        Message { id: format!("m{rev}"), room: "ops".into(), seq: 1, rev, ..Message::default() }
     }
 
     #[test]

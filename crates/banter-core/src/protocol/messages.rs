@@ -60,9 +60,9 @@ pub struct SendMessage {
 }
 
 /// `message:new`, `message:changed`, and the ack of `message:send`, `message:edit`, `message:delete` and
-/// `message:react`: a message as it is now.
+/// `message:react`: a message as it is now. `Default` is a message nobody touched, with every field empty.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     /// Unique on this host.

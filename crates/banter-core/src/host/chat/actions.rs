@@ -4,14 +4,12 @@
 
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
-use super::{bad_request, budget, reply};
+use super::{bad_request, budget, reply, room_gone, room_to_read};
 use crate::host::hub::storage_refusal;
 use crate::host::registry::{ConnectionId, Registry};
 use crate::host::turns::InOrder;
 use crate::host::Hub;
-use crate::protocol::{
-    event, ChangesPage, ChangesRequest, EditMessage, ErrorBody, ErrorKind, MessageRef, ReactMessage,
-};
+use crate::protocol::{event, ChangesPage, ChangesRequest, EditMessage, ErrorBody, MessageRef, ReactMessage};
 use crate::store::RoomChange;
 
 pub(super) fn listen(socket: &SocketRef) {
@@ -65,9 +63,7 @@ async fn on_history_changes(
 ) {
     let connection = socket.id.to_string();
     let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
-        let registry = hub.registry();
-        let (key, room) = registry.is_in(&connection, &request.room)?;
-        let limit = request.limit.map_or(usize::MAX, |limit| limit as usize).min(registry.limits().history_page);
+        let (key, room, limit) = room_to_read(&hub, &connection, &request.room, request.limit)?;
         Ok((key, room, request.after_rev, limit))
     });
     let (key, room, after_rev, limit) = match decided {
@@ -76,7 +72,7 @@ async fn on_history_changes(
     };
     let answer = match hub.store().room_changes(&key, after_rev, limit).await {
         Ok(Some(page)) => Ok(ChangesPage { room, messages: page.messages, latest_rev: page.latest_rev }),
-        Ok(None) => Err(ErrorBody::new(ErrorKind::NotFound, format!("There is no room called “{room}” any more."))),
+        Ok(None) => Err(room_gone(&room)),
         Err(error) => Err(storage_refusal(&error, "the room's changes")),
     };
     reply(ack, answer);

@@ -50,6 +50,25 @@ fn bad_request(error: impl std::fmt::Display) -> ErrorBody {
     ErrorBody::new(ErrorKind::BadRequest, format!("The payload does not have the expected shape: {error}"))
 }
 
+/// A room a connection reads a page of (`history:page`, `history:changes`): its key and name, if the connection is in
+/// it, and the page's size, at most `limits.historyPage`.
+fn room_to_read(
+    hub: &Hub,
+    connection: &str,
+    room: &str,
+    limit: Option<u32>,
+) -> Result<(crate::keys::RoomKey, String, usize), ErrorBody> {
+    let registry = hub.registry();
+    let (key, name) = registry.is_in(&connection.to_owned(), room)?;
+    let limit = limit.map_or(usize::MAX, |limit| limit as usize).min(registry.limits().history_page);
+    Ok((key, name, limit))
+}
+
+/// The answer to a read of a room deleted since the registry let it through.
+fn room_gone(room: &str) -> ErrorBody {
+    ErrorBody::new(ErrorKind::NotFound, format!("There is no room called “{room}” any more."))
+}
+
 /// Answers a request with `{data}` or `{error}`; a client that asked for no ack gets nothing.
 pub(super) fn reply<T: Serialize>(ack: AckSender, result: Result<T, ErrorBody>) {
     if let Err(error) = ack.send(&Ack::from(result)) {

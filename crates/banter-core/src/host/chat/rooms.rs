@@ -4,7 +4,7 @@
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::SocketIo;
 
-use super::{bad_request, broadcast, broadcast_to, budget, reply};
+use super::{bad_request, broadcast, broadcast_to, budget, reply, room_gone, room_to_read};
 use crate::host::hub::{socket_room_of_room, socket_room_of_user, storage_refusal, BANTER_SOCKETS};
 use crate::host::registry::{Dialect, JoinMode, Joined};
 use crate::host::turns::InOrder;
@@ -168,9 +168,7 @@ async fn on_history_page(
 ) {
     let connection = socket.id.to_string();
     let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
-        let registry = hub.registry();
-        let (key, room) = registry.is_in(&connection, &request.room)?;
-        let limit = request.limit.map_or(usize::MAX, |limit| limit as usize).min(registry.limits().history_page);
+        let (key, room, limit) = room_to_read(&hub, &connection, &request.room, request.limit)?;
         Ok((key, room, request.before_seq, limit))
     });
     let (key, room, before, limit) = match decided {
@@ -180,7 +178,7 @@ async fn on_history_page(
     let page = before.map_or(PageRequest::Latest, PageRequest::Before);
     let answer = match hub.store().room_page(&key, page, limit).await {
         Ok(Some(page)) => Ok(HistoryPage { room, messages: page.messages, latest_seq: page.latest_seq }),
-        Ok(None) => Err(ErrorBody::new(ErrorKind::NotFound, format!("There is no room called “{room}” any more."))),
+        Ok(None) => Err(room_gone(&room)),
         Err(error) => Err(storage_refusal(&error, "the room's history")),
     };
     reply(ack, answer);

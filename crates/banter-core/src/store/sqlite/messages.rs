@@ -262,12 +262,7 @@ fn append_room(connection: &Connection, post: RoomPost, now: u64) -> Result<Resu
         text: post.text,
         client_id: post.client_id,
         attachment,
-        reply_to: None,
-        replies: 0,
-        edited_at: None,
-        deleted: false,
-        reactions: Vec::new(),
-        rev: 0,
+        ..Message::default()
     };
     connection
         .prepare_cached(
