@@ -5,6 +5,7 @@
 //   2. Ann reacts to the reply from the picker; Bert adds his own reaction and takes it back by clicking it.
 //   3. Ann edits her message with Up in the empty composer; Bert sees it edited.
 //   3b. Ann mentions Bert with @ and Tab; his copy of the message stands out.
+//   3c. Text Bert selected stays selected, in the same row, while Ann types and sends.
 //   4. While Bert is cut off, Carl changes more of his messages than a page holds (reactions, edits, a deletion);
 //      once back, Bert's page shows each of them as it is now.
 //   5. Bert deletes his reply; Ann sees the tombstone, and the count of replies goes.
@@ -13,7 +14,7 @@
 //   8. Reading the lobby in one of Bert's tabs clears its unread badge in his other tab.
 // Usage: node browser-actions.js ANN_URL BERT_URL SCREENSHOTS_FOLDER. Reads "posted", "cut", "restored" on stdin; prints "step NAME"
 // lines, then "actions ok".
-const { WAIT_MS, launch, step, joinAs, say, sees, stdinCommands, run } = require('./browser-common');
+const { WAIT_MS, launch, step, joinAs, say, sees, scrollBack, scrollUpTo, scrollToEnd, stdinCommands, run } = require('./browser-common');
 
 const [annUrl, bertUrl, screenshots] = process.argv.slice(2);
 const command = stdinCommands();
@@ -78,6 +79,22 @@ async function main() {
     if (await row(ann, 'your turn').evaluate((element) => element.classList.contains('mentions-me'))) throw new Error('the author sees it as a mention of herself');
     step('mentioned');
 
+    // What Bert selected stays selected while Ann types and sends: rows already shown are left as they are.
+    await row(bert, 'Lunch at 12:30?').evaluate((element) => {
+      element.dataset.kept = 'yes';
+      document.getSelection().selectAllChildren(element.querySelector('.message-text'));
+    });
+    await ann.getByTestId('composer').pressSequentially('still selected?');
+    await bert.getByTestId('typing').getByText('Ann is typing', { exact: false }).waitFor({ timeout: WAIT_MS });
+    await ann.getByTestId('composer').press('Enter');
+    await sees(bert, 'still selected?');
+    const kept = await bert.evaluate(() => ({
+      selected: document.getSelection().toString(),
+      same: document.querySelector('[data-kept=yes]') !== null,
+    }));
+    if (!kept.selected.startsWith('Lunch at 12:30?') || !kept.same) throw new Error(`after others typed and sent: ${JSON.stringify(kept)}`);
+    step('selection-kept');
+
     await command('posted');
     await sees(bert, 'carl 120');
     console.log('step carl-seen');
@@ -86,21 +103,39 @@ async function main() {
     step('cut');
     await command('restored');
     // Every one of Carl's 120 messages as it is now: 👍 on each but the deleted one, two edited, one a tombstone.
-    await bert.waitForFunction(() => {
-      const carls = [...document.querySelectorAll('[data-testid=message]')].filter((row) => /^carl \d+/.test(row.querySelector('.message-text')?.textContent ?? ''));
-      return carls.filter((row) => row.querySelector('[data-testid=reaction][data-emoji="👍"]')).length === 119;
-    }, null, { timeout: 60_000, polling: 250 });
-    await row(bert, 'carl 1, edited').getByTestId('edited').waitFor({ timeout: WAIT_MS });
-    await row(bert, 'carl 120, edited').getByTestId('edited').waitFor({ timeout: WAIT_MS });
-    await bert.locator('[data-testid=tombstone]').first().waitFor({ timeout: WAIT_MS });
-    if (await bert.getByText('carl 2', { exact: true }).count()) throw new Error('the deleted message is still shown');
+    // The page keeps a window of the lobby's rows, so they are read by scrolling back, until the last change is in
+    // (a bounded number of times).
+    await sees(bert, 'filler 110');
+    let caught = null;
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const carls = (await scrollBack(bert)).filter((each) => /^carl \d+/.test(each.text) || (each.deleted && each.seq > 0));
+      caught = {
+        thumbs: carls.filter((each) => each.reactions.includes('👍')).length,
+        first: carls.some((each) => each.text.startsWith('carl 1, edited') && each.edited),
+        last: carls.some((each) => each.text.startsWith('carl 120, edited') && each.edited),
+        tombstones: carls.filter((each) => each.deleted).length,
+        deletedShown: carls.some((each) => each.text === 'carl 2'),
+      };
+      if (caught.thumbs === 119 && caught.first && caught.last && caught.tombstones === 1 && !caught.deletedShown) break;
+      await bert.getByTestId('messages').evaluate((element) => element.scrollTo(0, element.scrollHeight));
+      await bert.waitForTimeout(500);
+    }
+    if (!(caught.thumbs === 119 && caught.first && caught.last && caught.tombstones === 1 && !caught.deletedShown)) {
+      throw new Error(`after the catch-up: ${JSON.stringify(caught)}`);
+    }
+    await scrollToEnd(bert);
     step('caught-up');
 
+    // Bert's reply is older than the window of rows the page keeps now: he scrolls up to it.
+    await scrollUpTo(bert, 'Works for me');
     await act(bert, 'Works for me', 'action-delete');
     await bert.getByTestId('delete-message-yes').click();
+    await scrollUpTo(ann, 'Lunch at 12:30?');
     await ann.locator('[data-testid=tombstone]').getByText('message deleted').first().waitFor({ timeout: WAIT_MS });
     await row(ann, 'Lunch at 12:30?').getByTestId('reply-count').waitFor({ state: 'detached', timeout: WAIT_MS });
     step('deleted');
+    await scrollToEnd(ann);
+    await scrollToEnd(bert);
 
     // Hostile text: markup stays text, no script runs, an odd scheme is no link, a direction control does not
     // reverse what follows, and a 3,900-character word does not widen the page.

@@ -2,24 +2,17 @@
 // web transport's side of the reconnect contract that the engine's client keeps too.
 //   1. A burst sent without waiting is kept in the order it was typed.
 //   2. While the connection is cut, the guest writes 20 messages and the others post 1,000.
-//   3. Once it is back, the page shows all 1,000, once each, in order, and its own 20 are sent, in order.
+//   3. Once it is back, the page shows all 1,000, once each, in order (scrolling back through them: the page keeps a
+//      window of 200 rows), and its own 20 are sent, in order.
 // Usage: node browser-catchup.js URL. Reads "cut" and "restored" on stdin; prints "step NAME" lines, then
 // "catchup ok".
-const { WAIT_MS, launch, step, joinAs, say, stdinCommands, run } = require('./browser-common');
+const { WAIT_MS, launch, step, joinAs, say, scrollBack, stdinCommands, run } = require('./browser-common');
 
 const [url] = process.argv.slice(2);
 const BULK = 1000;
 const OFFLINE = 20;
 
 const command = stdinCommands();
-
-/** The texts of the messages the page shows, in order, and how many are still being sent. */
-function shown(page) {
-  return page.evaluate(() => ({
-    texts: [...document.querySelectorAll('[data-testid=message] .message-text')].map((element) => element.textContent),
-    pending: document.querySelectorAll('[data-testid=message].pending').length,
-  }));
-}
 
 async function main() {
   const browser = await launch();
@@ -36,14 +29,19 @@ async function main() {
 
     await command('restored');
     await page.waitForFunction(
-      ({ bulk }) => {
+      () => {
         const texts = [...document.querySelectorAll('[data-testid=message] .message-text')].map((element) => element.textContent);
-        return texts.filter((text) => text.startsWith('bulk ')).length >= bulk && document.querySelectorAll('[data-testid=message].pending').length === 0;
+        return texts.includes('bulk 1000') && texts.includes('offline 20') && document.querySelectorAll('[data-testid=message].pending').length === 0;
       },
-      { bulk: BULK },
+      null,
       { timeout: 60_000, polling: 250 },
     );
-    const { texts, pending } = await shown(page);
+    // Over a thousand messages, but only a window of them in the page.
+    const inPage = await page.locator('[data-testid=message]').count();
+    if (inPage > 200) throw new Error(`${inPage} message rows in the page: the list keeps a window of 200`);
+    const rows = await scrollBack(page);
+    const texts = rows.map((row) => row.text);
+    const pending = rows.filter((row) => row.pending).length;
     const bulk = texts.filter((text) => text.startsWith('bulk ')).map((text) => Number(text.slice(5)));
     const expected = Array.from({ length: BULK }, (_, index) => index + 1);
     if (JSON.stringify(bulk) !== JSON.stringify(expected)) throw new Error(`the page shows the 1,000 out of order or twice: ${bulk.slice(0, 20)}…`);

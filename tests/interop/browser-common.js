@@ -63,4 +63,66 @@ function run(main, label) {
   );
 }
 
-module.exports = { WAIT_MS, launch, step, joinAs, say, sees, stdinCommands, run };
+/** Every message of the open conversation, oldest first, as a reader sees them by scrolling back to its start: the
+ *  page keeps only a window of a long conversation, so the rows are gathered window by window. Bounded: at most
+ *  `limit` scrolls. Each entry is { seq, text, pending, deleted,
+ *  edited, reactions }; the rows of each window must be in `seq` order. */
+async function scrollBack(page, limit = 400) {
+  const windowRows = () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid=message]')].map((row) => ({
+        seq: Number(row.dataset.seq),
+        text: row.querySelector('.message-text')?.textContent ?? '',
+        pending: row.classList.contains('pending'),
+        deleted: row.querySelector('[data-testid=tombstone]') !== null,
+        edited: row.querySelector('[data-testid=edited]') !== null,
+        reactions: [...row.querySelectorAll('[data-testid=reaction]')].map((reaction) => reaction.dataset.emoji),
+      })),
+    );
+  const key = (row) => `${row.seq}:${row.text}`;
+  let all = await windowRows();
+  let still = 0;
+  for (let scroll = 0; scroll < limit && still < 8; scroll += 1) {
+    await page.getByTestId('messages').evaluate((element) => element.scrollTo(0, 0));
+    await page.waitForTimeout(100);
+    const rows = await windowRows();
+    const confirmed = rows.filter((row) => !row.pending).map((row) => row.seq);
+    const wrong = confirmed.findIndex((seq, index) => index > 0 && seq <= confirmed[index - 1]);
+    if (wrong > 0) throw new Error(`rows out of seq order: …${confirmed.slice(Math.max(0, wrong - 5), wrong + 5)}…`);
+    const overlap = rows.findIndex((row) => key(row) === key(all[0]));
+    if (overlap < 0) throw new Error(`a window of rows does not meet the one after it (at ${key(all[0])})`);
+    if (overlap === 0) {
+      const older = await page.getByTestId('load-older').count();
+      still = older ? 0 : still + 1;
+    } else {
+      still = 0;
+      all = [...rows.slice(0, overlap), ...all];
+    }
+  }
+  return all;
+}
+
+/** Scrolls the open conversation up until a message with this text is in the page (bounded). */
+async function scrollUpTo(page, text, limit = 100) {
+  const rows = page.getByTestId('message').filter({ hasText: text });
+  for (let scroll = 0; scroll < limit && !(await rows.count()); scroll += 1) {
+    await page.getByTestId('messages').evaluate((element) => element.scrollTo(0, 0));
+    await page.waitForTimeout(100);
+  }
+}
+
+/** Scrolls the open conversation down to its newest message, as a reader does before going on (bounded). */
+async function scrollToEnd(page, limit = 100) {
+  let last = -1;
+  for (let scroll = 0; scroll < limit; scroll += 1) {
+    const top = await page.getByTestId('messages').evaluate((element) => {
+      element.scrollTo(0, element.scrollHeight);
+      return element.scrollTop;
+    });
+    await page.waitForTimeout(100);
+    if (top === last) return;
+    last = top;
+  }
+}
+
+module.exports = { WAIT_MS, launch, step, joinAs, say, sees, scrollBack, scrollUpTo, scrollToEnd, stdinCommands, run };

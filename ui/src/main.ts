@@ -330,6 +330,11 @@ class App {
       this.state = newChatState('');
     }
     apply(this.state, event, Date.now());
+    if (event.type === 'typing') {
+      // A typing notice changes only the typing line: nothing else is drawn again.
+      this.view?.renderTyping(this.state, Date.now());
+      return;
+    }
     if (this.state.current !== roomKey(LOBBY) && !this.state.conversations.has(this.state.current)) {
       open(this.state, roomKey(LOBBY));
     }

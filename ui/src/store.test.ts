@@ -17,7 +17,7 @@ import {
   LOBBY,
   TYPING_TTL_MS,
 } from './store';
-import { roomDetails } from './views/chat';
+import { roomDetails } from './views/sidebar';
 
 function message(overrides: Partial<Message>): Message {
   return { id: 'm1', room: LOBBY, seq: 1, ts: 1000, from: 'bob', text: 'hi', ...overrides };
@@ -30,6 +30,30 @@ function texts(state: ReturnType<typeof newChatState>, key: string): string[] {
 }
 
 describe('the chat store', () => {
+  it('puts a message sent while others spoke in its place by number once the host numbers it', () => {
+    const state = newChatState('alice');
+    addPending(state, roomKey(LOBBY), 'c1', 'mine', 0);
+    addPending(state, roomKey(LOBBY), 'c2', 'mine too', 0);
+    apply(state, { type: 'missed', room: LOBBY, messages: [message({ id: 'b1', seq: 1, text: 'theirs' })] }, 0);
+    expect(texts(state, roomKey(LOBBY))).toEqual(['theirs', 'mine', 'mine too']);
+    apply(
+      state,
+      { type: 'message', message: message({ id: 'a3', seq: 3, from: 'alice', text: 'mine too', clientId: 'c2' }) },
+      0,
+    );
+    apply(state, { type: 'message', message: message({ id: 'b2', seq: 2, text: 'theirs again' }) }, 0);
+    expect(texts(state, roomKey(LOBBY))).toEqual(['theirs', 'theirs again', 'mine too', 'mine']);
+    // Its acknowledgement can come before the message, which carries the number.
+    apply(state, { type: 'delivered', clientId: 'c1' }, 0);
+    apply(state, { type: 'message', message: message({ id: 'b5', seq: 5, text: 'theirs last' }) }, 0);
+    apply(
+      state,
+      { type: 'message', message: message({ id: 'a6', seq: 6, from: 'alice', text: 'mine', clientId: 'c1' }) },
+      0,
+    );
+    expect(texts(state, roomKey(LOBBY))).toEqual(['theirs', 'theirs again', 'mine too', 'theirs last', 'mine']);
+  });
+
   it('tells who is in a joined room and moves its last activity forward from the messages seen', () => {
     const state = newChatState('alice');
     const minute = 60_000;

@@ -200,19 +200,31 @@ function upsert(target: Conversation, item: MessageItem): boolean {
   );
   if (index >= 0) {
     const existing = target.items[index] as MessageItem;
-    // A page read before a change can arrive after it: the newer state stays.
-    if (existing.rev <= item.rev || existing.pending) target.items[index] = item;
+    if (existing.pending || existing.seq !== item.seq) {
+      // Sent (its acknowledgement may have come first, without a number): it takes its place by the number the
+      // host gave it, after what others said meanwhile.
+      target.items.splice(index, 1);
+      insertInOrder(target, item);
+    } else if (existing.rev <= item.rev) {
+      // A page read before a change can arrive after it: the newer state stays.
+      target.items[index] = item;
+    }
     return false;
   }
-  // Rooms keep the host's order (seq); a message can arrive a little after a later one.
+  insertInOrder(target, item);
+  return true;
+}
+
+/** Rooms keep the host's order (seq): a message can arrive a little after a later one, and messages still being
+ *  sent stay last, below everything the host has numbered. */
+function insertInOrder(target: Conversation, item: MessageItem): void {
   let at = target.items.length;
   while (at > 0 && item.seq > 0) {
     const before = target.items[at - 1];
-    if (before.kind === 'message' && before.seq > item.seq && !before.pending) at -= 1;
+    if (before.kind === 'message' && (before.pending || before.seq > item.seq)) at -= 1;
     else break;
   }
   target.items.splice(at, 0, item);
-  return true;
 }
 
 function notice(target: Conversation, text: string, now: number): void {
@@ -232,6 +244,19 @@ function findMessage(state: ChatState, clientId: string): MessageItem | undefine
     }
   }
   return undefined;
+}
+
+/** Settles the message with this client id, if it is shown; answers whether it was. Items are replaced, never
+ *  changed in place: the view knows a row is current by its item being the same object. */
+function settle(state: ChatState, clientId: string, failed: string | null): boolean {
+  for (const each of state.conversations.values()) {
+    const index = each.items.findIndex((item) => item.kind === 'message' && item.clientId === clientId);
+    if (index >= 0) {
+      each.items[index] = { ...(each.items[index] as MessageItem), pending: false, failed };
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Shows a message the user just sent, until the host confirms it. */
@@ -327,12 +352,13 @@ function applyChange(state: ChatState, message: Message): void {
     if (item.seq === message.seq && item.seq > 0 && item.rev < (message.rev ?? 0)) {
       target.items[index] = { ...fromWire(message, message.seq), clientId: item.clientId };
     } else if (item.replyTo?.seq === message.seq) {
-      item.replyTo = {
+      const replyTo = {
         seq: message.seq,
         from: message.from,
         snippet: message.deleted ? '' : quoteOf(message.text),
         deleted: message.deleted ?? false,
       };
+      target.items[index] = { ...item, replyTo };
     }
   }
 }
@@ -427,22 +453,12 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
       );
       break;
     }
-    case 'delivered': {
-      const item = findMessage(state, event.clientId);
-      if (item) item.pending = false;
-      else state.early.set(event.clientId, null);
+    case 'delivered':
+      if (!settle(state, event.clientId, null)) state.early.set(event.clientId, null);
       break;
-    }
-    case 'sendFailed': {
-      const item = findMessage(state, event.clientId);
-      if (item) {
-        item.pending = false;
-        item.failed = event.error.message;
-      } else {
-        state.early.set(event.clientId, event.error.message);
-      }
+    case 'sendFailed':
+      if (!settle(state, event.clientId, event.error.message)) state.early.set(event.clientId, event.error.message);
       break;
-    }
     case 'joined': {
       const target = conversation(state, 'room', event.joined.room);
       target.members = [...event.joined.members];
