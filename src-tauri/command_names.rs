@@ -32,5 +32,6 @@ pub const NAMES: &[&str] = &[
     "open_link",
     "search",
     "mark_read",
+    "set_notify",
     "show_unread",
 ];

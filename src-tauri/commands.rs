@@ -7,7 +7,8 @@ use banter_core::host::access::AccessCode;
 use banter_core::host::{self, HostConfig};
 use banter_core::limits::Limits;
 use banter_core::protocol::{
-    BanInfo, BanRequest, DirectHistoryPage, HistoryPage, Message, RoomJoined, RoomLeft, SearchRequest, SearchResults,
+    BanInfo, BanRequest, DirectHistoryPage, HistoryPage, Message, NotifyLevel, NotifySetting, RoomJoined, RoomLeft,
+    SearchRequest, SearchResults,
 };
 use banter_core::store::Location;
 use bytes::Bytes;
@@ -305,6 +306,16 @@ pub async fn leave_room(state: State<'_, AppState>, room: String) -> Result<Room
 pub async fn mark_read(state: State<'_, AppState>, room: String, seq: u64) -> Result<(), IpcError> {
     state.client().await?.mark_read(&room, seq).await?;
     Ok(())
+}
+
+/// Sets which messages of a room notify this user, on all their devices; answers the setting the host kept.
+#[tauri::command]
+pub async fn set_notify(
+    state: State<'_, AppState>,
+    room: String,
+    level: NotifyLevel,
+) -> Result<NotifySetting, IpcError> {
+    Ok(state.client().await?.set_notify(&room, level).await?)
 }
 
 /// Shows how many messages are unread in all: in the window's title, and in the taskbar's badge where the platform

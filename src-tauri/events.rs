@@ -1,7 +1,13 @@
-//! Forwards the engine's events to the webview, and raises desktop notifications while the window is unfocused.
+//! Forwards the engine's events to the webview, and raises desktop notifications while the window is unfocused:
+//! for direct messages, and for room messages as the user's level for the room says (mentions by default).
+
+use std::collections::HashMap;
 
 use banter_core::client::{ClientEvent, ClientEvents};
+use banter_core::keys::RoomKey;
 use banter_core::mention;
+use banter_core::protocol::NotifyLevel;
+use banter_core::validate;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
@@ -12,18 +18,43 @@ pub const EVENT: &str = "banter:event";
 /// The window that shows the chat.
 pub const MAIN_WINDOW: &str = "main";
 
-/// Runs until the client's event stream ends. `seen` are the events that arrived while joining.
-pub async fn forward<R: Runtime>(app: AppHandle<R>, me: String, seen: Vec<ClientEvent>, mut events: ClientEvents) {
-    for event in seen {
-        deliver(&app, &me, event);
+/// The user's notification level of each room, as the host keeps it for them (set on any device).
+#[derive(Debug, Default)]
+struct Levels(HashMap<RoomKey, NotifyLevel>);
+
+impl Levels {
+    /// Follows the welcome (every setting the user made) and each change since.
+    fn follow(&mut self, event: &ClientEvent) {
+        match event {
+            ClientEvent::Welcome(welcome) => {
+                self.0 = welcome.notify.iter().map(|each| (validate::room_key(&each.room), each.level)).collect();
+            }
+            ClientEvent::NotifyChanged(setting) => {
+                self.0.insert(validate::room_key(&setting.room), setting.level);
+            }
+            _ => {}
+        }
     }
-    while let Some(event) = events.recv().await {
-        deliver(&app, &me, event);
+
+    fn of(&self, room: &str) -> NotifyLevel {
+        self.0.get(&validate::room_key(room)).copied().unwrap_or_default()
     }
 }
 
-fn deliver<R: Runtime>(app: &AppHandle<R>, me: &str, event: ClientEvent) {
-    notify_if_unfocused(app, me, &event);
+/// Runs until the client's event stream ends. `seen` are the events that arrived while joining.
+pub async fn forward<R: Runtime>(app: AppHandle<R>, me: String, seen: Vec<ClientEvent>, mut events: ClientEvents) {
+    let mut levels = Levels::default();
+    for event in seen {
+        deliver(&app, &me, &mut levels, event);
+    }
+    while let Some(event) = events.recv().await {
+        deliver(&app, &me, &mut levels, event);
+    }
+}
+
+fn deliver<R: Runtime>(app: &AppHandle<R>, me: &str, levels: &mut Levels, event: ClientEvent) {
+    levels.follow(&event);
+    notify_if_unfocused(app, me, levels, &event);
     let Some(ui_event) = UiEvent::from_client(event) else { return };
     if let Err(error) = app.emit_to(MAIN_WINDOW, EVENT, &ui_event) {
         tracing::warn!(%error, "could not forward an event to the window");
@@ -35,14 +66,22 @@ fn escape_markup(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// What deserves a desktop notification, as its title and body: a direct message, or a room message that mentions
-/// the user, from someone else. Other room messages only count as unread, as in other chats by default.
-fn notice(me: &str, event: &ClientEvent) -> Option<(String, String)> {
+/// What deserves a desktop notification, as its title and body: a direct message from someone else, or a room
+/// message from someone else that the room's level lets through (by default, one that mentions the user). Other
+/// room messages only count as unread, as in other chats by default.
+fn notice(me: &str, levels: &Levels, event: &ClientEvent) -> Option<(String, String)> {
     match event {
-        ClientEvent::Message(message)
-            if !message.from.eq_ignore_ascii_case(me) && mention::mentions(&message.text, me) =>
-        {
-            Some((format!("{} mentioned you in #{}", message.from, message.room), message.text.clone()))
+        ClientEvent::Message(message) if !message.from.eq_ignore_ascii_case(me) => {
+            let mentioned = mention::mentions(&message.text, me);
+            if !levels.of(&message.room).notifies(mentioned) {
+                return None;
+            }
+            let title = if mentioned {
+                format!("{} mentioned you in #{}", message.from, message.room)
+            } else {
+                format!("{} in #{}", message.from, message.room)
+            };
+            Some((title, message.text.clone()))
         }
         ClientEvent::Direct(message) if !message.from.eq_ignore_ascii_case(me) => {
             Some((format!("{} (direct message)", message.from), message.text.clone()))
@@ -51,8 +90,8 @@ fn notice(me: &str, event: &ClientEvent) -> Option<(String, String)> {
     }
 }
 
-fn notify_if_unfocused<R: Runtime>(app: &AppHandle<R>, me: &str, event: &ClientEvent) {
-    let Some((title, body)) = notice(me, event) else { return };
+fn notify_if_unfocused<R: Runtime>(app: &AppHandle<R>, me: &str, levels: &Levels, event: &ClientEvent) {
+    let Some((title, body)) = notice(me, levels, event) else { return };
     let focused = app.get_webview_window(MAIN_WINDOW).and_then(|window| window.is_focused().ok()).unwrap_or(true);
     if focused {
         return;
@@ -67,9 +106,9 @@ fn notify_if_unfocused<R: Runtime>(app: &AppHandle<R>, me: &str, event: &ClientE
 #[cfg(test)]
 mod tests {
     use banter_core::client::ClientEvent;
-    use banter_core::protocol::{DirectMessage, Message};
+    use banter_core::protocol::{DirectMessage, Message, NotifyLevel, NotifySetting};
 
-    use super::notice;
+    use super::{notice, Levels};
 
     fn said(from: &str, text: &str) -> ClientEvent {
         let message = Message {
@@ -85,12 +124,13 @@ mod tests {
 
     #[test]
     fn direct_messages_and_mentions_notify_and_the_rest_of_a_room_does_not() {
+        let levels = Levels::default();
         assert_eq!(
-            notice("Mira", &said("rex", "@mira the deploy?")),
+            notice("Mira", &levels, &said("rex", "@mira the deploy?")),
             Some(("rex mentioned you in #ops".to_owned(), "@mira the deploy?".to_owned()))
         );
-        assert_eq!(notice("Mira", &said("rex", "the deploy?")), None);
-        assert_eq!(notice("Mira", &said("mira", "@Mira note to self")), None);
+        assert_eq!(notice("Mira", &levels, &said("rex", "the deploy?")), None);
+        assert_eq!(notice("Mira", &levels, &said("mira", "@Mira note to self")), None);
         let direct = ClientEvent::Direct(DirectMessage {
             id: "d".into(),
             conversation: "c1".into(),
@@ -102,6 +142,22 @@ mod tests {
             client_id: None,
             attachment: None,
         });
-        assert_eq!(notice("Mira", &direct).map(|(title, _)| title), Some("rex (direct message)".to_owned()));
+        assert_eq!(notice("Mira", &levels, &direct).map(|(title, _)| title), Some("rex (direct message)".to_owned()));
+    }
+
+    #[test]
+    fn a_rooms_level_set_on_any_device_decides_what_it_notifies() {
+        let mut levels = Levels::default();
+        levels.follow(&ClientEvent::NotifyChanged(NotifySetting { room: "OPS".into(), level: NotifyLevel::All }));
+        assert_eq!(
+            notice("Mira", &levels, &said("rex", "the deploy?")).map(|(title, _)| title),
+            Some("rex in #ops".to_owned())
+        );
+        assert_eq!(notice("Mira", &levels, &said("mira", "mine")), None, "never one's own messages");
+        levels.follow(&ClientEvent::NotifyChanged(NotifySetting { room: "ops".into(), level: NotifyLevel::Nothing }));
+        assert_eq!(notice("Mira", &levels, &said("rex", "@Mira the deploy?")), None, "not even mentions");
+        levels.follow(&ClientEvent::NotifyChanged(NotifySetting { room: "ops".into(), level: NotifyLevel::Mentions }));
+        assert!(notice("Mira", &levels, &said("rex", "@Mira the deploy?")).is_some());
+        assert_eq!(notice("Mira", &levels, &said("rex", "the deploy?")), None);
     }
 }

@@ -5,8 +5,8 @@ use banter_core::address::AddressError;
 use banter_core::client::{ClientError, ClientEvent, ConnectionState, ServerKind};
 use banter_core::host::{BindError, StartError};
 use banter_core::protocol::{
-    AnnouncedLimits, BanInfo, ClosingReason, Conversation, DirectMessage, ErrorBody, LeaveReason, Message, ReadMark,
-    RoomInfo, RoomJoined, UserInfo,
+    AnnouncedLimits, BanInfo, ClosingReason, Conversation, DirectMessage, ErrorBody, LeaveReason, Message,
+    NotifySetting, ReadMark, RoomInfo, RoomJoined, UserInfo,
 };
 use banter_core::store::StoreError;
 use serde::Serialize;
@@ -257,6 +257,8 @@ pub enum UiEvent {
         limits: AnnouncedLimits,
         /// How far this user has read each room (on any device).
         reads: Vec<ReadMark>,
+        /// The rooms whose notification level this user set to other than mentions (on any device).
+        notify: Vec<NotifySetting>,
     },
     Message {
         message: Message,
@@ -265,6 +267,10 @@ pub enum UiEvent {
     Read {
         room: String,
         seq: u64,
+    },
+    /// Which messages of a room notify this user now, set on this device or another.
+    NotifyChanged {
+        setting: NotifySetting,
     },
     /// A message changed (edited, deleted, reacted to, replied to): it carries the message as it is now. Keep it
     /// only if its `rev` is higher than that of the copy shown.
@@ -349,10 +355,12 @@ impl UiEvent {
                 conversations: welcome.conversations,
                 limits: welcome.limits,
                 reads: welcome.reads,
+                notify: welcome.notify,
             },
             ClientEvent::Message(message) => UiEvent::Message { message },
             ClientEvent::Changed(message) => UiEvent::Changed { message },
             ClientEvent::Read(mark) => UiEvent::Read { room: mark.room, seq: mark.seq },
+            ClientEvent::NotifyChanged(setting) => UiEvent::NotifyChanged { setting },
             ClientEvent::Direct(message) => UiEvent::Direct { message },
             ClientEvent::MissedMessages { room, messages } => UiEvent::Missed { room, messages },
             ClientEvent::MissedDirects { with, messages } => UiEvent::MissedDirects { with, messages },

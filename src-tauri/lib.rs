@@ -56,6 +56,7 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::open_link,
             commands::search,
             commands::mark_read,
+            commands::set_notify,
             commands::show_unread,
         ])
 }

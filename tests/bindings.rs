@@ -7,8 +7,8 @@ use banter_app::network::{Looking, NetworkView};
 use banter_core::discovery::FoundHost;
 use banter_core::protocol::{
     AnnouncedLimits, Attachment, BanInfo, ChangesPage, ClosingReason, Conversation, DirectHistoryPage, DirectMessage,
-    ErrorBody, ErrorKind, HistoryPage, LeaveReason, Marked, Message, Quote, Reaction, ReadMark, RoomInfo, RoomJoined,
-    RoomLeft, SearchHit, SearchRequest, SearchResults, UserInfo, Welcome,
+    ErrorBody, ErrorKind, HistoryPage, LeaveReason, Marked, Message, NotifyLevel, NotifySetting, Quote, Reaction,
+    ReadMark, RoomInfo, RoomJoined, RoomLeft, SearchHit, SearchRequest, SearchResults, UserInfo, Welcome,
 };
 use ts_rs::{Config, TS};
 
@@ -35,6 +35,8 @@ fn declarations() -> String {
         SearchHit::decl(&config),
         Marked::decl(&config),
         ReadMark::decl(&config),
+        NotifySetting::decl(&config),
+        NotifyLevel::decl(&config),
         DirectMessage::decl(&config),
         Attachment::decl(&config),
         UserInfo::decl(&config),

@@ -12,6 +12,7 @@
 //   6. Hostile text from Ann runs no script, injects no element and does not widen Bert's page.
 //   7. Bert searches, sees the matching words marked, and a hit opens its message.
 //   8. Reading the lobby in one of Bert's tabs clears its unread badge in his other tab.
+//   9. The lobby's notification level Bert sets in one tab shows in his other tabs, not in Ann's.
 // Usage: node browser-actions.js ANN_URL BERT_URL SCREENSHOTS_FOLDER. Reads "posted", "cut", "restored" on stdin; prints "step NAME"
 // lines, then "actions ok".
 const { WAIT_MS, launch, step, joinAs, say, sees, scrollBack, scrollUpTo, scrollToEnd, stdinCommands, run } = require('./browser-common');
@@ -192,6 +193,16 @@ async function main() {
     await lobbyBadge.waitFor({ state: 'detached', timeout: WAIT_MS });
     await bertTab.waitForFunction(() => document.title === 'Banter', null, { timeout: WAIT_MS });
     step('read-elsewhere');
+
+    // The notification level of a room is kept for the user: set in one tab, the other shows it, and so does a
+    // tab opened after.
+    await bert.getByTestId('notify-level').selectOption('nothing');
+    await bertTab.getByTestId('conversation-lobby').click();
+    await bertTab.waitForFunction(() => document.querySelector('[data-testid=notify-level]')?.value === 'nothing', null, { timeout: WAIT_MS });
+    const thirdTab = await joinAs(bert.context(), bertUrl, 'Bert', { width: 1000, height: 700 });
+    await thirdTab.waitForFunction(() => document.querySelector('[data-testid=notify-level]')?.value === 'nothing', null, { timeout: WAIT_MS });
+    if ((await ann.getByTestId('notify-level').inputValue()) !== 'mentions') throw new Error("Bert's setting changed Ann's");
+    step('notify-level');
     console.log('actions ok');
   } finally {
     await browser.close();

@@ -22,7 +22,11 @@ limits: AnnouncedLimits,
 /**
  * How far this user has read each room (on any device).
  */
-reads: Array<ReadMark>, } | { "type": "message", message: Message, } | { "type": "read", room: string, seq: number, } | { "type": "changed", message: Message, } | { "type": "direct", message: DirectMessage, } | { "type": "missed", room: string, messages: Array<Message>, } | { "type": "missedDirects", with: string, messages: Array<DirectMessage>, } | { "type": "roomDeleted", room: string, } | { "type": "delivered", clientId: string, } | { "type": "sendFailed", clientId: string, error: ErrorBody, } | { "type": "joined", joined: RoomJoined, } | { "type": "memberJoined", room: string, user: string, } | { "type": "memberLeft", rooms: Array<string>, user: string, reason: LeaveReason, } | { "type": "userOnline", user: UserInfo, } | { "type": "userOffline", user: UserInfo, } | { "type": "rooms", rooms: Array<RoomInfo>, } | { "type": "typing", room: string, user: string, active: boolean, } | { "type": "plain", text: string, } | { "type": "closing", reason: ClosingReason, message: string, };
+reads: Array<ReadMark>, 
+/**
+ * The rooms whose notification level this user set to other than mentions (on any device).
+ */
+notify: Array<NotifySetting>, } | { "type": "message", message: Message, } | { "type": "read", room: string, seq: number, } | { "type": "notifyChanged", setting: NotifySetting, } | { "type": "changed", message: Message, } | { "type": "direct", message: DirectMessage, } | { "type": "missed", room: string, messages: Array<Message>, } | { "type": "missedDirects", with: string, messages: Array<DirectMessage>, } | { "type": "roomDeleted", room: string, } | { "type": "delivered", clientId: string, } | { "type": "sendFailed", clientId: string, error: ErrorBody, } | { "type": "joined", joined: RoomJoined, } | { "type": "memberJoined", room: string, user: string, } | { "type": "memberLeft", rooms: Array<string>, user: string, reason: LeaveReason, } | { "type": "userOnline", user: UserInfo, } | { "type": "userOffline", user: UserInfo, } | { "type": "rooms", rooms: Array<RoomInfo>, } | { "type": "typing", room: string, user: string, active: boolean, } | { "type": "plain", text: string, } | { "type": "closing", reason: ClosingReason, message: string, };
 
 export type Status = { "state": "connecting", attempt: number, } | { "state": "connected", 
 /**
@@ -251,6 +255,10 @@ export type ReadMark = { room: string,
  */
 seq: number, };
 
+export type NotifySetting = { room: string, level: NotifyLevel, };
+
+export type NotifyLevel = "all" | "mentions" | "nothing";
+
 export type DirectMessage = { id: string, 
 /**
  * The conversation's id on this host: the same for every message between these two people, and never
@@ -361,7 +369,11 @@ conversations: Array<Conversation>,
 /**
  * How far this user has read each room they marked (on any device).
  */
-reads: Array<ReadMark>, limits: AnnouncedLimits, };
+reads: Array<ReadMark>, 
+/**
+ * This user's notification settings, for the rooms where they chose other than the default (mentions).
+ */
+notify: Array<NotifySetting>, limits: AnnouncedLimits, };
 
 export type AnnouncedLimits = { maxMessageChars: number, maxNameChars: number, maxRoomChars: number, maxAttachmentBytes: number, 
 /**

@@ -15,6 +15,7 @@ import {
   oldestSeq,
   open,
   roomKey,
+  setNotify,
   totalUnread,
   LOBBY,
   type ChatState,
@@ -184,6 +185,10 @@ class App {
       react: async (seq, emoji, on) =>
         this.changed(await this.transport.react(this.currentRoom().name, seq, emoji, on)),
       rerender: () => this.render(),
+      setNotify: async (room, level) => {
+        setNotify(state, await this.transport.setNotify(room, level));
+        this.render();
+      },
       openLink: (url) => void this.transport.openLink(url).catch(() => {}),
       search: (request) => this.transport.search(request),
       settings: () => this.settings,

@@ -10,6 +10,7 @@ import {
   lastOwnMessage,
   messageAt,
   newChatState,
+  notifyLevel,
   oldestSeq,
   open,
   roomKey,
@@ -174,6 +175,18 @@ describe('the chat store', () => {
     ]);
   });
 
+  it('keeps the notification level of each room as the host tells it, from the welcome and from any device', () => {
+    const state = newChatState('alice');
+    expect(notifyLevel(state, 'ops')).toBe('mentions');
+    apply(state, { ...welcome('h1'), notify: [{ room: 'Ops', level: 'all' }] } as UiEvent, 0);
+    expect(notifyLevel(state, 'ops')).toBe('all');
+    apply(state, { type: 'notifyChanged', setting: { room: 'ops', level: 'nothing' } }, 0);
+    expect(notifyLevel(state, 'OPS')).toBe('nothing');
+    expect(notifyLevel(state, 'random')).toBe('mentions');
+    apply(state, { ...welcome('h1'), notify: [] } as UiEvent, 0);
+    expect(notifyLevel(state, 'ops')).toBe('mentions');
+  });
+
   function welcome(hostId: string, history: Message[] = []): UiEvent {
     return {
       type: 'welcome',
@@ -186,6 +199,7 @@ describe('the chat store', () => {
       conversations: [],
       limits: { ...DEFAULT_LIMITS, maxMessageChars: 500 },
       reads: [],
+      notify: [],
     };
   }
 

@@ -6,6 +6,8 @@ import type {
   DirectMessage,
   HostInfo,
   Message,
+  NotifyLevel,
+  NotifySetting,
   Quote,
   Reaction,
   RoomInfo,
@@ -94,6 +96,8 @@ export interface ChatState {
   early: Map<string, string | null>;
   /** What the host refuses past, from its welcome (a Banter host's defaults until then). */
   limits: AnnouncedLimits;
+  /** Which messages of each room notify the user (by room key; absent: mentions), as the host keeps it for them. */
+  notify: Map<string, NotifyLevel>;
 }
 
 /** A Banter host's limits, for the moments before a welcome says what this one's are (and for plain servers). */
@@ -134,6 +138,7 @@ export function newChatState(me: string): ChatState {
     address: null,
     early: new Map(),
     limits: DEFAULT_LIMITS,
+    notify: new Map(),
   };
   conversation(state, 'room', LOBBY);
   return state;
@@ -409,6 +414,7 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
       state.rooms = event.rooms;
       state.limits = event.limits;
       for (const mark of event.reads) markRead(state, conversation(state, 'room', mark.room), mark.seq);
+      state.notify = new Map(event.notify.map((setting) => [roomKey(setting.room), setting.level]));
       const lobby = conversation(state, 'room', LOBBY);
       for (const message of event.history) upsert(lobby, fromWire(message, message.seq));
       // Each conversation shows its last message at once; scrolling up fetches the rest.
@@ -435,6 +441,9 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
       break;
     case 'read':
       markRead(state, conversation(state, 'room', event.room), event.seq);
+      break;
+    case 'notifyChanged':
+      setNotify(state, event.setting);
       break;
     case 'direct':
       addDirects(state, [event.message], true);
@@ -547,6 +556,16 @@ function markRead(state: ChatState, target: Conversation, seq: number): void {
   target.unread = target.items.filter(
     (item) => item.kind === 'message' && item.seq > seq && !item.deleted && item.from.toLowerCase() !== me,
   ).length;
+}
+
+/** Which messages of a room notify the user: what they chose on any device, or mentions. */
+export function notifyLevel(state: ChatState, room: string): NotifyLevel {
+  return state.notify.get(roomKey(room)) ?? 'mentions';
+}
+
+/** Keeps a room's notification setting, as the host answered or told of it. */
+export function setNotify(state: ChatState, setting: NotifySetting): void {
+  state.notify.set(roomKey(setting.room), setting.level);
 }
 
 /** Unread messages in every conversation, for the window's title. */

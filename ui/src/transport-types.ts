@@ -2,6 +2,8 @@
 // Socket.IO from the browser for guests (transport-web.ts). Nothing here depends on either.
 import type {
   BanInfo,
+  NotifyLevel,
+  NotifySetting,
   DirectHistoryPage,
   HistoryPage,
   HostInfo,
@@ -82,6 +84,8 @@ export interface Transport {
   copyText(text: string): Promise<void>;
   /** Marks a room read up to message `seq`, for every device of this user. */
   markRead(room: string, seq: number): Promise<void>;
+  /** Sets which messages of a room notify this user, on all their devices; answers the setting the host kept. */
+  setNotify(room: string, level: NotifyLevel): Promise<NotifySetting>;
   /** Shows how many messages are unread in all, in the window's title (and the taskbar's badge where there is one). */
   showUnread(count: number): Promise<void>;
   /** Searches every room and this user's direct messages on the host, newest first. */

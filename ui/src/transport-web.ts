@@ -16,6 +16,7 @@ import type {
   ChangesPage,
   HistoryPage,
   Message,
+  NotifySetting,
   SearchRequest,
   SearchResults,
   RoomJoined,
@@ -317,6 +318,7 @@ export function webTransport(): Transport {
       conversations: welcome.conversations,
       limits: welcome.limits,
       reads: welcome.reads ?? [],
+      notify: welcome.notify ?? [],
     });
     if (advance.fetchAfter !== null) void catchUpRoom('lobby');
   }
@@ -398,6 +400,7 @@ export function webTransport(): Transport {
     current.on('message:new', onMessage);
     current.on('message:changed', onChanged);
     current.on('read:changed', ({ room, seq }) => emit({ type: 'read', room, seq }));
+    current.on('notify:changed', (setting: NotifySetting) => emit({ type: 'notifyChanged', setting }));
     current.on('dm:new', onDirect);
     current.on('member:joined', ({ room, user }) => emit({ type: 'memberJoined', room, user }));
     current.on('member:left', ({ rooms: left, user, reason }) =>
@@ -540,6 +543,7 @@ export function webTransport(): Transport {
     markRead: async (room, seq) => {
       await request('read:set', { room, seq });
     },
+    setNotify: (room, level) => request<NotifySetting>('notify:set', { room, level }),
     showUnread: async (count) => {
       document.title = count > 0 ? `(${count}) Banter` : 'Banter';
     },

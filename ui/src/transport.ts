@@ -44,6 +44,7 @@ export const tauriTransport: Transport = {
   openLink: (url) => call('open_link', { url }),
   search: (request) => call('search', { request }),
   markRead: (room, seq) => call('mark_read', { room, seq }),
+  setNotify: (room, level) => call('set_notify', { room, level }),
   showUnread: (count) => call('show_unread', { count }),
   sendMessage: (room, text) => call('send_message', { room, text }),
   sendReply: (room, replyTo, text) => call('send_reply', { room, replyTo, text }),

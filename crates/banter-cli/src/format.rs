@@ -149,6 +149,7 @@ pub fn text(event: &ClientEvent, style: Style) -> Option<Line> {
         ClientEvent::Welcome(_)
         | ClientEvent::Changed(_)
         | ClientEvent::Read(_)
+        | ClientEvent::NotifyChanged(_)
         | ClientEvent::MissedMessages { .. }
         | ClientEvent::MissedDirects { .. }
         | ClientEvent::Delivered { .. }
@@ -166,6 +167,9 @@ pub fn json(event: &ClientEvent) -> Value {
         ClientEvent::Message(message) => json!({ "type": "message", "message": message }),
         ClientEvent::Changed(message) => json!({ "type": "changed", "message": message }),
         ClientEvent::Read(mark) => json!({ "type": "read", "room": mark.room, "seq": mark.seq }),
+        ClientEvent::NotifyChanged(setting) => {
+            json!({ "type": "notify", "room": setting.room, "level": setting.level })
+        }
         ClientEvent::Direct(direct) => json!({ "type": "direct", "message": direct }),
         ClientEvent::MissedMessages { room, messages } => {
             json!({ "type": "missed", "room": room, "messages": messages })

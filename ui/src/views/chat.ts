@@ -3,9 +3,9 @@
 // (views/people.ts). Each part is drawn again only when what it shows changed, and the message list row by row;
 // the composer (views/composer.ts) is built once, so what the user is typing survives everything (reconnects
 // included).
-import type { SearchHit, SearchRequest, SearchResults } from '../bindings';
+import type { NotifyLevel, SearchHit, SearchRequest, SearchResults } from '../bindings';
 import type { ChatState, Conversation } from '../store';
-import { LOBBY, dmKey, oldestSeq, roomKey, typingNow } from '../store';
+import { LOBBY, dmKey, notifyLevel, oldestSeq, roomKey, typingNow } from '../store';
 import { el, replace } from '../dom';
 import { typingLine } from '../format';
 import { type AttachmentView, type MessageActions } from './message';
@@ -44,7 +44,16 @@ export interface ChatActions extends SidebarActions {
   openLink(url: string): void;
   /** Asks for the view to be drawn again (after a change of its own state). */
   rerender(): void;
+  /** Sets which messages of a room notify the user, on all their devices. */
+  setNotify(room: string, level: NotifyLevel): Promise<void>;
 }
+
+/** The choices of a room's notification level, as the header offers them. */
+export const NOTIFY_CHOICES: readonly { level: NotifyLevel; label: string }[] = [
+  { level: 'all', label: 'Notify: every message' },
+  { level: 'mentions', label: 'Notify: mentions' },
+  { level: 'nothing', label: 'Notify: nothing' },
+];
 
 export class ChatView {
   readonly root: HTMLElement;
@@ -258,6 +267,7 @@ export class ChatView {
       state.deleting,
       state.users.length,
       this.peopleOpen,
+      current.kind === 'room' ? notifyLevel(state, current.name) : null,
     ]);
     if (signature === this.drawnHeader) return;
     this.drawnHeader = signature;
@@ -294,6 +304,9 @@ export class ChatView {
           'Search',
         )
       : null;
+    // Kept by the host for the user, so it is the same on every device; the desktop app raises the notifications.
+    const notify =
+      state.rich && current.kind === 'room' ? this.notifyControl(current.name, notifyLevel(state, current.name)) : null;
     const people = state.rich
       ? el(
           'button',
@@ -309,7 +322,7 @@ export class ChatView {
     replace(
       this.header,
       el('div', {}, el('h2', { testid: 'conversation-title' }, title), el('span', { class: 'subtitle' }, subtitle)),
-      el('div', { class: 'header-actions' }, search, people, leave, remove),
+      el('div', { class: 'header-actions' }, notify, search, people, leave, remove),
     );
   }
 
@@ -326,6 +339,32 @@ export class ChatView {
       namesKey: names.join('\u0000'),
     };
     this.list.render(current, context, this.messageActions);
+  }
+
+  private notifyControl(room: string, level: NotifyLevel): HTMLElement {
+    const select = el(
+      'select',
+      {
+        class: 'notify-level',
+        testid: 'notify-level',
+        attrs: {
+          'aria-label': `Notifications for #${room}`,
+          title: 'Which messages of this room raise a notification, on all your devices (direct messages always do)',
+        },
+      },
+      ...NOTIFY_CHOICES.map((choice) =>
+        el(
+          'option',
+          { attrs: { value: choice.level, ...(choice.level === level ? { selected: '' } : {}) } },
+          choice.label,
+        ),
+      ),
+    );
+    select.addEventListener('change', () => {
+      const chosen = NOTIFY_CHOICES.find((choice) => choice.level === select.value)?.level ?? 'mentions';
+      void this.guard(() => this.actions.setNotify(room, chosen));
+    });
+    return select;
   }
 
   private async guard(action: () => Promise<void>): Promise<void> {

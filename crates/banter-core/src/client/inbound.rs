@@ -65,6 +65,7 @@ impl State {
             }),
             event::MEMBER_JOINED => decode(name, args).map(ClientEvent::MemberJoined),
             event::READ_CHANGED => decode(name, args).map(ClientEvent::Read),
+            event::NOTIFY_CHANGED => decode(name, args).map(ClientEvent::NotifyChanged),
             event::MEMBER_LEFT => decode(name, args).map(ClientEvent::MemberLeft),
             event::USER_ONLINE => {
                 decode::<crate::protocol::UserNotice>(name, args).map(|notice| ClientEvent::UserOnline(notice.user))

@@ -34,9 +34,9 @@ use crate::keys::Seq;
 use crate::limits::Limits;
 use crate::protocol::{
     Attachment, ChangesRequest, Closing, DirectHistoryPage, DirectHistoryRequest, DirectMessage, EditMessage,
-    ErrorBody, ErrorKind, HistoryPage, HistoryRequest, MemberJoined, MemberLeft, Message, MessageRef, ReactMessage,
-    ReadMark, RoomInfo, RoomJoined, RoomLeft, RoomRequest, SearchRequest, SearchResults, SendDirect, SendMessage,
-    TypingUpdate, UserInfo, Welcome,
+    ErrorBody, ErrorKind, HistoryPage, HistoryRequest, MemberJoined, MemberLeft, Message, MessageRef, NotifyLevel,
+    NotifySetting, ReactMessage, ReadMark, RoomInfo, RoomJoined, RoomLeft, RoomRequest, SearchRequest, SearchResults,
+    SendDirect, SendMessage, TypingUpdate, UserInfo, Welcome,
 };
 use crate::validate;
 
@@ -155,6 +155,8 @@ pub enum ClientEvent {
     RoomDeleted(String),
     /// How far this user has read a room now, marked on this device or another.
     Read(ReadMark),
+    /// Which messages of a room notify this user now, set on this device or another.
+    NotifyChanged(NotifySetting),
     /// The host acknowledged one of this client's sends.
     Delivered {
         client_id: String,
@@ -254,6 +256,7 @@ pub(crate) enum Request {
     React(ReactMessage),
     Search(SearchRequest),
     Read(ReadMark),
+    Notify(NotifySetting),
 }
 
 /// Who queued a request.
@@ -375,6 +378,12 @@ impl Client {
     /// [`ClientEvent::Read`]. Queued like a message; answers the mark the host kept (marks never move back).
     pub async fn mark_read(&self, room: &str, seq: Seq) -> Result<ReadMark, ClientError> {
         self.request(Request::Read(ReadMark { room: room.to_owned(), seq })).await
+    }
+
+    /// Sets which messages of `room` notify this user, on all their devices (they hear it as
+    /// [`ClientEvent::NotifyChanged`]). Answers the setting the host kept.
+    pub async fn set_notify(&self, room: &str, level: NotifyLevel) -> Result<NotifySetting, ClientError> {
+        self.request(Request::Notify(NotifySetting { room: room.to_owned(), level })).await
     }
 
     /// Searches every room and this user's direct messages (see [`SearchRequest`]); newest first.

@@ -333,6 +333,7 @@ fn request_wire(outgoing: &Outgoing) -> (&'static str, Value) {
         Request::React(request) => (event::MESSAGE_REACT, to_value(serde_json::to_value(request))),
         Request::Search(request) => (event::SEARCH_QUERY, to_value(serde_json::to_value(request))),
         Request::Read(request) => (event::READ_SET, to_value(serde_json::to_value(request))),
+        Request::Notify(request) => (event::NOTIFY_SET, to_value(serde_json::to_value(request))),
     }
 }
 
@@ -498,6 +499,7 @@ impl State {
                 }
                 Request::Search(_) => Err(ClientError::Unsupported("search")),
                 Request::Read(_) => Err(ClientError::Unsupported("read marks")),
+                Request::Notify(_) => Err(ClientError::Unsupported("notification settings")),
                 Request::Direct(_) | Request::DirectHistory(_) => Err(ClientError::Unsupported("direct messages")),
             };
             if let Err(ClientError::Unreachable(error)) = result {
@@ -557,6 +559,7 @@ pub(super) fn client_id_of(request: &Request) -> Option<String> {
         | Request::Delete(_)
         | Request::React(_)
         | Request::Search(_)
-        | Request::Read(_) => None,
+        | Request::Read(_)
+        | Request::Notify(_) => None,
     }
 }

@@ -253,6 +253,41 @@ pub struct DirectHistoryPage {
     pub latest_seq: u64,
 }
 
+/// Which messages of a room raise a notification for a user. Direct messages always do.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyLevel {
+    /// Every message from someone else.
+    All,
+    /// Only messages that mention the user (`@name`): the default, as in other chats.
+    #[default]
+    Mentions,
+    /// None, mentions included: the room only counts as unread.
+    Nothing,
+}
+
+impl NotifyLevel {
+    /// Whether a message from someone else notifies, given whether it mentions the user.
+    #[must_use]
+    pub fn notifies(self, mentioned: bool) -> bool {
+        match self {
+            Self::All => true,
+            Self::Mentions => mentioned,
+            Self::Nothing => false,
+        }
+    }
+}
+
+/// `notify:set` (client → host, acked with the setting kept), `notify:changed` (host → the user's connections),
+/// and each of the welcome's `notify`: a user's notification setting for a room, the same on all their devices.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotifySetting {
+    pub room: String,
+    pub level: NotifyLevel,
+}
+
 /// `read:set` (client → host), `read:changed` (host → the user's connections), and each of the welcome's
 /// `reads`: how far this user has read a room, on any of their devices.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

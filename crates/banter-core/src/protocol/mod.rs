@@ -83,6 +83,10 @@ pub mod event {
     pub const READ_SET: &str = "read:set";
     /// Host → every connection of the user: how far they have read a room now (from any device).
     pub const READ_CHANGED: &str = "read:changed";
+    /// Client → host, acked with the setting kept: which messages of a room notify this user (on every device).
+    pub const NOTIFY_SET: &str = "notify:set";
+    /// Host → every connection of the user: a room's notification setting now (set from any device).
+    pub const NOTIFY_CHANGED: &str = "notify:changed";
 
     /// Request: a direct message to a user ([`super::SendDirect`] → [`super::DirectMessage`]).
     pub const DM_SEND: &str = "dm:send";
@@ -240,6 +244,9 @@ pub struct Welcome {
     /// How far this user has read each room they marked (on any device).
     #[serde(default)]
     pub reads: Vec<ReadMark>,
+    /// This user's notification settings, for the rooms where they chose other than the default (mentions).
+    #[serde(default)]
+    pub notify: Vec<NotifySetting>,
     pub limits: AnnouncedLimits,
 }
 

@@ -16,7 +16,9 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::keys::{NameKey, RoomKey, Seq, UserId};
-use crate::protocol::{Attachment, Conversation, DirectMessage, ErrorBody, Message, ReadMark, SearchHit};
+use crate::protocol::{
+    Attachment, Conversation, DirectMessage, ErrorBody, Message, NotifyLevel, NotifySetting, ReadMark, SearchHit,
+};
 
 pub use sqlite::SqliteStore;
 
@@ -316,6 +318,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// A user's read marks, by room name.
     async fn reads(&self, user: &UserId) -> Result<Vec<ReadMark>, StoreError>;
+
+    /// Keeps which messages of a room notify a user (the default, mentions, is kept as nothing).
+    async fn set_notify(&self, user: &UserId, room: &RoomKey, level: NotifyLevel) -> Result<(), StoreError>;
+
+    /// A user's notification settings other than the default, by room name.
+    async fn notify_settings(&self, user: &UserId) -> Result<Vec<NotifySetting>, StoreError>;
 
     /// The names of the rooms a user has joined and not left.
     async fn memberships(&self, user: &UserId) -> Result<Vec<String>, StoreError>;

@@ -10,8 +10,8 @@ use crate::host::registry::{Dialect, JoinMode, Joined};
 use crate::host::turns::InOrder;
 use crate::host::Hub;
 use crate::protocol::{
-    event, ErrorBody, ErrorKind, HistoryPage, HistoryRequest, LeaveReason, MemberJoined, MemberLeft, ReadMark,
-    RoomJoined, RoomLeft, RoomList, RoomRequest, TypingSet, TypingUpdate,
+    event, ErrorBody, ErrorKind, HistoryPage, HistoryRequest, LeaveReason, MemberJoined, MemberLeft, NotifySetting,
+    ReadMark, RoomJoined, RoomLeft, RoomList, RoomRequest, TypingSet, TypingUpdate,
 };
 use crate::store::PageRequest;
 
@@ -31,6 +31,7 @@ pub(super) fn listen(socket: &SocketRef) {
     socket.on(event::ROOM_LEAVE, on_room_leave);
     socket.on(event::HISTORY_PAGE, on_history_page);
     socket.on(event::READ_SET, on_read_set);
+    socket.on(event::NOTIFY_SET, on_notify_set);
     socket.on(event::TYPING_SET, on_typing_set);
 }
 
@@ -212,6 +213,37 @@ async fn on_read_set(
             reply(ack, Ok(mark));
         }
         Err(error) => reply::<()>(ack, Err(storage_refusal(&error, "the read mark"))),
+    }
+}
+
+/// Keeps which messages of a room notify this user, and tells their other connections (the setting follows the
+/// user to every device). Only for a room the user is in, as read marks.
+async fn on_notify_set(
+    socket: SocketRef,
+    io: SocketIo,
+    State(hub): State<Hub>,
+    TryData(request): TryData<NotifySetting>,
+    ack: AckSender,
+) {
+    let connection = socket.id.to_string();
+    let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
+        let registry = hub.registry();
+        let (key, room) = registry.is_in(&connection, &request.room)?;
+        let user = registry
+            .user_id_of(&connection)
+            .ok_or_else(|| ErrorBody::new(ErrorKind::Internal, "unknown connection"))?;
+        Ok((key, NotifySetting { room, level: request.level }, user))
+    });
+    let (key, setting, user) = match decided {
+        Ok(decided) => decided,
+        Err(error) => return reply::<()>(ack, Err(error)),
+    };
+    match hub.store().set_notify(&user, &key, setting.level).await {
+        Ok(()) => {
+            broadcast_to(&io, vec![socket_room_of_user(&user)], event::NOTIFY_CHANGED, &setting).await;
+            reply(ack, Ok(setting));
+        }
+        Err(error) => reply::<()>(ack, Err(storage_refusal(&error, "the notification setting"))),
     }
 }
 

@@ -129,11 +129,12 @@ async fn welcome(hub: &Hub, connection: &str, admitted: &Admitted) -> Welcome {
     };
     let store = hub.store();
     let lobby_key = RoomKey::lobby();
-    let (lobby, conversations, memberships, reads) = tokio::join!(
+    let (lobby, conversations, memberships, reads, notify) = tokio::join!(
         store.room_page(&lobby_key, PageRequest::Latest, limits.history_page),
         store.conversations(&admitted.user_id, limits.welcome_conversations),
         store.memberships(&admitted.user_id),
         store.reads(&admitted.user_id),
+        store.notify_settings(&admitted.user_id),
     );
     let logged =
         |what: &str, error: &dyn std::fmt::Display| tracing::error!(%error, "could not read {what} for a welcome");
@@ -153,6 +154,10 @@ async fn welcome(hub: &Hub, connection: &str, admitted: &Admitted) -> Welcome {
         logged("read marks", &error);
         Vec::new()
     });
+    let notify = notify.unwrap_or_else(|error| {
+        logged("notification settings", &error);
+        Vec::new()
+    });
     Welcome {
         protocol: PROTOCOL_VERSION,
         host_id: hub.host_id().to_owned(),
@@ -165,6 +170,7 @@ async fn welcome(hub: &Hub, connection: &str, admitted: &Admitted) -> Welcome {
         member_of: member_of.into_iter().filter(|room| !validate::room_key(room).is_lobby()).collect(),
         conversations: conversations.into_iter().map(|record| record.summary).collect(),
         reads,
+        notify,
         limits: limits.announced(),
     }
 }

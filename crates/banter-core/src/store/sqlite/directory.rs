@@ -5,8 +5,8 @@ use rand::Rng;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{failure, int, uint};
-use crate::keys::{NameKey, RoomKey, Seq, UserId};
-use crate::protocol::{ReadMark, LOBBY};
+use crate::keys::{NameKey, RoomKey, UserId};
+use crate::protocol::LOBBY;
 use crate::store::{BanRecord, NameBinding, RoomRecord, Snapshot, StoreError};
 
 /// The host's id, made on first use.
@@ -275,33 +275,5 @@ pub(super) fn attachment_ids(connection: &Connection) -> Result<std::collections
     connection
         .prepare("SELECT id FROM attachments")
         .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
-        .map_err(failure)
-}
-
-pub(super) fn mark_read(connection: &Connection, user: &UserId, room: &RoomKey, seq: Seq) -> Result<Seq, StoreError> {
-    let kept: i64 = connection
-        .prepare_cached(
-            // No further than the room's last message: a mark past it would hide the next ones.
-            "INSERT INTO reads (user_id, room, seq) \
-             VALUES (?1, ?2, min(?3, coalesce((SELECT last_seq FROM rooms WHERE key = ?2), 0))) \
-             ON CONFLICT (user_id, room) DO UPDATE SET seq = max(seq, excluded.seq) RETURNING seq",
-        )
-        .and_then(|mut statement| {
-            statement.query_row(params![user.as_str(), room.as_str(), int(seq)], |row| row.get(0))
-        })
-        .map_err(failure)?;
-    Ok(uint(kept))
-}
-
-pub(super) fn reads(connection: &Connection, user: &UserId) -> Result<Vec<ReadMark>, StoreError> {
-    connection
-        .prepare_cached(
-            "SELECT r.name, d.seq FROM reads d JOIN rooms r ON r.key = d.room AND r.deleted = 0 WHERE d.user_id = ?1",
-        )
-        .and_then(|mut statement| {
-            statement
-                .query_map([user.as_str()], |row| Ok(ReadMark { room: row.get(0)?, seq: uint(row.get(1)?) }))?
-                .collect()
-        })
         .map_err(failure)
 }

@@ -9,6 +9,7 @@
 mod changes;
 mod directory;
 mod messages;
+mod personal;
 mod schema;
 mod search;
 mod threads;
@@ -30,7 +31,7 @@ use super::{
     Post, RoomRecord, SearchScope, Snapshot, Store, StoreConfig, StoreError,
 };
 use crate::keys::{NameKey, RoomKey, UserId};
-use crate::protocol::{Attachment, DirectMessage, ErrorBody, Message, ReadMark, SearchHit};
+use crate::protocol::{Attachment, DirectMessage, ErrorBody, Message, NotifyLevel, NotifySetting, ReadMark, SearchHit};
 use threads::{AfterCommit, Readers, Writer};
 
 /// The database file in a data folder.
@@ -362,12 +363,22 @@ impl Store for SqliteStore {
 
     async fn mark_read(&self, user: &UserId, room: &RoomKey, seq: u64) -> Result<u64, StoreError> {
         let (user, room) = (user.clone(), room.clone());
-        self.writer.write(move |connection| directory::mark_read(connection, &user, &room, seq)).await
+        self.writer.write(move |connection| personal::mark_read(connection, &user, &room, seq)).await
     }
 
     async fn reads(&self, user: &UserId) -> Result<Vec<ReadMark>, StoreError> {
         let user = user.clone();
-        self.readers.read(move |connection| directory::reads(connection, &user)).await
+        self.readers.read(move |connection| personal::reads(connection, &user)).await
+    }
+
+    async fn set_notify(&self, user: &UserId, room: &RoomKey, level: NotifyLevel) -> Result<(), StoreError> {
+        let (user, room) = (user.clone(), room.clone());
+        self.writer.write(move |connection| personal::set_notify(connection, &user, &room, level)).await
+    }
+
+    async fn notify_settings(&self, user: &UserId) -> Result<Vec<NotifySetting>, StoreError> {
+        let user = user.clone();
+        self.readers.read(move |connection| personal::notify_settings(connection, &user)).await
     }
 
     async fn memberships(&self, user: &UserId) -> Result<Vec<String>, StoreError> {

@@ -175,6 +175,15 @@ pub(super) const STEPS: &[&str] = &[
         PRIMARY KEY (user_id, room)
     ) STRICT, WITHOUT ROWID;
     ",
+    // Version 6: which messages of a room notify each user, on all their devices (no row: the default, mentions).
+    "
+    CREATE TABLE notify_levels (
+        user_id TEXT NOT NULL,
+        room TEXT NOT NULL,
+        level TEXT NOT NULL CHECK (level IN ('all', 'nothing')),
+        PRIMARY KEY (user_id, room)
+    ) STRICT, WITHOUT ROWID;
+    ",
 ];
 
 /// The version this Banter writes.
