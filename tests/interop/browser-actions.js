@@ -13,9 +13,10 @@
 //   7. Bert searches, sees the matching words marked, and a hit opens its message.
 //   8. Reading the lobby in one of Bert's tabs clears its unread badge in his other tab.
 //   9. The lobby's notification level Bert sets in one tab shows in his other tabs, not in Ann's.
+//  10. Ann's chat screen breaks no serious or critical accessibility rule (axe-core), light and dark.
 // Usage: node browser-actions.js ANN_URL BERT_URL SCREENSHOTS_FOLDER. Reads "posted", "cut", "restored" on stdin; prints "step NAME"
 // lines, then "actions ok".
-const { WAIT_MS, launch, step, joinAs, say, sees, scrollBack, scrollUpTo, scrollToEnd, stdinCommands, run } = require('./browser-common');
+const { WAIT_MS, launch, step, joinAs, say, sees, scrollBack, scrollUpTo, scrollToEnd, seriousAccessibilityViolations, stdinCommands, run } = require('./browser-common');
 
 const [annUrl, bertUrl, screenshots] = process.argv.slice(2);
 const command = stdinCommands();
@@ -203,6 +204,15 @@ async function main() {
     await thirdTab.waitForFunction(() => document.querySelector('[data-testid=notify-level]')?.value === 'nothing', null, { timeout: WAIT_MS });
     if ((await ann.getByTestId('notify-level').inputValue()) !== 'mentions') throw new Error("Bert's setting changed Ann's");
     step('notify-level');
+
+    // The chat screen, with replies, reactions, a tombstone, mentions and links in it, breaks no serious or
+    // critical accessibility rule (axe-core), in the light theme and the dark one.
+    for (const scheme of ['light', 'dark']) {
+      await ann.emulateMedia({ colorScheme: scheme });
+      const violations = await seriousAccessibilityViolations(ann);
+      if (violations.length) throw new Error(`accessibility (${scheme}):\n${violations.join('\n')}`);
+    }
+    step('accessible');
     console.log('actions ok');
   } finally {
     await browser.close();

@@ -125,4 +125,16 @@ async function scrollToEnd(page, limit = 100) {
   }
 }
 
-module.exports = { WAIT_MS, launch, step, joinAs, say, sees, scrollBack, scrollUpTo, scrollToEnd, stdinCommands, run };
+/** The accessibility rules (axe-core, pinned by package-lock) a page breaks at `serious` or `critical` impact, as
+ *  readable lines; empty when none. The script goes in through the DevTools protocol, which the page's CSP (no
+ *  scripts but its own) does not cover. */
+async function seriousAccessibilityViolations(page) {
+  const source = require('node:fs').readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(source);
+  const violations = await page.evaluate(async () => (await window.axe.run(document)).violations);
+  return violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.impact} ${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).slice(0, 3).join('; ')})`);
+}
+
+module.exports = { WAIT_MS, launch, step, joinAs, say, sees, scrollBack, scrollUpTo, scrollToEnd, seriousAccessibilityViolations, stdinCommands, run };

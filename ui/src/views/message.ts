@@ -228,7 +228,8 @@ export function messageRow(
                 type: 'button',
                 'aria-pressed': String(reacted),
                 title: reaction.users.join(', '),
-                'aria-label': `${reaction.emoji} from ${reaction.users.join(', ')}`,
+                // The visible text first, as screen readers and voice control expect ("👍 2, from Ann, Bert").
+                'aria-label': `${reaction.emoji} ${reaction.users.length}, from ${reaction.users.join(', ')}`,
                 'data-emoji': reaction.emoji,
               },
               on: { click: () => void actions.react(item, reaction.emoji, !reacted) },
