@@ -33,5 +33,6 @@ pub const NAMES: &[&str] = &[
     "search",
     "mark_read",
     "set_notify",
+    "quit",
     "show_unread",
 ];

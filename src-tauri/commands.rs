@@ -94,6 +94,15 @@ pub async fn host_stop(state: State<'_, AppState>) -> Result<(), IpcError> {
     Ok(())
 }
 
+/// Stops hosting (telling the guests the chat is over, as Stop hosting does) and quits the app: what the user
+/// chose when closing the window while hosting.
+#[tauri::command]
+pub async fn quit<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> Result<(), IpcError> {
+    state.stop_hosting().await;
+    app.exit(0);
+    Ok(())
+}
+
 /// Bans a user from the embedded host, for `minutes` or for good, and disconnects them; answers with the bans
 /// that now hold.
 #[tauri::command]

@@ -338,6 +338,9 @@ pub enum UiEvent {
         reason: ClosingReason,
         message: String,
     },
+    /// The user closed the window while this app hosts a chat: the window stays until they choose (stop hosting
+    /// and quit with the `quit` command, or keep hosting), since closing would end the chat for everyone.
+    CloseRequested,
 }
 
 impl UiEvent {

@@ -10,7 +10,7 @@ pub mod network;
 pub mod settings;
 mod state;
 
-use tauri::{Builder, Manager, Runtime};
+use tauri::{Builder, Emitter, Manager, Runtime};
 
 pub use command_names::NAMES as COMMAND_NAMES;
 pub use events::EVENT;
@@ -24,6 +24,11 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .setup(|app| {
             app.manage(state::AppState::new(app.path().app_config_dir().ok()));
             Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                ask_before_closing_while_hosting(window, api);
+            }
         })
         .invoke_handler(tauri::generate_handler![
             commands::host_start,
@@ -57,8 +62,24 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::search,
             commands::mark_read,
             commands::set_notify,
+            commands::quit,
             commands::show_unread,
         ])
+}
+
+/// Closing the window while hosting would end the chat for everyone in it without a word: the window stays, and
+/// the UI asks whether to stop hosting and quit (the `quit` command) or keep hosting.
+fn ask_before_closing_while_hosting<R: Runtime>(window: &tauri::Window<R>, api: &tauri::CloseRequestApi) {
+    let hosting = window.try_state::<state::AppState>().is_some_and(|state| state.hosting_now());
+    if !hosting || window.label() != events::MAIN_WINDOW {
+        return;
+    }
+    api.prevent_close();
+    if let Err(error) = window.emit_to(events::MAIN_WINDOW, EVENT, ipc::UiEvent::CloseRequested) {
+        // Without the question the window would never close: let it, as before.
+        tracing::warn!(%error, "could not ask before closing; closing");
+        let _ = window.destroy();
+    }
 }
 
 /// Starts the app.

@@ -143,6 +143,12 @@ impl AppState {
         Ok(host.release_name(name).await?.name)
     }
 
+    /// Whether this app hosts a chat now. Busy (the host starting or stopping) counts as hosting: closing the window
+    /// then asks first rather than cut a chat off.
+    pub fn hosting_now(&self) -> bool {
+        self.host.try_lock().map_or(true, |host| host.is_some())
+    }
+
     /// Leaves the chat and stops the embedded host, telling its guests.
     pub async fn stop_hosting(&self) {
         self.leave().await;

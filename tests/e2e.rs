@@ -481,5 +481,6 @@ async fn the_desktop_app_hosts_joins_and_explains_errors() {
     a_key_from_another_device_is_the_same_person(&display).await;
     e2e_actions::replies_reactions_edits_and_deletions(&display).await;
     e2e_actions::a_second_launch_brings_the_first_window_forward(&display).await;
+    e2e_actions::closing_the_window_while_hosting_asks_first(&display).await;
     finds_and_joins_hosts_on_the_network().await;
 }

@@ -1,6 +1,6 @@
 //! The actions on messages in the real app, hosting, with a terminal guest: a reply that quotes and jumps, a
 //! reaction both ways, an edit with Up in the empty composer, the owner deleting a guest's message, search; and the
-//! app as a desktop app: a second launch hands over to the first.
+//! app as a desktop app: a second launch hands over to the first, and closing the window while hosting asks first.
 
 use std::time::Duration;
 
@@ -171,4 +171,34 @@ pub async fn a_second_launch_brings_the_first_window_forward(display: &Display) 
     // The first one is still there, and still answers.
     app.wait_for("[data-testid=host-name]").await;
     app.close().await;
+}
+
+/// Closing the window while hosting asks first, since it would end the chat for everyone: Keep hosting leaves the
+/// chat running; Stop hosting and quit stops the host (its port closes) and the app.
+pub async fn closing_the_window_while_hosting_asks_first(display: &Display) {
+    let data = tempdir("closing");
+    let (_driver, port) = start_driver(display, &data, false).await;
+    let app = WebDriver::start(port, banter_app()).await;
+    app.resize(1100, 720).await;
+    let room_port = fill_host_form(&app, "Mira").await;
+    app.click_on("[data-testid=host-start]").await;
+    app.wait_for("[data-testid=chat-screen]").await;
+    let mut rex = Cli::join(&banter_cli(), &format!("127.0.0.1:{room_port}"), "rex").await;
+    app.wait_for_text("[data-testid=messages]", "rex joined").await;
+
+    display.close_app_window();
+    app.wait_for_text("[data-testid=close-dialog]", "1 other person is in it now.").await;
+    display.screenshot(&screenshot_path("close-hosting.png"), 1100, 720);
+    app.click_on("[data-testid=close-keep-hosting]").await;
+    app.wait_gone("[data-testid=close-dialog]").await;
+    rex.say("still here?").await;
+    app.wait_for_text("[data-testid=messages]", "still here?").await;
+
+    display.close_app_window();
+    app.click_on("[data-testid=close-stop-hosting]").await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while tokio::net::TcpStream::connect(("127.0.0.1", room_port)).await.is_ok() {
+        assert!(tokio::time::Instant::now() < deadline, "the host still listens after Stop hosting and quit");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -302,3 +302,41 @@ pub fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&path).unwrap();
     path
 }
+
+impl Display {
+    /// Asks the app's window to close as a window manager does when its close button is pressed: a
+    /// `WM_DELETE_WINDOW` message from the `WM_PROTOCOLS` the window takes part in. (WebDriver's Close Window
+    /// destroys the webview instead, and this display runs no window manager.) Targets every mapped top-level
+    /// window whose title ends in "Banter".
+    pub fn close_app_window(&self) {
+        use x11rb::connection::Connection;
+        use x11rb::protocol::xproto::{AtomEnum, ClientMessageEvent, ConnectionExt, EventMask, MapState};
+        use x11rb::CURRENT_TIME;
+
+        let (connection, screen) = x11rb::connect(Some(&self.name)).expect("the test's X display");
+        let root = connection.setup().roots[screen].root;
+        let atom = |name: &[u8]| connection.intern_atom(false, name).unwrap().reply().unwrap().atom;
+        let (protocols, delete, utf8, net_name) =
+            (atom(b"WM_PROTOCOLS"), atom(b"WM_DELETE_WINDOW"), atom(b"UTF8_STRING"), atom(b"_NET_WM_NAME"));
+        let mut asked = 0;
+        for window in connection.query_tree(root).unwrap().reply().unwrap().children {
+            let mapped = connection.get_window_attributes(window).unwrap().reply().unwrap().map_state;
+            let title = connection.get_property(false, window, net_name, utf8, 0, 256).unwrap().reply().unwrap().value;
+            let takes_delete = connection
+                .get_property(false, window, protocols, AtomEnum::ATOM, 0, 32)
+                .unwrap()
+                .reply()
+                .unwrap()
+                .value32()
+                .is_some_and(|mut atoms| atoms.any(|each| each == delete));
+            if mapped != MapState::VIEWABLE || !String::from_utf8_lossy(&title).ends_with("Banter") || !takes_delete {
+                continue;
+            }
+            let message = ClientMessageEvent::new(32, window, protocols, [delete, CURRENT_TIME, 0, 0, 0]);
+            connection.send_event(false, window, EventMask::NO_EVENT, message).unwrap();
+            asked += 1;
+        }
+        connection.flush().unwrap();
+        assert!(asked > 0, "no Banter window on {} to close", self.name);
+    }
+}

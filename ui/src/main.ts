@@ -1,6 +1,7 @@
 // Boots the UI: the start screen until the user hosts or joins, then the chat screen, fed by engine events.
 import './styles.css';
 import { ChatView, type AttachmentView } from './views/chat';
+import { closeDialog } from './views/close-dialog';
 import { startScreen } from './views/start';
 import { transport } from './platform';
 import { asTransportError, type JoinTarget, type Transport } from './transport-types';
@@ -328,6 +329,11 @@ class App {
   }
 
   private onEvent(event: UiEvent): void {
+    // Asked on any screen: the window stays open until the question is answered.
+    if (event.type === 'closeRequested') {
+      this.askBeforeClosing();
+      return;
+    }
     // Between chats (on the start screen) late events of the last session are not this chat's.
     if (!this.view && !this.joining) return;
     if (!this.state) {
@@ -369,6 +375,23 @@ class App {
         void this.transport.showUnread(unread).catch(() => {});
       }
     }
+  }
+
+  private closeQuestion: HTMLElement | null = null;
+
+  /** The window was closed while hosting: ask, since closing would end the chat for everyone in it. */
+  private askBeforeClosing(): void {
+    if (this.closeQuestion?.isConnected) return;
+    const others = Math.max(0, (this.state?.users.length ?? 1) - 1);
+    const question = closeDialog(others, {
+      stopAndQuit: () => this.transport.quit(),
+      keep: () => {
+        question.remove();
+        this.view?.focusComposer();
+      },
+    });
+    this.closeQuestion = question;
+    document.body.append(question);
   }
 
   private shownUnread = -1;

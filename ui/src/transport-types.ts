@@ -36,6 +36,8 @@ export interface Transport {
    *  chat is announced on the network under `name`. */
   hostStart(name: string, port: number, requireCode: boolean, advertise: boolean): Promise<HostInfo>;
   hostStop(): Promise<void>;
+  /** Stops hosting (telling the guests) and quits the app: the answer to closing the window while hosting. */
+  quit(): Promise<void>;
   /** Bans someone from the chat this app hosts, for `minutes` or until lifted (`not_hosting` otherwise); answers
    *  with the bans that now hold. */
   hostBan(name: string, minutes: number | null): Promise<BanInfo[]>;

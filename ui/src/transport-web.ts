@@ -442,6 +442,8 @@ export function webTransport(): Transport {
     presetCode: presetCode(),
     hostStart: () => Promise.reject(new TransportError('unsupported', 'Hosting needs the desktop app.')),
     hostStop: () => Promise.resolve(),
+    // A browser guest never hosts, so closing its tab is never asked about.
+    quit: () => Promise.resolve(),
     hostBan: () => Promise.reject(new TransportError('not_hosting', "Only the host's owner can ban.")),
     hostUnban: () => Promise.reject(new TransportError('not_hosting', "Only the host's owner can lift a ban.")),
     hostDeleteRoom: () => Promise.reject(new TransportError('not_hosting', "Only the host's owner can delete a room.")),

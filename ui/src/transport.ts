@@ -21,6 +21,7 @@ export const tauriTransport: Transport = {
   presetCode: '',
   hostStart: (name, port, requireCode, advertise) => call('host_start', { name, port, requireCode, advertise }),
   hostStop: () => call('host_stop'),
+  quit: () => call('quit'),
   hostBan: (name, minutes) => call('host_ban', { name, minutes }),
   hostUnban: (name) => call('host_unban', { name }),
   hostDeleteRoom: (room) => call('host_delete_room', { room }),
