@@ -34,5 +34,6 @@ pub const NAMES: &[&str] = &[
     "mark_read",
     "set_notify",
     "quit",
+    "host_kick",
     "show_unread",
 ];

@@ -127,6 +127,12 @@ pub async fn host_delete_room(state: State<'_, AppState>, room: String) -> Resul
     state.delete_room(&room).await
 }
 
+/// Disconnects someone from the embedded host (all their devices); they may join again, unlike after a ban.
+#[tauri::command]
+pub async fn host_kick(state: State<'_, AppState>, name: String) -> Result<u32, IpcError> {
+    state.kick(&name).await
+}
+
 /// Frees a name that someone's key holds on the embedded host, so that anyone may take it.
 #[tauri::command]
 pub async fn host_release_name(state: State<'_, AppState>, name: String) -> Result<String, IpcError> {

@@ -63,6 +63,7 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::mark_read,
             commands::set_notify,
             commands::quit,
+            commands::host_kick,
             commands::show_unread,
         ])
 }

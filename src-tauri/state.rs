@@ -136,6 +136,13 @@ impl AppState {
         Ok(host.delete_message(room, seq).await?)
     }
 
+    /// Disconnects someone from the embedded host, for its owner; answers how many connections were closed.
+    pub async fn kick(&self, name: &str) -> Result<u32, IpcError> {
+        let host = self.host.lock().await;
+        let host = host.as_ref().ok_or_else(not_hosting)?;
+        Ok(host.kick(name)?.connections)
+    }
+
     /// Frees a name bound on the embedded host, for its owner; answers with the name as it was bound.
     pub async fn release_name(&self, name: &str) -> Result<String, IpcError> {
         let host = self.host.lock().await;

@@ -127,7 +127,14 @@ async fn host_a_room(display: &Display) {
     assert!(!ended.success(), "the same key under another name is refused");
     app.click_until_gone("[data-testid='unban-troll']").await;
     app.wait_gone("[data-testid='banned-troll']").await;
-    let _forgiven = Cli::join_with(&banter_cli(), &address, "troll", &troll_key).await;
+    let mut forgiven = Cli::join_with(&banter_cli(), &address, "troll", &troll_key).await;
+    app.wait_for("[data-testid='member-troll']").await;
+    // Kick: disconnected (the guest stops rather than reconnect), but not kept out.
+    app.click_on("[data-testid='kick-troll']").await;
+    app.wait_gone("[data-testid='member-troll']").await;
+    let ended = tokio::time::timeout(WAIT, forgiven.child.wait()).await.unwrap().unwrap();
+    assert!(!ended.success(), "a kicked guest stops");
+    let _back = Cli::join_with(&banter_cli(), &address, "troll", &troll_key).await;
     app.wait_for("[data-testid='member-troll']").await;
 
     // The owner deletes a room, asked first; its history goes with it.

@@ -195,6 +195,9 @@ class App {
       settings: () => this.settings,
       keys: this.keys,
       moderation: {
+        kick: async (name) => {
+          await this.transport.hostKick(name);
+        },
         askBan: (name) => {
           state.banning = name;
           this.render();

@@ -45,6 +45,8 @@ export interface Transport {
   hostUnban(name: string): Promise<BanInfo[]>;
   /** Deletes a room of the chat this app hosts, with its history; everyone in it is told. Answers its name. */
   hostDeleteRoom(room: string): Promise<string>;
+  /** Disconnects someone from the chat this app hosts (they may come back); answers how many connections closed. */
+  hostKick(name: string): Promise<number>;
   /** Frees a name someone's key holds on the chat this app hosts; answers the name as it was bound. */
   hostReleaseName(name: string): Promise<string>;
   /** Deletes anyone's message in the chat this app hosts; answers its tombstone. */

@@ -447,6 +447,7 @@ export function webTransport(): Transport {
     hostBan: () => Promise.reject(new TransportError('not_hosting', "Only the host's owner can ban.")),
     hostUnban: () => Promise.reject(new TransportError('not_hosting', "Only the host's owner can lift a ban.")),
     hostDeleteRoom: () => Promise.reject(new TransportError('not_hosting', "Only the host's owner can delete a room.")),
+    hostKick: () => Promise.reject(new TransportError('not_hosting', "Only the host's owner can disconnect someone.")),
     hostReleaseName: () =>
       Promise.reject(new TransportError('not_hosting', "Only the host's owner can release a name.")),
     hostDeleteMessage: () =>

@@ -26,6 +26,7 @@ export const tauriTransport: Transport = {
   hostUnban: (name) => call('host_unban', { name }),
   hostDeleteRoom: (room) => call('host_delete_room', { room }),
   hostReleaseName: (name) => call('host_release_name', { name }),
+  hostKick: (name) => call('host_kick', { name }),
   hostDeleteMessage: (room, seq) => call('host_delete_message', { room, seq }),
   connect: (address, name, accessCode, target) =>
     call('connect', {

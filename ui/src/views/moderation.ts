@@ -1,10 +1,12 @@
-// The host owner's moderation in the people list, the room header and the host panel: ban someone for a while or
-// for good, lift a ban, delete a room with its history, free a name. Only shown while this app hosts; the host
-// itself refuses everyone else.
+// The host owner's moderation in the people list, the room header and the host panel: kick someone, ban them for
+// a while or for good, lift a ban, delete a room with its history, free a name. Only shown while this app hosts;
+// the host itself refuses everyone else.
 import type { BanInfo } from '../bindings';
 import { el } from '../dom';
 
 export interface ModerationActions {
+  /** Disconnects someone from every device; they may join again (a ban keeps them out). */
+  kick(name: string): Promise<void>;
   /** Opens the ban form under a person (or closes it, with null). */
   askBan(name: string | null): void;
   ban(name: string, minutes: number | null): Promise<void>;
@@ -25,6 +27,19 @@ export const BAN_DURATIONS: readonly { label: string; minutes: number | null }[]
 ];
 
 type Guard = (work: () => Promise<void>) => Promise<void>;
+
+export function kickButton(name: string, actions: ModerationActions, guard: Guard): HTMLElement {
+  return el(
+    'button',
+    {
+      class: 'link-button member-action',
+      testid: `kick-${name}`,
+      attrs: { type: 'button', title: `Disconnect ${name} (they can join again; Ban keeps them out)` },
+      on: { click: () => void guard(() => actions.kick(name)) },
+    },
+    'Kick',
+  );
+}
 
 export function banButton(name: string, actions: ModerationActions): HTMLElement {
   return el(

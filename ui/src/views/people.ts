@@ -4,7 +4,7 @@ import type { ChatState, Conversation } from '../store';
 import { LOBBY, dmKey } from '../store';
 import { el, replace } from '../dom';
 import { avatar } from './message';
-import { banButton, banForm, type ModerationActions } from './moderation';
+import { banButton, banForm, kickButton, type ModerationActions } from './moderation';
 
 export interface PeopleActions {
   open(key: string): void;
@@ -82,6 +82,7 @@ export class PeopleList {
             },
           }),
         ),
+        moderated ? kickButton(name, this.actions.moderation, guard) : null,
         moderated ? banButton(name, this.actions.moderation) : null,
         moderated && state.banning === name ? banForm(name, this.actions.moderation, guard) : null,
       );

@@ -32,8 +32,8 @@ pub use hub::Hub;
 
 use crate::limits::Limits;
 use crate::protocol::{
-    event, BanInfo, BanRequest, Banned, Closing, ClosingReason, ErrorBody, Message, MessageRef, NameReleased,
-    RoomDeleted,
+    event, BanInfo, BanRequest, Banned, Closing, ClosingReason, ErrorBody, KickRequest, Kicked, Message, MessageRef,
+    NameReleased, RoomDeleted,
 };
 use crate::store::{Durability, Location, SqliteStore, Store, StoreConfig, StoreError};
 
@@ -386,6 +386,12 @@ impl HostHandle {
     /// Bans the user who holds `name`, as the `/admin` namespace's `user:ban` does (for the desktop app's owner).
     pub async fn ban(&self, request: BanRequest) -> Result<Banned, ErrorBody> {
         admin::ban(&self.io, &self.hub, request).await
+    }
+
+    /// Disconnects every connection of whoever holds `name`, as `/admin`'s `user:kick` does: they are told why and
+    /// do not reconnect by themselves, but may come back (a ban keeps them out).
+    pub fn kick(&self, name: &str) -> Result<Kicked, ErrorBody> {
+        admin::kick(&self.io, &self.hub, &KickRequest { name: name.to_owned(), reason: None })
     }
 
     /// Lifts the ban of whoever holds `name` (`user:unban`).
