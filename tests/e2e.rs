@@ -7,6 +7,7 @@
 
 mod e2e_actions;
 mod harness;
+mod notifications;
 mod webdriver;
 
 use std::path::{Path, PathBuf};
@@ -489,5 +490,6 @@ async fn the_desktop_app_hosts_joins_and_explains_errors() {
     e2e_actions::replies_reactions_edits_and_deletions(&display).await;
     e2e_actions::a_second_launch_brings_the_first_window_forward(&display).await;
     e2e_actions::closing_the_window_while_hosting_asks_first(&display).await;
+    e2e_actions::a_mention_notifies_while_the_app_is_in_the_background(&display).await;
     finds_and_joins_hosts_on_the_network().await;
 }

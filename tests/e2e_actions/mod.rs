@@ -129,29 +129,9 @@ pub async fn replies_reactions_edits_and_deletions(display: &Display) {
     app.close().await;
 }
 
-/// A private D-Bus session bus, for as long as it lives: the single-instance check goes through the session bus,
-/// which a bare X server does not have.
-struct SessionBus {
-    _daemon: tokio::process::Child,
-    address: String,
-}
-
-async fn session_bus() -> SessionBus {
-    use tokio::io::AsyncBufReadExt;
-    let mut daemon = tokio::process::Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address"])
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("dbus-daemon runs (make test installs dbus)");
-    let mut lines = tokio::io::BufReader::new(daemon.stdout.take().unwrap()).lines();
-    let address = tokio::time::timeout(WAIT, lines.next_line()).await.unwrap().unwrap().expect("a bus address");
-    SessionBus { _daemon: daemon, address }
-}
-
 /// A second launch of the app does not open a second chat: it brings the running window forward and exits.
 pub async fn a_second_launch_brings_the_first_window_forward(display: &Display) {
-    let bus = session_bus().await;
+    let bus = crate::notifications::session_bus().await;
     let data = tempdir("single");
     let (_driver, port) =
         start_driver_with(display, &data, false, &[("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())]).await;
@@ -201,4 +181,66 @@ pub async fn closing_the_window_while_hosting_asks_first(display: &Display) {
         assert!(tokio::time::Instant::now() < deadline, "the host still listens after Stop hosting and quit");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Sets the level of the open room's notifications from the header, as a user picks it.
+async fn choose_notify_level(app: &WebDriver, level: &str) {
+    app.wait_for("[data-testid=notify-level]").await;
+    let script = format!(
+        "const select = document.querySelector('[data-testid=notify-level]'); select.value = {level:?}; \
+         select.dispatchEvent(new Event('change')); return true;"
+    );
+    app.execute(&script).await;
+}
+
+/// While the app is in the background, a mention and a direct message raise a desktop notification, the rest of
+/// a room only at the level "all"; while its window has the focus, nothing does. The notifications reach a real
+/// D-Bus notification server, as on a desktop.
+pub async fn a_mention_notifies_while_the_app_is_in_the_background(display: &Display) {
+    use crate::notifications::{session_bus, NotificationServer, Shown};
+
+    let bus = session_bus().await;
+    let mut shown = NotificationServer::start(&bus).await;
+    let data = tempdir("notify");
+    let (_driver, port) =
+        start_driver_with(display, &data, false, &[("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())]).await;
+    let app = WebDriver::start(port, banter_app()).await;
+    let room_port = fill_host_form(&app, "Mira").await;
+    app.click_on("[data-testid=host-start]").await;
+    app.wait_for("[data-testid=chat-screen]").await;
+    let mut rex = Cli::join(&banter_cli(), &format!("127.0.0.1:{room_port}"), "rex").await;
+    app.wait_for_text("[data-testid=messages]", "rex joined").await;
+
+    display.focus_app_window(false);
+    // At the default level a plain message stays quiet and a mention speaks: were the first one shown, it would
+    // be the first notification.
+    rex.say("lunch, anyone?").await;
+    rex.say("@Mira the deploy is done").await;
+    let first = shown.next().await;
+    assert_eq!(first, Shown { summary: "rex mentioned you in #lobby".into(), body: "@Mira the deploy is done".into() });
+    rex.say("/dm Mira the <b>key</b> is under the mat").await;
+    let direct = shown.next().await;
+    assert_eq!(direct.summary, "rex (direct message)");
+    assert_eq!(direct.body, "the &lt;b&gt;key&lt;/b&gt; is under the mat", "markup reaches the server escaped");
+
+    choose_notify_level(&app, "all").await;
+    app.wait_for("[data-testid=notify-level] option[value=all]:checked").await;
+    rex.say("coffee too").await;
+    assert_eq!(shown.next().await, Shown { summary: "rex in #lobby".into(), body: "coffee too".into() });
+    choose_notify_level(&app, "nothing").await;
+    app.wait_for("[data-testid=notify-level] option[value=nothing]:checked").await;
+    rex.say("@Mira still there?").await;
+    app.wait_for_text("[data-testid=messages]", "still there?").await;
+    shown.nothing_shown().await;
+
+    // In front, the app shows messages itself and raises no notification.
+    choose_notify_level(&app, "all").await;
+    app.wait_for("[data-testid=notify-level] option[value=all]:checked").await;
+    display.focus_app_window(true);
+    rex.say("@Mira are you reading this?").await;
+    app.wait_for_text("[data-testid=messages]", "are you reading this?").await;
+    shown.nothing_shown().await;
+
+    app.click_until_gone("[data-testid=stop-hosting]").await;
+    app.close().await;
 }

@@ -304,24 +304,40 @@ pub fn tempdir(name: &str) -> PathBuf {
 }
 
 impl Display {
-    /// Asks the app's window to close as a window manager does when its close button is pressed: a
-    /// `WM_DELETE_WINDOW` message from the `WM_PROTOCOLS` the window takes part in. (WebDriver's Close Window
-    /// destroys the webview instead, and this display runs no window manager.) Targets every mapped top-level
-    /// window whose title ends in "Banter".
-    pub fn close_app_window(&self) {
+    /// The app's windows: every mapped top-level window whose title ends in "Banter", with an X connection of
+    /// their own to act on them with.
+    fn app_windows(&self) -> (x11rb::rust_connection::RustConnection, Vec<u32>) {
         use x11rb::connection::Connection;
-        use x11rb::protocol::xproto::{AtomEnum, ClientMessageEvent, ConnectionExt, EventMask, MapState};
-        use x11rb::CURRENT_TIME;
+        use x11rb::protocol::xproto::{ConnectionExt, MapState};
 
         let (connection, screen) = x11rb::connect(Some(&self.name)).expect("the test's X display");
         let root = connection.setup().roots[screen].root;
         let atom = |name: &[u8]| connection.intern_atom(false, name).unwrap().reply().unwrap().atom;
-        let (protocols, delete, utf8, net_name) =
-            (atom(b"WM_PROTOCOLS"), atom(b"WM_DELETE_WINDOW"), atom(b"UTF8_STRING"), atom(b"_NET_WM_NAME"));
-        let mut asked = 0;
+        let (utf8, net_name) = (atom(b"UTF8_STRING"), atom(b"_NET_WM_NAME"));
+        let mut windows = Vec::new();
         for window in connection.query_tree(root).unwrap().reply().unwrap().children {
             let mapped = connection.get_window_attributes(window).unwrap().reply().unwrap().map_state;
             let title = connection.get_property(false, window, net_name, utf8, 0, 256).unwrap().reply().unwrap().value;
+            if mapped == MapState::VIEWABLE && String::from_utf8_lossy(&title).ends_with("Banter") {
+                windows.push(window);
+            }
+        }
+        (connection, windows)
+    }
+
+    /// Asks the app's window to close as a window manager does when its close button is pressed: a
+    /// `WM_DELETE_WINDOW` message from the `WM_PROTOCOLS` the window takes part in. (WebDriver's Close Window
+    /// destroys the webview instead, and this display runs no window manager.)
+    pub fn close_app_window(&self) {
+        use x11rb::connection::Connection;
+        use x11rb::protocol::xproto::{AtomEnum, ClientMessageEvent, ConnectionExt, EventMask};
+        use x11rb::CURRENT_TIME;
+
+        let (connection, windows) = self.app_windows();
+        let atom = |name: &[u8]| connection.intern_atom(false, name).unwrap().reply().unwrap().atom;
+        let (protocols, delete) = (atom(b"WM_PROTOCOLS"), atom(b"WM_DELETE_WINDOW"));
+        let mut asked = 0;
+        for window in windows {
             let takes_delete = connection
                 .get_property(false, window, protocols, AtomEnum::ATOM, 0, 32)
                 .unwrap()
@@ -329,7 +345,7 @@ impl Display {
                 .unwrap()
                 .value32()
                 .is_some_and(|mut atoms| atoms.any(|each| each == delete));
-            if mapped != MapState::VIEWABLE || !String::from_utf8_lossy(&title).ends_with("Banter") || !takes_delete {
+            if !takes_delete {
                 continue;
             }
             let message = ClientMessageEvent::new(32, window, protocols, [delete, CURRENT_TIME, 0, 0, 0]);
@@ -338,5 +354,16 @@ impl Display {
         }
         connection.flush().unwrap();
         assert!(asked > 0, "no Banter window on {} to close", self.name);
+    }
+
+    /// Gives the keyboard focus to the app's window (`true`), as a click on it would, or takes it away from every
+    /// window (`false`), as switching to another program does. Without a window manager, only the test decides.
+    pub fn focus_app_window(&self, focused: bool) {
+        use x11rb::protocol::xproto::{ConnectionExt, InputFocus};
+        use x11rb::{CURRENT_TIME, NONE};
+
+        let (connection, windows) = self.app_windows();
+        let target = if focused { *windows.first().expect("the app's window is mapped") } else { NONE };
+        connection.set_input_focus(InputFocus::NONE, target, CURRENT_TIME).unwrap().check().unwrap();
     }
 }
