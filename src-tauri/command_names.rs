@@ -28,6 +28,7 @@ pub const NAMES: &[&str] = &[
     "fetch_attachment",
     "settings",
     "set_user_key",
+    "update_settings",
     "copy_text",
     "open_link",
     "search",

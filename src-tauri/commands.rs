@@ -17,7 +17,7 @@ use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 
-use crate::ipc::{GuestLink, HostInfo, IpcError, SettingsView};
+use crate::ipc::{GuestLink, HostInfo, IpcError, SettingsUpdate, SettingsView};
 use crate::network::{self, NetworkView};
 use crate::settings::{Joined, RecentHost};
 use crate::state::AppState;
@@ -54,7 +54,6 @@ pub async fn host_start<R: Runtime>(
     // A new code each time hosting starts: one given out before no longer opens the chat.
     let access_code = require_code.unwrap_or(false).then(AccessCode::random);
     let advertise = advertise.unwrap_or_else(|| state.settings.get().advertise);
-    state.settings.set_advertise(advertise);
     let discovery = (advertise && banter_core::discovery::enabled_by_env()).then(|| host::Discovery {
         title: name.trim().to_owned(),
         interfaces: banter_core::discovery::Interfaces::from_env(),
@@ -84,6 +83,7 @@ pub async fn host_start<R: Runtime>(
         return Err(error);
     }
     state.settings.remember(Joined { name: &name, ..Joined::default() });
+    state.settings.remember_hosting(port, access_code.is_some(), advertise);
     Ok(HostInfo { port: local.port(), data, addresses, guests, fingerprint, access_code, bans, advertised })
 }
 
@@ -414,6 +414,13 @@ pub fn settings(state: State<'_, AppState>) -> SettingsView {
 #[tauri::command]
 pub fn set_user_key(state: State<'_, AppState>, key: String) -> Result<SettingsView, IpcError> {
     state.settings.set_user_key(&key)?;
+    Ok(SettingsView::from(state.settings.get()))
+}
+
+/// Changes what the Settings screen shows: the name, the theme, how hosting starts; answers the settings as kept.
+#[tauri::command]
+pub fn update_settings(state: State<'_, AppState>, update: SettingsUpdate) -> Result<SettingsView, IpcError> {
+    state.settings.update(update)?;
     Ok(SettingsView::from(state.settings.get()))
 }
 

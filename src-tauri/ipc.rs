@@ -9,7 +9,7 @@ use banter_core::protocol::{
     NotifySetting, ReadMark, RoomInfo, RoomJoined, UserInfo,
 };
 use banter_core::store::StoreError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// An error as the UI sees it: switch on `kind`, show `message`.
@@ -149,6 +149,39 @@ pub struct SettingsView {
     pub user_key: String,
     /// A QR code of the key, for a phone.
     pub user_key_qr: String,
+    /// The port hosting uses next; `null`: the default.
+    pub host_port: Option<u16>,
+    /// Whether hosting requires an access code.
+    pub require_code: bool,
+    pub theme: Theme,
+}
+
+/// The app's colours: the system's choice, or always light or dark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// What the Settings screen changes; a field left out stays as it is.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsUpdate {
+    /// The name to host and join with from now on (the chat joined now keeps the name it was joined with).
+    #[ts(optional)]
+    pub name: Option<String>,
+    #[ts(optional)]
+    pub theme: Option<Theme>,
+    /// 0 lets the system pick a free port each time.
+    #[ts(optional)]
+    pub host_port: Option<u16>,
+    #[ts(optional)]
+    pub require_code: Option<bool>,
+    #[ts(optional)]
+    pub advertise: Option<bool>,
 }
 
 impl From<crate::settings::Settings> for SettingsView {
@@ -160,6 +193,9 @@ impl From<crate::settings::Settings> for SettingsView {
             recent_hosts: settings.recent_hosts.into_iter().map(RecentHostView::from).collect(),
             advertise: settings.advertise,
             user_key: settings.user_key,
+            host_port: settings.host_port,
+            require_code: settings.require_code,
+            theme: settings.theme,
         }
     }
 }

@@ -57,6 +57,7 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::fetch_attachment,
             commands::settings,
             commands::set_user_key,
+            commands::update_settings,
             commands::copy_text,
             commands::open_link,
             commands::search,

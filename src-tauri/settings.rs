@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::ipc::IpcError;
+use crate::ipc::{IpcError, SettingsUpdate, Theme};
 
 /// How many addresses, and how many hosts, are remembered.
 const REMEMBERED: usize = 8;
@@ -28,6 +28,12 @@ pub struct Settings {
     pub user_key: String,
     /// Whether the embedded host announces itself on the network (mDNS), so that people find it without typing.
     pub advertise: bool,
+    /// The port hosting uses: the one hosted on last, or the one set in Settings (`None`: the default, 7878), so
+    /// that guests find the chat where it was.
+    pub host_port: Option<u16>,
+    /// Whether hosting requires an access code.
+    pub require_code: bool,
+    pub theme: Theme,
 }
 
 impl Default for Settings {
@@ -38,6 +44,9 @@ impl Default for Settings {
             recent_hosts: Vec::new(),
             user_key: String::new(),
             advertise: true,
+            host_port: None,
+            require_code: false,
+            theme: Theme::System,
         }
     }
 }
@@ -160,15 +169,50 @@ impl SettingsStore {
         self.save();
     }
 
-    pub fn set_advertise(&self, advertise: bool) {
+    /// Remembers how the user hosted, so that hosting again offers the same.
+    pub fn remember_hosting(&self, port: u16, require_code: bool, advertise: bool) {
         {
             let Ok(mut settings) = self.settings.lock() else { return };
-            if settings.advertise == advertise {
-                return;
-            }
+            settings.host_port = Some(port);
+            settings.require_code = require_code;
             settings.advertise = advertise;
         }
         self.save();
+    }
+
+    /// Applies what the Settings screen changed, after checking all of it: a change with one bad field changes
+    /// nothing.
+    pub fn update(&self, update: SettingsUpdate) -> Result<(), IpcError> {
+        let name = match &update.name {
+            Some(name) if name.trim().is_empty() => Some(String::new()),
+            Some(name) => Some(
+                banter_core::validate::display_name(name, banter_core::limits::Limits::default().max_name_chars)
+                    .map_err(|refused| IpcError::new("invalid_name", refused.message))?,
+            ),
+            None => None,
+        };
+        {
+            let Ok(mut settings) = self.settings.lock() else {
+                return Err(IpcError::new("internal", "The settings are unavailable."));
+            };
+            if let Some(name) = name {
+                settings.name = name;
+            }
+            if let Some(theme) = update.theme {
+                settings.theme = theme;
+            }
+            if let Some(port) = update.host_port {
+                settings.host_port = Some(port);
+            }
+            if let Some(require_code) = update.require_code {
+                settings.require_code = require_code;
+            }
+            if let Some(advertise) = update.advertise {
+                settings.advertise = advertise;
+            }
+        }
+        self.save();
+        Ok(())
     }
 
     /// Takes a key from another device: from the next connection on, this app is that user.
@@ -242,7 +286,8 @@ mod tests {
             access_code: Some("CODE-1234".into()),
         };
         first.remember(Joined { name: " Ann ", typed_address: Some("192.168.1.20:7878"), host: Some(host.clone()) });
-        first.set_advertise(false);
+        first.remember_hosting(7900, true, false);
+        first.update(SettingsUpdate { theme: Some(Theme::Dark), ..SettingsUpdate::default() }).unwrap();
         let key = first.user_key();
         let settings = SettingsStore::load(Some(folder.clone())).get();
         let expected = Settings {
@@ -251,6 +296,9 @@ mod tests {
             recent_hosts: vec![host],
             user_key: key.clone(),
             advertise: false,
+            host_port: Some(7900),
+            require_code: true,
+            theme: Theme::Dark,
         };
         assert_eq!(settings, expected);
         assert_eq!(key.len(), 32, "a key is made on first start");
@@ -288,6 +336,33 @@ mod tests {
             store.remember(joined(at(&format!("h{n}"), "x", "", None)));
         }
         assert_eq!(store.get().recent_hosts.len(), REMEMBERED);
+    }
+
+    #[test]
+    fn an_update_is_checked_whole_and_changes_only_what_it_names() {
+        let store = SettingsStore::load(None);
+        store.remember(Joined { name: "Ann", ..Joined::default() });
+        store.remember_hosting(7878, false, true);
+        let bad = SettingsUpdate {
+            name: Some("\u{202E}evil".into()),
+            theme: Some(Theme::Light),
+            ..SettingsUpdate::default()
+        };
+        assert_eq!(store.update(bad).err().map(|error| error.kind), Some("invalid_name".to_owned()));
+        assert_eq!((store.get().name.as_str(), store.get().theme), ("Ann", Theme::System), "nothing changed");
+        let good = SettingsUpdate {
+            name: Some("  Ann Host ".into()),
+            host_port: Some(0),
+            require_code: Some(true),
+            ..SettingsUpdate::default()
+        };
+        store.update(good).unwrap();
+        let settings = store.get();
+        assert_eq!(settings.name, "Ann Host");
+        assert_eq!((settings.host_port, settings.require_code, settings.advertise), (Some(0), true, true));
+        let json = r#"{"theme":"dark","hostPort":70000}"#;
+        assert!(serde_json::from_str::<SettingsUpdate>(json).is_err(), "a port past 65535 is refused");
+        assert!(serde_json::from_str::<SettingsUpdate>(r#"{"colour":"red"}"#).is_err(), "unknown fields too");
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! stale, so that a change to a Rust type cannot silently drift from the UI. Run `cargo test --test bindings`
 //! once more after such a change and commit the file.
 
-use banter_app::ipc::{GuestLink, HostInfo, IpcError, RecentHostView, SettingsView, Status, UiEvent};
+use banter_app::ipc::{
+    GuestLink, HostInfo, IpcError, RecentHostView, SettingsUpdate, SettingsView, Status, Theme, UiEvent,
+};
 use banter_app::network::{Looking, NetworkView};
 use banter_core::discovery::FoundHost;
 use banter_core::protocol::{
@@ -21,6 +23,8 @@ fn declarations() -> String {
         HostInfo::decl(&config),
         GuestLink::decl(&config),
         SettingsView::decl(&config),
+        SettingsUpdate::decl(&config),
+        Theme::decl(&config),
         RecentHostView::decl(&config),
         NetworkView::decl(&config),
         Looking::decl(&config),

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
 
 mod e2e_actions;
+mod e2e_settings;
 mod harness;
 mod notifications;
 mod webdriver;
@@ -491,5 +492,6 @@ async fn the_desktop_app_hosts_joins_and_explains_errors() {
     e2e_actions::a_second_launch_brings_the_first_window_forward(&display).await;
     e2e_actions::closing_the_window_while_hosting_asks_first(&display).await;
     e2e_actions::a_mention_notifies_while_the_app_is_in_the_background(&display).await;
+    e2e_settings::settings_are_kept_and_used(&display).await;
     finds_and_joins_hosts_on_the_network().await;
 }

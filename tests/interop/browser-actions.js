@@ -205,6 +205,22 @@ async function main() {
     if ((await ann.getByTestId('notify-level').inputValue()) !== 'mentions') throw new Error("Bert's setting changed Ann's");
     step('notify-level');
 
+    // Settings in the browser: the dark theme is drawn at once, reaches the user's other tab, and outlasts a
+    // reload; the dialog breaks no serious accessibility rule.
+    await thirdTab.getByTestId('open-settings').click();
+    await thirdTab.getByTestId('settings-theme-dark').check();
+    const dark = () => document.documentElement.dataset.theme === 'dark';
+    await thirdTab.waitForFunction(dark, null, { timeout: WAIT_MS });
+    await bertTab.waitForFunction(dark, null, { timeout: WAIT_MS });
+    const settingsViolations = await seriousAccessibilityViolations(thirdTab);
+    if (settingsViolations.length) throw new Error(`accessibility (settings):\n${settingsViolations.join('\n')}`);
+    await thirdTab.getByTestId('settings-close').click();
+    await thirdTab.getByTestId('settings').waitFor({ state: 'detached', timeout: WAIT_MS });
+    await thirdTab.reload();
+    await thirdTab.getByTestId('chat-screen').waitFor({ timeout: WAIT_MS });
+    await thirdTab.waitForFunction(dark, null, { timeout: WAIT_MS });
+    step('settings');
+
     // The chat screen, with replies, reactions, a tombstone, mentions and links in it, breaks no serious or
     // critical accessibility rule (axe-core), in the light theme and the dark one.
     for (const scheme of ['light', 'dark']) {

@@ -98,7 +98,27 @@ userKey: string,
 /**
  * A QR code of the key, for a phone.
  */
-userKeyQr: string, };
+userKeyQr: string, 
+/**
+ * The port hosting uses next; `null`: the default.
+ */
+hostPort: number | null, 
+/**
+ * Whether hosting requires an access code.
+ */
+requireCode: boolean, theme: Theme, };
+
+export type SettingsUpdate = { 
+/**
+ * The name to host and join with from now on (the chat joined now keeps the name it was joined with).
+ */
+name?: string, theme?: Theme, 
+/**
+ * 0 lets the system pick a free port each time.
+ */
+hostPort?: number, requireCode?: boolean, advertise?: boolean, };
+
+export type Theme = "system" | "light" | "dark";
 
 export type RecentHostView = { hostId: string, fingerprint: string, 
 /**

@@ -2,6 +2,8 @@
 import './styles.css';
 import { ChatView, type AttachmentView } from './views/chat';
 import { closeDialog } from './views/close-dialog';
+import { settingsDialog } from './views/settings';
+import { applyTheme, startTheming } from './theme';
 import { startScreen } from './views/start';
 import { transport } from './platform';
 import { asTransportError, type JoinTarget, type Transport } from './transport-types';
@@ -13,6 +15,7 @@ import {
   forgetRoom,
   newChatState,
   newestSeq,
+  notifyLevel,
   oldestSeq,
   open,
   roomKey,
@@ -26,7 +29,7 @@ import type { Message, RoomJoined, SettingsView, UiEvent } from './bindings';
 import type { KeyActions } from './views/identity';
 
 const NAME_KEY = 'banter.name';
-/** The port this app last hosted on: hosting again uses it, so guests find the chat where it was. */
+/** Where the port hosted on last was kept before the app's settings kept it: read once, for an upgrade. */
 const PORT_KEY = 'banter.hostPort';
 /** Set while a browser guest is in the chat, so that a reload rejoins instead of asking again. */
 const JOINED_KEY = 'banter.joined';
@@ -75,6 +78,7 @@ class App {
     this.attachments.clear();
     const settings = await this.transport.settings().catch(() => null);
     this.settings = settings;
+    if (settings) applyTheme(settings.theme);
     const join = async (address: string, name: string, accessCode: string, target?: JoinTarget) => {
       const joined = await this.joinWith(() => this.transport.connect(address, name, accessCode, target));
       if (!this.transport.canHost) sessionStorage.setItem(JOINED_KEY, '1');
@@ -85,7 +89,7 @@ class App {
       {
         host: async (name, port, requireCode, advertise) => {
           const info = await this.joinWith(() => this.transport.hostStart(name, port, requireCode, advertise));
-          localStorage.setItem(PORT_KEY, String(info.port));
+          this.settings = await this.transport.settings().catch(() => this.settings);
           this.enterChat(name, (state) => {
             state.hosting = info;
             // Bans outlive the host: the panel lists those it kept.
@@ -93,13 +97,14 @@ class App {
           });
         },
         join,
+        openSettings: () => void this.openSettings(),
       },
       {
         canHost: this.transport.canHost,
         fixedAddress: this.transport.fixedAddress,
         recent: settings?.recentAddresses ?? [],
         savedName,
-        savedPort: Number(localStorage.getItem(PORT_KEY)) || null,
+        savedPort: settings?.hostPort ?? (Number(localStorage.getItem(PORT_KEY)) || null),
         presetCode: this.transport.presetCode,
         settings,
         keys: this.keys,
@@ -192,8 +197,7 @@ class App {
       },
       openLink: (url) => void this.transport.openLink(url).catch(() => {}),
       search: (request) => this.transport.search(request),
-      settings: () => this.settings,
-      keys: this.keys,
+      openSettings: () => void this.openSettings(),
       moderation: {
         kick: async (name) => {
           await this.transport.hostKick(name);
@@ -397,6 +401,55 @@ class App {
     document.body.append(question);
   }
 
+  private settingsOpen: HTMLElement | null = null;
+
+  /** Opens Settings over whatever is shown; closing it gives the keyboard back where it was. */
+  private async openSettings(): Promise<void> {
+    if (this.settingsOpen) return;
+    const settings = this.settings ?? (await this.transport.settings());
+    const state = this.state;
+    const rooms = state?.rich ? [...state.conversations.values()].filter((c) => c.kind === 'room') : [];
+    const chat =
+      state && this.view
+        ? {
+            me: state.me,
+            rooms: rooms.map((room) => ({ name: room.name, level: notifyLevel(state, room.name) })),
+            hostingPort: state.hosting?.port ?? null,
+          }
+        : null;
+    const returnTo = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const onStart = !this.view;
+    const dialog = settingsDialog(
+      { settings, canHost: this.transport.canHost, chat },
+      {
+        update: async (update) => {
+          try {
+            this.settings = await this.transport.updateSettings(update);
+            return this.settings;
+          } catch (error) {
+            throw asTransportError(error);
+          }
+        },
+        showTheme: (theme) => applyTheme(theme),
+        keys: this.keys,
+        setNotify: async (room, level) => {
+          if (!this.state) return;
+          setNotify(this.state, await this.transport.setNotify(room, level));
+          this.render();
+        },
+        close: () => {
+          dialog.remove();
+          this.settingsOpen = null;
+          // The start screen is drawn again with what changed (the name, the port); the chat needs nothing.
+          if (onStart && !this.view && !this.joining) void this.showStart();
+          else returnTo?.focus();
+        },
+      },
+    );
+    this.settingsOpen = dialog;
+    document.body.append(dialog);
+  }
+
   private shownUnread = -1;
 
   /** A room read here is read on the user's other devices too: the host keeps the mark. */
@@ -430,5 +483,6 @@ class App {
   }
 }
 
+startTheming();
 const root = document.getElementById('app');
 if (root) void new App(root, transport).start();

@@ -14,6 +14,7 @@ import type {
   RoomLeft,
   SearchRequest,
   SearchResults,
+  SettingsUpdate,
   SettingsView,
   UiEvent,
 } from './bindings';
@@ -85,6 +86,8 @@ export interface Transport {
   settings(): Promise<SettingsView>;
   /** Takes the user key from another device; it holds this user's name from the next join on. */
   setUserKey(key: string): Promise<SettingsView>;
+  /** Keeps what the Settings screen changed (checked whole: nothing changes if a field is refused). */
+  updateSettings(update: SettingsUpdate): Promise<SettingsView>;
   copyText(text: string): Promise<void>;
   /** Marks a room read up to message `seq`, for every device of this user. */
   markRead(room: string, seq: number): Promise<void>;

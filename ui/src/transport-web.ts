@@ -27,6 +27,7 @@ import type {
 } from './bindings';
 import { Cursor } from './cursor';
 import { Revisions } from './revisions';
+import { applyTheme, storedTheme } from './theme';
 import { TransportError, type Transport } from './transport-types';
 
 const USER_KEY = 'banter.userKey';
@@ -434,6 +435,10 @@ export function webTransport(): Transport {
     userKey: userKey(),
     // A browser draws no QR code of its own key; the desktop app does.
     userKeyQr: '',
+    // A browser does not host.
+    hostPort: null,
+    requireCode: false,
+    theme: storedTheme(),
   });
 
   return {
@@ -533,6 +538,13 @@ export function webTransport(): Transport {
       if (!validKey(trimmed))
         throw new TransportError('invalid', 'A user key is 8 to 128 visible ASCII characters, with no spaces.');
       localStorage.setItem(USER_KEY, trimmed);
+      return settingsView();
+    },
+    updateSettings: async (update) => {
+      // The host checks the name when it is used to join, against its own limits, and says what is wrong.
+      const name = update.name?.trim();
+      if (name !== undefined) localStorage.setItem('banter.name', name);
+      if (update.theme) applyTheme(update.theme);
       return settingsView();
     },
     copyText: async (text) => {

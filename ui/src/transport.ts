@@ -64,6 +64,7 @@ export const tauriTransport: Transport = {
   fetchAttachment: async (id) => new Uint8Array(await call<ArrayBuffer>('fetch_attachment', { id })),
   settings: () => call('settings'),
   setUserKey: (key) => call('set_user_key', { key }),
+  updateSettings: (update) => call('update_settings', { update }),
   copyText: (text) => call('copy_text', { text }),
   onEvent: (handler) => listen<UiEvent>('banter:event', (event) => handler(event.payload)),
 };

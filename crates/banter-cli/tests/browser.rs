@@ -168,6 +168,7 @@ async fn browser_guests_reply_react_edit_delete_and_catch_up_on_changes() {
     steps.expect("step searched").await;
     steps.expect("step read-elsewhere").await;
     steps.expect("step notify-level").await;
+    steps.expect("step settings").await;
     steps.expect("step accessible").await;
     steps.expect("actions ok").await;
     let status = tokio::time::timeout(WAIT, script.wait()).await.unwrap().unwrap();

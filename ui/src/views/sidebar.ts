@@ -2,12 +2,10 @@
 // bans, Stop hosting), the rooms joined and others to join, a new room, and the direct messages. It is drawn again
 // only when something it shows has changed, and what the user may be typing in it (a room name, a key, a name to
 // free) lives in nodes built once and moved, so a redraw never loses it.
-import type { SettingsView } from '../bindings';
 import type { ChatState, Conversation } from '../store';
 import { roomKey } from '../store';
 import { el, replace } from '../dom';
 import { activeAgo } from '../format';
-import { keyPanel, type KeyActions } from './identity';
 import { avatar } from './message';
 import { bansSection, releaseNameForm, type ModerationActions } from './moderation';
 
@@ -18,9 +16,8 @@ export interface SidebarActions {
   copy(text: string): Promise<void>;
   stopHosting(): Promise<void>;
   leaveChat(): Promise<void>;
-  /** The user's key, for the key panel. */
-  settings(): SettingsView | null;
-  keys: KeyActions;
+  /** Opens Settings: the name, the key, the theme, notifications, hosting. */
+  openSettings(): void;
   moderation: ModerationActions;
 }
 
@@ -31,7 +28,6 @@ export class Sidebar {
     attrs: { placeholder: 'New room', maxlength: '48', 'aria-label': 'New room name' },
   });
   private roomForm: HTMLFormElement | null = null;
-  private keyPanel: HTMLElement | null = null;
   private releaseForm: HTMLElement | null = null;
   private drawn = '';
 
@@ -86,16 +82,6 @@ export class Sidebar {
     // Built once and moved, not rebuilt: a render must not wipe a room name being typed.
     this.roomForm = roomForm;
     const sections: HTMLElement[] = [this.identity(state)];
-    const settings = this.actions.settings();
-    if (settings) {
-      // Built once and moved: it may be open, with a key half typed.
-      this.keyPanel ??= keyPanel(
-        settings,
-        this.actions.keys,
-        'Your key holds your name on every host. Copy it to another device to be you there too.',
-      );
-      sections.push(this.keyPanel);
-    }
     if (state.hosting) sections.push(this.hostPanel(state));
     sections.push(
       el('h3', { class: 'sidebar-title' }, 'Rooms'),
@@ -174,6 +160,16 @@ export class Sidebar {
         { class: 'identity-text' },
         el('strong', { testid: 'me' }, state.me),
         el('span', { testid: 'where', attrs: { 'data-joined': state.address ?? '' } }, where),
+      ),
+      el(
+        'button',
+        {
+          class: 'link-button',
+          testid: 'open-settings',
+          attrs: { type: 'button', title: 'Settings: name, key, theme, notifications, hosting' },
+          on: { click: () => this.actions.openSettings() },
+        },
+        'Settings',
       ),
       leave,
     );

@@ -7,6 +7,8 @@ import { HostLists, type Pick } from './network';
 
 export interface StartActions {
   host(name: string, port: number, requireCode: boolean, advertise: boolean): Promise<void>;
+  /** Opens Settings over the start screen. */
+  openSettings(): void;
   join(address: string, name: string, accessCode: string, target?: JoinTarget): Promise<void>;
 }
 
@@ -97,6 +99,7 @@ export function startScreen(actions: StartActions, options: StartOptions): Start
   });
   joinCode.value = options.presetCode;
   const requireCode = el('input', { testid: 'host-require-code', attrs: { type: 'checkbox' } });
+  requireCode.checked = options.settings?.requireCode ?? false;
   const advertise = el('input', { testid: 'host-advertise', attrs: { type: 'checkbox' } });
   advertise.checked = options.settings?.advertise ?? true;
   const joinError = el('p', { class: 'form-error', testid: 'join-error', attrs: { role: 'alert' } });
@@ -276,6 +279,16 @@ export function startScreen(actions: StartActions, options: StartOptions): Start
           'Your name on a host is bound to this key the first time you use it there. To be the same person on another device, give it this key.',
         )
       : null,
+    el(
+      'button',
+      {
+        class: 'link-button start-settings',
+        testid: 'open-settings',
+        attrs: { type: 'button' },
+        on: { click: () => actions.openSettings() },
+      },
+      'Settings',
+    ),
   );
   return {
     element,
