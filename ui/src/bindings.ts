@@ -422,3 +422,144 @@ export type LeaveReason = "left" | "disconnected";
 export type ClosingReason = "shutdown" | "kicked" | "refused";
 
 export type BanInfo = { name: string, until?: number | null, reason?: string | null, bannedAt: number, };
+
+export type RoomRequest = { room: string, 
+/**
+ * `room:join` only: answer with the messages after this number instead of the newest ones. A client that
+ * was away gives the last `seq` it has and repeats with the last one it got until `latestSeq` is reached.
+ */
+afterSeq?: number | null, 
+/**
+ * `room:join` only: fail with `not_found` instead of creating a room that does not exist. Clients rejoining
+ * after a reconnect set it, so that a room the host's owner deleted meanwhile stays deleted.
+ */
+mustExist?: boolean, 
+/**
+ * `room:join` only, with `afterSeq`: also answer the messages up to `afterSeq` that changed after this change
+ * number (`changed`); a client continues with `history:changes` until `latestRev` is reached.
+ */
+afterRev?: number | null, };
+
+export type HistoryRequest = { room: string, 
+/**
+ * The messages before this number; the newest ones without it.
+ */
+beforeSeq?: number | null, 
+/**
+ * At most this many (and at most `limits.historyPage`).
+ */
+limit?: number | null, };
+
+export type ChangesRequest = { room: string, afterRev: number, 
+/**
+ * At most this many (and at most `limits.historyPage`).
+ */
+limit?: number | null, };
+
+export type DirectHistoryRequest = { 
+/**
+ * The other person's name.
+ */
+with: string, 
+/**
+ * A conversation's id (from a [`DirectMessage`]): page exactly that one, whoever has the name `with` now.
+ */
+conversation?: string | null, 
+/**
+ * The messages before this number (scrolling up).
+ */
+beforeSeq?: number | null, 
+/**
+ * The messages after this number (catching up); the newest ones when neither is given.
+ */
+afterSeq?: number | null, limit?: number | null, };
+
+export type SendMessage = { room: string, text: string, 
+/**
+ * Chosen by the client, unique per user: a resent message with a known id is acknowledged again, not posted
+ * twice.
+ */
+clientId?: string | null, 
+/**
+ * The id from `attachment:staged`.
+ */
+attachment?: string | null, 
+/**
+ * The `seq` of the message in the same room that this one answers.
+ */
+replyTo?: number | null, };
+
+export type SendDirect = { 
+/**
+ * The recipient's display name.
+ */
+to: string, text: string, clientId?: string | null, attachment?: string | null, };
+
+export type EditMessage = { room: string, seq: number, text: string, };
+
+export type MessageRef = { room: string, seq: number, };
+
+export type ReactMessage = { room: string, seq: number, emoji: string, on: boolean, };
+
+export type TypingSet = { room: string, active: boolean, };
+
+export type UserNotice = { user: UserInfo, };
+
+export type RoomList = { rooms: Array<RoomInfo>, };
+
+export type RoomDeleted = { room: string, };
+
+export type MemberJoined = { room: string, user: string, };
+
+export type MemberLeft = { rooms: Array<string>, user: string, reason: LeaveReason, };
+
+export type TypingUpdate = { room: string, user: string, active: boolean, };
+
+export type Closing = { reason: ClosingReason, message: string, };
+
+/** Every acknowledgement of a request: its answer, or why it was refused. */
+export type Ack<T> = { data: T } | { error: ErrorBody };
+
+/** The requests of the chat namespace: what each one sends, and what its acknowledgement carries. */
+export interface Requests {
+  "room:create": { body: RoomRequest; reply: RoomJoined };
+  "room:join": { body: RoomRequest; reply: RoomJoined };
+  "room:leave": { body: RoomRequest; reply: RoomLeft };
+  "history:page": { body: HistoryRequest; reply: HistoryPage };
+  "history:changes": { body: ChangesRequest; reply: ChangesPage };
+  "message:send": { body: SendMessage; reply: Message };
+  "message:edit": { body: EditMessage; reply: Message };
+  "message:delete": { body: MessageRef; reply: Message };
+  "message:react": { body: ReactMessage; reply: Message };
+  "dm:send": { body: SendDirect; reply: DirectMessage };
+  "dm:history": { body: DirectHistoryRequest; reply: DirectHistoryPage };
+  "search:query": { body: SearchRequest; reply: SearchResults };
+  "read:set": { body: ReadMark; reply: ReadMark };
+  "notify:set": { body: NotifySetting; reply: NotifySetting };
+  "attachment:upload": { body: ArrayBuffer | Uint8Array; reply: Attachment };
+}
+
+/** What the chat namespace's socket sends, by event, the requests with an acknowledgement. */
+export type ClientToServerEvents = {
+  [E in keyof Requests]: (body: Requests[E]['body'], ack: (reply: Ack<Requests[E]['reply']>) => void) => void;
+} & {
+  "typing:set": (body: TypingSet) => void;
+};
+
+/** What the host sends the chat namespace's sockets, by event. */
+export interface ServerToClientEvents {
+  "session:welcome": (payload: Welcome) => void;
+  "session:closing": (payload: Closing) => void;
+  "message:new": (payload: Message) => void;
+  "message:changed": (payload: Message) => void;
+  "dm:new": (payload: DirectMessage) => void;
+  "read:changed": (payload: ReadMark) => void;
+  "notify:changed": (payload: NotifySetting) => void;
+  "member:joined": (payload: MemberJoined) => void;
+  "member:left": (payload: MemberLeft) => void;
+  "user:online": (payload: UserNotice) => void;
+  "user:offline": (payload: UserNotice) => void;
+  "room:list": (payload: RoomList) => void;
+  "room:deleted": (payload: RoomDeleted) => void;
+  "typing:update": (payload: TypingUpdate) => void;
+}

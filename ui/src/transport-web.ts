@@ -9,18 +9,18 @@
 // original), so what was sent while offline is delivered once, and in the order it was written.
 import { io, type Socket } from 'socket.io-client';
 import type {
-  Attachment,
-  DirectHistoryPage,
+  Ack,
+  ClientToServerEvents,
+  Requests,
+  SendDirect,
+  SendMessage,
+  ServerToClientEvents,
   DirectMessage,
-  ErrorBody,
-  ChangesPage,
-  HistoryPage,
   Message,
   NotifySetting,
   SearchRequest,
   SearchResults,
   RoomJoined,
-  RoomLeft,
   SettingsView,
   UiEvent,
   Welcome,
@@ -39,7 +39,8 @@ const FIRST_CONNECT_LIMIT_MS = 10_000;
 const RATE_LIMIT_RETRY_MS = 500;
 const PROTOCOL = 2;
 
-type Ack<T> = { data: T } | { error: ErrorBody };
+/** The chat namespace's socket, typed by the events the Rust protocol declares (generated in bindings.ts). */
+type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 function randomHex(bytes: number): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (byte) => byte.toString(16).padStart(2, '0')).join(
@@ -74,14 +75,27 @@ function unwrap<T>(ack: Ack<T>): T {
   return ack.data;
 }
 
+/**
+ * One request with its acknowledgement, typed by the event. Socket.IO's own typing of `emitWithAck` cannot follow
+ * an event name that is itself a type parameter, so the one call that sends them all is narrowed here.
+ */
+function emitRequest<E extends keyof Requests>(
+  socket: ChatSocket,
+  event: E,
+  body: Requests[E]['body'],
+): Promise<Ack<Requests[E]['reply']>> {
+  const timed = socket.timeout(REQUEST_TIMEOUT_MS) as unknown as {
+    emitWithAck(event: E, body: Requests[E]['body']): Promise<Ack<Requests[E]['reply']>>;
+  };
+  return timed.emitWithAck(event, body);
+}
+
 const sleep = (ms: number) => new Promise((resolve) => window.setTimeout(resolve, ms));
 const keyOf = (name: string) => name.toLowerCase();
 
-interface Unsent {
-  clientId: string;
-  event: 'message:send' | 'dm:send';
-  body: Record<string, unknown>;
-}
+type Unsent = { clientId: string } & (
+  { event: 'message:send'; body: SendMessage } | { event: 'dm:send'; body: SendDirect }
+);
 
 const CODE_KEY = 'banter.accessCode';
 
@@ -93,7 +107,7 @@ function presetCode(): string {
 }
 
 export function webTransport(): Transport {
-  let socket: Socket | null = null;
+  let socket: ChatSocket | null = null;
   let handler: (event: UiEvent) => void = () => {};
   const rooms = new Map<string, string>(JSON.parse(sessionStorage.getItem(ROOMS_KEY) ?? '[]') as [string, string][]);
   const saveRooms = () => sessionStorage.setItem(ROOMS_KEY, JSON.stringify([...rooms]));
@@ -117,7 +131,7 @@ export function webTransport(): Transport {
   let endedByHost = false;
   const emit = (event: UiEvent) => handler(event);
 
-  const live = (): Socket => {
+  const live = (): ChatSocket => {
     if (!socket) throw new TransportError('not_connected', 'You are not in a chat.');
     return socket;
   };
@@ -134,11 +148,15 @@ export function webTransport(): Transport {
     return cursor;
   };
 
-  async function request<T>(event: string, payload: unknown): Promise<T> {
+  /** Sends a request and waits for its answer, again after a `rate_limited` refusal. */
+  async function request<E extends keyof Requests>(
+    event: E,
+    payload: Requests[E]['body'],
+  ): Promise<Requests[E]['reply']> {
     for (;;) {
-      let ack: Ack<T>;
+      let ack: Ack<Requests[E]['reply']>;
       try {
-        ack = (await live().timeout(REQUEST_TIMEOUT_MS).emitWithAck(event, payload)) as Ack<T>;
+        ack = await emitRequest(live(), event, payload);
       } catch (error) {
         if (error instanceof TransportError) throw error;
         throw new TransportError('timeout', 'The host did not answer in time.');
@@ -166,7 +184,7 @@ export function webTransport(): Transport {
     const mustExist = origin === 'rejoin' || origin === 'catchUp' ? true : undefined;
     // Changes are asked for with the messages after a number; a first join is the room as it is now.
     const afterRev = afterSeq === undefined ? undefined : (revisions.last(keyOf(room)) ?? undefined);
-    const joined = await request<RoomJoined>(create ? 'room:create' : 'room:join', {
+    const joined = await request(create ? 'room:create' : 'room:join', {
       room,
       afterSeq,
       mustExist,
@@ -213,7 +231,7 @@ export function webTransport(): Transport {
   /** Fetches what changed in a room after a change number, a page at a time. */
   async function catchUpChanges(room: string, afterRev: number): Promise<void> {
     try {
-      const page = await request<ChangesPage>('history:changes', { room, afterRev });
+      const page = await request('history:changes', { room, afterRev });
       const more = revisions.page(keyOf(page.room), page.messages, page.latestRev);
       for (const message of page.messages) emit({ type: 'changed', message });
       if (more !== null) void catchUpChanges(page.room, more);
@@ -223,7 +241,7 @@ export function webTransport(): Transport {
   }
 
   function searchHost(search: SearchRequest): Promise<SearchResults> {
-    return request<SearchResults>('search:query', search);
+    return request('search:query', search);
   }
 
   function onChanged(message: Message): void {
@@ -237,7 +255,7 @@ export function webTransport(): Transport {
   /** Fetches what a conversation missed, by its id: the name may have changed hands since. */
   async function catchUpDirect(withName: string, conversation: string, afterSeq: number): Promise<void> {
     try {
-      const page = await request<DirectHistoryPage>('dm:history', { with: withName, conversation, afterSeq });
+      const page = await request('dm:history', { with: withName, conversation, afterSeq });
       const advance = directCursor(conversation).page(page.messages, page.latestSeq, afterSeq);
       if (advance.ready.length > 0) emit({ type: 'missedDirects', with: page.with, messages: advance.ready });
       if (advance.fetchAfter !== null) void catchUpDirect(page.with, conversation, advance.fetchAfter);
@@ -255,7 +273,10 @@ export function webTransport(): Transport {
         const head = outbox[0];
         let ack: Ack<unknown>;
         try {
-          ack = (await socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(head.event, head.body)) as Ack<unknown>;
+          ack =
+            head.event === 'message:send'
+              ? await emitRequest(socket, head.event, head.body)
+              : await emitRequest(socket, head.event, head.body);
         } catch {
           // No answer in time: send it again while connected (the host answers a known client id with the
           // original); after a drop, the next session does.
@@ -276,9 +297,11 @@ export function webTransport(): Transport {
     }
   }
 
-  function track(event: Unsent['event'], body: Record<string, unknown>): string {
+  function track(event: 'message:send', body: SendMessage): string;
+  function track(event: 'dm:send', body: SendDirect): string;
+  function track(event: Unsent['event'], body: SendMessage | SendDirect): string {
     const clientId = randomHex(16);
-    outbox.push({ clientId, event, body: { ...body, clientId } });
+    outbox.push({ clientId, event, body: { ...body, clientId } } as Unsent);
     void pump(session);
     return clientId;
   }
@@ -468,7 +491,7 @@ export function webTransport(): Transport {
         if (code) auth.accessCode = code;
         // Kept for this tab's reloads, never sent anywhere but the handshake.
         if (code) sessionStorage.setItem(CODE_KEY, code);
-        const current = io({ auth, reconnectionDelayMax: 5000 });
+        const current: ChatSocket = io({ auth, reconnectionDelayMax: 5000 });
         socket = current;
         listen(current);
         emit({ type: 'status', status: { state: 'connecting', attempt: 1 } });
@@ -504,25 +527,25 @@ export function webTransport(): Transport {
     sendMessage: async (room, text) => track('message:send', { room, text }),
     sendDirect: async (to, text) => track('dm:send', { to, text }),
     sendReply: async (room, replyTo, text) => track('message:send', { room, text, replyTo }),
-    editMessage: (room, seq, text) => request<Message>('message:edit', { room, seq, text }),
-    deleteMessage: (room, seq) => request<Message>('message:delete', { room, seq }),
-    react: (room, seq, emoji, on) => request<Message>('message:react', { room, seq, emoji, on }),
+    editMessage: (room, seq, text) => request('message:edit', { room, seq, text }),
+    deleteMessage: (room, seq) => request('message:delete', { room, seq }),
+    react: (room, seq, emoji, on) => request('message:react', { room, seq, emoji, on }),
     sendImage: async (room, text, bytes) => {
-      const attachment = await request<Attachment>('attachment:upload', bytes);
+      const attachment = await request('attachment:upload', bytes);
       return track('message:send', { room, text, attachment: attachment.id });
     },
     joinRoom: (room) => join(room, 'user'),
     createRoom: (room) => join(room, 'user', true),
     leaveRoom: async (room) => {
-      const left = await request<RoomLeft>('room:leave', { room });
+      const left = await request('room:leave', { room });
       rooms.delete(keyOf(room));
       saveRooms();
       return left;
     },
     historyPage: (room, beforeSeq, limit) =>
-      request<HistoryPage>('history:page', { room, beforeSeq: beforeSeq ?? undefined, limit }),
+      request('history:page', { room, beforeSeq: beforeSeq ?? undefined, limit }),
     dmHistory: (withName, beforeSeq, limit) =>
-      request<DirectHistoryPage>('dm:history', { with: withName, beforeSeq: beforeSeq ?? undefined, limit }),
+      request('dm:history', { with: withName, beforeSeq: beforeSeq ?? undefined, limit }),
     setTyping: async (room, active) => {
       live().emit('typing:set', { room, active });
     },
@@ -558,7 +581,7 @@ export function webTransport(): Transport {
     markRead: async (room, seq) => {
       await request('read:set', { room, seq });
     },
-    setNotify: (room, level) => request<NotifySetting>('notify:set', { room, level }),
+    setNotify: (room, level) => request('notify:set', { room, level }),
     showUnread: async (count) => {
       document.title = count > 0 ? `(${count}) Banter` : 'Banter';
     },
