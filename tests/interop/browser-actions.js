@@ -136,8 +136,14 @@ async function main() {
     await ann.locator('[data-testid=tombstone]').getByText('message deleted').first().waitFor({ timeout: WAIT_MS });
     await row(ann, 'Lunch at 12:30?').getByTestId('reply-count').waitFor({ state: 'detached', timeout: WAIT_MS });
     step('deleted');
-    await scrollToEnd(ann);
     await scrollToEnd(bert);
+    // Ann is still far up: a message that comes now is counted on the way back down, which takes her there.
+    await say(bert, 'Still up there, Ann?');
+    await ann.getByTestId('jump-latest').getByText('1 new message').waitFor({ timeout: WAIT_MS });
+    await ann.getByTestId('jump-latest').click();
+    await sees(ann, 'Still up there, Ann?');
+    await ann.getByTestId('jump-latest').waitFor({ state: 'hidden', timeout: WAIT_MS });
+    step('jump-latest');
 
     // Hostile text: markup stays text, no script runs, an odd scheme is no link, a direction control does not
     // reverse what follows, and a 3,900-character word does not widen the page.

@@ -134,7 +134,7 @@ async function seriousAccessibilityViolations(page) {
   const violations = await page.evaluate(async () => (await window.axe.run(document)).violations);
   return violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.impact} ${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).slice(0, 3).join('; ')})`);
+    .map((violation) => `${violation.impact} ${violation.id}: ${violation.help} (${violation.nodes.map((node) => `${node.target.join(' ')}: ${node.failureSummary}`).slice(0, 3).join('; ')})`);
 }
 
 module.exports = { WAIT_MS, launch, step, joinAs, say, sees, scrollBack, scrollUpTo, scrollToEnd, seriousAccessibilityViolations, stdinCommands, run };

@@ -164,6 +164,7 @@ async fn browser_guests_reply_react_edit_delete_and_catch_up_on_changes() {
     commands.write_all(b"restored\n").await.unwrap();
     steps.expect("step caught-up").await;
     steps.expect("step deleted").await;
+    steps.expect("step jump-latest").await;
     steps.expect("step hostile").await;
     steps.expect("step searched").await;
     steps.expect("step read-elsewhere").await;

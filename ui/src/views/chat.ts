@@ -101,6 +101,7 @@ export class ChatView {
       this.header,
       this.banner,
       this.list.root,
+      this.list.jump,
       this.typingIndicator,
       this.composerError,
       this.composer.mentionList,

@@ -136,6 +136,40 @@ describe('the message list', () => {
     expect(rows(list).at(-1)?.dataset.seq).toBe(String(WINDOW_ROWS + 30));
   });
 
+  it('offers the way back to the newest messages while the reader is away, counting those that came since', () => {
+    const { state, list, act } = chat(300);
+    // jsdom lays nothing out: the list is given a height, and a scroll position that it keeps.
+    let top = 0;
+    Object.defineProperty(list.root, 'scrollHeight', { configurable: true, value: 5000 });
+    Object.defineProperty(list.root, 'clientHeight', { configurable: true, value: 500 });
+    Object.defineProperty(list.root, 'scrollTop', {
+      configurable: true,
+      get: () => top,
+      set: (value: number) => (top = Math.min(value, 4500)),
+    });
+    list.root.scrollTop = 4500;
+    list.root.dispatchEvent(new Event('scroll'));
+    expect(list.jump.hidden).toBe(true);
+
+    list.root.scrollTop = 1000;
+    list.root.dispatchEvent(new Event('scroll'));
+    expect(list.jump.hidden).toBe(false);
+    expect(list.jump.textContent).toBe('Jump to latest ↓');
+    for (const seq of [301, 302]) {
+      apply(state, { type: 'message', message: message(seq) }, 0);
+      list.render(lobby(state), context, act);
+    }
+    expect(list.jump.textContent).toBe('2 new messages ↓');
+    expect(list.root.scrollTop).toBe(1000);
+
+    // From a window far up (a search hit), the button brings the newest rows back and goes away.
+    list.reveal(42);
+    list.jump.click();
+    expect(rows(list).at(-1)?.dataset.seq).toBe('302');
+    expect(list.root.scrollTop).toBe(4500);
+    expect(list.jump.hidden).toBe(true);
+  });
+
   it('draws the "new messages" line before the first message past the read mark', () => {
     const state = newChatState('Mira');
     apply(state, { type: 'read', room: LOBBY, seq: 2 }, 0);

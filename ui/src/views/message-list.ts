@@ -7,7 +7,7 @@
 // window by WINDOW_STEP rows, keeping the row the reader looks at where it was on screen; at the top of what is
 // loaded, it asks the host for older messages.
 import type { ChatItem, Conversation } from '../store';
-import { oldestSeq } from '../store';
+import { newestSeq, oldestSeq } from '../store';
 import { el } from '../dom';
 import { continuesGroup } from '../format';
 import { messageRow, type MessageActions, type RowContext } from './message';
@@ -50,6 +50,15 @@ export class MessageList {
     on: { click: () => this.requestOlder() },
   });
   private readonly olderRow = el('li', { class: 'older' }, this.olderButton);
+  /** Shown while the reader is away from the newest messages: back to them, counting those that came since. */
+  readonly jump = el('button', {
+    class: 'jump-latest',
+    testid: 'jump-latest',
+    attrs: { type: 'button', hidden: '' },
+    on: { click: () => this.toLatest() },
+  });
+  /** The newest message when the reader left the newest messages; null while they are there. */
+  private awaySeq: number | null = null;
   private readonly emptyRow = el('li', { class: 'empty-state' });
   private newLine: { after: number; node: HTMLElement } | null = null;
   private conversationKey = '';
@@ -84,6 +93,7 @@ export class MessageList {
       this.revealOlder = false;
       this.atTail = true;
       this.firstKey = null;
+      this.awaySeq = null;
     }
     const atBottom = this.nearBottom();
     const followBottom = switched || (this.atTail && atBottom);
@@ -91,6 +101,39 @@ export class MessageList {
     this.draw(current, context, actions, followBottom ? 'bottom' : 'keep');
     // A reader at the bottom of a window that has newer rows after it cannot scroll to them: it moves for them.
     if (!followBottom && atBottom && this.end < current.items.length) this.shift(WINDOW_STEP);
+    this.updateJump();
+  }
+
+  /** Back to the newest messages, wherever the window was. */
+  toLatest(): void {
+    const last = this.last;
+    if (!last) return;
+    const items = last.current.items;
+    this.setWindow(items, Math.max(0, items.length - WINDOW_ROWS), items.length);
+    this.draw(last.current, last.context, last.actions, 'bottom');
+    this.updateJump();
+  }
+
+  /** Shows the way back to the newest messages while the reader is away from them, with how many came since. */
+  private updateJump(): void {
+    const last = this.last;
+    if (!last) return;
+    if (this.atTail && this.nearBottom()) {
+      this.awaySeq = null;
+      this.jump.hidden = true;
+      return;
+    }
+    this.awaySeq ??= newestSeq(last.current);
+    let fresh = 0;
+    const items = last.current.items;
+    for (let index = items.length - 1; index >= 0; index -= 1) {
+      const item = items[index];
+      if (item.kind !== 'message' || item.seq === 0) continue;
+      if (item.seq <= this.awaySeq) break;
+      fresh += 1;
+    }
+    this.jump.textContent = fresh > 0 ? `${fresh} new message${fresh === 1 ? '' : 's'} ↓` : 'Jump to latest ↓';
+    this.jump.hidden = false;
   }
 
   /** Moves the window so that the message numbered `seq` is in it, and answers its row (null if not loaded). */
@@ -120,6 +163,7 @@ export class MessageList {
       // (A window at the tail as last drawn follows new rows on the render that shows them.)
       this.shift(WINDOW_STEP);
     }
+    this.updateJump();
   }
 
   /** Moves the window by `by` rows (negative: up), keeping its size. */
