@@ -56,6 +56,15 @@ async function main() {
     await party.click();
     await row(ann, 'Works for me').locator('[data-testid=reaction][data-emoji="🎉"]').getByText('🎉 1').waitFor({ timeout: WAIT_MS });
     step('reacted');
+    // On a touch screen there is no hover: holding a finger on the reaction shows who reacted, and does not toggle it.
+    const annsParty = row(ann, 'Works for me').locator('[data-testid=reaction][data-emoji="🎉"]');
+    await annsParty.dispatchEvent('pointerdown', { pointerType: 'touch', isPrimary: true });
+    await row(ann, 'Works for me').getByTestId('reactors').getByText('🎉 Ann').waitFor({ timeout: WAIT_MS });
+    await annsParty.dispatchEvent('pointerup', { pointerType: 'touch', isPrimary: true });
+    await annsParty.dispatchEvent('click');
+    await ann.waitForTimeout(300);
+    if ((await annsParty.textContent()) !== '🎉 1') throw new Error(`a long press toggled the reaction: ${await annsParty.textContent()}`);
+    step('reactors');
 
     await ann.getByTestId('composer').press('ArrowUp');
     await ann.getByTestId('composer-context').getByText('Editing your message', { exact: false }).waitFor({ timeout: WAIT_MS });

@@ -127,7 +127,7 @@ async fn browser_guests_reply_react_edit_delete_and_catch_up_on_changes() {
             &screenshots.to_string_lossy(),
         ],
     );
-    for step in ["replied", "reacted", "edited", "mentioned", "selection-kept"] {
+    for step in ["replied", "reacted", "reactors", "edited", "mentioned", "selection-kept"] {
         steps.expect(&format!("step {step}")).await;
     }
     let mut carl_config = ClientConfig::new(host.local_addr().to_string(), "carl");

@@ -2,6 +2,7 @@
 // image, its reactions and count of replies, and the actions on it (reply, react, edit, delete).
 import type { MessageItem } from '../store';
 import { el } from '../dom';
+import { onLongPress } from './long-press';
 import { blocks, mentions, type Block, type Inline, type Mentionable } from '../markup';
 import { formatTime, hueFor, initials } from '../format';
 
@@ -219,7 +220,7 @@ export function messageRow(
         { class: 'reactions', testid: 'reactions' },
         ...item.reactions.map((reaction) => {
           const reacted = reaction.users.some((user) => user.toLowerCase() === context.me.toLowerCase());
-          return el(
+          const button = el(
             'button',
             {
               class: reacted ? 'reaction mine' : 'reaction',
@@ -236,6 +237,8 @@ export function messageRow(
             },
             `${reaction.emoji} ${reaction.users.length}`,
           );
+          onLongPress(button, () => showReactors(button, `${reaction.emoji} ${reaction.users.join(', ')}`));
+          return button;
         }),
       ),
     );
@@ -338,4 +341,15 @@ function deleteConfirmation(item: MessageItem, mine: boolean, actions: MessageAc
       'Cancel',
     ),
   );
+}
+
+/** How long the names shown by a long press stay. */
+const REACTORS_MS = 4000;
+
+/** Shows who reacted under a reaction, for a finger (a pointer sees the same on hover). */
+function showReactors(button: HTMLElement, text: string): void {
+  button.parentElement?.querySelector('[data-testid=reactors]')?.remove();
+  const shown = el('div', { class: 'reactors', testid: 'reactors', attrs: { role: 'status' } }, text);
+  button.after(shown);
+  window.setTimeout(() => shown.remove(), REACTORS_MS);
 }
