@@ -83,7 +83,8 @@ pub async fn host_start<R: Runtime>(
         return Err(error);
     }
     state.settings.remember(Joined { name: &name, ..Joined::default() });
-    state.settings.remember_hosting(port, access_code.is_some(), advertise);
+    // The port got, not the one asked for (0: any): hosting again keeps the chat where guests found it.
+    state.settings.remember_hosting(local.port(), access_code.is_some(), advertise);
     Ok(HostInfo { port: local.port(), data, addresses, guests, fingerprint, access_code, bans, advertised })
 }
 

@@ -175,7 +175,7 @@ pub struct SettingsUpdate {
     pub name: Option<String>,
     #[ts(optional)]
     pub theme: Option<Theme>,
-    /// 0 lets the system pick a free port each time.
+    /// 0 lets the system pick a free port (hosting then keeps the one it got).
     #[ts(optional)]
     pub host_port: Option<u16>,
     #[ts(optional)]

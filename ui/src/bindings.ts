@@ -114,7 +114,7 @@ export type SettingsUpdate = {
  */
 name?: string, theme?: Theme, 
 /**
- * 0 lets the system pick a free port each time.
+ * 0 lets the system pick a free port (hosting then keeps the one it got).
  */
 hostPort?: number, requireCode?: boolean, advertise?: boolean, };
 

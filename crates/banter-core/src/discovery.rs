@@ -122,11 +122,21 @@ impl Advertisement {
     }
 }
 
+/// How long withdrawing the record may hold up a host that stops.
+const GOODBYE_WAIT: Duration = Duration::from_secs(1);
+
 impl Drop for Advertisement {
     fn drop(&mut self) {
-        // The daemon's thread sends the goodbye before it handles the shutdown that follows.
-        if let Err(error) = self.daemon.unregister(&self.fullname) {
-            tracing::warn!(%error, "could not withdraw the mDNS record");
+        // The goodbye is sent by the daemon's thread: waiting (briefly) for it to be out means that a host whose
+        // process ends right after this does not stay listed on the network until its record expires. The wait
+        // blocks, once, while the host stops.
+        match self.daemon.unregister(&self.fullname) {
+            Ok(withdrawn) => {
+                if withdrawn.recv_timeout(GOODBYE_WAIT).is_err() {
+                    tracing::debug!("the mDNS goodbye was not confirmed in time");
+                }
+            }
+            Err(error) => tracing::warn!(%error, "could not withdraw the mDNS record"),
         }
         if let Err(error) = self.daemon.shutdown() {
             tracing::debug!(%error, "the mDNS daemon was already stopped");
