@@ -249,46 +249,6 @@ pub async fn send_direct(state: State<'_, AppState>, to: String, text: String) -
     Ok(state.client().await?.send_direct(&to, &text).await?)
 }
 
-/// Queues a reply to message `reply_to` of `room`; reports like `send_message`.
-#[tauri::command]
-pub async fn send_reply(
-    state: State<'_, AppState>,
-    room: String,
-    reply_to: u64,
-    text: String,
-) -> Result<String, IpcError> {
-    Ok(state.client().await?.send_reply(&room, reply_to, &text).await?)
-}
-
-/// Replaces the text of one of this user's messages; answers the message as it is now.
-#[tauri::command]
-pub async fn edit_message(
-    state: State<'_, AppState>,
-    room: String,
-    seq: u64,
-    text: String,
-) -> Result<Message, IpcError> {
-    Ok(state.client().await?.edit_message(&room, seq, &text).await?)
-}
-
-/// Deletes one of this user's messages; answers its tombstone.
-#[tauri::command]
-pub async fn delete_message(state: State<'_, AppState>, room: String, seq: u64) -> Result<Message, IpcError> {
-    Ok(state.client().await?.delete_message(&room, seq).await?)
-}
-
-/// Adds (`on`) or takes back this user's reaction to a message; answers the message as it is now.
-#[tauri::command]
-pub async fn react(
-    state: State<'_, AppState>,
-    room: String,
-    seq: u64,
-    emoji: String,
-    on: bool,
-) -> Result<Message, IpcError> {
-    Ok(state.client().await?.react(&room, seq, &emoji, on).await?)
-}
-
 /// Uploads an image and posts it to `room`, with `text` as its caption.
 #[tauri::command]
 pub async fn send_image(
@@ -315,13 +275,6 @@ pub async fn create_room(state: State<'_, AppState>, room: String) -> Result<Roo
 #[tauri::command]
 pub async fn leave_room(state: State<'_, AppState>, room: String) -> Result<RoomLeft, IpcError> {
     Ok(state.client().await?.leave_room(&room).await?)
-}
-
-/// Marks a room read up to message `seq`, for every device of this user.
-#[tauri::command]
-pub async fn mark_read(state: State<'_, AppState>, room: String, seq: u64) -> Result<(), IpcError> {
-    state.client().await?.mark_read(&room, seq).await?;
-    Ok(())
 }
 
 /// Sets which messages of a room notify this user, on all their devices; answers the setting the host kept.

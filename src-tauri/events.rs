@@ -139,8 +139,7 @@ mod tests {
             from: "rex".into(),
             to: "Mira".into(),
             text: "psst".into(),
-            client_id: None,
-            attachment: None,
+            ..DirectMessage::default()
         });
         assert_eq!(notice("Mira", &levels, &direct).map(|(title, _)| title), Some("rex (direct message)".to_owned()));
     }

@@ -316,6 +316,15 @@ pub enum UiEvent {
     Direct {
         message: DirectMessage,
     },
+    /// A direct message changed, as `changed` says of a room's.
+    DirectChanged {
+        message: DirectMessage,
+    },
+    /// How far this user has read a direct conversation now, marked on this device or another.
+    DirectRead {
+        conversation: String,
+        seq: u64,
+    },
     /// Messages of a room that were missed while away, oldest first.
     Missed {
         room: String,
@@ -379,6 +388,23 @@ pub enum UiEvent {
     CloseRequested,
 }
 
+/// Where a message the UI acts on is: a room, or a direct conversation (by its id, and the other person's name,
+/// which a reply is sent to).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Place {
+    Room { room: String },
+    Dm { conversation: String, with: String },
+}
+
+/// A message as an action left it: a room's or a direct one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(untagged)]
+pub enum AnyMessage {
+    Room(Message),
+    Direct(DirectMessage),
+}
+
 impl UiEvent {
     /// The UI's view of an engine event; `None` for events the UI has no use for.
     pub fn from_client(event: ClientEvent) -> Option<UiEvent> {
@@ -401,6 +427,8 @@ impl UiEvent {
             ClientEvent::Read(mark) => UiEvent::Read { room: mark.room, seq: mark.seq },
             ClientEvent::NotifyChanged(setting) => UiEvent::NotifyChanged { setting },
             ClientEvent::Direct(message) => UiEvent::Direct { message },
+            ClientEvent::DirectChanged(message) => UiEvent::DirectChanged { message },
+            ClientEvent::DirectRead(mark) => UiEvent::DirectRead { conversation: mark.conversation, seq: mark.seq },
             ClientEvent::MissedMessages { room, messages } => UiEvent::Missed { room, messages },
             ClientEvent::MissedDirects { with, messages } => UiEvent::MissedDirects { with, messages },
             ClientEvent::RoomDeleted(room) => UiEvent::RoomDeleted { room },

@@ -2,6 +2,7 @@
 //! module (`events.rs`) forwards the engine's events to the webview, another (`network.rs`) the hosts found on the
 //! network; `AppState` is the only managed state.
 
+pub mod actions;
 mod command_names;
 pub mod commands;
 mod events;
@@ -44,10 +45,10 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::send_message,
             commands::send_direct,
             commands::send_image,
-            commands::send_reply,
-            commands::edit_message,
-            commands::delete_message,
-            commands::react,
+            actions::send_reply,
+            actions::edit_message,
+            actions::delete_message,
+            actions::react,
             commands::join_room,
             commands::create_room,
             commands::leave_room,
@@ -61,7 +62,7 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::copy_text,
             commands::open_link,
             commands::search,
-            commands::mark_read,
+            actions::mark_read,
             commands::set_notify,
             commands::quit,
             commands::host_kick,

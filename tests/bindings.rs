@@ -3,17 +3,18 @@
 //! once more after such a change and commit the file.
 
 use banter_app::ipc::{
-    GuestLink, HostInfo, IpcError, RecentHostView, SettingsUpdate, SettingsView, Status, Theme, UiEvent,
+    AnyMessage, GuestLink, HostInfo, IpcError, Place, RecentHostView, SettingsUpdate, SettingsView, Status, Theme,
+    UiEvent,
 };
 use banter_app::network::{Looking, NetworkView};
 use banter_core::discovery::FoundHost;
 use banter_core::protocol::{
     event, AnnouncedLimits, Attachment, BanInfo, ChangesPage, ChangesRequest, Closing, ClosingReason, Conversation,
-    DirectHistoryPage, DirectHistoryRequest, DirectMessage, EditMessage, ErrorBody, ErrorKind, HistoryPage,
-    HistoryRequest, LeaveReason, Marked, MemberJoined, MemberLeft, Message, MessageRef, NotifyLevel, NotifySetting,
-    Quote, ReactMessage, Reaction, ReadMark, RoomDeleted, RoomInfo, RoomJoined, RoomLeft, RoomList, RoomRequest,
-    SearchHit, SearchRequest, SearchResults, SendDirect, SendMessage, TypingSet, TypingUpdate, UserInfo, UserNotice,
-    Welcome,
+    DirectChangesPage, DirectChangesRequest, DirectHistoryPage, DirectHistoryRequest, DirectMessage, DirectReadMark,
+    DirectRef, EditDirect, EditMessage, ErrorBody, ErrorKind, HistoryPage, HistoryRequest, LeaveReason, Marked,
+    MemberJoined, MemberLeft, Message, MessageRef, NotifyLevel, NotifySetting, Quote, ReactDirect, ReactMessage,
+    Reaction, ReadMark, RoomDeleted, RoomInfo, RoomJoined, RoomLeft, RoomList, RoomRequest, SearchHit, SearchRequest,
+    SearchResults, SendDirect, SendMessage, TypingSet, TypingUpdate, UserInfo, UserNotice, Welcome,
 };
 use ts_rs::{Config, TS};
 
@@ -45,6 +46,14 @@ fn declarations() -> String {
         NotifySetting::decl(&config),
         NotifyLevel::decl(&config),
         DirectMessage::decl(&config),
+        Place::decl(&config),
+        AnyMessage::decl(&config),
+        DirectChangesPage::decl(&config),
+        DirectChangesRequest::decl(&config),
+        DirectReadMark::decl(&config),
+        EditDirect::decl(&config),
+        DirectRef::decl(&config),
+        ReactDirect::decl(&config),
         Attachment::decl(&config),
         UserInfo::decl(&config),
         RoomInfo::decl(&config),
@@ -112,6 +121,11 @@ fn socket_events(config: &Config) -> String {
         (event::MESSAGE_REACT, name::<ReactMessage>(config), name::<Message>(config)),
         (event::DM_SEND, name::<SendDirect>(config), name::<DirectMessage>(config)),
         (event::DM_HISTORY, name::<DirectHistoryRequest>(config), name::<DirectHistoryPage>(config)),
+        (event::DM_EDIT, name::<EditDirect>(config), name::<DirectMessage>(config)),
+        (event::DM_DELETE, name::<DirectRef>(config), name::<DirectMessage>(config)),
+        (event::DM_REACT, name::<ReactDirect>(config), name::<DirectMessage>(config)),
+        (event::DM_CHANGES, name::<DirectChangesRequest>(config), name::<DirectChangesPage>(config)),
+        (event::DM_READ_SET, name::<DirectReadMark>(config), name::<DirectReadMark>(config)),
         (event::SEARCH_QUERY, name::<SearchRequest>(config), name::<SearchResults>(config)),
         (event::READ_SET, name::<ReadMark>(config), name::<ReadMark>(config)),
         (event::NOTIFY_SET, name::<NotifySetting>(config), name::<NotifySetting>(config)),
@@ -125,6 +139,8 @@ fn socket_events(config: &Config) -> String {
         (event::MESSAGE_NEW, name::<Message>(config)),
         (event::MESSAGE_CHANGED, name::<Message>(config)),
         (event::DM_NEW, name::<DirectMessage>(config)),
+        (event::DM_CHANGED, name::<DirectMessage>(config)),
+        (event::DM_READ_CHANGED, name::<DirectReadMark>(config)),
         (event::READ_CHANGED, name::<ReadMark>(config)),
         (event::NOTIFY_CHANGED, name::<NotifySetting>(config)),
         (event::MEMBER_JOINED, name::<MemberJoined>(config)),

@@ -12,6 +12,7 @@
 //   6. Hostile text from Ann runs no script, injects no element and does not widen Bert's page.
 //   7. Bert searches, sees the matching words marked, and a hit opens its message.
 //   8. Reading the lobby in one of Bert's tabs clears its unread badge in his other tab.
+//   8b. The same for a direct message; in it, Bert reacts and replies, and Ann edits with Up.
 //   9. The lobby's notification level Bert sets in one tab shows in his other tabs, not in Ann's.
 //  10. Ann's chat screen breaks no serious or critical accessibility rule (axe-core), light and dark.
 // Usage: node browser-actions.js ANN_URL BERT_URL SCREENSHOTS_FOLDER. Reads "posted", "cut", "restored" on stdin; prints "step NAME"
@@ -209,6 +210,34 @@ async function main() {
     await lobbyBadge.waitFor({ state: 'detached', timeout: WAIT_MS });
     await bertTab.waitForFunction(() => document.title === 'Banter', null, { timeout: WAIT_MS });
     step('read-elsewhere');
+
+    // Direct messages are read, reacted to, answered and edited as in a room: a direct message read in one of
+    // Bert's tabs is read in the other, and each change reaches the other person.
+    await bertTab.getByTestId('conversation-lobby').click();
+    await ann.getByTestId('member-Bert').click();
+    await ann.getByTestId('conversation-title').getByText('Bert').waitFor({ timeout: WAIT_MS });
+    await say(ann, 'psst, Bert');
+    const dmBadge = bertTab.getByTestId('conversation-Ann').locator('.badge');
+    await dmBadge.getByText('1').waitFor({ timeout: WAIT_MS });
+    await bert.getByTestId('conversation-Ann').locator('.badge').getByText('1').waitFor({ timeout: WAIT_MS });
+    await bert.getByTestId('conversation-Ann').click();
+    await sees(bert, 'psst, Bert');
+    await dmBadge.waitFor({ state: 'detached', timeout: WAIT_MS });
+    await act(bert, 'psst, Bert', 'action-react');
+    await bert.getByTestId('emoji-picker').locator('[data-emoji="🎉"]').click();
+    await row(ann, 'psst, Bert').locator('[data-testid=reaction][data-emoji="🎉"]').getByText('🎉 1').waitFor({ timeout: WAIT_MS });
+    await ann.getByTestId('composer').press('ArrowUp');
+    await ann.getByTestId('composer-context').getByText('Editing your message', { exact: false }).waitFor({ timeout: WAIT_MS });
+    await say(ann, 'psst, Bert: the door code changed');
+    await row(bert, 'the door code changed').getByTestId('edited').waitFor({ timeout: WAIT_MS });
+    await act(bert, 'the door code changed', 'action-reply');
+    await say(bert, 'Thanks, noted');
+    await row(ann, 'Thanks, noted').getByTestId('quote').getByText('the door code changed', { exact: false }).waitFor({ timeout: WAIT_MS });
+    await row(ann, 'the door code changed').getByTestId('reply-count').getByText('1 reply').waitFor({ timeout: WAIT_MS });
+    await bert.screenshot({ path: `${screenshots}/direct-thread.png` });
+    await bert.getByTestId('conversation-lobby').click();
+    await ann.getByTestId('conversation-lobby').click();
+    step('direct');
 
     // The notification level of a room is kept for the user: set in one tab, the other shows it, and so does a
     // tab opened after.

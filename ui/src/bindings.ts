@@ -26,7 +26,7 @@ reads: Array<ReadMark>,
 /**
  * The rooms whose notification level this user set to other than mentions (on any device).
  */
-notify: Array<NotifySetting>, } | { "type": "message", message: Message, } | { "type": "read", room: string, seq: number, } | { "type": "notifyChanged", setting: NotifySetting, } | { "type": "changed", message: Message, } | { "type": "direct", message: DirectMessage, } | { "type": "missed", room: string, messages: Array<Message>, } | { "type": "missedDirects", with: string, messages: Array<DirectMessage>, } | { "type": "roomDeleted", room: string, } | { "type": "delivered", clientId: string, } | { "type": "sendFailed", clientId: string, error: ErrorBody, } | { "type": "joined", joined: RoomJoined, } | { "type": "memberJoined", room: string, user: string, } | { "type": "memberLeft", rooms: Array<string>, user: string, reason: LeaveReason, } | { "type": "userOnline", user: UserInfo, } | { "type": "userOffline", user: UserInfo, } | { "type": "rooms", rooms: Array<RoomInfo>, } | { "type": "typing", room: string, user: string, active: boolean, } | { "type": "plain", text: string, } | { "type": "closing", reason: ClosingReason, message: string, } | { "type": "closeRequested" };
+notify: Array<NotifySetting>, } | { "type": "message", message: Message, } | { "type": "read", room: string, seq: number, } | { "type": "notifyChanged", setting: NotifySetting, } | { "type": "changed", message: Message, } | { "type": "direct", message: DirectMessage, } | { "type": "directChanged", message: DirectMessage, } | { "type": "directRead", conversation: string, seq: number, } | { "type": "missed", room: string, messages: Array<Message>, } | { "type": "missedDirects", with: string, messages: Array<DirectMessage>, } | { "type": "roomDeleted", room: string, } | { "type": "delivered", clientId: string, } | { "type": "sendFailed", clientId: string, error: ErrorBody, } | { "type": "joined", joined: RoomJoined, } | { "type": "memberJoined", room: string, user: string, } | { "type": "memberLeft", rooms: Array<string>, user: string, reason: LeaveReason, } | { "type": "userOnline", user: UserInfo, } | { "type": "userOffline", user: UserInfo, } | { "type": "rooms", rooms: Array<RoomInfo>, } | { "type": "typing", room: string, user: string, active: boolean, } | { "type": "plain", text: string, } | { "type": "closing", reason: ClosingReason, message: string, } | { "type": "closeRequested" };
 
 export type Status = { "state": "connecting", attempt: number, } | { "state": "connected", 
 /**
@@ -288,7 +288,39 @@ conversation: string,
 /**
  * 1, 2, 3… within the conversation.
  */
-seq: number, ts: number, from: string, to: string, text: string, clientId?: string | null, attachment?: Attachment | null, };
+seq: number, ts: number, from: string, to: string, text: string, clientId?: string | null, attachment?: Attachment | null, replyTo?: Quote | null, replies?: number, editedAt?: number | null, deleted?: boolean, reactions?: Array<Reaction>, 
+/**
+ * The conversation's change number of this state (see [`super::Message::rev`]).
+ */
+rev?: number, };
+
+export type Place = { "kind": "room", room: string, } | { "kind": "dm", conversation: string, with: string, };
+
+export type AnyMessage = Message | DirectMessage;
+
+export type DirectChangesPage = { conversation: string, 
+/**
+ * In the order of their `rev`, each as it is now.
+ */
+messages: Array<DirectMessage>, latestRev: number, };
+
+export type DirectChangesRequest = { conversation: string, afterRev: number, 
+/**
+ * At most this many (and at most `limits.historyPage`).
+ */
+limit?: number | null, };
+
+export type DirectReadMark = { conversation: string, 
+/**
+ * The `seq` of the last message read. Marks only move forward.
+ */
+seq: number, };
+
+export type EditDirect = { conversation: string, seq: number, text: string, };
+
+export type DirectRef = { conversation: string, seq: number, };
+
+export type ReactDirect = { conversation: string, seq: number, emoji: string, on: boolean, };
 
 export type Attachment = { id: string, 
 /**
@@ -347,13 +379,25 @@ export type DirectHistoryPage = { with: string,
 /**
  * Oldest first.
  */
-messages: Array<DirectMessage>, latestSeq: number, };
+messages: Array<DirectMessage>, latestSeq: number, 
+/**
+ * The conversation's newest change number (0 if it has none, or there is no conversation yet).
+ */
+latestRev: number, };
 
 export type Conversation = { 
 /**
  * The other person's name.
  */
-with: string, lastMessage: DirectMessage, };
+with: string, lastMessage: DirectMessage, 
+/**
+ * How far this user has read it, on any device.
+ */
+readSeq: number, 
+/**
+ * Its newest change number, to catch up on edits, deletions and reactions from.
+ */
+latestRev: number, };
 
 export type Welcome = { protocol: number, 
 /**
@@ -493,7 +537,11 @@ export type SendDirect = {
 /**
  * The recipient's display name.
  */
-to: string, text: string, clientId?: string | null, attachment?: string | null, };
+to: string, text: string, clientId?: string | null, attachment?: string | null, 
+/**
+ * The `seq` of the message in the same conversation that this one answers.
+ */
+replyTo?: number | null, };
 
 export type EditMessage = { room: string, seq: number, text: string, };
 
@@ -533,6 +581,11 @@ export interface Requests {
   "message:react": { body: ReactMessage; reply: Message };
   "dm:send": { body: SendDirect; reply: DirectMessage };
   "dm:history": { body: DirectHistoryRequest; reply: DirectHistoryPage };
+  "dm:edit": { body: EditDirect; reply: DirectMessage };
+  "dm:delete": { body: DirectRef; reply: DirectMessage };
+  "dm:react": { body: ReactDirect; reply: DirectMessage };
+  "dm:changes": { body: DirectChangesRequest; reply: DirectChangesPage };
+  "dm:read:set": { body: DirectReadMark; reply: DirectReadMark };
   "search:query": { body: SearchRequest; reply: SearchResults };
   "read:set": { body: ReadMark; reply: ReadMark };
   "notify:set": { body: NotifySetting; reply: NotifySetting };
@@ -553,6 +606,8 @@ export interface ServerToClientEvents {
   "message:new": (payload: Message) => void;
   "message:changed": (payload: Message) => void;
   "dm:new": (payload: DirectMessage) => void;
+  "dm:changed": (payload: DirectMessage) => void;
+  "dm:read:changed": (payload: DirectReadMark) => void;
   "read:changed": (payload: ReadMark) => void;
   "notify:changed": (payload: NotifySetting) => void;
   "member:joined": (payload: MemberJoined) => void;

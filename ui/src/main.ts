@@ -18,6 +18,7 @@ import {
   notifyLevel,
   oldestSeq,
   open,
+  placeOf,
   roomKey,
   setNotify,
   totalUnread,
@@ -25,7 +26,7 @@ import {
   type ChatState,
   type Conversation,
 } from './store';
-import type { Message, RoomJoined, SettingsView, UiEvent } from './bindings';
+import type { AnyMessage, Place, RoomJoined, SettingsView, UiEvent } from './bindings';
 import type { KeyActions } from './views/identity';
 
 const NAME_KEY = 'banter.name';
@@ -175,21 +176,22 @@ class App {
       attachment: (id) => this.attachment(id),
       loadOlder: (key) => this.loadOlder(key),
       reply: async (seq, text) => {
-        const room = this.currentRoom();
-        const clientId = await this.transport.sendReply(room.name, seq, text);
-        addPending(state, room.key, clientId, text, Date.now());
+        const [target, place] = this.currentPlace();
+        const clientId = await this.transport.sendReply(place, seq, text);
+        addPending(state, target.key, clientId, text, Date.now());
         this.schedule();
       },
       // The answer is the message as it is now; the room hears the same change, which then changes nothing here.
-      edit: async (seq, text) => this.changed(await this.transport.editMessage(this.currentRoom().name, seq, text)),
+      edit: async (seq, text) => this.changed(await this.transport.editMessage(this.currentPlace()[1], seq, text)),
       deleteMessage: async (seq, asOwner) => {
-        const room = this.currentRoom().name;
+        const place = this.currentPlace()[1];
         this.changed(
-          asOwner ? await this.transport.hostDeleteMessage(room, seq) : await this.transport.deleteMessage(room, seq),
+          asOwner && place.kind === 'room'
+            ? await this.transport.hostDeleteMessage(place.room, seq)
+            : await this.transport.deleteMessage(place, seq),
         );
       },
-      react: async (seq, emoji, on) =>
-        this.changed(await this.transport.react(this.currentRoom().name, seq, emoji, on)),
+      react: async (seq, emoji, on) => this.changed(await this.transport.react(this.currentPlace()[1], seq, emoji, on)),
       rerender: () => this.render(),
       setNotify: async (room, level) => {
         setNotify(state, await this.transport.setNotify(room, level));
@@ -269,15 +271,18 @@ class App {
   }
 
   /** The open conversation, which must be a room (message actions happen in rooms). */
-  private currentRoom(): Conversation {
+  /** The conversation shown, and where its messages are for the host. */
+  private currentPlace(): [Conversation, Place] {
     const current = this.state?.conversations.get(this.state.current);
-    if (!current || current.kind !== 'room') throw new Error('Replies, edits and reactions work in rooms.');
-    return current;
+    const place = current ? placeOf(current) : null;
+    if (!current || !place) throw new Error('Nothing has been said here yet.');
+    return [current, place];
   }
 
-  private changed(message: Message): void {
+  private changed(message: AnyMessage): void {
     if (!this.state) return;
-    apply(this.state, { type: 'changed', message }, Date.now());
+    const event: UiEvent = 'room' in message ? { type: 'changed', message } : { type: 'directChanged', message };
+    apply(this.state, event, Date.now());
     this.render();
   }
 
@@ -452,13 +457,14 @@ class App {
 
   private shownUnread = -1;
 
-  /** A room read here is read on the user's other devices too: the host keeps the mark. */
+  /** A room or conversation read here is read on the user's other devices too: the host keeps the mark. */
   private markRead(target: Conversation): void {
-    if (target.kind !== 'room' || !this.state?.rich) return;
+    const place = placeOf(target);
+    if (!place || !this.state?.rich) return;
     const newest = newestSeq(target);
     if (newest <= target.readSeq) return;
     target.readSeq = newest;
-    void this.transport.markRead(target.name, newest).catch(() => {});
+    void this.transport.markRead(place, newest).catch(() => {});
   }
 
   private shortcutsInstalled = false;

@@ -23,6 +23,11 @@ export class Revisions {
     return this.page(room, changed, latest);
   }
 
+  /** Where a conversation stands when first seen (its welcome says how far its changes go); a known one stays. */
+  startAt(room: string, latest: number): void {
+    if (!this.lastRev.has(room)) this.lastRev.set(room, latest);
+  }
+
   /** A page of changes, in change order, was answered; returns where to ask for the next one. */
   page(room: string, changed: { rev?: number }[], latest: number): number | null {
     // An empty page means nothing changed after what was asked: the guest has everything up to `latest`.

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Message, UiEvent } from './bindings';
+import type { DirectMessage, Message, UiEvent } from './bindings';
 import {
   totalUnread,
   addOlder,
   addPending,
   apply,
+  conversation,
   DEFAULT_LIMITS,
   dmKey,
   lastOwnMessage,
@@ -13,6 +14,7 @@ import {
   notifyLevel,
   oldestSeq,
   open,
+  placeOf,
   roomKey,
   typingNow,
   LOBBY,
@@ -117,6 +119,61 @@ describe('the chat store', () => {
     apply(state, dm('alice', 'bob', 'two', 2), 2);
     apply(state, dm('bob', 'alice', 'one', 1), 1);
     expect(texts(state, dmKey('bob'))).toEqual(['one', 'two']);
+  });
+
+  it('applies changes and read marks to a direct conversation by its id, and acts on it by that id', () => {
+    const state = newChatState('alice');
+    const dm = (id: string, seq: number, extra: Partial<DirectMessage> = {}): DirectMessage => ({
+      id,
+      conversation: 'c7',
+      seq,
+      ts: 1,
+      from: 'bob',
+      to: 'alice',
+      text: id,
+      ...extra,
+    });
+    expect(placeOf(conversation(state, 'dm', 'bob'))).toBeNull();
+    apply(state, { type: 'direct', message: dm('one', 1) }, 1);
+    apply(state, { type: 'direct', message: dm('two', 2, { replyTo: { seq: 1, from: 'bob', snippet: 'one' } }) }, 2);
+    const target = state.conversations.get(dmKey('bob'));
+    expect(target && placeOf(target)).toEqual({ kind: 'dm', conversation: 'c7', with: 'bob' });
+    expect(target?.unread).toBe(2);
+    // An edit of the first message changes it and the quote of the reply; a stale state changes nothing.
+    apply(state, { type: 'directChanged', message: dm('one', 1, { text: 'one, edited', rev: 2 }) }, 3);
+    apply(state, { type: 'directChanged', message: dm('one', 1, { text: 'older', rev: 1 }) }, 3);
+    expect(texts(state, dmKey('bob'))).toEqual(['one, edited', 'two']);
+    const reply = target?.items[1];
+    expect(reply?.kind === 'message' && reply.replyTo?.snippet).toBe('one, edited');
+    // Another conversation's change, and one of a conversation not shown, leave this one alone.
+    apply(state, { type: 'directChanged', message: { ...dm('one', 1, { rev: 9 }), conversation: 'c8' } }, 3);
+    expect(texts(state, dmKey('bob'))).toEqual(['one, edited', 'two']);
+    // Read on another device: the badge clears here.
+    apply(state, { type: 'directRead', conversation: 'c7', seq: 2 }, 4);
+    expect(target?.unread).toBe(0);
+    expect(totalUnread(state)).toBe(0);
+  });
+
+  it('counts a direct conversation unread from the read mark its welcome carries', () => {
+    const state = newChatState('alice');
+    const lastMessage = { id: 'd3', conversation: 'c2', seq: 3, ts: 1, from: 'bob', to: 'alice', text: 'hi' };
+    const welcome = (readSeq: number): UiEvent => ({
+      type: 'welcome',
+      me: 'alice',
+      hostId: 'h1',
+      users: [],
+      rooms: [],
+      history: [],
+      memberOf: [],
+      conversations: [{ with: 'bob', lastMessage, readSeq, latestRev: 0 }],
+      limits: DEFAULT_LIMITS,
+      reads: [],
+      notify: [],
+    });
+    apply(state, welcome(2), 0);
+    expect(state.conversations.get(dmKey('bob'))?.unread).toBe(1);
+    apply(state, welcome(3), 0);
+    expect(state.conversations.get(dmKey('bob'))?.unread).toBe(0);
   });
 
   it('turns arrivals and departures into notices and member lists', () => {

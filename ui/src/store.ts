@@ -8,6 +8,7 @@ import type {
   Message,
   NotifyLevel,
   NotifySetting,
+  Place,
   Quote,
   Reaction,
   RoomInfo,
@@ -59,8 +60,10 @@ export interface Conversation {
   name: string;
   items: ChatItem[];
   unread: number;
-  /** How far the user has read it, on any device (the host's read mark; rooms only). */
+  /** How far the user has read it, on any device (the host's read mark). */
   readSeq: number;
+  /** A direct conversation's id on the host, once a message of it was seen (null for rooms). */
+  conversationId: string | null;
   /** Where the "new messages" line goes: after this number, set when the conversation was opened with unread
    *  messages in it. */
   newAfter: number | null;
@@ -156,6 +159,7 @@ export function conversation(state: ChatState, kind: 'room' | 'dm', name: string
       items: [],
       unread: 0,
       readSeq: 0,
+      conversationId: null,
       newAfter: null,
       members: [],
       typing: new Map(),
@@ -315,6 +319,7 @@ function directTarget(state: ChatState, message: DirectMessage): Conversation {
 function addDirects(state: ChatState, messages: DirectMessage[], counted: boolean): void {
   for (const message of messages) {
     const target = directTarget(state, message);
+    target.conversationId = message.conversation;
     const isNew = upsert(target, fromWire(message, message.seq));
     if (counted) countUnread(state, target, message.from, isNew);
   }
@@ -347,14 +352,30 @@ function quoteOf(text: string): string {
   return Array.from(text).slice(0, QUOTE_CHARS).join('');
 }
 
+/** The direct conversation shown under this id, if any. */
+function directById(state: ChatState, conversation: string): Conversation | undefined {
+  for (const each of state.conversations.values()) if (each.conversationId === conversation) return each;
+  return undefined;
+}
+
+/** Where a conversation is, for the actions on its messages: null for a direct conversation the host has not
+ *  numbered yet (nothing was said in it). */
+export function placeOf(target: Conversation): Place | null {
+  if (target.kind === 'room') return { kind: 'room', room: target.name };
+  return target.conversationId === null ? null : { kind: 'dm', conversation: target.conversationId, with: target.name };
+}
+
 /** A changed message: the shown copy takes the newer state, and replies shown quote it as it is now. A message
  *  not shown is left alone: a page that brings it brings it as it is. */
-function applyChange(state: ChatState, message: Message): void {
-  const target = state.conversations.get(roomKey(message.room));
+function applyChange(target: Conversation | undefined, message: Message | DirectMessage): void {
   if (!target) return;
+  const shown = message.seq > 0 ? messageAt(target, message.seq) : null;
+  // A state older than the one shown (a page read before a change can arrive after it) changes nothing, quotes
+  // of it included.
+  if (shown && shown.rev >= (message.rev ?? 0)) return;
   for (const [index, item] of target.items.entries()) {
     if (item.kind !== 'message') continue;
-    if (item.seq === message.seq && item.seq > 0 && item.rev < (message.rev ?? 0)) {
+    if (item === shown) {
       target.items[index] = { ...fromWire(message, message.seq), clientId: item.clientId };
     } else if (item.replyTo?.seq === message.seq) {
       const replyTo = {
@@ -408,8 +429,9 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
       break;
     case 'welcome': {
       if (state.hostId !== null && state.hostId !== event.hostId) forgetHost(state, now);
-      state.hostId = event.hostId;
+      // Set first: the read marks below count what is someone else's.
       state.me = event.me;
+      state.hostId = event.hostId;
       state.users = event.users;
       state.rooms = event.rooms;
       state.limits = event.limits;
@@ -423,6 +445,11 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
         event.conversations.map((each) => each.lastMessage),
         false,
       );
+      for (const each of event.conversations) {
+        const target = directTarget(state, each.lastMessage);
+        target.readSeq = Math.max(target.readSeq, each.readSeq);
+        countUnreadAfter(state, target, target.readSeq);
+      }
       break;
     }
     case 'message': {
@@ -437,8 +464,16 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
       addRoomMessages(state, event.messages);
       break;
     case 'changed':
-      applyChange(state, event.message);
+      applyChange(state.conversations.get(roomKey(event.message.room)), event.message);
       break;
+    case 'directChanged':
+      applyChange(directById(state, event.message.conversation), event.message);
+      break;
+    case 'directRead': {
+      const target = directById(state, event.conversation);
+      if (target) markRead(state, target, event.seq);
+      break;
+    }
     case 'read':
       markRead(state, conversation(state, 'room', event.room), event.seq);
       break;
@@ -548,10 +583,15 @@ export function newestSeq(target: Conversation): number {
   return newest;
 }
 
-/** Moves a room's read mark forward (from this device or another), and counts again what is left unread. */
+/** Moves a read mark forward (from this device or another), and counts again what is left unread. */
 function markRead(state: ChatState, target: Conversation, seq: number): void {
   if (seq <= target.readSeq) return;
   target.readSeq = seq;
+  countUnreadAfter(state, target, seq);
+}
+
+/** Counts the messages from others after `seq` as unread. */
+function countUnreadAfter(state: ChatState, target: Conversation, seq: number): void {
   const me = state.me.toLowerCase();
   target.unread = target.items.filter(
     (item) => item.kind === 'message' && item.seq > seq && !item.deleted && item.from.toLowerCase() !== me,

@@ -1,6 +1,7 @@
 // The interface between the UI and whatever carries its chat: Tauri commands in the desktop app (transport.ts),
 // Socket.IO from the browser for guests (transport-web.ts). Nothing here depends on either.
 import type {
+  AnyMessage,
   BanInfo,
   NotifyLevel,
   NotifySetting,
@@ -10,6 +11,7 @@ import type {
   IpcError,
   Message,
   NetworkView,
+  Place,
   RoomJoined,
   RoomLeft,
   SearchRequest,
@@ -64,14 +66,14 @@ export interface Transport {
   disconnect(): Promise<void>;
   sendMessage(room: string, text: string): Promise<string>;
   sendDirect(to: string, text: string): Promise<string>;
-  /** Queues a reply to message `replyTo` of `room`; reports like `sendMessage`. */
-  sendReply(room: string, replyTo: number, text: string): Promise<string>;
+  /** Queues a reply to message `replyTo` of a room or conversation; reports like `sendMessage`. */
+  sendReply(place: Place, replyTo: number, text: string): Promise<string>;
   /** Replaces the text of one of this user's messages; answers the message as it is now. */
-  editMessage(room: string, seq: number, text: string): Promise<Message>;
+  editMessage(place: Place, seq: number, text: string): Promise<AnyMessage>;
   /** Deletes one of this user's messages; answers its tombstone. */
-  deleteMessage(room: string, seq: number): Promise<Message>;
+  deleteMessage(place: Place, seq: number): Promise<AnyMessage>;
   /** Adds (`on`) or takes back this user's reaction; answers the message as it is now. */
-  react(room: string, seq: number, emoji: string, on: boolean): Promise<Message>;
+  react(place: Place, seq: number, emoji: string, on: boolean): Promise<AnyMessage>;
   sendImage(room: string, text: string, bytes: Uint8Array): Promise<string>;
   joinRoom(room: string): Promise<RoomJoined>;
   createRoom(room: string): Promise<RoomJoined>;
@@ -89,8 +91,8 @@ export interface Transport {
   /** Keeps what the Settings screen changed (checked whole: nothing changes if a field is refused). */
   updateSettings(update: SettingsUpdate): Promise<SettingsView>;
   copyText(text: string): Promise<void>;
-  /** Marks a room read up to message `seq`, for every device of this user. */
-  markRead(room: string, seq: number): Promise<void>;
+  /** Marks a room or a conversation read up to message `seq`, for every device of this user. */
+  markRead(place: Place, seq: number): Promise<void>;
   /** Sets which messages of a room notify this user, on all their devices; answers the setting the host kept. */
   setNotify(room: string, level: NotifyLevel): Promise<NotifySetting>;
   /** Shows how many messages are unread in all, in the window's title (and the taskbar's badge where there is one). */

@@ -116,6 +116,8 @@ export function webTransport(): Transport {
   let roomCursors = new Map<string, Cursor<Message>>();
   let directCursors = new Map<string, Cursor<DirectMessage>>();
   let revisions = new Revisions();
+  /** The same for direct conversations, by their id. */
+  let directRevisions = new Revisions();
   let hostId: string | null = null;
   /**
    * The host of this session is not the one this tab talked to before: its data is gone (a wiped or ephemeral
@@ -252,6 +254,25 @@ export function webTransport(): Transport {
     emit({ type: 'changed', message });
   }
 
+  /** A change to a direct message; a conversation first seen by it counts its changes from 0. */
+  function onDirectChanged(message: DirectMessage): void {
+    directRevisions.startAt(message.conversation, 0);
+    const more = directRevisions.live(message.conversation, message.rev ?? 0);
+    if (more !== null) void catchUpDirectChanges(message.conversation, more);
+    emit({ type: 'directChanged', message });
+  }
+
+  async function catchUpDirectChanges(conversation: string, afterRev: number): Promise<void> {
+    try {
+      const page = await request('dm:changes', { conversation, afterRev });
+      const more = directRevisions.page(conversation, page.messages, page.latestRev);
+      for (const message of page.messages) emit({ type: 'directChanged', message });
+      if (more !== null) void catchUpDirectChanges(conversation, more);
+    } catch {
+      directRevisions.forgetFetches();
+    }
+  }
+
   /** Fetches what a conversation missed, by its id: the name may have changed hands since. */
   async function catchUpDirect(withName: string, conversation: string, afterSeq: number): Promise<void> {
     try {
@@ -313,6 +334,7 @@ export function webTransport(): Transport {
       roomCursors = new Map();
       directCursors = new Map();
       revisions = new Revisions();
+      directRevisions = new Revisions();
     }
     hostId = welcome.hostId;
     me = welcome.user.name;
@@ -322,8 +344,17 @@ export function webTransport(): Transport {
       const id = conversation.lastMessage.conversation;
       const cursor = directCursor(id);
       const last = cursor.last();
-      if (last === null) cursor.startAt(conversation.lastMessage.seq);
-      else if (last < conversation.lastMessage.seq) void catchUpDirect(conversation.with, id, last);
+      if (last === null) {
+        // New to this tab: the welcome shows its last message as it is now.
+        cursor.startAt(conversation.lastMessage.seq);
+        directRevisions.startAt(id, conversation.latestRev);
+        continue;
+      }
+      if (last < conversation.lastMessage.seq) void catchUpDirect(conversation.with, id, last);
+      // Known, but perhaps never changed while this tab watched: its changes count from 0.
+      directRevisions.startAt(id, 0);
+      const changes = directRevisions.last(id) ?? 0;
+      if (changes < conversation.latestRev) void catchUpDirectChanges(id, changes);
     }
     // The welcome's lobby is the lobby as it is now; a tab that had it before asks what changed since.
     const lobbyRev = revisions.last('lobby');
@@ -354,6 +385,7 @@ export function webTransport(): Transport {
     for (const cursor of roomCursors.values()) cursor.forgetFetch();
     for (const cursor of directCursors.values()) cursor.forgetFetch();
     revisions.forgetFetches();
+    directRevisions.forgetFetches();
     for (const room of [...rooms.values()]) {
       if (socket !== current || !current.connected || session !== mine) return;
       try {
@@ -378,6 +410,7 @@ export function webTransport(): Transport {
     const other = keyOf(message.from) === keyOf(me) ? message.to : message.from;
     const cursor = directCursor(message.conversation);
     cursor.startAt(message.seq - 1);
+    directRevisions.startAt(message.conversation, 0);
     const advance = cursor.live(message);
     for (const each of advance.ready) emit({ type: 'direct', message: each });
     if (advance.fetchAfter !== null) void catchUpDirect(other, message.conversation, advance.fetchAfter);
@@ -426,6 +459,8 @@ export function webTransport(): Transport {
     current.on('read:changed', ({ room, seq }) => emit({ type: 'read', room, seq }));
     current.on('notify:changed', (setting: NotifySetting) => emit({ type: 'notifyChanged', setting }));
     current.on('dm:new', onDirect);
+    current.on('dm:changed', onDirectChanged);
+    current.on('dm:read:changed', ({ conversation, seq }) => emit({ type: 'directRead', conversation, seq }));
     current.on('member:joined', ({ room, user }) => emit({ type: 'memberJoined', room, user }));
     current.on('member:left', ({ rooms: left, user, reason }) =>
       emit({ type: 'memberLeft', rooms: left, user, reason }),
@@ -526,10 +561,22 @@ export function webTransport(): Transport {
     },
     sendMessage: async (room, text) => track('message:send', { room, text }),
     sendDirect: async (to, text) => track('dm:send', { to, text }),
-    sendReply: async (room, replyTo, text) => track('message:send', { room, text, replyTo }),
-    editMessage: (room, seq, text) => request('message:edit', { room, seq, text }),
-    deleteMessage: (room, seq) => request('message:delete', { room, seq }),
-    react: (room, seq, emoji, on) => request('message:react', { room, seq, emoji, on }),
+    sendReply: async (place, replyTo, text) =>
+      place.kind === 'room'
+        ? track('message:send', { room: place.room, text, replyTo })
+        : track('dm:send', { to: place.with, text, replyTo }),
+    editMessage: (place, seq, text) =>
+      place.kind === 'room'
+        ? request('message:edit', { room: place.room, seq, text })
+        : request('dm:edit', { conversation: place.conversation, seq, text }),
+    deleteMessage: (place, seq) =>
+      place.kind === 'room'
+        ? request('message:delete', { room: place.room, seq })
+        : request('dm:delete', { conversation: place.conversation, seq }),
+    react: (place, seq, emoji, on) =>
+      place.kind === 'room'
+        ? request('message:react', { room: place.room, seq, emoji, on })
+        : request('dm:react', { conversation: place.conversation, seq, emoji, on }),
     sendImage: async (room, text, bytes) => {
       const attachment = await request('attachment:upload', bytes);
       return track('message:send', { room, text, attachment: attachment.id });
@@ -578,8 +625,9 @@ export function webTransport(): Transport {
       }
     },
     search: (request) => searchHost(request),
-    markRead: async (room, seq) => {
-      await request('read:set', { room, seq });
+    markRead: async (place, seq) => {
+      if (place.kind === 'room') await request('read:set', { room: place.room, seq });
+      else await request('dm:read:set', { conversation: place.conversation, seq });
     },
     setNotify: (room, level) => request('notify:set', { room, level }),
     showUnread: async (count) => {

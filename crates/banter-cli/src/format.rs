@@ -96,6 +96,18 @@ fn direct_line(direct: &DirectMessage) -> String {
     format!("[dm] {} → {}: {}", direct.from, direct.to, direct.text)
 }
 
+/// A changed direct message, as a terminal can tell it: an edit shows the new text, a deletion says so; reactions
+/// and counts of replies, which a line cannot redraw, are left out.
+fn direct_changed_line(direct: &DirectMessage) -> Option<Line> {
+    if direct.deleted {
+        Some(Line::Err(format!("* {} deleted a direct message (#{})", direct.from, direct.seq)))
+    } else if direct.edited_at.is_some() {
+        Some(Line::Out(format!("{} (edited)", direct_line(direct))))
+    } else {
+        None
+    }
+}
+
 /// The text lines for an event, if it deserves any: most events are one line, missed messages one per message.
 /// A change is told against the message as it was (`before`).
 pub fn lines(event: &ClientEvent, before: Option<&Message>, style: Style) -> Vec<Line> {
@@ -114,6 +126,7 @@ pub fn text(event: &ClientEvent, style: Style) -> Option<Line> {
     let line = match event {
         ClientEvent::Message(message) => Line::Out(message_line(message, style)),
         ClientEvent::Direct(direct) => Line::Out(direct_line(direct)),
+        ClientEvent::DirectChanged(direct) => return direct_changed_line(direct),
         ClientEvent::Plain(text) => Line::Out(format!("[lobby] {text}")),
         ClientEvent::PrivateMessage { from_socket, text } => Line::Out(format!("[private from {from_socket}] {text}")),
         ClientEvent::MemberJoined(joined) => Line::Out(format!("* {} joined {}", joined.user, joined.room)),
@@ -149,6 +162,7 @@ pub fn text(event: &ClientEvent, style: Style) -> Option<Line> {
         ClientEvent::Welcome(_)
         | ClientEvent::Changed(_)
         | ClientEvent::Read(_)
+        | ClientEvent::DirectRead(_)
         | ClientEvent::NotifyChanged(_)
         | ClientEvent::MissedMessages { .. }
         | ClientEvent::MissedDirects { .. }
@@ -171,6 +185,10 @@ pub fn json(event: &ClientEvent) -> Value {
             json!({ "type": "notify", "room": setting.room, "level": setting.level })
         }
         ClientEvent::Direct(direct) => json!({ "type": "direct", "message": direct }),
+        ClientEvent::DirectChanged(direct) => json!({ "type": "direct_changed", "message": direct }),
+        ClientEvent::DirectRead(mark) => {
+            json!({ "type": "direct_read", "conversation": mark.conversation, "seq": mark.seq })
+        }
         ClientEvent::MissedMessages { room, messages } => {
             json!({ "type": "missed", "room": room, "messages": messages })
         }

@@ -101,8 +101,9 @@ async fn a_browser_guest_catches_up_and_keeps_its_order_through_a_cut_connection
     assert!(status.success());
 }
 
-/// Replies, reactions, edits and deletions between two browser guests (`tests/interop/browser-actions.js`), and a
-/// guest that catches up, after its connection was cut, on changes to more messages than a page holds.
+/// Replies, reactions, edits and deletions between two browser guests (`tests/interop/browser-actions.js`), in the
+/// lobby and in a direct conversation, and a guest that catches up, after its connection was cut, on changes to
+/// more messages than a page holds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_guests_reply_react_edit_delete_and_catch_up_on_changes() {
     use banter_core::client::{Client, ClientConfig};
@@ -168,6 +169,7 @@ async fn browser_guests_reply_react_edit_delete_and_catch_up_on_changes() {
     steps.expect("step hostile").await;
     steps.expect("step searched").await;
     steps.expect("step read-elsewhere").await;
+    steps.expect("step direct").await;
     steps.expect("step notify-level").await;
     steps.expect("step settings").await;
     steps.expect("step accessible").await;

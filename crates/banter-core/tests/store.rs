@@ -48,6 +48,7 @@ fn direct_post(from: &str, to: &str, text: &str, client_id: Option<&str>) -> Pos
         text: text.into(),
         client_id: client_id.map(Into::into),
         attachment: None,
+        reply_to: None,
         permitted: Ok(()),
     })
 }
@@ -55,7 +56,7 @@ fn direct_post(from: &str, to: &str, text: &str, client_id: Option<&str>) -> Pos
 fn seq_of(appended: &Appended) -> u64 {
     match &appended.kept {
         Kept::Room(message) | Kept::Changed(message) => message.seq,
-        Kept::Direct { message, .. } => message.seq,
+        Kept::Direct { message, .. } | Kept::DirectChanged { message, .. } => message.seq,
     }
 }
 

@@ -5,7 +5,7 @@
 // included).
 import type { NotifyLevel, SearchHit, SearchRequest, SearchResults } from '../bindings';
 import type { ChatState, Conversation } from '../store';
-import { LOBBY, dmKey, notifyLevel, oldestSeq, roomKey, typingNow } from '../store';
+import { LOBBY, dmKey, notifyLevel, oldestSeq, placeOf, roomKey, typingNow } from '../store';
 import { el, replace } from '../dom';
 import { typingLine } from '../format';
 import { type AttachmentView, type MessageActions } from './message';
@@ -332,8 +332,8 @@ export class ChatView {
     const names = mentionable([state.me, ...current.members, ...state.users.map((user) => user.name)]);
     const context = {
       me: state.me,
-      inRoom: current.kind === 'room' && state.rich,
-      owner: state.hosting !== null,
+      canAct: state.rich && placeOf(current) !== null,
+      owner: state.hosting !== null && current.kind === 'room',
       picking: this.picking,
       confirming: this.confirming,
       names,

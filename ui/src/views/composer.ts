@@ -271,7 +271,7 @@ export class Composer {
     } else if (event.key === 'ArrowUp' && this.composer.value === '' && !this.composing) {
       // As in other chats: Up in an empty composer edits the user's last message here.
       const { state, current } = this.view();
-      const last = current && current.kind === 'room' && state ? lastOwnMessage(state, current) : null;
+      const last = current && state ? lastOwnMessage(state, current) : null;
       if (last) {
         event.preventDefault();
         this.start('edit', last);

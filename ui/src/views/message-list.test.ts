@@ -31,7 +31,7 @@ const actions = (): MessageActions => ({
 
 const context: ListContext = {
   me: 'Mira',
-  inRoom: true,
+  canAct: true,
   owner: false,
   picking: null,
   confirming: null,

@@ -289,7 +289,7 @@ export class MessageList {
     const signature = [
       grouped,
       context.me,
-      context.inRoom,
+      context.canAct,
       context.owner,
       context.picking === item.seq,
       context.confirming === item.seq,

@@ -38,7 +38,7 @@ const actions = (): MessageActions => ({
 
 const context = (overrides: Partial<RowContext> = {}): RowContext => ({
   me: 'Mira',
-  inRoom: true,
+  canAct: true,
   owner: false,
   picking: null,
   confirming: null,
@@ -85,7 +85,7 @@ describe('a message row', () => {
       messageRow(context(), item({ pending: true, seq: 0 }), false, actions()).querySelector('.message-actions'),
     ).toBeNull();
     expect(
-      messageRow(context({ inRoom: false }), item({}), false, actions()).querySelector('.message-actions'),
+      messageRow(context({ canAct: false }), item({}), false, actions()).querySelector('.message-actions'),
     ).toBeNull();
   });
 

@@ -33,8 +33,9 @@ export interface MessageActions {
 /** What the row needs to know beyond the message. */
 export interface RowContext {
   me: string;
-  /** The conversation is a room: replies, edits, deletions and reactions work there. */
-  inRoom: boolean;
+  /** Replies, edits, deletions and reactions can be asked for here (a Banter host, a room or a conversation
+   *  the host has numbered). */
+  canAct: boolean;
   /** The user is the host's owner, who may delete anyone's message. */
   owner: boolean;
   picking: number | null;
@@ -250,7 +251,7 @@ export function messageRow(
   if (context.picking === item.seq) body.append(picker(item, actions));
   if (context.confirming === item.seq) body.append(deleteConfirmation(item, mine, actions));
   const acts =
-    context.inRoom && item.seq > 0 && !item.deleted && !item.pending
+    context.canAct && item.seq > 0 && !item.deleted && !item.pending
       ? messageActions(context, item, mine, actions)
       : null;
   return el(

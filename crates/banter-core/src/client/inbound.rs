@@ -13,8 +13,8 @@ use super::supervisor::{client_id_of, SessionEnd, State};
 use super::{ClientError, ClientEvent, Origin, Outgoing, Request};
 use crate::keys::{RoomKey, Seq};
 use crate::protocol::{
-    event, Ack, Attachment, ChangesPage, ChangesRequest, Closing, ClosingReason, DirectHistoryPage,
-    DirectHistoryRequest, DirectMessage, ErrorBody, ErrorKind, Message, RoomDeleted, RoomJoined, Welcome, LOBBY,
+    event, Ack, Attachment, ChangesPage, ChangesRequest, Closing, ClosingReason, DirectChangesPage, DirectHistoryPage,
+    DirectMessage, ErrorBody, ErrorKind, Message, RoomDeleted, RoomJoined, Welcome, LOBBY,
 };
 use crate::validate;
 
@@ -57,6 +57,13 @@ impl State {
                 }
                 None
             }
+            event::DM_CHANGED => {
+                if let Some(message) = decode::<DirectMessage>(name, args) {
+                    self.on_direct_changed(message).await;
+                }
+                None
+            }
+            event::DM_READ_CHANGED => decode(name, args).map(ClientEvent::DirectRead),
             event::ROOM_DELETED => decode::<RoomDeleted>(name, args).map(|deleted| {
                 let key = validate::room_key(&deleted.room);
                 self.rooms.remove(&key);
@@ -142,24 +149,12 @@ impl State {
         for room in &welcome.member_of {
             self.rooms.entry(validate::room_key(room)).or_insert_with(|| room.clone());
         }
-        for conversation in &welcome.conversations {
-            let last_message = &conversation.last_message;
-            let cursor = self.cursors.directs.entry(last_message.conversation.clone()).or_default();
-            match cursor.last() {
-                // Seen for the first time: the welcome itself shows its last message.
-                None => cursor.start_at(last_message.seq),
-                Some(last) if last < last_message.seq => {
-                    let (with, id) = (conversation.with.clone(), last_message.conversation.clone());
-                    self.queue_direct_catch_up(&with, &id, last);
-                }
-                Some(_) => {}
-            }
-        }
+        self.on_welcome_conversations(&welcome.conversations);
         let lobby = RoomKey::lobby();
         match self.cursors.revisions.last(&lobby) {
             // The welcome's lobby is the lobby as it is now.
             None => {
-                self.cursors.revisions.joined(&lobby, None, &[], welcome.lobby_rev);
+                self.cursors.revisions.joined(&lobby, None, None, welcome.lobby_rev);
             }
             Some(last) if last < welcome.lobby_rev => self.queue_changes_catch_up(LOBBY, last),
             Some(_) => {}
@@ -206,44 +201,8 @@ impl State {
         self.outbox.push_back(Outgoing { request, reply: None, origin: Origin::CatchUp, attempts: 0 });
     }
 
-    /// The other person of a direct message, by this user's name.
-    fn other_of<'a>(&self, message: &'a DirectMessage) -> &'a str {
-        if validate::name_key(&message.from) == validate::name_key(&self.me) {
-            &message.to
-        } else {
-            &message.from
-        }
-    }
-
-    async fn on_direct(&mut self, message: DirectMessage) {
-        let with = self.other_of(&message).to_owned();
-        let conversation = message.conversation.clone();
-        let cursor = self.cursors.directs.entry(conversation.clone()).or_default();
-        // A conversation that starts now starts with this message.
-        cursor.start_at(message.seq.saturating_sub(1));
-        let Advance { ready, fetch_after } = cursor.live(message);
-        for message in ready {
-            self.report(ClientEvent::Direct(message)).await;
-        }
-        if let Some(after) = fetch_after {
-            self.queue_direct_catch_up(&with, &conversation, after);
-        }
-    }
-
     fn queue_room_catch_up(&mut self, room: &str, after: Seq) {
         let request = Request::Join { room: room.to_owned(), create: false, after_seq: Some(after), after_rev: None };
-        self.outbox.push_back(Outgoing { request, reply: None, origin: Origin::CatchUp, attempts: 0 });
-    }
-
-    /// Asks for what a conversation missed, by its id: the name may have changed hands since.
-    fn queue_direct_catch_up(&mut self, with: &str, conversation: &str, after: Seq) {
-        let request = Request::DirectHistory(DirectHistoryRequest {
-            with: with.to_owned(),
-            conversation: Some(conversation.to_owned()),
-            before_seq: None,
-            after_seq: Some(after),
-            limit: None,
-        });
         self.outbox.push_back(Outgoing { request, reply: None, origin: Origin::CatchUp, attempts: 0 });
     }
 
@@ -290,6 +249,18 @@ impl State {
                 tracing::warn!(room = %request.room, %error, "could not catch up on a room's changes");
                 self.cursors.revisions.forget_fetches();
             }
+            (Request::DirectChanges(request), Ok(value)) => {
+                match serde_json::from_value::<DirectChangesPage>(value.clone()) {
+                    Ok(page) => self.on_direct_changes_page(page).await,
+                    Err(error) => {
+                        tracing::warn!(conversation = %request.conversation, %error, "unreadable dm:changes answer")
+                    }
+                }
+            }
+            (Request::DirectChanges(request), Err(error)) => {
+                tracing::warn!(conversation = %request.conversation, %error, "could not catch up on a conversation's changes");
+                self.cursors.direct_revisions.forget_fetches();
+            }
             (Request::Leave { room }, Ok(_)) => {
                 self.rooms.remove(&validate::room_key(room));
             }
@@ -329,7 +300,8 @@ impl State {
         let changed = std::mem::take(&mut joined.changed);
         // A catch-up join (a gap in the messages) asks for no changes: it says nothing of them.
         if after_rev.is_some() || origin != Origin::CatchUp {
-            let fetch = self.cursors.revisions.joined(&key, after_rev, &changed, joined.latest_rev);
+            let reached = changed.last().map(|message| message.rev);
+            let fetch = self.cursors.revisions.joined(&key, after_rev, reached, joined.latest_rev);
             if let Some(after_rev) = fetch {
                 self.queue_changes_catch_up(&joined.room, after_rev);
             }
@@ -355,23 +327,12 @@ impl State {
 
     async fn on_changes_page(&mut self, page: ChangesPage) {
         let key = validate::room_key(&page.room);
-        if let Some(after_rev) = self.cursors.revisions.page(&key, &page.messages, page.latest_rev) {
+        let reached = page.messages.last().map(|message| message.rev);
+        if let Some(after_rev) = self.cursors.revisions.page(&key, reached, page.latest_rev) {
             self.queue_changes_catch_up(&page.room, after_rev);
         }
         for message in page.messages {
             self.report(ClientEvent::Changed(message)).await;
-        }
-    }
-
-    async fn on_direct_page(&mut self, page: DirectHistoryPage, request: &DirectHistoryRequest) {
-        let Some(conversation) = request.conversation.clone() else { return };
-        let cursor = self.cursors.directs.entry(conversation.clone()).or_default();
-        let Advance { ready, fetch_after } = cursor.page(page.messages, page.latest_seq, request.after_seq);
-        if let Some(after) = fetch_after {
-            self.queue_direct_catch_up(&page.with, &conversation, after);
-        }
-        if !ready.is_empty() {
-            self.report(ClientEvent::MissedDirects { with: page.with, messages: ready }).await;
         }
     }
 }

@@ -18,6 +18,7 @@
 
 mod connection;
 mod cursor;
+mod direct;
 mod inbound;
 mod revisions;
 mod supervisor;
@@ -33,10 +34,10 @@ use crate::address::{self, AddressError};
 use crate::keys::Seq;
 use crate::limits::Limits;
 use crate::protocol::{
-    Attachment, ChangesRequest, Closing, DirectHistoryPage, DirectHistoryRequest, DirectMessage, EditMessage,
-    ErrorBody, ErrorKind, HistoryPage, HistoryRequest, MemberJoined, MemberLeft, Message, MessageRef, NotifyLevel,
-    NotifySetting, ReactMessage, ReadMark, RoomInfo, RoomJoined, RoomLeft, RoomRequest, SearchRequest, SearchResults,
-    SendDirect, SendMessage, TypingUpdate, UserInfo, Welcome,
+    Attachment, ChangesRequest, Closing, DirectChangesRequest, DirectHistoryRequest, DirectMessage, DirectReadMark,
+    DirectRef, EditDirect, EditMessage, ErrorBody, ErrorKind, HistoryPage, HistoryRequest, MemberJoined, MemberLeft,
+    Message, MessageRef, NotifyLevel, NotifySetting, ReactDirect, ReactMessage, ReadMark, RoomInfo, RoomJoined,
+    RoomLeft, RoomRequest, SearchRequest, SearchResults, SendDirect, SendMessage, TypingUpdate, UserInfo, Welcome,
 };
 use crate::validate;
 
@@ -140,6 +141,10 @@ pub enum ClientEvent {
     Changed(Message),
     /// A direct message to or from this user (its own included, from any of its connections).
     Direct(DirectMessage),
+    /// A direct message changed, as [`ClientEvent::Changed`] says of a room's.
+    DirectChanged(DirectMessage),
+    /// How far this user has read a direct conversation now, marked on this device or another.
+    DirectRead(DirectReadMark),
     /// Messages of a room that this client missed (while away, or lost on the way), oldest first, fetched after
     /// a join: each is reported once, before any later message of the room.
     MissedMessages {
@@ -257,6 +262,12 @@ pub(crate) enum Request {
     Search(SearchRequest),
     Read(ReadMark),
     Notify(NotifySetting),
+    DirectEdit(EditDirect),
+    DirectDelete(DirectRef),
+    DirectReact(ReactDirect),
+    /// What changed in a conversation after a change number (only the supervisor, catching up).
+    DirectChanges(DirectChangesRequest),
+    DirectRead(DirectReadMark),
 }
 
 /// Who queued a request.
@@ -391,20 +402,6 @@ impl Client {
         self.request(Request::Search(request)).await
     }
 
-    /// Queues a direct message to a user by display name; reports like [`Client::send_message`].
-    pub async fn send_direct(&self, to: &str, text: &str) -> Result<String, ClientError> {
-        check_text(text, false)?;
-        let client_id = new_client_id();
-        let request = SendDirect {
-            to: to.to_owned(),
-            text: text.to_owned(),
-            client_id: Some(client_id.clone()),
-            attachment: None,
-        };
-        self.enqueue(Request::Direct(request), None).await?;
-        Ok(client_id)
-    }
-
     /// Joins a room (creating it if needed) and returns its members and history. The room is rejoined after
     /// every reconnect.
     pub async fn join_room(&self, room: &str) -> Result<RoomJoined, ClientError> {
@@ -421,24 +418,6 @@ impl Client {
     pub async fn history(&self, room: &str, before_seq: Option<Seq>, limit: u32) -> Result<HistoryPage, ClientError> {
         let request = HistoryRequest { room: room.to_owned(), before_seq, limit: Some(limit) };
         self.request(Request::History(request)).await
-    }
-
-    /// Up to `limit` messages of the direct conversation with `with`, before `before_seq` (the newest without
-    /// it), oldest first.
-    pub async fn direct_history(
-        &self,
-        with: &str,
-        before_seq: Option<Seq>,
-        limit: u32,
-    ) -> Result<DirectHistoryPage, ClientError> {
-        let request = DirectHistoryRequest {
-            with: with.to_owned(),
-            conversation: None,
-            before_seq,
-            after_seq: None,
-            limit: Some(limit),
-        };
-        self.request(Request::DirectHistory(request)).await
     }
 
     pub async fn leave_room(&self, room: &str) -> Result<RoomLeft, ClientError> {
@@ -473,7 +452,7 @@ impl Client {
         }
     }
 
-    async fn request<T: DeserializeOwned>(&self, request: Request) -> Result<T, ClientError> {
+    pub(crate) async fn request<T: DeserializeOwned>(&self, request: Request) -> Result<T, ClientError> {
         let (reply, answer) = oneshot::channel();
         self.enqueue(request, Some(reply)).await?;
         let value = tokio::time::timeout(self.request_limit, answer)
@@ -488,7 +467,7 @@ impl Client {
         })
     }
 
-    async fn enqueue(
+    pub(crate) async fn enqueue(
         &self,
         request: Request,
         reply: Option<oneshot::Sender<Result<serde_json::Value, ClientError>>>,
@@ -531,12 +510,12 @@ pub async fn wait_until_connected(
 
 /// Refuses text the host would refuse, before it is queued: an oversized message would otherwise be resent after
 /// every reconnect.
-fn check_text(text: &str, has_attachment: bool) -> Result<(), ClientError> {
+pub(crate) fn check_text(text: &str, has_attachment: bool) -> Result<(), ClientError> {
     let limits = Limits::default();
     validate::message_text(text, limits.max_message_chars, has_attachment).map(|_| ()).map_err(ClientError::Refused)
 }
 
-fn new_client_id() -> String {
+pub(crate) fn new_client_id() -> String {
     // Random, not a counter: a user key outlives the process, and the host remembers ids per user key.
     format!("{:032x}", rand::thread_rng().gen::<u128>())
 }

@@ -48,6 +48,8 @@ pub(super) struct Cursors {
     pub directs: HashMap<String, Cursor<DirectMessage>>,
     /// How far each room's changes have been reported.
     pub revisions: Revisions,
+    /// How far each direct conversation's changes have been reported, by its id.
+    pub direct_revisions: Revisions<String>,
 }
 
 /// What stays true across connections.
@@ -334,6 +336,11 @@ fn request_wire(outgoing: &Outgoing) -> (&'static str, Value) {
         Request::Search(request) => (event::SEARCH_QUERY, to_value(serde_json::to_value(request))),
         Request::Read(request) => (event::READ_SET, to_value(serde_json::to_value(request))),
         Request::Notify(request) => (event::NOTIFY_SET, to_value(serde_json::to_value(request))),
+        Request::DirectEdit(request) => (event::DM_EDIT, to_value(serde_json::to_value(request))),
+        Request::DirectDelete(request) => (event::DM_DELETE, to_value(serde_json::to_value(request))),
+        Request::DirectReact(request) => (event::DM_REACT, to_value(serde_json::to_value(request))),
+        Request::DirectChanges(request) => (event::DM_CHANGES, to_value(serde_json::to_value(request))),
+        Request::DirectRead(request) => (event::DM_READ_SET, to_value(serde_json::to_value(request))),
     }
 }
 
@@ -373,6 +380,7 @@ impl State {
             cursor.forget_fetch();
         }
         self.cursors.revisions.forget_fetches();
+        self.cursors.direct_revisions.forget_fetches();
     }
 
     /// Queues the rejoin of every room this client is in, before anything else queued: queued messages to those
@@ -500,7 +508,13 @@ impl State {
                 Request::Search(_) => Err(ClientError::Unsupported("search")),
                 Request::Read(_) => Err(ClientError::Unsupported("read marks")),
                 Request::Notify(_) => Err(ClientError::Unsupported("notification settings")),
-                Request::Direct(_) | Request::DirectHistory(_) => Err(ClientError::Unsupported("direct messages")),
+                Request::Direct(_)
+                | Request::DirectHistory(_)
+                | Request::DirectEdit(_)
+                | Request::DirectDelete(_)
+                | Request::DirectReact(_)
+                | Request::DirectChanges(_)
+                | Request::DirectRead(_) => Err(ClientError::Unsupported("direct messages")),
             };
             if let Err(ClientError::Unreachable(error)) = result {
                 // Keep it for the next connection.
@@ -560,6 +574,11 @@ pub(super) fn client_id_of(request: &Request) -> Option<String> {
         | Request::React(_)
         | Request::Search(_)
         | Request::Read(_)
-        | Request::Notify(_) => None,
+        | Request::Notify(_)
+        | Request::DirectEdit(_)
+        | Request::DirectDelete(_)
+        | Request::DirectReact(_)
+        | Request::DirectChanges(_)
+        | Request::DirectRead(_) => None,
     }
 }

@@ -66,7 +66,7 @@ pub async fn run(io: SocketIo, hub: Hub, mut queue: mpsc::UnboundedReceiver<Deli
             let room = match &delivery.post {
                 Post::Room(post) => Some(post.room.clone()),
                 Post::Change(change) => Some(change.room.clone()),
-                Post::Direct(_) => None,
+                Post::Direct(_) | Post::DirectChange(_) => None,
             };
             posts.push(delivery.post);
             waiting.push((room, delivery.author_is_plain, delivery.ack, delivery.local));
@@ -112,7 +112,7 @@ fn send_ack<T: Serialize>(ack: Option<AckSender>, answer: &Ack<T>) {
 fn acknowledge(ack: Option<AckSender>, appended: &Appended) {
     match &appended.kept {
         Kept::Room(message) | Kept::Changed(message) => send_ack(ack, &Ack::Data(message)),
-        Kept::Direct { message, .. } => send_ack(ack, &Ack::Data(message)),
+        Kept::Direct { message, .. } | Kept::DirectChanged { message, .. } => send_ack(ack, &Ack::Data(message)),
     }
 }
 
@@ -120,7 +120,7 @@ fn answer_locally(local: Option<oneshot::Sender<Result<Message, ErrorBody>>>, ou
     let Some(local) = local else { return };
     let answer = match outcome {
         Ok(Appended { kept: Kept::Room(message) | Kept::Changed(message), .. }) => Ok(message.clone()),
-        Ok(Appended { kept: Kept::Direct { .. }, .. }) => {
+        Ok(Appended { kept: Kept::Direct { .. } | Kept::DirectChanged { .. }, .. }) => {
             Err(ErrorBody::new(ErrorKind::Internal, "A direct message was answered in process."))
         }
         Err(refusal) => Err(refusal.clone()),
@@ -136,8 +136,8 @@ fn refuse(ack: Option<AckSender>, refusal: ErrorBody) {
 /// A room message goes to the room's Banter sockets, and a lobby message also reaches tutorial pages as the plain
 /// `chat message` string they understand, with the author's name in front when the author has one. A direct
 /// message reaches every connection of both people. A changed message goes to the room's Banter sockets as
-/// `message:changed` (tutorial pages cannot show a change), and so does every other message the post changed,
-/// after it: the message a reply answers follows the reply.
+/// `message:changed` (tutorial pages cannot show a change), or to both people as `dm:changed`, and so does every
+/// other message the post changed, after it: the message a reply answers follows the reply.
 async fn deliver(io: &SocketIo, hub: &Hub, room: Option<&RoomKey>, appended: &Appended, author_is_plain: bool) {
     // The local adapter's broadcast is ready at once: awaiting it does not yield to the writers mid-batch.
     match (&appended.kept, room) {
@@ -154,16 +154,29 @@ async fn deliver(io: &SocketIo, hub: &Hub, room: Option<&RoomKey>, appended: &Ap
             // One emit to both rooms: a socket in both (a note to oneself) hears it once.
             emit(io, vec![socket_room_of_user(from), socket_room_of_user(to)], event::DM_NEW, message).await;
         }
-        (Kept::Changed(message), Some(room)) => {
-            emit(io, vec![socket_room_of_room(room)], event::MESSAGE_CHANGED, message).await;
-        }
-        (Kept::Room(message) | Kept::Changed(message), None) => {
+        (changed @ (Kept::Changed(_) | Kept::DirectChanged { .. }), _) => emit_change(io, room, changed).await,
+        (Kept::Room(message), None) => {
             tracing::error!(id = %message.id, "a room message lost its room on the way");
         }
     }
-    if let Some(room) = room {
-        for message in &appended.touched {
+    for changed in &appended.touched {
+        emit_change(io, room, changed).await;
+    }
+}
+
+async fn emit_change(io: &SocketIo, room: Option<&RoomKey>, changed: &Kept) {
+    match (changed, room) {
+        (Kept::Changed(message), Some(room)) => {
             emit(io, vec![socket_room_of_room(room)], event::MESSAGE_CHANGED, message).await;
+        }
+        (Kept::DirectChanged { message, from, to }, _) => {
+            emit(io, vec![socket_room_of_user(from), socket_room_of_user(to)], event::DM_CHANGED, message).await;
+        }
+        (Kept::Changed(message), None) => {
+            tracing::error!(id = %message.id, "a changed room message lost its room on the way");
+        }
+        (Kept::Room(_) | Kept::Direct { .. }, _) => {
+            tracing::error!("a new message was reported as a change; it was not sent again");
         }
     }
 }

@@ -175,8 +175,8 @@ impl Hub {
     }
 
     /// Queues a change to a message behind the posts before it, so that it never overtakes the message it changes.
-    pub fn post_change(&self, change: RoomChange, ack: &mut Option<AckSender>) -> Result<(), ErrorBody> {
-        self.queue(Post::Change(change), false, ack)
+    pub fn post_change(&self, change: impl Into<Post>, ack: &mut Option<AckSender>) -> Result<(), ErrorBody> {
+        self.queue(change.into(), false, ack)
     }
 
     /// Queues a change made in process (the desktop app's owner), and waits for its answer.

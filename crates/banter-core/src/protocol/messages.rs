@@ -1,5 +1,5 @@
-//! Messages on the wire: posting, the actions on a posted message (reply, edit, delete, react), direct messages,
-//! and the pages that bring history back.
+//! Room messages on the wire: posting, the actions on a posted message (reply, edit, delete, react), the pages
+//! that bring history back, read marks and notification settings. Direct messages are in `direct`.
 
 use serde::{Deserialize, Serialize};
 
@@ -103,12 +103,12 @@ pub struct Message {
 
 // Serde's `skip_serializing_if` takes a function of a reference.
 #[allow(clippy::trivially_copy_pass_by_ref)]
-fn is_zero_u32(value: &u32) -> bool {
+pub(super) fn is_zero_u32(value: &u32) -> bool {
     *value == 0
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)]
-fn is_zero_u64(value: &u64) -> bool {
+pub(super) fn is_zero_u64(value: &u64) -> bool {
     *value == 0
 }
 
@@ -184,73 +184,6 @@ pub struct ChangesPage {
     pub messages: Vec<Message>,
     /// The room's newest change number when this was answered.
     pub latest_rev: u64,
-}
-
-/// `dm:send`.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SendDirect {
-    /// The recipient's display name.
-    pub to: String,
-    #[serde(default)]
-    pub text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachment: Option<String>,
-}
-
-/// `dm:new`, and the ack of `dm:send`. Reaches every connection of both users.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DirectMessage {
-    pub id: String,
-    /// The conversation's id on this host: the same for every message between these two people, and never
-    /// another's, even if a name changes hands.
-    pub conversation: String,
-    /// 1, 2, 3… within the conversation.
-    pub seq: u64,
-    pub ts: u64,
-    pub from: String,
-    pub to: String,
-    pub text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachment: Option<Attachment>,
-}
-
-/// `dm:history`.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DirectHistoryRequest {
-    /// The other person's name.
-    pub with: String,
-    /// A conversation's id (from a [`DirectMessage`]): page exactly that one, whoever has the name `with` now.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conversation: Option<String>,
-    /// The messages before this number (scrolling up).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub before_seq: Option<u64>,
-    /// The messages after this number (catching up); the newest ones when neither is given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after_seq: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-}
-
-/// The ack of `dm:history`.
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DirectHistoryPage {
-    pub with: String,
-    /// Oldest first.
-    pub messages: Vec<DirectMessage>,
-    pub latest_seq: u64,
 }
 
 /// Which messages of a room raise a notification for a user. Direct messages always do.

@@ -6,11 +6,13 @@
 //!
 //! Field names are camelCase on the wire because most Socket.IO peers are JavaScript.
 
+mod direct;
 mod messages;
 mod search;
 
 use serde::{Deserialize, Serialize};
 
+pub use direct::*;
 pub use messages::*;
 pub use search::*;
 
@@ -94,6 +96,23 @@ pub mod event {
     pub const DM_NEW: &str = "dm:new";
     /// Request: a page of one direct conversation ([`super::DirectHistoryRequest`] → [`super::DirectHistoryPage`]).
     pub const DM_HISTORY: &str = "dm:history";
+    /// Request: the author edits a direct message ([`super::EditDirect`] → [`super::DirectMessage`]).
+    pub const DM_EDIT: &str = "dm:edit";
+    /// Request: the author deletes a direct message ([`super::DirectRef`] → [`super::DirectMessage`]).
+    pub const DM_DELETE: &str = "dm:delete";
+    /// Request: either person reacts to a direct message, or takes it back ([`super::ReactDirect`] →
+    /// [`super::DirectMessage`]).
+    pub const DM_REACT: &str = "dm:react";
+    /// Notice to every connection of both people: a direct message as a change left it ([`super::DirectMessage`]).
+    pub const DM_CHANGED: &str = "dm:changed";
+    /// Request: what changed in a conversation after a change number ([`super::DirectChangesRequest`] →
+    /// [`super::DirectChangesPage`]).
+    pub const DM_CHANGES: &str = "dm:changes";
+    /// Request: marks a conversation read up to a number, for every device of the user ([`super::DirectReadMark`]
+    /// → the mark kept).
+    pub const DM_READ_SET: &str = "dm:read:set";
+    /// Notice to every connection of the user: how far they have read a conversation ([`super::DirectReadMark`]).
+    pub const DM_READ_CHANGED: &str = "dm:read:changed";
 
     /// Request without an answer: this socket's user starts or stops typing in a room ([`super::TypingSet`]).
     pub const TYPING_SET: &str = "typing:set";
@@ -258,6 +277,12 @@ pub struct Conversation {
     /// The other person's name.
     pub with: String,
     pub last_message: DirectMessage,
+    /// How far this user has read it, on any device.
+    #[serde(default)]
+    pub read_seq: u64,
+    /// Its newest change number, to catch up on edits, deletions and reactions from.
+    #[serde(default)]
+    pub latest_rev: u64,
 }
 
 /// Why the host is closing a socket.

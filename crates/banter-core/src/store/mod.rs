@@ -108,6 +108,8 @@ pub struct DirectPost {
     pub text: String,
     pub client_id: Option<String>,
     pub attachment: Option<String>,
+    /// The `seq` of the message in the conversation that this one answers.
+    pub reply_to: Option<Seq>,
     pub permitted: Result<(), ErrorBody>,
 }
 
@@ -133,11 +135,35 @@ pub struct RoomChange {
     pub permitted: Result<(), ErrorBody>,
 }
 
+/// A change to a direct message. The store checks that `by` is one of the conversation's two people, as well as
+/// what it checks of a room's change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectChange {
+    /// The conversation's id, as clients know it.
+    pub conversation: String,
+    pub seq: Seq,
+    pub by: Author,
+    pub action: Action,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Post {
     Room(RoomPost),
     Direct(DirectPost),
     Change(RoomChange),
+    DirectChange(DirectChange),
+}
+
+impl From<RoomChange> for Post {
+    fn from(change: RoomChange) -> Self {
+        Self::Change(change)
+    }
+}
+
+impl From<DirectChange> for Post {
+    fn from(change: DirectChange) -> Self {
+        Self::DirectChange(change)
+    }
 }
 
 /// A message the store has kept, numbered.
@@ -152,6 +178,23 @@ pub enum Kept {
     },
     /// A room message as a change left it.
     Changed(Message),
+    /// A direct message as a change left it.
+    DirectChanged {
+        message: DirectMessage,
+        from: UserId,
+        to: UserId,
+    },
+}
+
+impl Kept {
+    /// Whether this is a message a change just deleted (its text is gone from the rows, not yet from the log).
+    pub fn is_deletion(&self) -> bool {
+        match self {
+            Self::Changed(message) => message.deleted,
+            Self::DirectChanged { message, .. } => message.deleted,
+            Self::Room(_) | Self::Direct { .. } => false,
+        }
+    }
 }
 
 /// What became of one post.
@@ -162,7 +205,7 @@ pub struct Appended {
     /// nothing (the message was already so), and nobody needs to hear of it.
     pub duplicate: bool,
     /// Other messages this one changed, as they are now: the message a reply answers (its count of replies).
-    pub touched: Vec<Message>,
+    pub touched: Vec<Kept>,
 }
 
 /// Which part of a conversation to read.
@@ -181,14 +224,14 @@ pub enum PageRequest {
 pub struct Page<T> {
     pub messages: Vec<T>,
     pub latest_seq: Seq,
-    /// A room's newest change number (0 for a direct conversation).
+    /// The room's or the conversation's newest change number.
     pub latest_rev: u64,
 }
 
-/// Messages of a room that changed, in change order, and the room's newest change number.
+/// Messages of a room or a conversation that changed, in change order, and its newest change number.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChangesPage {
-    pub messages: Vec<Message>,
+pub struct ChangesPage<T = Message> {
+    pub messages: Vec<T>,
     pub latest_rev: u64,
 }
 
@@ -312,6 +355,20 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// A user's direct conversations, most recently active first.
     async fn conversations(&self, user: &UserId, limit: usize) -> Result<Vec<ConversationRecord>, StoreError>;
+
+    /// The messages of one of `me`'s conversations that changed after change number `after_rev`, in change order;
+    /// `None` if `me` is not in a conversation with that id.
+    async fn direct_changes(
+        &self,
+        me: &UserId,
+        conversation: &str,
+        after_rev: u64,
+        limit: usize,
+    ) -> Result<Option<ChangesPage<DirectMessage>>, StoreError>;
+
+    /// Moves a user's read mark of one of their conversations forward to `seq` (never back, nor past its last
+    /// message); returns the mark kept, or `None` if the user is not in a conversation with that id.
+    async fn mark_direct_read(&self, user: &UserId, conversation: &str, seq: Seq) -> Result<Option<Seq>, StoreError>;
 
     /// Moves a user's read mark of a room forward to `seq` (never back); returns the mark kept.
     async fn mark_read(&self, user: &UserId, room: &RoomKey, seq: Seq) -> Result<Seq, StoreError>;

@@ -1,5 +1,5 @@
-//! The actions on a posted message: edit, delete and react, and `history:changes`, which brings a client that was
-//! away up to date with them. A change is decided under the registry lock like a post, then queued behind the posts
+//! The actions on a posted message, in a room or a direct conversation: edit, delete and react, and
+//! `history:changes` and `dm:changes`, which bring a client that was away up to date with them. A change is decided under the registry lock like a post, then queued behind the posts
 //! before it: the delivery task keeps it, broadcasts `message:changed` and acknowledges it, in that order.
 
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
@@ -9,8 +9,11 @@ use crate::host::hub::storage_refusal;
 use crate::host::registry::{ConnectionId, Registry};
 use crate::host::turns::InOrder;
 use crate::host::Hub;
-use crate::protocol::{event, ChangesPage, ChangesRequest, EditMessage, ErrorBody, MessageRef, ReactMessage};
-use crate::store::RoomChange;
+use crate::protocol::{
+    event, ChangesPage, ChangesRequest, DirectChangesPage, DirectChangesRequest, DirectRef, EditDirect, EditMessage,
+    ErrorBody, ErrorKind, MessageRef, ReactDirect, ReactMessage,
+};
+use crate::store::Post;
 
 pub(super) fn listen(socket: &SocketRef) {
     socket.on(
@@ -32,16 +35,35 @@ pub(super) fn listen(socket: &SocketRef) {
         },
     );
     socket.on(event::HISTORY_CHANGES, on_history_changes);
+    socket.on(
+        event::DM_EDIT,
+        async |s: SocketRef, hub: State<Hub>, d: TryData<EditDirect>, ack: AckSender, o: InOrder| {
+            on_change(s, hub, d, ack, o, Registry::direct_edit).await;
+        },
+    );
+    socket.on(
+        event::DM_DELETE,
+        async |s: SocketRef, hub: State<Hub>, d: TryData<DirectRef>, ack: AckSender, o: InOrder| {
+            on_change(s, hub, d, ack, o, Registry::direct_delete).await;
+        },
+    );
+    socket.on(
+        event::DM_REACT,
+        async |s: SocketRef, hub: State<Hub>, d: TryData<ReactDirect>, ack: AckSender, o: InOrder| {
+            on_change(s, hub, d, ack, o, Registry::direct_react).await;
+        },
+    );
+    socket.on(event::DM_CHANGES, on_dm_changes);
 }
 
 /// One change: spend from the budget, decode, decide, queue. The delivery task answers a queued change.
-async fn on_change<T>(
+async fn on_change<T, C: Into<Post>>(
     socket: SocketRef,
     State(hub): State<Hub>,
     TryData(request): TryData<T>,
     ack: AckSender,
     InOrder(ticket): InOrder,
-    decide: fn(&Registry, &ConnectionId, &T) -> Result<RoomChange, ErrorBody>,
+    decide: fn(&Registry, &ConnectionId, &T) -> Result<C, ErrorBody>,
 ) {
     let _turn = ticket.wait().await;
     let mut ack = Some(ack);
@@ -74,6 +96,37 @@ async fn on_history_changes(
         Ok(Some(page)) => Ok(ChangesPage { room, messages: page.messages, latest_rev: page.latest_rev }),
         Ok(None) => Err(room_gone(&room)),
         Err(error) => Err(storage_refusal(&error, "the room's changes")),
+    };
+    reply(ack, answer);
+}
+
+async fn on_dm_changes(
+    socket: SocketRef,
+    State(hub): State<Hub>,
+    TryData(request): TryData<DirectChangesRequest>,
+    ack: AckSender,
+) {
+    let connection = socket.id.to_string();
+    let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
+        let registry = hub.registry();
+        let me = registry
+            .user_id_of(&connection)
+            .ok_or_else(|| ErrorBody::new(ErrorKind::Internal, "unknown connection"))?;
+        let limit = request.limit.map_or(usize::MAX, |limit| limit as usize).min(registry.limits().history_page);
+        Ok((me, request, limit))
+    });
+    let (me, request, limit) = match decided {
+        Ok(decided) => decided,
+        Err(error) => return reply::<()>(ack, Err(error)),
+    };
+    let answer = match hub.store().direct_changes(&me, &request.conversation, request.after_rev, limit).await {
+        Ok(Some(page)) => Ok(DirectChangesPage {
+            conversation: request.conversation,
+            messages: page.messages,
+            latest_rev: page.latest_rev,
+        }),
+        Ok(None) => Err(ErrorBody::new(ErrorKind::NotFound, "You have no conversation with that id.")),
+        Err(error) => Err(storage_refusal(&error, "the conversation's changes")),
     };
     reply(ack, answer);
 }

@@ -1,15 +1,17 @@
-//! Messages: posting to a room, direct messages and their history, and image uploads.
+//! Messages: posting to a room, direct messages, their history and read marks, and image uploads.
 
 use bytes::Bytes;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
-use super::{bad_request, budget, emit_to_socket, reply};
+use socketioxide::SocketIo;
+
+use super::{bad_request, broadcast_to, budget, emit_to_socket, reply};
 use crate::host::attachments;
-use crate::host::hub::storage_refusal;
+use crate::host::hub::{socket_room_of_user, storage_refusal};
 use crate::host::turns::InOrder;
 use crate::host::Hub;
 use crate::protocol::{
-    event, Ack, DirectHistoryPage, DirectHistoryRequest, ErrorBody, ErrorKind, SendDirect, SendMessage,
+    event, Ack, DirectHistoryPage, DirectHistoryRequest, DirectReadMark, ErrorBody, ErrorKind, SendDirect, SendMessage,
 };
 use crate::store::PageRequest;
 use crate::validate;
@@ -22,6 +24,7 @@ pub(super) fn listen(socket: &SocketRef) {
     socket.on(event::MESSAGE_SEND, on_message_send);
     socket.on(event::DM_SEND, on_dm_send);
     socket.on(event::DM_HISTORY, on_dm_history);
+    socket.on(event::DM_READ_SET, on_dm_read_set);
     socket.on(event::ATTACHMENT_UPLOAD, on_attachment_upload);
 }
 
@@ -112,9 +115,48 @@ async fn on_dm_history(
         .store()
         .direct_page(&me, &other, page, limit)
         .await
-        .map(|page| DirectHistoryPage { with: name, messages: page.messages, latest_seq: page.latest_seq })
+        .map(|page| DirectHistoryPage {
+            with: name,
+            messages: page.messages,
+            latest_seq: page.latest_seq,
+            latest_rev: page.latest_rev,
+        })
         .map_err(|error| storage_refusal(&error, "the conversation"));
     reply(ack, answer);
+}
+
+/// Moves this user's read mark of a conversation, and tells all their connections (a badge read on one device
+/// clears on the others).
+async fn on_dm_read_set(
+    socket: SocketRef,
+    io: SocketIo,
+    State(hub): State<Hub>,
+    TryData(request): TryData<DirectReadMark>,
+    ack: AckSender,
+) {
+    let connection = socket.id.to_string();
+    let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
+        let user = hub
+            .registry()
+            .user_id_of(&connection)
+            .ok_or_else(|| ErrorBody::new(ErrorKind::Internal, "unknown connection"))?;
+        Ok((user, request))
+    });
+    let (user, request) = match decided {
+        Ok(decided) => decided,
+        Err(error) => return reply::<()>(ack, Err(error)),
+    };
+    match hub.store().mark_direct_read(&user, &request.conversation, request.seq).await {
+        Ok(Some(kept)) => {
+            let mark = DirectReadMark { conversation: request.conversation, seq: kept };
+            broadcast_to(&io, vec![socket_room_of_user(&user)], event::DM_READ_CHANGED, &mark).await;
+            reply(ack, Ok(mark));
+        }
+        Ok(None) => {
+            reply::<()>(ack, Err(ErrorBody::new(ErrorKind::NotFound, "You have no conversation with that id.")))
+        }
+        Err(error) => reply::<()>(ack, Err(storage_refusal(&error, "the read mark"))),
+    }
 }
 
 async fn on_attachment_upload(

@@ -1,24 +1,82 @@
-//! The changes people make to posted messages: what a `message:edit`, `message:delete` or `message:react` asks the
-//! store to do, once the registry has checked what it knows (the socket is in the room, the text and the emoji
-//! follow the rules). Who wrote the message, and whether it still exists, only the store knows; it checks those.
+//! The changes people make to posted messages: what a `message:edit`, `message:delete` or `message:react` (and
+//! their `dm:` twins) asks the store to do, once the registry has checked what it knows (the socket is in the room,
+//! the text and the emoji follow the rules). Who wrote the message, whether it still exists, and who is in a direct
+//! conversation, only the store knows; it checks those.
 
 use super::{error, Registry};
 use crate::keys::{Seq, UserId};
-use crate::protocol::{EditMessage, ErrorBody, ErrorKind, MessageRef, ReactMessage};
-use crate::store::{Action, Author, RoomChange};
+use crate::protocol::{
+    DirectRef, EditDirect, EditMessage, ErrorBody, ErrorKind, MessageRef, ReactDirect, ReactMessage,
+};
+use crate::store::{Action, Author, DirectChange, RoomChange};
 use crate::validate;
+
+/// A conversation id is `c` and a row number: anything longer is refused before it reaches the store.
+const MAX_CONVERSATION_ID_BYTES: usize = 24;
 
 impl Registry {
     /// The change a `message:edit` makes.
     pub fn edit(&self, connection: &super::ConnectionId, request: &EditMessage) -> Result<RoomChange, ErrorBody> {
-        let text = validate::message_text(&request.text, self.limits.max_message_chars, false).map_err(|refusal| {
-            if refusal.kind == ErrorKind::Invalid && request.text.trim().is_empty() {
+        let action = self.edit_action(&request.text)?;
+        self.change(connection, &request.room, request.seq, action)
+    }
+
+    fn edit_action(&self, text: &str) -> Result<Action, ErrorBody> {
+        let checked = validate::message_text(text, self.limits.max_message_chars, false).map_err(|refusal| {
+            if refusal.kind == ErrorKind::Invalid && text.trim().is_empty() {
                 error(ErrorKind::Invalid, "An edit cannot empty a message; delete it instead.")
             } else {
                 refusal
             }
         })?;
-        self.change(connection, &request.room, request.seq, Action::Edit { text })
+        Ok(Action::Edit { text: checked })
+    }
+
+    fn react_action(&self, emoji: &str, on: bool) -> Result<Action, ErrorBody> {
+        let emoji = validate::emoji(emoji)?;
+        Ok(Action::React { emoji, on, max_different: self.limits.max_reactions_per_message })
+    }
+
+    /// The change a `dm:edit` makes.
+    pub fn direct_edit(
+        &self,
+        connection: &super::ConnectionId,
+        request: &EditDirect,
+    ) -> Result<DirectChange, ErrorBody> {
+        let action = self.edit_action(&request.text)?;
+        self.direct_change(connection, &request.conversation, request.seq, action)
+    }
+
+    /// The change a `dm:delete` makes: only its author may (the host's owner moderates rooms, not conversations).
+    pub fn direct_delete(
+        &self,
+        connection: &super::ConnectionId,
+        request: &DirectRef,
+    ) -> Result<DirectChange, ErrorBody> {
+        self.direct_change(connection, &request.conversation, request.seq, Action::Delete { by_owner: false })
+    }
+
+    /// The change a `dm:react` makes.
+    pub fn direct_react(
+        &self,
+        connection: &super::ConnectionId,
+        request: &ReactDirect,
+    ) -> Result<DirectChange, ErrorBody> {
+        let action = self.react_action(&request.emoji, request.on)?;
+        self.direct_change(connection, &request.conversation, request.seq, action)
+    }
+
+    fn direct_change(
+        &self,
+        connection: &super::ConnectionId,
+        conversation: &str,
+        seq: Seq,
+        action: Action,
+    ) -> Result<DirectChange, ErrorBody> {
+        if conversation.len() > MAX_CONVERSATION_ID_BYTES {
+            return Err(error(ErrorKind::Invalid, "That is not a conversation id."));
+        }
+        Ok(DirectChange { conversation: conversation.to_owned(), seq, by: self.author(connection)?, action })
     }
 
     /// The change a `message:delete` by its author makes.
@@ -28,8 +86,7 @@ impl Registry {
 
     /// The change a `message:react` makes.
     pub fn react(&self, connection: &super::ConnectionId, request: &ReactMessage) -> Result<RoomChange, ErrorBody> {
-        let emoji = validate::emoji(&request.emoji)?;
-        let action = Action::React { emoji, on: request.on, max_different: self.limits.max_reactions_per_message };
+        let action = self.react_action(&request.emoji, request.on)?;
         self.change(connection, &request.room, request.seq, action)
     }
 

@@ -500,6 +500,7 @@ impl Registry {
             text,
             client_id: request.client_id.clone(),
             attachment: request.attachment.clone(),
+            reply_to: request.reply_to,
             permitted,
         })
     }

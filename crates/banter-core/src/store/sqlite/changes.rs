@@ -1,18 +1,23 @@
-//! Changes to room messages in SQL: edits, deletions, reactions and the count of replies, each numbered in its
-//! room (`rooms.last_rev`), and the reading back of messages as they are now.
+//! Changes to messages in SQL: edits, deletions, reactions and the count of replies, each numbered in its room
+//! (`rooms.last_rev`) or conversation (`threads.last_rev`), and the reading back of messages as they are now.
 //!
-//! A change gives the message the room's next change number (`messages.rev`), so a client that was away asks for
-//! the messages whose number is past the last it saw (`room_changes`), and of two states of one message the one
-//! with the higher number is the newer. A change that would change nothing (an edit to the same text, a second
-//! deletion, a reaction that is already there) is answered as a duplicate and takes no number.
+//! A change gives the message its place's next change number (`rev`), so a client that was away asks for the
+//! messages whose number is past the last it saw (`room_changes`, `direct_changes`), and of two states of one
+//! message the one with the higher number is the newer. A change that would change nothing (an edit to the same
+//! text, a second deletion, a reaction that is already there) is answered as a duplicate and takes no number.
+//!
+//! Rooms and conversations keep their messages in tables of the same shape (`messages` and `directs`), so one
+//! piece of SQL serves both: [`Place`] names the tables and columns.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::directs::{direct_message, direct_row, thread_of_conversation, DIRECT_COLUMNS, DIRECT_FROM};
 use super::messages::{message_row, MESSAGE_COLUMNS, MESSAGE_FROM};
+pub(super) use super::place::Place;
 use super::{failure, int, uint};
 use crate::keys::{RoomKey, Seq, UserId};
-use crate::protocol::{ErrorBody, ErrorKind, Message, Reaction};
-use crate::store::{Action, Appended, ChangesPage, Kept, RoomChange, StoreError};
+use crate::protocol::{DirectMessage, ErrorBody, ErrorKind, Message, Reaction};
+use crate::store::{Action, Appended, Author, ChangesPage, DirectChange, Kept, RoomChange, StoreError};
 
 /// A message of a room as it is now, reactions included; `None` if there is none with that number.
 pub(super) fn room_message(connection: &Connection, room: &RoomKey, seq: Seq) -> Result<Option<Message>, StoreError> {
@@ -25,23 +30,50 @@ pub(super) fn room_message(connection: &Connection, room: &RoomKey, seq: Seq) ->
     Ok(Some(message))
 }
 
+/// A message as it is now, as what a change left: `Kept::Changed` or `Kept::DirectChanged`.
+fn as_changed(connection: &Connection, place: Place<'_>, seq: Seq) -> Result<Option<Kept>, StoreError> {
+    Ok(match place {
+        Place::Room(room) => room_message(connection, room, seq)?.map(Kept::Changed),
+        Place::Thread(thread) => direct_message(connection, thread, seq)?
+            .map(|(message, from, to)| Kept::DirectChanged { message, from, to }),
+    })
+}
+
 /// Puts their reactions on messages of one room. Only a message that ever changed can have any.
 pub(super) fn fill_reactions(
     connection: &Connection,
     room: &RoomKey,
     messages: &mut [Message],
 ) -> Result<(), StoreError> {
-    let mut statement = connection
-        .prepare_cached("SELECT emoji, user_name FROM reactions WHERE room = ?1 AND seq = ?2 ORDER BY id")
-        .map_err(failure)?;
     for message in messages.iter_mut().filter(|message| message.rev > 0 && !message.deleted) {
-        let rows = statement
-            .query_map(params![room.as_str(), int(message.seq)], |row| Ok((row.get(0)?, row.get(1)?)))
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<(String, String)>>>)
-            .map_err(failure)?;
-        message.reactions = group(rows);
+        message.reactions = reactions_of(connection, Place::Room(room), message.seq)?;
     }
     Ok(())
+}
+
+/// Puts their reactions on messages of one conversation, as [`fill_reactions`] does.
+pub(super) fn fill_direct_reactions(
+    connection: &Connection,
+    thread: i64,
+    messages: &mut [DirectMessage],
+) -> Result<(), StoreError> {
+    for message in messages.iter_mut().filter(|message| message.rev > 0 && !message.deleted) {
+        message.reactions = reactions_of(connection, Place::Thread(thread), message.seq)?;
+    }
+    Ok(())
+}
+
+fn reactions_of(connection: &Connection, place: Place<'_>, seq: Seq) -> Result<Vec<Reaction>, StoreError> {
+    let (table, column) = (place.reactions(), place.column());
+    let rows = connection
+        .prepare_cached(&format!("SELECT emoji, user_name FROM {table} WHERE {column} = ?1 AND seq = ?2 ORDER BY id"))
+        .and_then(|mut statement| {
+            statement
+                .query_map(params![place, int(seq)], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<(String, String)>>>()
+        })
+        .map_err(failure)?;
+    Ok(group(rows))
 }
 
 /// Reactions by emoji, each emoji where it was first used and its users in the order they reacted.
@@ -56,15 +88,17 @@ fn group(rows: Vec<(String, String)>) -> Vec<Reaction> {
     reactions
 }
 
-/// Gives a message its room's next change number.
-fn renumber(connection: &Connection, room: &RoomKey, seq: Seq) -> Result<(), StoreError> {
+/// Gives a message its place's next change number.
+fn renumber(connection: &Connection, place: Place<'_>, seq: Seq) -> Result<(), StoreError> {
+    let (counter, key) = place.counter();
     let rev: i64 = connection
-        .prepare_cached("UPDATE rooms SET last_rev = last_rev + 1 WHERE key = ?1 RETURNING last_rev")
-        .and_then(|mut statement| statement.query_row([room.as_str()], |row| row.get(0)))
+        .prepare_cached(&format!("UPDATE {counter} SET last_rev = last_rev + 1 WHERE {key} = ?1 RETURNING last_rev"))
+        .and_then(|mut statement| statement.query_row([place], |row| row.get(0)))
         .map_err(failure)?;
+    let (table, column) = (place.messages(), place.column());
     connection
-        .prepare_cached("UPDATE messages SET rev = ?3 WHERE room = ?1 AND seq = ?2")
-        .and_then(|mut statement| statement.execute(params![room.as_str(), int(seq), rev]))
+        .prepare_cached(&format!("UPDATE {table} SET rev = ?3 WHERE {column} = ?1 AND seq = ?2"))
+        .and_then(|mut statement| statement.execute(params![place, int(seq), rev]))
         .map_err(failure)?;
     Ok(())
 }
@@ -72,19 +106,20 @@ fn renumber(connection: &Connection, room: &RoomKey, seq: Seq) -> Result<(), Sto
 /// Counts one more (or one fewer) reply on the message `parent`, and renumbers it; returns it as it is now.
 pub(super) fn count_reply(
     connection: &Connection,
-    room: &RoomKey,
+    place: Place<'_>,
     parent: Seq,
     delta: i64,
-) -> Result<Option<Message>, StoreError> {
+) -> Result<Option<Kept>, StoreError> {
+    let (table, column) = (place.messages(), place.column());
     let changed = connection
-        .prepare_cached("UPDATE messages SET replies = max(replies + ?3, 0) WHERE room = ?1 AND seq = ?2")
-        .and_then(|mut statement| statement.execute(params![room.as_str(), int(parent), delta]))
+        .prepare_cached(&format!("UPDATE {table} SET replies = max(replies + ?3, 0) WHERE {column} = ?1 AND seq = ?2"))
+        .and_then(|mut statement| statement.execute(params![place, int(parent), delta]))
         .map_err(failure)?;
     if changed == 0 {
         return Ok(None);
     }
-    renumber(connection, room, parent)?;
-    room_message(connection, room, parent)
+    renumber(connection, place, parent)?;
+    as_changed(connection, place, parent)
 }
 
 /// What the store knows of a message that a change needs.
@@ -95,12 +130,15 @@ struct Target {
     text: String,
 }
 
-fn target(connection: &Connection, room: &RoomKey, seq: Seq) -> Result<Option<Target>, StoreError> {
+fn target(connection: &Connection, place: Place<'_>, seq: Seq) -> Result<Option<Target>, StoreError> {
+    let (table, column, author) = (place.messages(), place.column(), place.author());
     connection
-        .prepare_cached("SELECT author_id, deleted, reply_to, text FROM messages WHERE room = ?1 AND seq = ?2")
+        .prepare_cached(&format!(
+            "SELECT {author}, deleted, reply_to, text FROM {table} WHERE {column} = ?1 AND seq = ?2"
+        ))
         .and_then(|mut statement| {
             statement
-                .query_row(params![room.as_str(), int(seq)], |row| {
+                .query_row(params![place, int(seq)], |row| {
                     Ok(Target {
                         author: UserId::from_stored(row.get(0)?),
                         deleted: row.get(1)?,
@@ -117,8 +155,8 @@ fn refused(kind: ErrorKind, message: impl Into<String>) -> Result<Result<Appende
     Ok(Err(ErrorBody::new(kind, message)))
 }
 
-/// Applies one change, or says why not. A database error stops the whole transaction; a refusal is this change's
-/// answer alone.
+/// Applies one change to a room's message, or says why not. A database error stops the whole transaction; a
+/// refusal is this change's answer alone.
 pub(super) fn apply(
     connection: &Connection,
     change: RoomChange,
@@ -128,9 +166,47 @@ pub(super) fn apply(
         return Ok(Err(refusal));
     }
     let RoomChange { room, seq, by, action, .. } = change;
-    let Some(found) = target(connection, &room, seq)? else {
-        return refused(ErrorKind::NotFound, format!("There is no message {seq} in this room."));
+    apply_at(connection, Place::Room(&room), seq, &by, action, now)
+}
+
+/// Applies one change to a direct message, once its author is found to be one of the conversation's two people.
+pub(super) fn apply_direct(
+    connection: &Connection,
+    change: DirectChange,
+    now: u64,
+) -> Result<Result<Appended, ErrorBody>, StoreError> {
+    let DirectChange { conversation, seq, by, action } = change;
+    let Some(thread) = thread_with(connection, &by.id, &conversation)? else {
+        return refused(ErrorKind::NotFound, "You have no conversation with that id.");
     };
+    apply_at(connection, Place::Thread(thread), seq, &by, action, now)
+}
+
+/// The thread of a conversation id, if `user` is one of its two people.
+pub(super) fn thread_with(
+    connection: &Connection,
+    user: &UserId,
+    conversation: &str,
+) -> Result<Option<i64>, StoreError> {
+    let Some(thread) = thread_of_conversation(conversation) else { return Ok(None) };
+    connection
+        .prepare_cached("SELECT id FROM threads WHERE id = ?1 AND (user_a = ?2 OR user_b = ?2)")
+        .and_then(|mut statement| statement.query_row(params![thread, user.as_str()], |row| row.get(0)).optional())
+        .map_err(failure)
+}
+
+fn apply_at(
+    connection: &Connection,
+    place: Place<'_>,
+    seq: Seq,
+    by: &Author,
+    action: Action,
+    now: u64,
+) -> Result<Result<Appended, ErrorBody>, StoreError> {
+    let Some(found) = target(connection, place, seq)? else {
+        return refused(ErrorKind::NotFound, format!("There is no message {seq} in {}.", place.here()));
+    };
+    let (table, column) = (place.messages(), place.column());
     let mut touched = Vec::new();
     let is_delete = matches!(action, Action::Delete { .. });
     let changed = match action {
@@ -144,8 +220,10 @@ pub(super) fn apply(
             let changed = found.text != text;
             if changed {
                 connection
-                    .prepare_cached("UPDATE messages SET text = ?3, edited_at = ?4 WHERE room = ?1 AND seq = ?2")
-                    .and_then(|mut statement| statement.execute(params![room.as_str(), int(seq), text, int(now)]))
+                    .prepare_cached(&format!(
+                        "UPDATE {table} SET text = ?3, edited_at = ?4 WHERE {column} = ?1 AND seq = ?2"
+                    ))
+                    .and_then(|mut statement| statement.execute(params![place, int(seq), text, int(now)]))
                     .map_err(failure)?;
             }
             Ok(changed)
@@ -158,15 +236,16 @@ pub(super) fn apply(
                 // The text goes from the row itself (and, with `secure_delete`, from the pages it was on), not
                 // only from what clients are shown.
                 connection
-                    .prepare_cached(
-                        "UPDATE messages SET text = '', attachment_id = NULL, attachment_mime = NULL, \
-                         attachment_size = NULL, edited_at = NULL, deleted = 1 WHERE room = ?1 AND seq = ?2",
-                    )
-                    .and_then(|mut statement| statement.execute(params![room.as_str(), int(seq)]))
+                    .prepare_cached(&format!(
+                        "UPDATE {table} SET text = '', attachment_id = NULL, attachment_mime = NULL, \
+                         attachment_size = NULL, edited_at = NULL, deleted = 1 WHERE {column} = ?1 AND seq = ?2"
+                    ))
+                    .and_then(|mut statement| statement.execute(params![place, int(seq)]))
                     .map_err(failure)?;
+                let reactions = place.reactions();
                 connection
-                    .prepare_cached("DELETE FROM reactions WHERE room = ?1 AND seq = ?2")
-                    .and_then(|mut statement| statement.execute(params![room.as_str(), int(seq)]))
+                    .prepare_cached(&format!("DELETE FROM {reactions} WHERE {column} = ?1 AND seq = ?2"))
+                    .and_then(|mut statement| statement.execute(params![place, int(seq)]))
                     .map_err(failure)?;
             }
             Ok(!found.deleted)
@@ -176,15 +255,14 @@ pub(super) fn apply(
                 return refused(ErrorKind::NotFound, "That message was deleted.");
             }
             if on {
-                react(connection, &room, seq, &by.id, &by.name, &emoji, max_different)?
+                react(connection, place, seq, by, &emoji, max_different)?
             } else {
+                let reactions = place.reactions();
                 let removed = connection
-                    .prepare_cached(
-                        "DELETE FROM reactions WHERE room = ?1 AND seq = ?2 AND emoji = ?3 AND user_id = ?4",
-                    )
-                    .and_then(|mut statement| {
-                        statement.execute(params![room.as_str(), int(seq), emoji, by.id.as_str()])
-                    })
+                    .prepare_cached(&format!(
+                        "DELETE FROM {reactions} WHERE {column} = ?1 AND seq = ?2 AND emoji = ?3 AND user_id = ?4"
+                    ))
+                    .and_then(|mut statement| statement.execute(params![place, int(seq), emoji, by.id.as_str()]))
                     .map_err(failure)?;
                 Ok(removed > 0)
             }
@@ -196,36 +274,36 @@ pub(super) fn apply(
         Err(refusal) => return Ok(Err(refusal)),
     };
     if changed {
-        renumber(connection, &room, seq)?;
+        renumber(connection, place, seq)?;
         // After the message itself, so that change numbers go out in order: the deleted reply, then what it
         // answered, one reply fewer.
         if let (Some(parent), true) = (found.reply_to, is_delete) {
-            touched.extend(count_reply(connection, &room, parent, -1)?);
+            touched.extend(count_reply(connection, place, parent, -1)?);
         }
     }
-    let Some(message) = room_message(connection, &room, seq)? else {
-        return refused(ErrorKind::NotFound, format!("There is no message {seq} in this room."));
+    let Some(kept) = as_changed(connection, place, seq)? else {
+        return refused(ErrorKind::NotFound, format!("There is no message {seq} in {}.", place.here()));
     };
-    Ok(Ok(Appended { kept: Kept::Changed(message), duplicate: !changed, touched }))
+    Ok(Ok(Appended { kept, duplicate: !changed, touched }))
 }
 
 /// Adds a reaction unless it is there already (`Ok(false)`) or would be one different emoji too many.
 fn react(
     connection: &Connection,
-    room: &RoomKey,
+    place: Place<'_>,
     seq: Seq,
-    user: &UserId,
-    name: &str,
+    by: &Author,
     emoji: &str,
     max_different: usize,
 ) -> Result<Result<bool, ErrorBody>, StoreError> {
+    let (reactions, column) = (place.reactions(), place.column());
     let (mine, used, different): (bool, bool, i64) = connection
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT coalesce(max(emoji = ?3 AND user_id = ?4), 0), coalesce(max(emoji = ?3), 0), \
-             count(DISTINCT emoji) FROM reactions WHERE room = ?1 AND seq = ?2",
-        )
+             count(DISTINCT emoji) FROM {reactions} WHERE {column} = ?1 AND seq = ?2"
+        ))
         .and_then(|mut statement| {
-            statement.query_row(params![room.as_str(), int(seq), emoji, user.as_str()], |row| {
+            statement.query_row(params![place, int(seq), emoji, by.id.as_str()], |row| {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?))
             })
         })
@@ -240,8 +318,10 @@ fn react(
         )));
     }
     connection
-        .prepare_cached("INSERT INTO reactions (room, seq, emoji, user_id, user_name) VALUES (?1, ?2, ?3, ?4, ?5)")
-        .and_then(|mut statement| statement.execute(params![room.as_str(), int(seq), emoji, user.as_str(), name]))
+        .prepare_cached(&format!(
+            "INSERT INTO {reactions} ({column}, seq, emoji, user_id, user_name) VALUES (?1, ?2, ?3, ?4, ?5)"
+        ))
+        .and_then(|mut statement| statement.execute(params![place, int(seq), emoji, by.id.as_str(), by.name]))
         .map_err(failure)?;
     Ok(Ok(true))
 }
@@ -272,5 +352,34 @@ pub(super) fn room_changes(
         })
         .map_err(failure)?;
     fill_reactions(connection, room, &mut messages)?;
+    Ok(Some(ChangesPage { messages, latest_rev: uint(latest) }))
+}
+
+/// The messages of one of `me`'s conversations that changed after `after_rev`, oldest change first.
+pub(super) fn direct_changes(
+    connection: &Connection,
+    me: &UserId,
+    conversation: &str,
+    after_rev: u64,
+    limit: usize,
+) -> Result<Option<ChangesPage<DirectMessage>>, StoreError> {
+    let Some(thread) = thread_with(connection, me, conversation)? else { return Ok(None) };
+    let latest: i64 = connection
+        .prepare_cached("SELECT last_rev FROM threads WHERE id = ?1")
+        .and_then(|mut statement| statement.query_row([thread], |row| row.get(0)))
+        .map_err(failure)?;
+    let mut messages = connection
+        .prepare_cached(&format!(
+            "SELECT {DIRECT_COLUMNS} {DIRECT_FROM} WHERE d.thread = ?1 AND d.rev > ?2 ORDER BY d.rev LIMIT ?3"
+        ))
+        .and_then(|mut statement| {
+            statement
+                .query_map(params![thread, int(after_rev), i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+                    direct_row(row).map(|(message, _, _)| message)
+                })?
+                .collect::<rusqlite::Result<Vec<DirectMessage>>>()
+        })
+        .map_err(failure)?;
+    fill_direct_reactions(connection, thread, &mut messages)?;
     Ok(Some(ChangesPage { messages, latest_rev: uint(latest) }))
 }

@@ -1,13 +1,16 @@
-//! Messages in SQL: keeping posts (numbering them, recognising resends) and reading pages of conversations.
+//! Room messages in SQL: keeping posts (numbering them, recognising resends) and reading pages of rooms, and what
+//! direct messages (`directs`) share with them.
 
 use rand::Rng;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::{changes, failure, int, uint};
-use crate::keys::{RoomKey, Seq, UserId};
+use super::changes::{self, Place};
+use super::directs::{self, direct_row, DIRECT_COLUMNS, DIRECT_FROM};
+use super::{failure, int, uint};
+use crate::keys::{RoomKey, UserId};
 use crate::limits::QUOTE_CHARS;
-use crate::protocol::{Attachment, Conversation, DirectMessage, ErrorBody, ErrorKind, Message, Quote};
-use crate::store::{Appended, ConversationRecord, DirectPost, Kept, Page, PageRequest, Post, RoomPost, StoreError};
+use crate::protocol::{Attachment, ErrorBody, ErrorKind, Message, Quote};
+use crate::store::{Appended, Kept, Page, PageRequest, Post, RoomPost, StoreError};
 
 /// A room message's columns, read by [`message_row`] from [`MESSAGE_FROM`]: the message, its room's name, and
 /// the message it answers (`p`).
@@ -16,24 +19,11 @@ pub(super) const MESSAGE_COLUMNS: &str = "m.id, r.name, m.seq, m.ts, m.author_na
      p.seq, p.author_name, p.text, p.deleted, m.room";
 pub(super) const MESSAGE_FROM: &str = "FROM messages m JOIN rooms r ON r.key = m.room \
      LEFT JOIN messages p ON p.room = m.room AND p.seq = m.reply_to";
-const DIRECT_COLUMNS: &str = "id, seq, ts, from_name, to_name, text, client_id, attachment_id, attachment_mime, \
-     attachment_size, from_id, to_id, thread";
-
-/// How a conversation's row id is shown to clients.
-fn conversation_id(thread: i64) -> String {
-    format!("c{thread}")
-}
-
-/// The row id of a conversation id clients gave, if it is one.
-pub(super) fn thread_of_conversation(conversation: &str) -> Option<i64> {
-    conversation.strip_prefix('c').filter(|digits| digits.len() <= 18).and_then(|digits| digits.parse().ok())
-}
-
-fn new_message_id() -> String {
+pub(super) fn new_message_id() -> String {
     format!("{:016x}", rand::thread_rng().gen::<u64>())
 }
 
-fn attachment_at(row: &Row<'_>, first: usize) -> rusqlite::Result<Option<Attachment>> {
+pub(super) fn attachment_at(row: &Row<'_>, first: usize) -> rusqlite::Result<Option<Attachment>> {
     let id: Option<String> = row.get(first)?;
     let mime: Option<String> = row.get(first + 1)?;
     let size: Option<i64> = row.get(first + 2)?;
@@ -43,17 +33,19 @@ fn attachment_at(row: &Row<'_>, first: usize) -> rusqlite::Result<Option<Attachm
     })
 }
 
+/// The quote of the message a row answers, from four columns starting at `first` (its seq, author, text and
+/// whether it is deleted), all null if it answers none.
+pub(super) fn quote_at(row: &Row<'_>, first: usize) -> rusqlite::Result<Option<Quote>> {
+    let Some(seq) = row.get::<_, Option<i64>>(first)? else { return Ok(None) };
+    let deleted: bool = row.get(first + 3)?;
+    let text: String = row.get(first + 2)?;
+    let snippet = if deleted { String::new() } else { text.chars().take(QUOTE_CHARS).collect() };
+    Ok(Some(Quote { seq: uint(seq), from: row.get(first + 1)?, snippet, deleted }))
+}
+
 /// A room message from [`MESSAGE_COLUMNS`], without its reactions (`changes::fill_reactions` adds them).
 pub(super) fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
-    let reply_to = match row.get::<_, Option<i64>>(14)? {
-        Some(seq) => {
-            let deleted: bool = row.get(17)?;
-            let text: String = row.get(16)?;
-            let snippet = if deleted { String::new() } else { text.chars().take(QUOTE_CHARS).collect() };
-            Some(Quote { seq: uint(seq), from: row.get(15)?, snippet, deleted })
-        }
-        None => None,
-    };
+    let reply_to = quote_at(row, 14)?;
     Ok(Message {
         id: row.get(0)?,
         room: row.get(1)?,
@@ -77,31 +69,6 @@ fn keyed_message_row(row: &Row<'_>) -> rusqlite::Result<(Message, RoomKey)> {
     Ok((message_row(row)?, RoomKey::from_stored(row.get(18)?)))
 }
 
-/// A direct message with both ends' user ids.
-fn direct_row(row: &Row<'_>) -> rusqlite::Result<(DirectMessage, UserId, UserId)> {
-    let message = DirectMessage {
-        id: row.get(0)?,
-        conversation: conversation_id(row.get(12)?),
-        seq: uint(row.get(1)?),
-        ts: uint(row.get(2)?),
-        from: row.get(3)?,
-        to: row.get(4)?,
-        text: row.get(5)?,
-        client_id: row.get(6)?,
-        attachment: attachment_at(row, 7)?,
-    };
-    Ok((message, UserId::from_stored(row.get(10)?), UserId::from_stored(row.get(11)?)))
-}
-
-/// The two users of a conversation in the order its row keeps them.
-fn pair<'a>(one: &'a UserId, other: &'a UserId) -> (&'a UserId, &'a UserId) {
-    if one <= other {
-        (one, other)
-    } else {
-        (other, one)
-    }
-}
-
 /// Keeps posts in order. A database error stops everything (the transaction is not committed); a refusal is that
 /// post's answer alone.
 pub(super) fn append(
@@ -116,6 +83,7 @@ pub(super) fn append(
                 Post::Room(post) => (&post.author.id, post.client_id.as_deref()),
                 Post::Direct(post) => (&post.from.id, post.client_id.as_deref()),
                 Post::Change(change) => (&change.by.id, None),
+                Post::DirectChange(change) => (&change.by.id, None),
             };
             if let Some(client_id) = client_id {
                 if let Some(original) = resent(connection, user, client_id)? {
@@ -124,8 +92,9 @@ pub(super) fn append(
             }
             match post {
                 Post::Room(post) => append_room(connection, post, now),
-                Post::Direct(post) => append_direct(connection, post, now),
+                Post::Direct(post) => directs::append_direct(connection, post, now),
                 Post::Change(change) => changes::apply(connection, change, now),
+                Post::DirectChange(change) => changes::apply_direct(connection, change, now),
             }
         })
         .collect()
@@ -158,11 +127,19 @@ fn resent(
             None => None,
         }
     } else {
-        connection
-            .prepare_cached(&format!("SELECT {DIRECT_COLUMNS} FROM directs WHERE id = ?1"))
-            .and_then(|mut statement| statement.query_row([&message_id], direct_row).optional())
-            .map_err(failure)?
-            .map(|(message, from, to)| Kept::Direct { message, from, to })
+        let found = connection
+            .prepare_cached(&format!("SELECT {DIRECT_COLUMNS} {DIRECT_FROM} WHERE d.id = ?1"))
+            .and_then(|mut statement| {
+                statement.query_row([&message_id], |row| Ok((direct_row(row)?, row.get::<_, i64>(12)?))).optional()
+            })
+            .map_err(failure)?;
+        match found {
+            Some(((mut message, from, to), thread)) => {
+                changes::fill_direct_reactions(connection, thread, std::slice::from_mut(&mut message))?;
+                Some(Kept::Direct { message, from, to })
+            }
+            None => None,
+        }
     };
     Ok(Some(kept.ok_or_else(gone)))
 }
@@ -185,7 +162,7 @@ fn stored_attachment(connection: &Connection, id: &str) -> Result<Option<Attachm
         .map_err(failure)
 }
 
-fn attachment_for(
+pub(super) fn attachment_for(
     connection: &Connection,
     id: Option<&str>,
 ) -> Result<Result<Option<Attachment>, ErrorBody>, StoreError> {
@@ -195,7 +172,7 @@ fn attachment_for(
     }))
 }
 
-fn remember_sent(
+pub(super) fn remember_sent(
     connection: &Connection,
     user: &UserId,
     client_id: Option<&str>,
@@ -295,86 +272,13 @@ fn append_room(connection: &Connection, post: RoomPost, now: u64) -> Result<Resu
         return Ok(Ok(Appended { kept: Kept::Room(message), duplicate: false, touched: Vec::new() }));
     };
     // A reply is read back for its quote, and the message it answers counts one more reply.
-    let touched = changes::count_reply(connection, &post.room, parent, 1)?.into_iter().collect();
+    let touched = changes::count_reply(connection, Place::Room(&post.room), parent, 1)?.into_iter().collect();
     let message = changes::room_message(connection, &post.room, message.seq)?.unwrap_or(message);
     Ok(Ok(Appended { kept: Kept::Room(message), duplicate: false, touched }))
 }
 
-/// The conversation of two users, created on first use.
-fn thread_of(connection: &Connection, one: &UserId, other: &UserId, now: u64) -> Result<(i64, Seq), StoreError> {
-    let (a, b) = pair(one, other);
-    connection
-        .prepare_cached(
-            "INSERT INTO threads (user_a, user_b, last_active) VALUES (?1, ?2, ?3) ON CONFLICT (user_a, user_b) DO NOTHING",
-        )
-        .and_then(|mut statement| statement.execute(params![a.as_str(), b.as_str(), int(now)]))
-        .map_err(failure)?;
-    let (id, last): (i64, i64) = connection
-        .prepare_cached("SELECT id, last_seq FROM threads WHERE user_a = ?1 AND user_b = ?2")
-        .and_then(|mut statement| statement.query_row([a.as_str(), b.as_str()], |row| Ok((row.get(0)?, row.get(1)?))))
-        .map_err(failure)?;
-    Ok((id, uint(last)))
-}
-
-fn append_direct(
-    connection: &Connection,
-    post: DirectPost,
-    now: u64,
-) -> Result<Result<Appended, ErrorBody>, StoreError> {
-    if let Err(refusal) = post.permitted {
-        return Ok(Err(refusal));
-    }
-    let attachment = match attachment_for(connection, post.attachment.as_deref())? {
-        Ok(attachment) => attachment,
-        Err(refusal) => return Ok(Err(refusal)),
-    };
-    let (thread, last_seq) = thread_of(connection, &post.from.id, &post.to.id, now)?;
-    let message = DirectMessage {
-        id: new_message_id(),
-        conversation: conversation_id(thread),
-        seq: last_seq + 1,
-        ts: now,
-        from: post.from.name,
-        to: post.to.name,
-        text: post.text,
-        client_id: post.client_id,
-        attachment,
-    };
-    connection
-        .prepare_cached(
-            "INSERT INTO directs (thread, seq, id, ts, from_name, from_id, to_name, to_id, text, client_id, \
-             attachment_id, attachment_mime, attachment_size) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )
-        .and_then(|mut statement| {
-            statement.execute(params![
-                thread,
-                int(message.seq),
-                message.id,
-                int(message.ts),
-                message.from,
-                post.from.id.as_str(),
-                message.to,
-                post.to.id.as_str(),
-                message.text,
-                message.client_id,
-                message.attachment.as_ref().map(|a| a.id.as_str()),
-                message.attachment.as_ref().map(|a| a.mime.as_str()),
-                message.attachment.as_ref().map(|a| i64::from(a.size)),
-            ])
-        })
-        .map_err(failure)?;
-    connection
-        .prepare_cached("UPDATE threads SET last_seq = ?2, last_active = ?3 WHERE id = ?1")
-        .and_then(|mut statement| statement.execute(params![thread, int(message.seq), int(now)]))
-        .map_err(failure)?;
-    remember_sent(connection, &post.from.id, message.client_id.as_deref(), "direct", &message.id)?;
-    let kept = Kept::Direct { message, from: post.from.id, to: post.to.id };
-    Ok(Ok(Appended { kept, duplicate: false, touched: Vec::new() }))
-}
-
 /// The SQL condition and order of a page, and whether its rows come newest first (to be reversed).
-fn page_clause(page: PageRequest) -> (&'static str, &'static str, i64, bool) {
+pub(super) fn page_clause(page: PageRequest) -> (&'static str, &'static str, i64, bool) {
     match page {
         PageRequest::Latest => ("seq > ?2", "DESC", 0, true),
         PageRequest::Before(seq) => ("seq < ?2", "DESC", int(seq), true),
@@ -410,90 +314,4 @@ pub(super) fn room_page(
     }
     changes::fill_reactions(connection, room, &mut messages)?;
     Ok(Some(Page { messages, latest_seq: uint(latest), latest_rev: uint(latest_rev) }))
-}
-
-pub(super) fn direct_page(
-    connection: &Connection,
-    me: &UserId,
-    other: &UserId,
-    page: PageRequest,
-    limit: usize,
-) -> Result<Page<DirectMessage>, StoreError> {
-    let (a, b) = pair(me, other);
-    let thread: Option<(i64, i64)> = connection
-        .prepare_cached("SELECT id, last_seq FROM threads WHERE user_a = ?1 AND user_b = ?2")
-        .and_then(|mut statement| {
-            statement.query_row([a.as_str(), b.as_str()], |row| Ok((row.get(0)?, row.get(1)?))).optional()
-        })
-        .map_err(failure)?;
-    let Some((thread, latest)) = thread else { return Ok(Page { messages: Vec::new(), latest_seq: 0, latest_rev: 0 }) };
-    let (condition, order, bound, newest_first) = page_clause(page);
-    let sql =
-        format!("SELECT {DIRECT_COLUMNS} FROM directs WHERE thread = ?1 AND {condition} ORDER BY seq {order} LIMIT ?3");
-    let mut messages = connection
-        .prepare_cached(&sql)
-        .and_then(|mut statement| {
-            statement
-                .query_map(params![thread, bound, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
-                    direct_row(row).map(|(message, _, _)| message)
-                })?
-                .collect::<rusqlite::Result<Vec<DirectMessage>>>()
-        })
-        .map_err(failure)?;
-    if newest_first {
-        messages.reverse();
-    }
-    Ok(Page { messages, latest_seq: uint(latest), latest_rev: 0 })
-}
-
-/// The other person of a conversation `me` is in, by its id.
-pub(super) fn conversation_peer(
-    connection: &Connection,
-    me: &UserId,
-    conversation: &str,
-) -> Result<Option<UserId>, StoreError> {
-    let Some(thread) = thread_of_conversation(conversation) else { return Ok(None) };
-    let users: Option<(String, String)> = connection
-        .prepare_cached("SELECT user_a, user_b FROM threads WHERE id = ?1")
-        .and_then(|mut statement| statement.query_row([thread], |row| Ok((row.get(0)?, row.get(1)?))).optional())
-        .map_err(failure)?;
-    Ok(users.and_then(|(a, b)| {
-        if a == me.as_str() {
-            Some(UserId::from_stored(b))
-        } else if b == me.as_str() {
-            Some(UserId::from_stored(a))
-        } else {
-            None
-        }
-    }))
-}
-
-pub(super) fn conversations(
-    connection: &Connection,
-    user: &UserId,
-    limit: usize,
-) -> Result<Vec<ConversationRecord>, StoreError> {
-    let threads: Vec<i64> = connection
-        .prepare_cached(
-            "SELECT id FROM threads WHERE (user_a = ?1 OR user_b = ?1) AND last_seq > 0 ORDER BY last_active DESC LIMIT ?2",
-        )
-        .and_then(|mut statement| {
-            statement
-                .query_map(params![user.as_str(), i64::try_from(limit).unwrap_or(i64::MAX)], |row| row.get(0))?
-                .collect()
-        })
-        .map_err(failure)?;
-    let mut records = Vec::with_capacity(threads.len());
-    for thread in threads {
-        let last = connection
-            .prepare_cached(&format!(
-                "SELECT {DIRECT_COLUMNS} FROM directs WHERE thread = ?1 ORDER BY seq DESC LIMIT 1"
-            ))
-            .and_then(|mut statement| statement.query_row([thread], direct_row).optional())
-            .map_err(failure)?;
-        let Some((message, from, to)) = last else { continue };
-        let (with, with_name) = if &from == user { (to, message.to.clone()) } else { (from, message.from.clone()) };
-        records.push(ConversationRecord { with, summary: Conversation { with: with_name, last_message: message } });
-    }
-    Ok(records)
 }

@@ -8,8 +8,10 @@
 
 mod changes;
 mod directory;
+mod directs;
 mod messages;
 mod personal;
+mod place;
 mod schema;
 mod search;
 mod threads;
@@ -27,8 +29,8 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use super::blobs::{self, Blobs};
 use super::{
-    Appended, BanRecord, ChangesPage, ConversationRecord, Durability, Kept, Location, NameBinding, Page, PageRequest,
-    Post, RoomRecord, SearchScope, Snapshot, Store, StoreConfig, StoreError,
+    Appended, BanRecord, ChangesPage, ConversationRecord, Durability, Location, NameBinding, Page, PageRequest, Post,
+    RoomRecord, SearchScope, Snapshot, Store, StoreConfig, StoreError,
 };
 use crate::keys::{NameKey, RoomKey, UserId};
 use crate::protocol::{Attachment, DirectMessage, ErrorBody, Message, NotifyLevel, NotifySetting, ReadMark, SearchHit};
@@ -299,9 +301,9 @@ impl Store for SqliteStore {
         // frames that held it until they are overwritten: after a deletion the log is checkpointed and emptied
         // at once. Deletions are rare; the commits behind this one wait for it.
         let forget_deleted: AfterCommit<Vec<Result<Appended, ErrorBody>>> = Box::new(|connection, outcomes| {
-            let deleted = outcomes.iter().any(|outcome| {
-                matches!(outcome, Ok(Appended { kept: Kept::Changed(message), duplicate: false, .. }) if message.deleted)
-            });
+            let deleted = outcomes
+                .iter()
+                .any(|outcome| matches!(outcome, Ok(Appended { kept, duplicate: false, .. }) if kept.is_deletion()));
             if deleted {
                 let checkpoint =
                     connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get::<_, i64>(0));
@@ -348,17 +350,35 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Page<DirectMessage>, StoreError> {
         let (me, other) = (me.clone(), other.clone());
-        self.readers.read(move |connection| messages::direct_page(connection, &me, &other, page, limit)).await
+        self.readers.read(move |connection| directs::direct_page(connection, &me, &other, page, limit)).await
     }
 
     async fn conversation_peer(&self, me: &UserId, conversation: &str) -> Result<Option<UserId>, StoreError> {
         let (me, conversation) = (me.clone(), conversation.to_owned());
-        self.readers.read(move |connection| messages::conversation_peer(connection, &me, &conversation)).await
+        self.readers.read(move |connection| directs::conversation_peer(connection, &me, &conversation)).await
     }
 
     async fn conversations(&self, user: &UserId, limit: usize) -> Result<Vec<ConversationRecord>, StoreError> {
         let user = user.clone();
-        self.readers.read(move |connection| messages::conversations(connection, &user, limit)).await
+        self.readers.read(move |connection| directs::conversations(connection, &user, limit)).await
+    }
+
+    async fn direct_changes(
+        &self,
+        me: &UserId,
+        conversation: &str,
+        after_rev: u64,
+        limit: usize,
+    ) -> Result<Option<ChangesPage<DirectMessage>>, StoreError> {
+        let (me, conversation) = (me.clone(), conversation.to_owned());
+        self.readers
+            .read(move |connection| changes::direct_changes(connection, &me, &conversation, after_rev, limit))
+            .await
+    }
+
+    async fn mark_direct_read(&self, user: &UserId, conversation: &str, seq: u64) -> Result<Option<u64>, StoreError> {
+        let (user, conversation) = (user.clone(), conversation.to_owned());
+        self.writer.write(move |connection| personal::mark_direct_read(connection, &user, &conversation, seq)).await
     }
 
     async fn mark_read(&self, user: &UserId, room: &RoomKey, seq: u64) -> Result<u64, StoreError> {

@@ -1,9 +1,9 @@
-//! What each user keeps on the host for all their devices, in SQL: how far they have read each room, and which
-//! rooms notify them of what.
+//! What each user keeps on the host for all their devices, in SQL: how far they have read each room and each
+//! direct conversation, and which rooms notify them of what.
 
 use rusqlite::{params, Connection};
 
-use super::{failure, int, uint};
+use super::{changes, failure, int, uint};
 use crate::keys::{RoomKey, Seq, UserId};
 use crate::protocol::{NotifyLevel, NotifySetting, ReadMark};
 use crate::store::StoreError;
@@ -21,6 +21,26 @@ pub(super) fn mark_read(connection: &Connection, user: &UserId, room: &RoomKey, 
         })
         .map_err(failure)?;
     Ok(uint(kept))
+}
+
+/// Moves a user's read mark of a conversation forward, as [`mark_read`] does for a room; `None` if the user is not
+/// in a conversation with that id.
+pub(super) fn mark_direct_read(
+    connection: &Connection,
+    user: &UserId,
+    conversation: &str,
+    seq: Seq,
+) -> Result<Option<Seq>, StoreError> {
+    let Some(thread) = changes::thread_with(connection, user, conversation)? else { return Ok(None) };
+    let kept: i64 = connection
+        .prepare_cached(
+            "INSERT INTO direct_reads (user_id, thread, seq) \
+             VALUES (?1, ?2, min(?3, (SELECT last_seq FROM threads WHERE id = ?2))) \
+             ON CONFLICT (user_id, thread) DO UPDATE SET seq = max(seq, excluded.seq) RETURNING seq",
+        )
+        .and_then(|mut statement| statement.query_row(params![user.as_str(), thread, int(seq)], |row| row.get(0)))
+        .map_err(failure)?;
+    Ok(Some(uint(kept)))
 }
 
 pub(super) fn reads(connection: &Connection, user: &UserId) -> Result<Vec<ReadMark>, StoreError> {

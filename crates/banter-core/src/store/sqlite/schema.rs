@@ -184,6 +184,32 @@ pub(super) const STEPS: &[&str] = &[
         PRIMARY KEY (user_id, room)
     ) STRICT, WITHOUT ROWID;
     ",
+    // Version 7: direct messages get what room messages got in versions 4 and 5: replies, edits, deletions and
+    // reactions, numbered per conversation (`threads.last_rev`), and a read mark per user and conversation.
+    r"
+    ALTER TABLE threads ADD COLUMN last_rev INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE directs ADD COLUMN reply_to INTEGER;
+    ALTER TABLE directs ADD COLUMN replies INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE directs ADD COLUMN edited_at INTEGER;
+    ALTER TABLE directs ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE directs ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX directs_by_rev ON directs (thread, rev) WHERE rev > 0;
+    CREATE TABLE direct_reactions (
+        id INTEGER PRIMARY KEY,
+        thread INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        emoji TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        UNIQUE (thread, seq, emoji, user_id)
+    ) STRICT;
+    CREATE TABLE direct_reads (
+        user_id TEXT NOT NULL,
+        thread INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (user_id, thread)
+    ) STRICT, WITHOUT ROWID;
+    ",
 ];
 
 /// The version this Banter writes.
