@@ -1,5 +1,6 @@
 //! The actions on messages in the real app, hosting, with a terminal guest: a reply that quotes and jumps, a
-//! reaction both ways, an edit with Up in the empty composer, the owner deleting a guest's message, search; and the
+//! reaction both ways, an edit with Up in the empty composer, the owner deleting a guest's message, search, the same
+//! actions in a direct conversation; and the
 //! app as a desktop app: a second launch hands over to the first, and closing the window while hosting asks first.
 
 use std::time::Duration;
@@ -96,6 +97,28 @@ pub async fn replies_reactions_edits_and_deletions(display: &Display) {
     app.wait_for_text("[data-testid=search-hit] mark", "bag").await;
     app.click_on("[data-testid=search-hit]").await;
     app.wait_for("[data-seq='2'].highlight").await;
+
+    // A direct message from the terminal is answered, reacted to and edited in the app as a room message is.
+    rex.say("/dm Mira can I borrow them?").await;
+    app.click_on("[data-testid=conversation-rex]").await;
+    app.wait_for_text("[data-testid=conversation-title]", "rex").await;
+    app.wait_for_text("[data-testid=messages]", "can I borrow them?").await;
+    press(&app, "[data-seq='1'] [data-testid=action-react]").await;
+    app.wait_for("[data-testid=emoji-picker]").await;
+    press(&app, "[data-testid=emoji-picker] [data-emoji='👍']").await;
+    app.wait_for("[data-seq='1'] [data-testid=reaction][aria-pressed=true]").await;
+    press(&app, "[data-seq='1'] [data-testid=action-reply]").await;
+    app.wait_for_text("[data-testid=composer-context]", "Replying to rex").await;
+    app_says(&app, "Sure.").await;
+    rex.expect_line("[dm] Mira → rex ↩ rex “can I borrow them?”: Sure.").await;
+    app.wait_for_text("[data-seq='1'] [data-testid=reply-count]", "1 reply").await;
+    let composer = app.wait_for("[data-testid=composer]").await;
+    app.type_into(&composer, "\u{E013}").await;
+    app.wait_for_text("[data-testid=composer-context]", "Editing your message").await;
+    app.clear(&composer).await;
+    app_says(&app, "Sure, until Friday.").await;
+    rex.expect_line("[dm] Mira → rex ↩ rex “can I borrow them?”: Sure, until Friday. (edited)").await;
+    app.click_on("[data-testid=conversation-lobby]").await;
 
     // In a narrow window the people list opens over the conversation.
     app.resize(420, 720).await;

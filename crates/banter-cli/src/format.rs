@@ -93,7 +93,12 @@ pub fn changed_line(before: Option<&Message>, message: &Message, style: Style) -
 }
 
 fn direct_line(direct: &DirectMessage) -> String {
-    format!("[dm] {} → {}: {}", direct.from, direct.to, direct.text)
+    let answering = match &direct.reply_to {
+        Some(quote) if quote.deleted => " ↩ (a deleted message)".to_owned(),
+        Some(quote) => format!(" ↩ {} “{}”", quote.from, snippet(&quote.snippet)),
+        None => String::new(),
+    };
+    format!("[dm] {} → {}{answering}: {}", direct.from, direct.to, direct.text)
 }
 
 /// A changed direct message, as a terminal can tell it: an edit shows the new text, a deletion says so; reactions

@@ -61,11 +61,11 @@ async fn a_database_from_a_newer_banter_is_refused() {
     host.child.start_kill().unwrap();
     host.child.wait().await.unwrap();
     let database = rusqlite::Connection::open(data.join("banter.db")).unwrap();
-    database.execute_batch("PRAGMA user_version = 7;").unwrap();
+    database.execute_batch("PRAGMA user_version = 999;").unwrap();
     drop(database);
     let (code, stderr) = serve_refused(&host.home, &data).await;
     assert_eq!(code, Some(1));
-    assert!(stderr.contains("was written by a newer Banter (data format 7"), "{stderr}");
+    assert!(stderr.contains("was written by a newer Banter (data format 999"), "{stderr}");
 }
 
 #[tokio::test]
