@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { el } from './dom';
+import { el, replace } from './dom';
 
 describe('the element builder', () => {
   it('puts text from users in as text, never as markup', () => {
@@ -8,5 +8,21 @@ describe('the element builder', () => {
     expect(element.textContent).toBe(hostile);
     expect(element.querySelector('img')).toBeNull();
     expect(element.innerHTML).toContain('&lt;img');
+  });
+
+  it('keeps the focus and the selection of a field that a render moves', () => {
+    const field = el('input', {});
+    const parent = el('nav', {}, el('p', {}, 'before'), field);
+    document.body.append(parent);
+    field.value = 'gue';
+    field.focus();
+    field.setSelectionRange(3, 3);
+    replace(parent, el('p', {}, 'a new line above'), field);
+    expect(document.activeElement).toBe(field);
+    expect([field.selectionStart, field.selectionEnd]).toEqual([3, 3]);
+    // A field that a render drops is not brought back.
+    replace(parent, el('p', {}, 'nothing to type in'));
+    expect(document.activeElement).not.toBe(field);
+    parent.remove();
   });
 });

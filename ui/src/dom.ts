@@ -34,6 +34,22 @@ export function append(parent: Node, ...children: Child[]): void {
 
 /** Replaces an element's children. */
 export function replace(parent: Element, ...children: Child[]): void {
+  // A view may move an element it keeps across renders (a form being typed in). Taking the focused one out of the
+  // page blurs it, and the rest of what is typed would go nowhere: focus and selection come back if it is still in
+  // the page afterwards.
+  const focused = document.activeElement;
+  const kept = focused instanceof HTMLElement && parent.contains(focused) ? focused : null;
+  const field = kept instanceof HTMLInputElement || kept instanceof HTMLTextAreaElement ? kept : null;
+  const selection = field ? [field.selectionStart, field.selectionEnd] : null;
   parent.replaceChildren();
   append(parent, ...children);
+  if (!kept || !kept.isConnected || document.activeElement === kept) return;
+  kept.focus({ preventScroll: true });
+  if (field && selection && selection[0] !== null && selection[1] !== null) {
+    try {
+      field.setSelectionRange(selection[0], selection[1]);
+    } catch {
+      // An input type without a selection (a checkbox): focus is all there is to keep.
+    }
+  }
 }
