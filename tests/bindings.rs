@@ -9,12 +9,13 @@ use banter_app::ipc::{
 use banter_app::network::{Looking, NetworkView};
 use banter_core::discovery::FoundHost;
 use banter_core::protocol::{
-    event, AnnouncedLimits, Attachment, BanInfo, ChangesPage, ChangesRequest, Closing, ClosingReason, Conversation,
-    DirectChangesPage, DirectChangesRequest, DirectHistoryPage, DirectHistoryRequest, DirectMessage, DirectReadMark,
-    DirectRef, EditDirect, EditMessage, ErrorBody, ErrorKind, HistoryPage, HistoryRequest, LeaveReason, Marked,
-    MemberJoined, MemberLeft, Message, MessageRef, NotifyLevel, NotifySetting, Quote, ReactDirect, ReactMessage,
-    Reaction, ReadMark, RoomDeleted, RoomInfo, RoomJoined, RoomLeft, RoomList, RoomRequest, SearchHit, SearchRequest,
-    SearchResults, SendDirect, SendMessage, TypingSet, TypingUpdate, UserInfo, UserNotice, Welcome,
+    event, AnnouncedLimits, Attachment, BanInfo, BeginUpload, ChangesPage, ChangesRequest, Closing, ClosingReason,
+    Conversation, DirectChangesPage, DirectChangesRequest, DirectHistoryPage, DirectHistoryRequest, DirectMessage,
+    DirectReadMark, DirectRef, EditDirect, EditMessage, ErrorBody, ErrorKind, FileInfo, HistoryPage, HistoryRequest,
+    LeaveReason, Marked, MemberJoined, MemberLeft, Message, MessageRef, NotifyLevel, NotifySetting, Quote, ReactDirect,
+    ReactMessage, Reaction, ReadMark, RoomDeleted, RoomInfo, RoomJoined, RoomLeft, RoomList, RoomRequest, SearchHit,
+    SearchRequest, SearchResults, SendDirect, SendMessage, TypingSet, TypingUpdate, UploadTicket, UserInfo, UserNotice,
+    Welcome,
 };
 use ts_rs::{Config, TS};
 
@@ -47,6 +48,9 @@ fn declarations() -> String {
         NotifyLevel::decl(&config),
         DirectMessage::decl(&config),
         Place::decl(&config),
+        BeginUpload::decl(&config),
+        UploadTicket::decl(&config),
+        FileInfo::decl(&config),
         AnyMessage::decl(&config),
         DirectChangesPage::decl(&config),
         DirectChangesRequest::decl(&config),
@@ -127,6 +131,7 @@ fn socket_events(config: &Config) -> String {
         (event::DM_CHANGES, name::<DirectChangesRequest>(config), name::<DirectChangesPage>(config)),
         (event::DM_READ_SET, name::<DirectReadMark>(config), name::<DirectReadMark>(config)),
         (event::SEARCH_QUERY, name::<SearchRequest>(config), name::<SearchResults>(config)),
+        (event::FILE_BEGIN, name::<BeginUpload>(config), name::<UploadTicket>(config)),
         (event::READ_SET, name::<ReadMark>(config), name::<ReadMark>(config)),
         (event::NOTIFY_SET, name::<NotifySetting>(config), name::<NotifySetting>(config)),
         // One binary argument: the image's bytes.

@@ -296,6 +296,44 @@ rev?: number, };
 
 export type Place = { "kind": "room", room: string, } | { "kind": "dm", conversation: string, with: string, };
 
+export type BeginUpload = { 
+/**
+ * The file's name, as the uploader's system has it; only its last path component is kept.
+ */
+name: string, size: number, 
+/**
+ * The SHA-256 of the whole file, in lowercase hex: the host checks it once the last byte is in.
+ */
+sha256: string, };
+
+export type UploadTicket = { 
+/**
+ * Unguessable: whoever has it may send this file's bytes, and nothing else.
+ */
+upload: string, 
+/**
+ * `/uploads/{upload}`, on the host's own address.
+ */
+path: string, 
+/**
+ * How many bytes the host already has.
+ */
+offset: number, 
+/**
+ * The file as the host will keep it once complete (its name cleaned).
+ */
+name: string, };
+
+export type FileInfo = { 
+/**
+ * Unguessable, and different for every upload even of the same bytes: `GET /files/{id}` serves it.
+ */
+id: string, name: string, size: number, 
+/**
+ * Read from the bytes for the image types shown inline; `application/octet-stream` for everything else.
+ */
+mime: string, sha256: string, };
+
 export type AnyMessage = Message | DirectMessage;
 
 export type DirectChangesPage = { conversation: string, 
@@ -587,6 +625,7 @@ export interface Requests {
   "dm:changes": { body: DirectChangesRequest; reply: DirectChangesPage };
   "dm:read:set": { body: DirectReadMark; reply: DirectReadMark };
   "search:query": { body: SearchRequest; reply: SearchResults };
+  "file:begin": { body: BeginUpload; reply: UploadTicket };
   "read:set": { body: ReadMark; reply: ReadMark };
   "notify:set": { body: NotifySetting; reply: NotifySetting };
   "attachment:upload": { body: ArrayBuffer | Uint8Array; reply: Attachment };

@@ -53,6 +53,12 @@ pub struct ServeArgs {
     /// Requests one connection may make in a burst.
     #[arg(long, value_name = "N", default_value_t = Limits::default().request_burst)]
     request_burst: u32,
+    /// The largest file people may share, as bytes or with a unit: 4GiB, 500MB.
+    #[arg(long, value_name = "SIZE", default_value = "4GiB")]
+    max_file_size: bytesize::ByteSize,
+    /// How much the shared files may take in all; a file that would not fit is refused before it is sent.
+    #[arg(long, value_name = "SIZE", default_value = "64GiB")]
+    file_quota: bytesize::ByteSize,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -83,9 +89,18 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if args.requests_per_second == 0 || args.request_burst == 0 {
         anyhow::bail!("--requests-per-second and --request-burst must be at least 1");
     }
+    if args.max_file_size.as_u64() == 0 || args.max_file_size > args.file_quota {
+        anyhow::bail!("--max-file-size must be at least 1 byte and no more than --file-quota");
+    }
+    let files = banter_core::limits::FileLimits {
+        max_file_bytes: args.max_file_size.as_u64(),
+        quota_bytes: args.file_quota.as_u64(),
+        ..banter_core::limits::FileLimits::default()
+    };
     let limits = Limits {
         requests_per_second: args.requests_per_second,
         request_burst: args.request_burst,
+        files,
         ..Limits::default()
     };
     let access_code = match args.access_code.as_deref() {

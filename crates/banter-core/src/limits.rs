@@ -65,6 +65,30 @@ pub struct Limits {
     pub packet_completion_timeout: Duration,
     /// What one source address may open, and what the host accepts from the network before any Socket.IO.
     pub network: NetworkLimits,
+    /// Shared files: their size, the host's quota, and uploads at once.
+    pub files: FileLimits,
+}
+
+/// What bounds files on one host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileLimits {
+    /// Bytes in one file (`banter-cli serve --max-file-size`).
+    pub max_file_bytes: u64,
+    /// Bytes of files kept in all, unfinished uploads counted at their full size: a file that would not fit is
+    /// refused before a byte is sent.
+    pub quota_bytes: u64,
+    /// Unfinished uploads one user may have at once.
+    pub per_user: usize,
+    /// Unfinished uploads on the host at once.
+    pub per_host: usize,
+}
+
+impl Default for FileLimits {
+    fn default() -> Self {
+        // 4 GiB: a feature-length video. 64 GiB: a fraction of a disk today. Four uploads at once per person, 64
+        // on the host: enough for a folder dropped at once, few enough that one person cannot hold every slot.
+        FileLimits { max_file_bytes: 4 << 30, quota_bytes: 64 << 30, per_user: 4, per_host: 64 }
+    }
 }
 
 /// Limits on connections and handshakes, per source address and in all. An address is an IPv4 address, or an
@@ -176,6 +200,7 @@ impl Default for Limits {
             connect_timeout: Duration::from_secs(10),
             packet_completion_timeout: Duration::from_secs(10),
             network: NetworkLimits::default(),
+            files: FileLimits::default(),
         }
     }
 }

@@ -191,9 +191,41 @@ pub fn emoji(raw: &str) -> Result<String, ErrorBody> {
     Ok(emoji.to_owned())
 }
 
+/// The most bytes in a file's name: what common file systems (ext4, NTFS, APFS) take in one name.
+pub const MAX_FILE_NAME_BYTES: usize = 255;
+
+/// A shared file's name as the host keeps it, or why it is refused. Only the last component of a path is kept
+/// (`../../etc/passwd` is `passwd`, `C:\x\y.txt` is `y.txt`): a name never says where a file goes. Control
+/// characters (NUL included) are refused, and so are names that are empty, `.` or `..`, or too long.
+pub fn file_name(raw: &str) -> Result<String, ErrorBody> {
+    let refuse = |why: String| Err(ErrorBody::new(ErrorKind::Invalid, why));
+    if raw.chars().any(char::is_control) {
+        return refuse("A file name cannot hold control characters.".into());
+    }
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+    if last.is_empty() || last == "." || last == ".." {
+        return refuse("A file needs a name.".into());
+    }
+    if last.len() > MAX_FILE_NAME_BYTES {
+        return refuse(format!("A file name can be at most {MAX_FILE_NAME_BYTES} bytes; this one is {}.", last.len()));
+    }
+    Ok(last.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_name_is_its_last_component_and_never_a_path() {
+        assert_eq!(file_name("../../etc/passwd").ok().as_deref(), Some("passwd"));
+        assert_eq!(file_name("C:\\Users\\ann\\notes.txt").ok().as_deref(), Some("notes.txt"));
+        assert_eq!(file_name(" holiday video.mp4 ").ok().as_deref(), Some("holiday video.mp4"));
+        assert_eq!(file_name("Ünïcödé 🦊.pdf").ok().as_deref(), Some("Ünïcödé 🦊.pdf"));
+        for bad in ["", "/", "..", "a/..", "x\0y", "tab\there", &"n".repeat(256)] {
+            assert_eq!(kind_of(file_name(bad)), Some(ErrorKind::Invalid), "{bad:?}");
+        }
+    }
 
     fn kind_of<T>(result: Result<T, ErrorBody>) -> Option<ErrorKind> {
         result.err().map(|error| error.kind)

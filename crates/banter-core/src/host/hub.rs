@@ -14,6 +14,7 @@ use tokio::sync::oneshot;
 
 use super::access::AccessCode;
 use super::delivery::{Delivery, Queue};
+use super::files::Files;
 use super::gate::Gate;
 use super::registry::{Admitted, ConnectionId, Dialect, Registry};
 use super::turns::Queues;
@@ -79,6 +80,8 @@ pub struct Hub(Arc<HubInner>);
 struct HubInner {
     registry: Mutex<Registry>,
     store: Arc<dyn Store>,
+    /// Shared files and the uploads under way (see `files`).
+    files: Arc<Files>,
     host_id: String,
     secrets: Secrets,
     /// Posts on their way to the store and then out (see `delivery`).
@@ -97,6 +100,7 @@ impl Hub {
     pub fn new(
         registry: Registry,
         store: Arc<dyn Store>,
+        files: Arc<Files>,
         host_id: String,
         secrets: Secrets,
         deliveries: Queue,
@@ -105,6 +109,7 @@ impl Hub {
         Hub(Arc::new(HubInner {
             registry: Mutex::new(registry),
             store,
+            files,
             host_id,
             secrets,
             deliveries,
@@ -125,6 +130,10 @@ impl Hub {
 
     pub fn store(&self) -> &dyn Store {
         self.0.store.as_ref()
+    }
+
+    pub fn files(&self) -> &Arc<Files> {
+        &self.0.files
     }
 
     pub fn host_id(&self) -> &str {

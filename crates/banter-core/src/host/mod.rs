@@ -9,6 +9,7 @@ mod admin;
 pub mod attachments;
 mod chat;
 mod delivery;
+pub mod files;
 mod gate;
 mod http;
 mod hub;
@@ -139,13 +140,18 @@ async fn build(config: HostConfig) -> Result<Built, StartError> {
     };
     let (store, registry, host_id) = open_store(&config).await?;
     let limits = config.limits;
+    let (files_root, ephemeral) = match &config.location {
+        Location::Folder(folder) => (folder.join("files"), false),
+        Location::Memory => (files::ephemeral_root(), true),
+    };
+    let files = files::Files::open(files_root, ephemeral, limits.files)?;
     let open_files = listen::raise_open_file_limit();
     let max_connections = listen::connection_cap(&limits.network, open_files);
     tracing::info!(open_files, max_connections, "connection limits");
     let gate = gate::Gate::new(limits.network.clone(), max_connections, limits.connect_timeout);
     let (queue, deliveries) = delivery::queue();
     let secrets = hub::Secrets { admin_token, access_code: config.access_code.clone() };
-    let hub = Hub::new(registry, store, host_id, secrets, queue, Arc::clone(&gate));
+    let hub = Hub::new(registry, store, files, host_id, secrets, queue, Arc::clone(&gate));
     let parser = ParserConfig::common()
         .max_incoming_binaries(limits.max_incoming_binaries)
         .max_incoming_binary_buf_size(limits.max_payload_bytes)
@@ -161,7 +167,7 @@ async fn build(config: HostConfig) -> Result<Built, StartError> {
         .build_layer();
     chat::register(&io);
     admin::register(&io);
-    let mut router = http::routes(hub.clone());
+    let mut router = http::routes(hub.clone()).merge(files::http::routes(hub.clone()));
     if let Some(web) = &config.web {
         router = router.merge(web.pages.clone());
     }

@@ -7,12 +7,14 @@
 //! Field names are camelCase on the wire because most Socket.IO peers are JavaScript.
 
 mod direct;
+mod files;
 mod messages;
 mod search;
 
 use serde::{Deserialize, Serialize};
 
 pub use direct::*;
+pub use files::*;
 pub use messages::*;
 pub use search::*;
 
@@ -113,6 +115,10 @@ pub mod event {
     pub const DM_READ_SET: &str = "dm:read:set";
     /// Notice to every connection of the user: how far they have read a conversation ([`super::DirectReadMark`]).
     pub const DM_READ_CHANGED: &str = "dm:read:changed";
+
+    /// Request: begins (or takes up again) the upload of a shared file ([`super::BeginUpload`] →
+    /// [`super::UploadTicket`]); the bytes go over HTTP.
+    pub const FILE_BEGIN: &str = "file:begin";
 
     /// Request without an answer: this socket's user starts or stops typing in a room ([`super::TypingSet`]).
     pub const TYPING_SET: &str = "typing:set";

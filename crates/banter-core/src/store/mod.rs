@@ -17,7 +17,8 @@ use bytes::Bytes;
 
 use crate::keys::{NameKey, RoomKey, Seq, UserId};
 use crate::protocol::{
-    Attachment, Conversation, DirectMessage, ErrorBody, Message, NotifyLevel, NotifySetting, ReadMark, SearchHit,
+    Attachment, Conversation, DirectMessage, ErrorBody, FileInfo, Message, NotifyLevel, NotifySetting, ReadMark,
+    SearchHit,
 };
 
 pub use sqlite::SqliteStore;
@@ -307,6 +308,14 @@ pub struct ConversationRecord {
     pub summary: Conversation,
 }
 
+/// A shared file the host keeps: what clients are told of it, and who sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRecord {
+    pub info: FileInfo,
+    pub uploader: UserId,
+    pub stored_at: u64,
+}
+
 /// The host's storage. Every write method returns only after its transaction has committed.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
@@ -409,6 +418,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn unban(&self, user: &UserId) -> Result<bool, StoreError>;
 
     async fn put_attachment(&self, bytes: Bytes, mime: &'static str) -> Result<Attachment, StoreError>;
+
+    /// Records a shared file whose bytes are in place.
+    async fn keep_file(&self, record: FileRecord) -> Result<(), StoreError>;
+
+    /// A shared file by its id, if it is kept.
+    async fn file(&self, id: &str) -> Result<Option<FileRecord>, StoreError>;
+
+    /// The bytes the kept files take on disk: each distinct content once.
+    async fn stored_file_bytes(&self) -> Result<u64, StoreError>;
 
     /// An attachment's type and bytes, if it is still kept.
     async fn attachment(&self, id: &str) -> Result<Option<(String, Bytes)>, StoreError>;

@@ -10,6 +10,7 @@
 //! (`turns.rs`).
 
 mod actions;
+mod files;
 mod messages;
 mod rooms;
 mod search;
@@ -39,6 +40,7 @@ fn listen(socket: &SocketRef) {
     rooms::listen(socket);
     messages::listen(socket);
     actions::listen(socket);
+    files::listen(socket);
     search::listen(socket);
 }
 

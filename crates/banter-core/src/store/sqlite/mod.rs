@@ -9,6 +9,7 @@
 mod changes;
 mod directory;
 mod directs;
+mod files;
 mod messages;
 mod personal;
 mod place;
@@ -29,8 +30,8 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use super::blobs::{self, Blobs};
 use super::{
-    Appended, BanRecord, ChangesPage, ConversationRecord, Durability, Location, NameBinding, Page, PageRequest, Post,
-    RoomRecord, SearchScope, Snapshot, Store, StoreConfig, StoreError,
+    Appended, BanRecord, ChangesPage, ConversationRecord, Durability, FileRecord, Location, NameBinding, Page,
+    PageRequest, Post, RoomRecord, SearchScope, Snapshot, Store, StoreConfig, StoreError,
 };
 use crate::keys::{NameKey, RoomKey, UserId};
 use crate::protocol::{Attachment, DirectMessage, ErrorBody, Message, NotifyLevel, NotifySetting, ReadMark, SearchHit};
@@ -379,6 +380,19 @@ impl Store for SqliteStore {
     async fn mark_direct_read(&self, user: &UserId, conversation: &str, seq: u64) -> Result<Option<u64>, StoreError> {
         let (user, conversation) = (user.clone(), conversation.to_owned());
         self.writer.write(move |connection| personal::mark_direct_read(connection, &user, &conversation, seq)).await
+    }
+
+    async fn keep_file(&self, record: FileRecord) -> Result<(), StoreError> {
+        self.writer.write(move |connection| files::keep_file(connection, &record)).await
+    }
+
+    async fn file(&self, id: &str) -> Result<Option<FileRecord>, StoreError> {
+        let id = id.to_owned();
+        self.readers.read(move |connection| files::file(connection, &id)).await
+    }
+
+    async fn stored_file_bytes(&self) -> Result<u64, StoreError> {
+        self.readers.read(files::stored_file_bytes).await
     }
 
     async fn mark_read(&self, user: &UserId, room: &RoomKey, seq: u64) -> Result<u64, StoreError> {

@@ -210,6 +210,20 @@ pub(super) const STEPS: &[&str] = &[
         PRIMARY KEY (user_id, thread)
     ) STRICT, WITHOUT ROWID;
     ",
+    // Version 8: shared files. Each upload that completed is a row under an id of its own; its bytes are kept once
+    // per SHA-256 however many rows share them, in the data folder's `files/blobs/`.
+    "
+    CREATE TABLE files (
+        id TEXT PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        name TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mime TEXT NOT NULL,
+        uploader TEXT NOT NULL,
+        stored_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX files_by_sha256 ON files (sha256);
+    ",
 ];
 
 /// The version this Banter writes.

@@ -1,0 +1,63 @@
+//! Shared files in SQL: one row per completed upload. The bytes are on disk under their SHA-256
+//! (`host/files`), once however many rows share them.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{failure, int, uint};
+use crate::keys::UserId;
+use crate::protocol::FileInfo;
+use crate::store::{FileRecord, StoreError};
+
+pub(super) fn keep_file(connection: &Connection, record: &FileRecord) -> Result<(), StoreError> {
+    let info = &record.info;
+    connection
+        .prepare_cached(
+            "INSERT INTO files (id, sha256, name, size, mime, uploader, stored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .and_then(|mut statement| {
+            statement.execute(params![
+                info.id,
+                info.sha256,
+                info.name,
+                int(info.size),
+                info.mime,
+                record.uploader.as_str(),
+                int(record.stored_at)
+            ])
+        })
+        .map_err(failure)?;
+    Ok(())
+}
+
+pub(super) fn file(connection: &Connection, id: &str) -> Result<Option<FileRecord>, StoreError> {
+    connection
+        .prepare_cached("SELECT id, sha256, name, size, mime, uploader, stored_at FROM files WHERE id = ?1")
+        .and_then(|mut statement| {
+            statement
+                .query_row([id], |row| {
+                    Ok(FileRecord {
+                        info: FileInfo {
+                            id: row.get(0)?,
+                            sha256: row.get(1)?,
+                            name: row.get(2)?,
+                            size: uint(row.get(3)?),
+                            mime: row.get(4)?,
+                        },
+                        uploader: UserId::from_stored(row.get(5)?),
+                        stored_at: uint(row.get(6)?),
+                    })
+                })
+                .optional()
+        })
+        .map_err(failure)
+}
+
+pub(super) fn stored_file_bytes(connection: &Connection) -> Result<u64, StoreError> {
+    let bytes: i64 = connection
+        .prepare_cached(
+            "SELECT coalesce(sum(size), 0) FROM (SELECT sha256, max(size) AS size FROM files GROUP BY sha256)",
+        )
+        .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
+        .map_err(failure)?;
+    Ok(uint(bytes))
+}

@@ -1,0 +1,385 @@
+//! Shared files through a real host: uploads over HTTP that resume after a cut connection and after a restart of
+//! the host, the SHA-256 checked, the same bytes kept once, downloads with `Range`, and every bad upload refused
+//! with a reason while chat goes on. Big files are generated on the fly from a printed seed, never kept whole in
+//! memory.
+
+#![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
+
+mod common;
+
+use std::net::SocketAddr;
+
+use banter_core::limits::{FileLimits, Limits};
+use banter_core::protocol::LOBBY;
+use common::*;
+use rand::{Rng, RngCore, SeedableRng};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const MIB: u64 = 1 << 20;
+
+/// A file's bytes, made from a seed: a random MiB, each copy of it marked with its index, so that a misplaced or
+/// repeated MiB changes the hash.
+struct Generated {
+    block: Vec<u8>,
+    size: u64,
+}
+
+impl Generated {
+    fn new(seed: u64, size: u64) -> Generated {
+        let mut block = vec![0u8; MIB as usize];
+        rand::rngs::StdRng::seed_from_u64(seed).fill_bytes(&mut block);
+        Generated { block, size }
+    }
+
+    /// Bytes `[start, end)`.
+    fn slice(&self, start: u64, end: u64) -> Vec<u8> {
+        (start..end.min(self.size)).map(|at| self.byte(at)).collect()
+    }
+
+    fn byte(&self, at: u64) -> u8 {
+        let (index, within) = (at / MIB, at % MIB);
+        if within < 8 {
+            index.to_le_bytes()[within as usize]
+        } else {
+            self.block[within as usize]
+        }
+    }
+
+    /// Writes bytes `[start, end)` in MiB pieces.
+    async fn write(&self, stream: &mut TcpStream, start: u64, end: u64) -> std::io::Result<()> {
+        let mut at = start;
+        while at < end {
+            let next = ((at / MIB) + 1) * MIB;
+            let upto = next.min(end);
+            let mut piece = self.block[(at % MIB) as usize..(at % MIB + (upto - at)) as usize].to_vec();
+            let index = (at / MIB).to_le_bytes();
+            for (offset, byte) in piece.iter_mut().enumerate().take(8usize.saturating_sub((at % MIB) as usize)) {
+                *byte = index[(at % MIB) as usize + offset];
+            }
+            stream.write_all(&piece).await?;
+            at = upto;
+        }
+        Ok(())
+    }
+
+    fn sha256(&self) -> String {
+        let mut hasher = Sha256::new();
+        let mut at = 0;
+        while at < self.size {
+            let end = (at + MIB).min(self.size);
+            let mut piece = self.block[..(end - at) as usize].to_vec();
+            for (offset, byte) in (at / MIB).to_le_bytes().iter().enumerate().take(piece.len()) {
+                piece[offset] = *byte;
+            }
+            hasher.update(&piece);
+            at = end;
+        }
+        hex(&hasher.finalize())
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// An HTTP answer, read whole.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+    }
+
+    fn offset(&self) -> u64 {
+        self.header("upload-offset").unwrap().parse().unwrap()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+async fn read_answer(stream: &mut TcpStream) -> Answer {
+    let mut raw = Vec::new();
+    tokio::time::timeout(WAIT, stream.read_to_end(&mut raw)).await.unwrap().unwrap();
+    let split = raw.windows(4).position(|window| window == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(key, value)| (key.trim().to_owned(), value.trim().to_owned()))
+        .collect();
+    Answer { status, headers, body: raw[split + 4..].to_vec() }
+}
+
+/// Sends `PATCH path` from `offset` with the file's bytes up to `end`; with `cut`, closes the connection after that
+/// many bytes of the body instead (a link that dies mid-upload) and returns `None`.
+async fn patch(
+    address: SocketAddr,
+    path: &str,
+    file: &Generated,
+    offset: u64,
+    end: u64,
+    cut: Option<u64>,
+) -> Option<Answer> {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "PATCH {path} HTTP/1.1\r\nHost: {address}\r\nUpload-Offset: {offset}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        end - offset
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    match cut {
+        Some(cut) => {
+            file.write(&mut stream, offset, offset + cut).await.unwrap();
+            drop(stream);
+            None
+        }
+        None => {
+            // The host may answer (and close) before the whole body is sent, when it refuses it.
+            let _ = file.write(&mut stream, offset, end).await;
+            Some(read_answer(&mut stream).await)
+        }
+    }
+}
+
+async fn request(address: SocketAddr, method: &str, path: &str, extra: &str) -> Answer {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\n{extra}Connection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    read_answer(&mut stream).await
+}
+
+async fn begin(socket: &RawSocket, name: &str, size: u64, sha256: &str) -> Value {
+    socket.request("file:begin", json!({ "name": name, "size": size, "sha256": sha256 })).await
+}
+
+fn ticket(answer: &Value) -> (String, u64) {
+    let data = &answer["data"];
+    assert!(data.is_object(), "file:begin was refused: {answer}");
+    (data["path"].as_str().unwrap().to_owned(), data["offset"].as_u64().unwrap())
+}
+
+fn refusal_kind(answer: &Value) -> &str {
+    answer["error"]["kind"].as_str().unwrap_or("(not refused)")
+}
+
+async fn member(address: SocketAddr, name: &str) -> RawSocket {
+    RawSocket::connect(address, "/", Some(banter_auth(name, &format!("{name}-files-key-0001")))).await.unwrap()
+}
+
+/// Downloads a file whole and returns its status and SHA-256, hashing as it reads.
+async fn download_sha256(address: SocketAddr, id: &str) -> (u16, String) {
+    let answer = request(address, "GET", &format!("/files/{id}"), "").await;
+    (answer.status, hex(&Sha256::digest(&answer.body)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_256_mib_upload_cut_twice_resumes_and_comes_back_whole() {
+    let seed: u64 = rand::thread_rng().gen();
+    println!("seed {seed}");
+    let size = 256 * MIB;
+    let file = Generated::new(seed, size);
+    let sha256 = file.sha256();
+    let host = start_host().await;
+    let address = host.local_addr();
+    let ann = member(address, "ann").await;
+    let (path, offset) = ticket(&begin(&ann, "holiday.mp4", size, &sha256).await);
+    assert_eq!(offset, 0);
+
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut offset = 0;
+    for _ in 0..2 {
+        let cut = rng.gen_range(1..(size - offset) / 2);
+        patch(address, &path, &file, offset, size, Some(cut)).await;
+        // The host keeps what arrived before the cut, and says how far that is.
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let reached = loop {
+            let progress = request(address, "HEAD", &path, "").await;
+            assert_eq!(progress.status, 200);
+            assert_eq!(progress.header("upload-length"), Some(size.to_string().as_str()));
+            let reached = progress.offset();
+            // The host settles the cut request a moment after the connection closes.
+            if reached > offset || tokio::time::Instant::now() > deadline {
+                break reached;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        assert!(reached > offset && reached <= offset + cut, "cut after {cut} from {offset}, host has {reached}");
+        offset = reached;
+    }
+    // Taking it up again from another socket of the same user (a reconnect) finds the same upload where it is.
+    let again = member(address, "ann").await;
+    assert_eq!(ticket(&begin(&again, "holiday.mp4", size, &sha256).await), (path.clone(), offset));
+    let done = patch(address, &path, &file, offset, size, None).await.unwrap();
+    assert_eq!(done.status, 201, "{}", String::from_utf8_lossy(&done.body));
+    let info = done.json();
+    assert_eq!((info["sha256"].as_str(), info["size"].as_u64()), (Some(sha256.as_str()), Some(size)));
+    assert_eq!(info["name"], "holiday.mp4");
+    let id = info["id"].as_str().unwrap().to_owned();
+
+    let (status, downloaded) = download_sha256(address, &id).await;
+    assert_eq!((status, downloaded), (200, sha256));
+    // A download resumes: a range comes back as exactly those bytes.
+    let start = rng.gen_range(0..size - 4096);
+    let range =
+        request(address, "GET", &format!("/files/{id}"), &format!("Range: bytes={start}-{}\r\n", start + 4095)).await;
+    assert_eq!(range.status, 206);
+    assert_eq!(range.body, file.slice(start, start + 4096));
+    assert_eq!(request(address, "HEAD", &path, "").await.status, 404, "a finished upload takes no more bytes");
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_with_a_reason_and_chat_goes_on() {
+    let limits = Limits {
+        files: FileLimits { max_file_bytes: 8 * MIB, quota_bytes: 20 * MIB, per_user: 2, per_host: 64 },
+        ..Limits::default()
+    };
+    let host = start_host_with(limits).await;
+    let address = host.local_addr();
+    let ann = member(address, "ann").await;
+    let (bert, mut bert_events) = join(address, "bert").await;
+    let small = Generated::new(7, 100_000);
+
+    // Over the limit, and past the quota, before a byte is sent.
+    let too_big = begin(&ann, "big.iso", 9 * MIB, &small.sha256()).await;
+    assert_eq!(refusal_kind(&too_big), "too_large");
+    assert!(too_big["error"]["message"].as_str().unwrap().contains("up to 8.0 MiB"), "{too_big}");
+    let (_first, _) = ticket(&begin(&ann, "one.bin", 8 * MIB, &"a".repeat(64)).await);
+    let (_second, _) = ticket(&begin(&ann, "two.bin", 8 * MIB, &"b".repeat(64)).await);
+    let carl = member(address, "carl").await;
+    let full = begin(&carl, "three.bin", 8 * MIB, &"c".repeat(64)).await;
+    assert_eq!(refusal_kind(&full), "storage_full", "{full}");
+    // Two unfinished uploads are Ann's share.
+    assert_eq!(refusal_kind(&begin(&ann, "four.bin", 1, &"d".repeat(64)).await), "rate_limited");
+    // Names that are paths, hold control characters or are too long; a hash that is not one.
+    assert_eq!(refusal_kind(&begin(&carl, "a\0b", 1, &small.sha256()).await), "invalid");
+    assert_eq!(refusal_kind(&begin(&carl, &"n".repeat(300), 1, &small.sha256()).await), "invalid");
+    assert_eq!(refusal_kind(&begin(&carl, "x", 1, "not-a-hash").await), "invalid");
+    let passwd = begin(&carl, "../../etc/passwd", small.size, &small.sha256()).await;
+    assert_eq!(passwd["data"]["name"], "passwd");
+    let (path, _) = ticket(&passwd);
+
+    // A forged offset is told where the upload really is; bytes past the end are refused.
+    let forged = patch(address, &path, &small, 5_000, small.size, None).await.unwrap();
+    assert_eq!((forged.status, forged.offset()), (409, 0));
+    let missing = request(address, "PATCH", &path, "Content-Length: 0\r\n").await;
+    assert_eq!(missing.status, 400);
+    let past = patch(address, &path, &Generated::new(7, small.size + 10), 0, small.size + 10, None).await.unwrap();
+    assert_eq!(past.status, 413);
+
+    // The wrong bytes for the hash: refused, and the upload is gone.
+    let dora = member(address, "dora").await;
+    let other = Generated::new(8, 50_000);
+    let (wrong_path, _) = ticket(&begin(&dora, "report.pdf", other.size, &small.sha256()).await);
+    let wrong = patch(address, &wrong_path, &other, 0, other.size, None).await.unwrap();
+    assert_eq!(wrong.status, 422);
+    assert!(String::from_utf8_lossy(&wrong.body).contains("does not match its SHA-256"));
+    assert_eq!(request(address, "HEAD", &wrong_path, "").await.status, 404);
+    assert_eq!(request(address, "HEAD", "/uploads/0123456789abcdef0123456789abcdef", "").await.status, 404);
+    assert_eq!(request(address, "GET", "/files/0123456789abcdef0123456789abcdef", "").await.status, 404);
+    assert_eq!(request(address, "GET", "/files/..%2F..%2Fbanter.db", "").await.status, 404);
+
+    // Meanwhile the chat went on for everyone.
+    bert.send_message(LOBBY, "still here").await.unwrap();
+    expect(&mut bert_events, message_with_text("still here")).await;
+}
+
+#[tokio::test]
+async fn the_same_bytes_are_kept_once_and_only_safe_images_are_shown_inline() {
+    let folder = tempfile::tempdir().unwrap();
+    let host = start_durable_host(folder.path(), None).await;
+    let address = host.local_addr();
+    let html = b"<html><script>window.pwned = 1</script></html>".to_vec();
+    let sha = hex(&Sha256::digest(&html));
+    let mut ids = Vec::new();
+    for name in ["ann", "bert"] {
+        let socket = member(address, name).await;
+        let (path, _) = ticket(&begin(&socket, "page.html", html.len() as u64, &sha).await);
+        // The same user beginning the same file twice gets one upload.
+        assert_eq!(ticket(&begin(&socket, "page.html", html.len() as u64, &sha).await).0, path);
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        let head = format!(
+            "PATCH {path} HTTP/1.1\r\nHost: {address}\r\nUpload-Offset: 0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            html.len()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(&html).await.unwrap();
+        let done = read_answer(&mut stream).await;
+        assert_eq!(done.status, 201);
+        ids.push(done.json()["id"].as_str().unwrap().to_owned());
+    }
+    assert_ne!(ids[0], ids[1], "each upload has an id of its own");
+    let blobs: Vec<_> = walk(&folder.path().join("files/blobs"));
+    assert_eq!(blobs.len(), 1, "the same bytes are kept once: {blobs:?}");
+    let served = request(address, "GET", &format!("/files/{}", ids[1]), "").await;
+    assert_eq!(served.body, html);
+    assert_eq!(served.header("content-type"), Some("application/octet-stream"));
+    assert!(served.header("content-disposition").unwrap().starts_with("attachment;"), "{served:?}");
+    assert!(served.header("content-security-policy").unwrap().contains("sandbox"));
+
+    let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 64]].concat();
+    let socket = member(address, "carl").await;
+    let (path, _) = ticket(&begin(&socket, "dot.png", png.len() as u64, &hex(&Sha256::digest(&png))).await);
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "PATCH {path} HTTP/1.1\r\nHost: {address}\r\nUpload-Offset: 0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        png.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&png).await.unwrap();
+    let done = read_answer(&mut stream).await;
+    let info = done.json();
+    assert_eq!(info["mime"], "image/png");
+    let served = request(address, "GET", &format!("/files/{}", info["id"].as_str().unwrap()), "").await;
+    assert_eq!(served.header("content-type"), Some("image/png"));
+    assert!(served.header("content-disposition").unwrap().starts_with("inline;"));
+}
+
+fn walk(folder: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_goes_on_after_the_host_restarts() {
+    let seed: u64 = rand::thread_rng().gen();
+    println!("seed {seed}");
+    let folder = tempfile::tempdir().unwrap();
+    let file = Generated::new(seed, 8 * MIB + 123);
+    let sha256 = file.sha256();
+    let host = start_durable_host(folder.path(), None).await;
+    let address = host.local_addr();
+    let ann = member(address, "ann").await;
+    let (path, _) = ticket(&begin(&ann, "scan.tiff", file.size, &sha256).await);
+    // A request may send less than the whole file: the host says how far it is.
+    let half = patch(address, &path, &file, 0, 3 * MIB, None).await.unwrap();
+    assert_eq!((half.status, half.offset()), (204, 3 * MIB));
+    drop(ann);
+    host.shutdown().await.unwrap();
+
+    let host = start_durable_host(folder.path(), Some(address)).await;
+    let ann = member(address, "ann").await;
+    assert_eq!(ticket(&begin(&ann, "scan.tiff", file.size, &sha256).await), (path.clone(), 3 * MIB));
+    let done = patch(address, &path, &file, 3 * MIB, file.size, None).await.unwrap();
+    assert_eq!(done.status, 201);
+    let (status, downloaded) = download_sha256(address, done.json()["id"].as_str().unwrap()).await;
+    assert_eq!((status, downloaded), (200, sha256));
+    drop(host);
+}
