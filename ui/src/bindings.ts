@@ -167,6 +167,10 @@ seq: number,
  */
 ts: number, from: string, text: string, clientId?: string | null, attachment?: Attachment | null, 
 /**
+ * A shared file, served at `GET /files/{id}`; gone with the message when it is deleted.
+ */
+file?: FileInfo | null, 
+/**
  * The message this one answers, as that message is now.
  */
 replyTo?: Quote | null, 
@@ -288,7 +292,7 @@ conversation: string,
 /**
  * 1, 2, 3… within the conversation.
  */
-seq: number, ts: number, from: string, to: string, text: string, clientId?: string | null, attachment?: Attachment | null, replyTo?: Quote | null, replies?: number, editedAt?: number | null, deleted?: boolean, reactions?: Array<Reaction>, 
+seq: number, ts: number, from: string, to: string, text: string, clientId?: string | null, attachment?: Attachment | null, file?: FileInfo | null, replyTo?: Quote | null, replies?: number, editedAt?: number | null, deleted?: boolean, reactions?: Array<Reaction>, 
 /**
  * The conversation's change number of this state (see [`super::Message::rev`]).
  */
@@ -569,7 +573,11 @@ attachment?: string | null,
 /**
  * The `seq` of the message in the same room that this one answers.
  */
-replyTo?: number | null, };
+replyTo?: number | null, 
+/**
+ * The `id` of a file this user uploaded (see `file:begin`), not sent with any other message.
+ */
+file?: string | null, };
 
 export type SendDirect = { 
 /**
@@ -579,7 +587,11 @@ to: string, text: string, clientId?: string | null, attachment?: string | null,
 /**
  * The `seq` of the message in the same conversation that this one answers.
  */
-replyTo?: number | null, };
+replyTo?: number | null, 
+/**
+ * The `id` of a file this user uploaded, as in `message:send`.
+ */
+file?: string | null, };
 
 export type EditMessage = { room: string, seq: number, text: string, };
 

@@ -383,3 +383,84 @@ async fn an_upload_goes_on_after_the_host_restarts() {
     assert_eq!((status, downloaded), (200, sha256));
     drop(host);
 }
+
+/// Uploads small bytes in one request, and returns the file as kept.
+async fn upload_whole(address: SocketAddr, path: &str, bytes: &[u8]) -> banter_core::protocol::FileInfo {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "PATCH {path} HTTP/1.1\r\nHost: {address}\r\nUpload-Offset: 0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        bytes.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(bytes).await.unwrap();
+    let done = read_answer(&mut stream).await;
+    assert_eq!(done.status, 201, "{}", String::from_utf8_lossy(&done.body));
+    serde_json::from_slice(&done.body).unwrap()
+}
+
+async fn refused_send(events: &mut banter_core::client::ClientEvents) -> banter_core::protocol::ErrorBody {
+    expect(events, |event| match event {
+        banter_core::client::ClientEvent::SendFailed { error, .. } => Some(error.clone()),
+        _ => None,
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_file_goes_with_its_message_to_a_room_or_a_person_and_is_gone_with_it() {
+    use banter_core::client::ClientEvent;
+    use banter_core::protocol::BeginUpload;
+    let folder = tempfile::tempdir().unwrap();
+    let host = start_durable_host(folder.path(), None).await;
+    let address = host.local_addr();
+    let mut ann_config = fast_config(address, "ann");
+    ann_config.user_key = Some("ann-files-key-0002".into());
+    let (ann, mut ann_events) = join_with(ann_config).await;
+    let (bert, mut bert_events) = join(address, "bert").await;
+    let mut page = RawSocket::connect(address, "/", None).await.unwrap();
+    let bytes = b"minutes of the meeting, 3 December".to_vec();
+    let sha256 = hex(&Sha256::digest(&bytes));
+    let begin = |name: &str| BeginUpload { name: name.into(), size: bytes.len() as u64, sha256: sha256.clone() };
+
+    let ticket = ann.begin_upload(begin("minutes.txt")).await.unwrap();
+    let file = upload_whole(address, &ticket.path, &bytes).await;
+    ann.send_file(LOBBY, "the minutes", &file).await.unwrap();
+    let seen = expect(&mut bert_events, message_with_text("the minutes")).await;
+    assert_eq!(seen.file.as_ref(), Some(&file));
+    // A tutorial page cannot show a file: it gets a line with its name, size and where it is.
+    let (_, said) = page.next_named(&["chat message"]).await;
+    let line = format!("ann: the minutes [file minutes.txt, 34 bytes: /files/{}]", file.id);
+    assert_eq!(said[0], json!(line));
+
+    // Only its uploader sends a file, and with one message only.
+    bert.send_file(LOBBY, "mine now", &file).await.unwrap();
+    assert_eq!(refused_send(&mut bert_events).await.kind.as_str(), "forbidden");
+    ann.send_file(LOBBY, "again", &file).await.unwrap();
+    assert_eq!(refused_send(&mut ann_events).await.kind.as_str(), "invalid");
+
+    // The same bytes to Bert directly: another upload, another id, the same bytes on disk.
+    let ticket = ann.begin_upload(begin("minutes (copy).txt")).await.unwrap();
+    let copy = upload_whole(address, &ticket.path, &bytes).await;
+    ann.send_direct_file("bert", "", &copy).await.unwrap();
+    let direct = expect(&mut bert_events, |event| match event {
+        ClientEvent::Direct(message) if message.file.is_some() => Some(message.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(direct.file.as_ref().map(|file| file.name.as_str()), Some("minutes (copy).txt"));
+    let blob = folder.path().join("files/blobs").join(&sha256[..2]).join(&sha256);
+    assert!(blob.is_file());
+
+    // Deleting a message deletes its file; the bytes go once no other file has them.
+    ann.delete_message(LOBBY, seen.seq).await.unwrap();
+    assert_eq!(request(address, "GET", &format!("/files/{}", file.id), "").await.status, 404);
+    assert_eq!(request(address, "GET", &format!("/files/{}", copy.id), "").await.status, 200);
+    assert!(blob.is_file(), "the direct message still has these bytes");
+    ann.delete_direct(&direct.conversation, direct.seq).await.unwrap();
+    assert_eq!(request(address, "GET", &format!("/files/{}", copy.id), "").await.status, 404);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while blob.exists() {
+        assert!(tokio::time::Instant::now() < deadline, "the bytes of deleted files stayed on disk");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -37,6 +37,7 @@ fn room_post(room: &str, from: &str, text: &str, client_id: Option<&str>) -> Pos
         client_id: client_id.map(Into::into),
         attachment: None,
         reply_to: None,
+        file: None,
         permitted: Ok(()),
     })
 }
@@ -49,6 +50,7 @@ fn direct_post(from: &str, to: &str, text: &str, client_id: Option<&str>) -> Pos
         client_id: client_id.map(Into::into),
         attachment: None,
         reply_to: None,
+        file: None,
         permitted: Ok(()),
     })
 }
@@ -387,6 +389,7 @@ async fn a_version_one_database_is_upgraded_with_everything_in_it() {
         client_id: Some("c-2".into()),
         attachment: None,
         reply_to: None,
+        file: None,
         permitted: Ok(()),
     });
     let outcomes = store.append(vec![resend, room_post("ops", "ann", "after the upgrade", None)]).await.unwrap();

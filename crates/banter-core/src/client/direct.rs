@@ -8,23 +8,34 @@ use super::{check_text, new_client_id, Client, ClientError, ClientEvent, Origin,
 use crate::keys::Seq;
 use crate::protocol::{
     Conversation, DirectChangesPage, DirectChangesRequest, DirectHistoryPage, DirectHistoryRequest, DirectMessage,
-    DirectReadMark, DirectRef, EditDirect, ReactDirect, SendDirect,
+    DirectReadMark, DirectRef, EditDirect, FileInfo, ReactDirect, SendDirect,
 };
 use crate::validate;
 
 impl Client {
     /// Queues a direct message to a user by display name; reports like [`Client::send_message`].
     pub async fn send_direct(&self, to: &str, text: &str) -> Result<String, ClientError> {
-        self.send_direct_with(to, text, None).await
+        self.send_direct_with(to, text, None, None).await
     }
 
     /// Queues a direct message that answers message `reply_to` of the conversation with `to`.
     pub async fn send_direct_reply(&self, to: &str, reply_to: Seq, text: &str) -> Result<String, ClientError> {
-        self.send_direct_with(to, text, Some(reply_to)).await
+        self.send_direct_with(to, text, Some(reply_to), None).await
     }
 
-    async fn send_direct_with(&self, to: &str, text: &str, reply_to: Option<Seq>) -> Result<String, ClientError> {
-        check_text(text, false)?;
+    /// Queues a direct message that carries a shared file this user uploaded; `text` may be empty.
+    pub async fn send_direct_file(&self, to: &str, text: &str, file: &FileInfo) -> Result<String, ClientError> {
+        self.send_direct_with(to, text, None, Some(file)).await
+    }
+
+    async fn send_direct_with(
+        &self,
+        to: &str,
+        text: &str,
+        reply_to: Option<Seq>,
+        file: Option<&FileInfo>,
+    ) -> Result<String, ClientError> {
+        check_text(text, file.is_some())?;
         let client_id = new_client_id();
         let request = SendDirect {
             to: to.to_owned(),
@@ -32,6 +43,7 @@ impl Client {
             client_id: Some(client_id.clone()),
             attachment: None,
             reply_to,
+            file: file.map(|file| file.id.clone()),
         };
         self.enqueue(Request::Direct(request), None).await?;
         Ok(client_id)

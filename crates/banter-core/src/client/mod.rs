@@ -34,10 +34,11 @@ use crate::address::{self, AddressError};
 use crate::keys::Seq;
 use crate::limits::Limits;
 use crate::protocol::{
-    Attachment, ChangesRequest, Closing, DirectChangesRequest, DirectHistoryRequest, DirectMessage, DirectReadMark,
-    DirectRef, EditDirect, EditMessage, ErrorBody, ErrorKind, HistoryPage, HistoryRequest, MemberJoined, MemberLeft,
-    Message, MessageRef, NotifyLevel, NotifySetting, ReactDirect, ReactMessage, ReadMark, RoomInfo, RoomJoined,
-    RoomLeft, RoomRequest, SearchRequest, SearchResults, SendDirect, SendMessage, TypingUpdate, UserInfo, Welcome,
+    Attachment, BeginUpload, ChangesRequest, Closing, DirectChangesRequest, DirectHistoryRequest, DirectMessage,
+    DirectReadMark, DirectRef, EditDirect, EditMessage, ErrorBody, ErrorKind, FileInfo, HistoryPage, HistoryRequest,
+    MemberJoined, MemberLeft, Message, MessageRef, NotifyLevel, NotifySetting, ReactDirect, ReactMessage, ReadMark,
+    RoomInfo, RoomJoined, RoomLeft, RoomRequest, SearchRequest, SearchResults, SendDirect, SendMessage, TypingUpdate,
+    UploadTicket, UserInfo, Welcome,
 };
 use crate::validate;
 
@@ -268,6 +269,7 @@ pub(crate) enum Request {
     /// What changed in a conversation after a change number (only the supervisor, catching up).
     DirectChanges(DirectChangesRequest),
     DirectRead(DirectReadMark),
+    FileBegin(BeginUpload),
 }
 
 /// Who queued a request.
@@ -347,9 +349,32 @@ impl Client {
             client_id: Some(client_id.clone()),
             attachment: attachment.map(|attachment| attachment.id.clone()),
             reply_to: None,
+            file: None,
         };
         self.enqueue(Request::Send(request), None).await?;
         Ok(client_id)
+    }
+
+    /// Queues a message that carries a shared file this user uploaded (see [`Client::begin_upload`]); reports like
+    /// [`Client::send_message`]. `text` may be empty.
+    pub async fn send_file(&self, room: &str, text: &str, file: &FileInfo) -> Result<String, ClientError> {
+        check_text(text, true)?;
+        let client_id = new_client_id();
+        let request = SendMessage {
+            room: room.to_owned(),
+            text: text.to_owned(),
+            client_id: Some(client_id.clone()),
+            attachment: None,
+            reply_to: None,
+            file: Some(file.id.clone()),
+        };
+        self.enqueue(Request::Send(request), None).await?;
+        Ok(client_id)
+    }
+
+    /// Begins (or takes up again) the upload of a file; the bytes go over HTTP to the ticket's path.
+    pub async fn begin_upload(&self, request: BeginUpload) -> Result<UploadTicket, ClientError> {
+        self.request(Request::FileBegin(request)).await
     }
 
     /// Queues a reply to message `reply_to` of a room; reports like [`Client::send_message`].
@@ -362,6 +387,7 @@ impl Client {
             client_id: Some(client_id.clone()),
             attachment: None,
             reply_to: Some(reply_to),
+            file: None,
         };
         self.enqueue(Request::Send(request), None).await?;
         Ok(client_id)

@@ -341,6 +341,7 @@ fn request_wire(outgoing: &Outgoing) -> (&'static str, Value) {
         Request::DirectReact(request) => (event::DM_REACT, to_value(serde_json::to_value(request))),
         Request::DirectChanges(request) => (event::DM_CHANGES, to_value(serde_json::to_value(request))),
         Request::DirectRead(request) => (event::DM_READ_SET, to_value(serde_json::to_value(request))),
+        Request::FileBegin(request) => (event::FILE_BEGIN, to_value(serde_json::to_value(request))),
     }
 }
 
@@ -506,6 +507,7 @@ impl State {
                     Err(ClientError::Unsupported("changing messages"))
                 }
                 Request::Search(_) => Err(ClientError::Unsupported("search")),
+                Request::FileBegin(_) => Err(ClientError::Unsupported("files")),
                 Request::Read(_) => Err(ClientError::Unsupported("read marks")),
                 Request::Notify(_) => Err(ClientError::Unsupported("notification settings")),
                 Request::Direct(_)
@@ -579,6 +581,7 @@ pub(super) fn client_id_of(request: &Request) -> Option<String> {
         | Request::DirectDelete(_)
         | Request::DirectReact(_)
         | Request::DirectChanges(_)
-        | Request::DirectRead(_) => None,
+        | Request::DirectRead(_)
+        | Request::FileBegin(_) => None,
     }
 }

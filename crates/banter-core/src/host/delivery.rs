@@ -76,6 +76,9 @@ pub async fn run(io: SocketIo, hub: Hub, mut queue: mpsc::UnboundedReceiver<Deli
                 for (outcome, (room, author_is_plain, ack, local)) in outcomes.into_iter().zip(waiting) {
                     match outcome {
                         Ok(appended) => {
+                            if !appended.freed.is_empty() {
+                                remove_freed(&hub, appended.freed.clone());
+                            }
                             if !appended.duplicate {
                                 deliver(&io, &hub, room.as_ref(), &appended, author_is_plain).await;
                             }
@@ -96,6 +99,33 @@ pub async fn run(io: SocketIo, hub: Hub, mut queue: mpsc::UnboundedReceiver<Deli
                     answer_locally(local, Err(&refusal));
                     refuse(ack, refusal.clone());
                 }
+            }
+        }
+    }
+}
+
+/// Removes the bytes of deleted messages' files, off the delivery task: the disk must not hold up the chat.
+fn remove_freed(hub: &Hub, freed: Vec<String>) {
+    let hub = hub.clone();
+    tokio::spawn(async move {
+        for sha256 in freed {
+            hub.files().remove_freed(hub.store(), &sha256).await;
+        }
+    });
+}
+
+/// What a tutorial page is shown of a message: its text, and a file as its name, size and path, which such a
+/// page cannot show otherwise.
+fn plain_text(message: &Message) -> String {
+    match &message.file {
+        None => message.text.clone(),
+        Some(file) => {
+            let size = crate::host::files::size_text(file.size);
+            let line = format!("[file {}, {size}: /files/{}]", file.name, file.id);
+            if message.text.is_empty() {
+                line
+            } else {
+                format!("{} {line}", message.text)
             }
         }
     }
@@ -145,8 +175,11 @@ async fn deliver(io: &SocketIo, hub: &Hub, room: Option<&RoomKey>, appended: &Ap
             hub.registry().note_active(room, message.ts);
             emit(io, vec![socket_room_of_room(room)], event::MESSAGE_NEW, message).await;
             if room.is_lobby() {
-                let text =
-                    if author_is_plain { message.text.clone() } else { format!("{}: {}", message.from, message.text) };
+                let text = if author_is_plain {
+                    plain_text(message)
+                } else {
+                    format!("{}: {}", message.from, plain_text(message))
+                };
                 emit(io, vec![PLAIN_SOCKETS.to_owned()], event::CHAT_MESSAGE, &text).await;
             }
         }

@@ -25,6 +25,9 @@ pub struct SendDirect {
     /// The `seq` of the message in the same conversation that this one answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<u64>,
+    /// The `id` of a file this user uploaded, as in `message:send`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 /// `dm:new`, `dm:changed`, and the ack of `dm:send`, `dm:edit`, `dm:delete` and `dm:react`: a direct message as
@@ -48,6 +51,8 @@ pub struct DirectMessage {
     pub client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<Attachment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<super::FileInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<Quote>,
     #[serde(default, skip_serializing_if = "is_zero_u32")]

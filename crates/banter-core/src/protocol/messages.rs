@@ -57,6 +57,9 @@ pub struct SendMessage {
     /// The `seq` of the message in the same room that this one answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<u64>,
+    /// The `id` of a file this user uploaded (see `file:begin`), not sent with any other message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 /// `message:new`, `message:changed`, and the ack of `message:send`, `message:edit`, `message:delete` and
@@ -78,6 +81,9 @@ pub struct Message {
     pub client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<Attachment>,
+    /// A shared file, served at `GET /files/{id}`; gone with the message when it is deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<super::FileInfo>,
     /// The message this one answers, as that message is now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<Quote>,

@@ -95,6 +95,8 @@ pub struct RoomPost {
     pub attachment: Option<String>,
     /// The `seq` of the message in the room that this one answers.
     pub reply_to: Option<Seq>,
+    /// The id of a shared file the author uploaded.
+    pub file: Option<String>,
     /// Whether the author may post this. Decided by the host, checked by the store only after it has looked for
     /// an earlier message with the same client id: a resend of something already kept is answered with the
     /// original even when the author could not post it again now.
@@ -111,6 +113,7 @@ pub struct DirectPost {
     pub attachment: Option<String>,
     /// The `seq` of the message in the conversation that this one answers.
     pub reply_to: Option<Seq>,
+    pub file: Option<String>,
     pub permitted: Result<(), ErrorBody>,
 }
 
@@ -207,6 +210,9 @@ pub struct Appended {
     pub duplicate: bool,
     /// Other messages this one changed, as they are now: the message a reply answers (its count of replies).
     pub touched: Vec<Kept>,
+    /// The SHA-256 of shared files' bytes that no kept file shares any more (the deleted message had the last):
+    /// the host removes them from the disk.
+    pub freed: Vec<String>,
 }
 
 /// Which part of a conversation to read.
@@ -427,6 +433,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// The bytes the kept files take on disk: each distinct content once.
     async fn stored_file_bytes(&self) -> Result<u64, StoreError>;
+
+    /// Whether any kept file has the bytes with this SHA-256.
+    async fn sha256_kept(&self, sha256: &str) -> Result<bool, StoreError>;
 
     /// An attachment's type and bytes, if it is still kept.
     async fn attachment(&self, id: &str) -> Result<Option<(String, Bytes)>, StoreError>;

@@ -244,7 +244,8 @@ async fn on_chat_message(
     let connection = socket.id.to_string();
     let result = budget(&hub, &connection).and_then(|()| {
         let text = text.map_err(bad_request)?;
-        let request = SendMessage { room: LOBBY.to_owned(), text, client_id: None, attachment: None, reply_to: None };
+        let request =
+            SendMessage { room: LOBBY.to_owned(), text, client_id: None, attachment: None, reply_to: None, file: None };
         hub.post_room(&connection, &request, &mut ack)
     });
     if let Err(error) = &result {

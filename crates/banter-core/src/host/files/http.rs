@@ -174,6 +174,7 @@ async fn complete(hub: &Hub, files: &Arc<Files>, upload: &str, claim: Claim) -> 
         return error_response(StatusCode::UNPROCESSABLE_ENTITY, &error);
     }
     let blob = files.blob_path(&sha256);
+    let _placing = files.placement.lock().await;
     let placed = (|| -> std::io::Result<()> {
         if blob.exists() {
             // The same bytes are kept already: this upload adds a record, not a copy.

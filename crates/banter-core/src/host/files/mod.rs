@@ -54,6 +54,9 @@ pub struct Files {
     ephemeral: bool,
     limits: FileLimits,
     uploads: Mutex<HashMap<String, Upload>>,
+    /// Held while complete bytes move under their hash and get their record, and while bytes no record shares any
+    /// more are removed: so that the same bytes arriving again are never removed under their new record.
+    placement: tokio::sync::Mutex<()>,
 }
 
 fn refusal(kind: ErrorKind, message: impl Into<String>) -> ErrorBody {
@@ -121,7 +124,8 @@ impl Files {
         if !uploads.is_empty() {
             tracing::info!(uploads = uploads.len(), "took up unfinished uploads");
         }
-        Ok(Arc::new(Files { root, ephemeral, limits, uploads: Mutex::new(uploads) }))
+        let placement = tokio::sync::Mutex::new(());
+        Ok(Arc::new(Files { root, ephemeral, limits, uploads: Mutex::new(uploads), placement }))
     }
 
     pub fn limits(&self) -> FileLimits {
@@ -227,6 +231,21 @@ impl Files {
         }
         uploads.insert(id.clone(), Upload { description, offset: 0, busy: false, touched: now });
         Ok(UploadTicket { upload: id.clone(), path: format!("/uploads/{id}"), offset: 0, name })
+    }
+
+    /// Removes the bytes with this hash from the disk, unless a kept file has them (again) by now: their last
+    /// message was deleted.
+    pub async fn remove_freed(&self, store: &dyn crate::store::Store, sha256: &str) {
+        let _placing = self.placement.lock().await;
+        match store.sha256_kept(sha256).await {
+            Ok(false) => {
+                if let Err(error) = std::fs::remove_file(self.blob_path(sha256)) {
+                    tracing::warn!(%error, "could not remove a deleted file's bytes");
+                }
+            }
+            Ok(true) => {}
+            Err(error) => tracing::warn!(%error, "could not tell whether a deleted file's bytes are still needed"),
+        }
     }
 
     /// Drops uploads nobody sent a byte to for [`UNFINISHED_KEPT`].

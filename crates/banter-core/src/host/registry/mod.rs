@@ -454,7 +454,8 @@ impl Registry {
     pub fn room_post(&self, connection: &ConnectionId, request: &SendMessage) -> Result<RoomPost, ErrorBody> {
         let entry = self.presence.connection(connection).ok_or_else(unknown_connection)?;
         check_client_id(request.client_id.as_deref())?;
-        let text = validate::message_text(&request.text, self.limits.max_message_chars, request.attachment.is_some())?;
+        let carries = request.attachment.is_some() || request.file.is_some();
+        let text = validate::message_text(&request.text, self.limits.max_message_chars, carries)?;
         self.room_fits(&request.room)?;
         let key = validate::room_key(&request.room);
         let room_name = self.rooms.get(&key).map(|room| room.name.clone());
@@ -471,6 +472,7 @@ impl Registry {
             client_id: request.client_id.clone(),
             attachment: request.attachment.clone(),
             reply_to: request.reply_to,
+            file: request.file.clone(),
             permitted,
         })
     }
@@ -478,7 +480,8 @@ impl Registry {
     /// The post a `dm:send` makes. The recipient may be offline if their name is bound: they read it when back.
     pub fn direct_post(&self, connection: &ConnectionId, request: &SendDirect) -> Result<DirectPost, ErrorBody> {
         check_client_id(request.client_id.as_deref())?;
-        let text = validate::message_text(&request.text, self.limits.max_message_chars, request.attachment.is_some())?;
+        let carries = request.attachment.is_some() || request.file.is_some();
+        let text = validate::message_text(&request.text, self.limits.max_message_chars, carries)?;
         let from = self.author(connection)?;
         let (to, permitted) = match self.person(&request.to) {
             Some(person) if self.presence.is_online(&person.key) && !self.presence.reads_banter(&person.key) => {
@@ -501,6 +504,7 @@ impl Registry {
             client_id: request.client_id.clone(),
             attachment: request.attachment.clone(),
             reply_to: request.reply_to,
+            file: request.file.clone(),
             permitted,
         })
     }

@@ -43,6 +43,7 @@ fn send(room: &str, text: &str, client_id: Option<&str>) -> SendMessage {
         client_id: client_id.map(Into::into),
         attachment: None,
         reply_to: None,
+        file: None,
     }
 }
 
@@ -265,12 +266,19 @@ fn direct_messages_reach_people_by_name_online_or_not() {
         client_id: Some("d-1".into()),
         attachment: None,
         reply_to: None,
+        file: None,
     };
     let post = registry.direct_post(&"h1".to_owned(), &request).expect("a post");
     assert_eq!((post.from.name.as_str(), post.to.name.as_str(), post.permitted), ("hal", "ivy", Ok(())));
     assert_eq!(post.to.id, UserId::of_key("ivy-key-01"));
-    let request =
-        SendDirect { to: "nobody".into(), text: "psst".into(), client_id: None, attachment: None, reply_to: None };
+    let request = SendDirect {
+        to: "nobody".into(),
+        text: "psst".into(),
+        client_id: None,
+        attachment: None,
+        reply_to: None,
+        file: None,
+    };
     let post = registry.direct_post(&"h1".to_owned(), &request).expect("a post");
     assert_eq!(kind(post.permitted), Some(ErrorKind::NotFound));
 }
@@ -282,8 +290,14 @@ fn direct_messages_need_a_client_that_can_show_them() {
     registry
         .admit(&"p1".to_owned(), &hello("page", "page-key-01"), Dialect::Plain, None, Instant::now())
         .expect("admitted");
-    let request =
-        SendDirect { to: "page".into(), text: "hi".into(), client_id: None, attachment: None, reply_to: None };
+    let request = SendDirect {
+        to: "page".into(),
+        text: "hi".into(),
+        client_id: None,
+        attachment: None,
+        reply_to: None,
+        file: None,
+    };
     let post = registry.direct_post(&"m1".to_owned(), &request).expect("a post");
     assert_eq!(kind(post.permitted), Some(ErrorKind::Forbidden));
 }

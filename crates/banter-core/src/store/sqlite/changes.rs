@@ -128,13 +128,14 @@ struct Target {
     deleted: bool,
     reply_to: Option<Seq>,
     text: String,
+    file: Option<String>,
 }
 
 fn target(connection: &Connection, place: Place<'_>, seq: Seq) -> Result<Option<Target>, StoreError> {
     let (table, column, author) = (place.messages(), place.column(), place.author());
     connection
         .prepare_cached(&format!(
-            "SELECT {author}, deleted, reply_to, text FROM {table} WHERE {column} = ?1 AND seq = ?2"
+            "SELECT {author}, deleted, reply_to, text, file_id FROM {table} WHERE {column} = ?1 AND seq = ?2"
         ))
         .and_then(|mut statement| {
             statement
@@ -144,6 +145,7 @@ fn target(connection: &Connection, place: Place<'_>, seq: Seq) -> Result<Option<
                         deleted: row.get(1)?,
                         reply_to: row.get::<_, Option<i64>>(2)?.map(uint),
                         text: row.get(3)?,
+                        file: row.get(4)?,
                     })
                 })
                 .optional()
@@ -208,6 +210,7 @@ fn apply_at(
     };
     let (table, column) = (place.messages(), place.column());
     let mut touched = Vec::new();
+    let mut freed = Vec::new();
     let is_delete = matches!(action, Action::Delete { .. });
     let changed = match action {
         Action::Edit { text } => {
@@ -238,10 +241,15 @@ fn apply_at(
                 connection
                     .prepare_cached(&format!(
                         "UPDATE {table} SET text = '', attachment_id = NULL, attachment_mime = NULL, \
-                         attachment_size = NULL, edited_at = NULL, deleted = 1 WHERE {column} = ?1 AND seq = ?2"
+                         attachment_size = NULL, file_id = NULL, edited_at = NULL, deleted = 1 \
+                         WHERE {column} = ?1 AND seq = ?2"
                     ))
                     .and_then(|mut statement| statement.execute(params![place, int(seq)]))
                     .map_err(failure)?;
+                // Its file goes with it: the download answers 404 from now on.
+                if let Some(file) = &found.file {
+                    freed.extend(super::files::forget(connection, file)?);
+                }
                 let reactions = place.reactions();
                 connection
                     .prepare_cached(&format!("DELETE FROM {reactions} WHERE {column} = ?1 AND seq = ?2"))
@@ -284,7 +292,7 @@ fn apply_at(
     let Some(kept) = as_changed(connection, place, seq)? else {
         return refused(ErrorKind::NotFound, format!("There is no message {seq} in {}.", place.here()));
     };
-    Ok(Ok(Appended { kept, duplicate: !changed, touched }))
+    Ok(Ok(Appended { kept, duplicate: !changed, touched, freed }))
 }
 
 /// Adds a reaction unless it is there already (`Ok(false)`) or would be one different emoji too many.

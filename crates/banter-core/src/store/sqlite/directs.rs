@@ -4,7 +4,9 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::changes::{self, Place};
-use super::messages::{attachment_at, attachment_for, new_message_id, page_clause, quote_at, remember_sent};
+use super::messages::{
+    attachment_at, attachment_for, file_at, file_for, new_message_id, page_clause, quote_at, remember_sent,
+};
 use super::{failure, int, uint};
 use crate::keys::{Seq, UserId};
 use crate::protocol::{Conversation, DirectMessage, ErrorBody, ErrorKind};
@@ -13,8 +15,10 @@ use crate::store::{Appended, ConversationRecord, DirectPost, Kept, Page, PageReq
 /// A direct message's columns, read by [`direct_row`] from [`DIRECT_FROM`]: the message and the one it answers.
 pub(super) const DIRECT_COLUMNS: &str = "d.id, d.seq, d.ts, d.from_name, d.to_name, d.text, d.client_id, \
      d.attachment_id, d.attachment_mime, d.attachment_size, d.from_id, d.to_id, d.thread, d.replies, d.edited_at, \
-     d.deleted, d.rev, p.seq, p.from_name, p.text, p.deleted";
-pub(super) const DIRECT_FROM: &str = "FROM directs d LEFT JOIN directs p ON p.thread = d.thread AND p.seq = d.reply_to";
+     d.deleted, d.rev, p.seq, p.from_name, p.text, p.deleted, f.id, f.name, f.size, f.mime, f.sha256";
+pub(super) const DIRECT_FROM: &str =
+    "FROM directs d LEFT JOIN directs p ON p.thread = d.thread AND p.seq = d.reply_to \
+     LEFT JOIN files f ON f.id = d.file_id";
 
 /// How a conversation's row id is shown to clients.
 fn conversation_id(thread: i64) -> String {
@@ -44,6 +48,7 @@ pub(super) fn direct_row(row: &Row<'_>) -> rusqlite::Result<(DirectMessage, User
         deleted: row.get(15)?,
         rev: uint(row.get(16)?),
         reply_to: quote_at(row, 17)?,
+        file: file_at(row, 21)?,
         reactions: Vec::new(),
     };
     Ok((message, UserId::from_stored(row.get(10)?), UserId::from_stored(row.get(11)?)))
@@ -101,6 +106,10 @@ pub(super) fn append_direct(
         Ok(attachment) => attachment,
         Err(refusal) => return Ok(Err(refusal)),
     };
+    let file = match file_for(connection, post.file.as_deref(), &post.from.id)? {
+        Ok(file) => file,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
     let (thread, last_seq) = thread_of(connection, &post.from.id, &post.to.id, now)?;
     if let Some(parent) = post.reply_to {
         let parent_deleted: Option<bool> = connection
@@ -128,13 +137,14 @@ pub(super) fn append_direct(
         text: post.text,
         client_id: post.client_id,
         attachment,
+        file,
         ..DirectMessage::default()
     };
     connection
         .prepare_cached(
             "INSERT INTO directs (thread, seq, id, ts, from_name, from_id, to_name, to_id, text, client_id, \
-             attachment_id, attachment_mime, attachment_size, reply_to) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             attachment_id, attachment_mime, attachment_size, reply_to, file_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )
         .and_then(|mut statement| {
             statement.execute(params![
@@ -152,6 +162,7 @@ pub(super) fn append_direct(
                 message.attachment.as_ref().map(|a| a.mime.as_str()),
                 message.attachment.as_ref().map(|a| i64::from(a.size)),
                 post.reply_to.map(int),
+                message.file.as_ref().map(|f| f.id.as_str()),
             ])
         })
         .map_err(failure)?;
@@ -162,13 +173,13 @@ pub(super) fn append_direct(
     remember_sent(connection, &post.from.id, message.client_id.as_deref(), "direct", &message.id)?;
     let Some(parent) = post.reply_to else {
         let kept = Kept::Direct { message, from: post.from.id, to: post.to.id };
-        return Ok(Ok(Appended { kept, duplicate: false, touched: Vec::new() }));
+        return Ok(Ok(Appended { kept, duplicate: false, touched: Vec::new(), freed: Vec::new() }));
     };
     // As in a room: the reply is read back for its quote, and its parent counts one more reply.
     let touched = changes::count_reply(connection, Place::Thread(thread), parent, 1)?.into_iter().collect();
     let message = direct_message(connection, thread, message.seq)?.map_or(message, |(message, _, _)| message);
     let kept = Kept::Direct { message, from: post.from.id, to: post.to.id };
-    Ok(Ok(Appended { kept, duplicate: false, touched }))
+    Ok(Ok(Appended { kept, duplicate: false, touched, freed: Vec::new() }))
 }
 
 pub(super) fn direct_page(

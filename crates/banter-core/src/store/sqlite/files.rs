@@ -61,3 +61,36 @@ pub(super) fn stored_file_bytes(connection: &Connection) -> Result<u64, StoreErr
         .map_err(failure)?;
     Ok(uint(bytes))
 }
+
+/// Whether a file was sent with a message (in a room or a conversation).
+pub(super) fn is_sent(connection: &Connection, id: &str) -> Result<bool, StoreError> {
+    connection
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM messages WHERE file_id = ?1) OR EXISTS (SELECT 1 FROM directs WHERE file_id = ?1)",
+        )
+        .and_then(|mut statement| statement.query_row([id], |row| row.get(0)))
+        .map_err(failure)
+}
+
+/// Deletes a file's record (its message was deleted); returns the SHA-256 of its bytes if no other record shares
+/// them, for the host to remove them from the disk.
+pub(super) fn forget(connection: &Connection, id: &str) -> Result<Option<String>, StoreError> {
+    let sha256: Option<String> = connection
+        .prepare_cached("DELETE FROM files WHERE id = ?1 RETURNING sha256")
+        .and_then(|mut statement| statement.query_row([id], |row| row.get(0)).optional())
+        .map_err(failure)?;
+    let Some(sha256) = sha256 else { return Ok(None) };
+    let shared: bool = connection
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ?1)")
+        .and_then(|mut statement| statement.query_row([&sha256], |row| row.get(0)))
+        .map_err(failure)?;
+    Ok((!shared).then_some(sha256))
+}
+
+/// Whether any kept file has these bytes.
+pub(super) fn sha256_kept(connection: &Connection, sha256: &str) -> Result<bool, StoreError> {
+    connection
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ?1)")
+        .and_then(|mut statement| statement.query_row([sha256], |row| row.get(0)))
+        .map_err(failure)
+}

@@ -9,16 +9,16 @@ use super::directs::{self, direct_row, DIRECT_COLUMNS, DIRECT_FROM};
 use super::{failure, int, uint};
 use crate::keys::{RoomKey, UserId};
 use crate::limits::QUOTE_CHARS;
-use crate::protocol::{Attachment, ErrorBody, ErrorKind, Message, Quote};
+use crate::protocol::{Attachment, ErrorBody, ErrorKind, FileInfo, Message, Quote};
 use crate::store::{Appended, Kept, Page, PageRequest, Post, RoomPost, StoreError};
 
 /// A room message's columns, read by [`message_row`] from [`MESSAGE_FROM`]: the message, its room's name, and
 /// the message it answers (`p`).
 pub(super) const MESSAGE_COLUMNS: &str = "m.id, r.name, m.seq, m.ts, m.author_name, m.text, m.client_id, \
      m.attachment_id, m.attachment_mime, m.attachment_size, m.replies, m.edited_at, m.deleted, m.rev, \
-     p.seq, p.author_name, p.text, p.deleted, m.room";
+     p.seq, p.author_name, p.text, p.deleted, m.room, f.id, f.name, f.size, f.mime, f.sha256";
 pub(super) const MESSAGE_FROM: &str = "FROM messages m JOIN rooms r ON r.key = m.room \
-     LEFT JOIN messages p ON p.room = m.room AND p.seq = m.reply_to";
+     LEFT JOIN messages p ON p.room = m.room AND p.seq = m.reply_to LEFT JOIN files f ON f.id = m.file_id";
 pub(super) fn new_message_id() -> String {
     format!("{:016x}", rand::thread_rng().gen::<u64>())
 }
@@ -31,6 +31,38 @@ pub(super) fn attachment_at(row: &Row<'_>, first: usize) -> rusqlite::Result<Opt
         (Some(id), Some(mime), Some(size)) => Some(Attachment { id, mime, size: u32::try_from(size).unwrap_or(0) }),
         _ => None,
     })
+}
+
+/// A shared file from five columns starting at `first` (id, name, size, type, hash), all null without one.
+pub(super) fn file_at(row: &Row<'_>, first: usize) -> rusqlite::Result<Option<FileInfo>> {
+    let Some(id) = row.get::<_, Option<String>>(first)? else { return Ok(None) };
+    Ok(Some(FileInfo {
+        id,
+        name: row.get(first + 1)?,
+        size: uint(row.get(first + 2)?),
+        mime: row.get(first + 3)?,
+        sha256: row.get(first + 4)?,
+    }))
+}
+
+/// The file a post carries, checked: kept, the author's own, and not sent with another message.
+pub(super) fn file_for(
+    connection: &Connection,
+    id: Option<&str>,
+    author: &UserId,
+) -> Result<Result<Option<FileInfo>, ErrorBody>, StoreError> {
+    let Some(id) = id else { return Ok(Ok(None)) };
+    let Some(record) = super::files::file(connection, id)? else {
+        return Ok(Err(ErrorBody::new(ErrorKind::NotFound, "That file is not on the host: upload it again.")));
+    };
+    if &record.uploader != author {
+        return Ok(Err(ErrorBody::new(ErrorKind::Forbidden, "You can send only files you uploaded.")));
+    }
+    if super::files::is_sent(connection, id)? {
+        let refusal = "That file was sent with another message already; upload it again to send it again.";
+        return Ok(Err(ErrorBody::new(ErrorKind::Invalid, refusal)));
+    }
+    Ok(Ok(Some(record.info)))
 }
 
 /// The quote of the message a row answers, from four columns starting at `first` (its seq, author, text and
@@ -55,6 +87,7 @@ pub(super) fn message_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         text: row.get(5)?,
         client_id: row.get(6)?,
         attachment: attachment_at(row, 7)?,
+        file: file_at(row, 19)?,
         reply_to,
         replies: u32::try_from(row.get::<_, i64>(10)?).unwrap_or(0),
         edited_at: row.get::<_, Option<i64>>(11)?.map(uint),
@@ -87,7 +120,12 @@ pub(super) fn append(
             };
             if let Some(client_id) = client_id {
                 if let Some(original) = resent(connection, user, client_id)? {
-                    return Ok(original.map(|kept| Appended { kept, duplicate: true, touched: Vec::new() }));
+                    return Ok(original.map(|kept| Appended {
+                        kept,
+                        duplicate: true,
+                        touched: Vec::new(),
+                        freed: Vec::new(),
+                    }));
                 }
             }
             match post {
@@ -195,6 +233,10 @@ fn append_room(connection: &Connection, post: RoomPost, now: u64) -> Result<Resu
         Ok(attachment) => attachment,
         Err(refusal) => return Ok(Err(refusal)),
     };
+    let file = match file_for(connection, post.file.as_deref(), &post.author.id)? {
+        Ok(file) => file,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
     // A room the host knows but the store does not yet (its creation is a moment behind) is created here.
     connection
         .prepare_cached(
@@ -239,12 +281,14 @@ fn append_room(connection: &Connection, post: RoomPost, now: u64) -> Result<Resu
         text: post.text,
         client_id: post.client_id,
         attachment,
+        file,
         ..Message::default()
     };
     connection
         .prepare_cached(
             "INSERT INTO messages (room, seq, id, ts, author_name, author_id, text, client_id, attachment_id, \
-             attachment_mime, attachment_size, reply_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             attachment_mime, attachment_size, reply_to, file_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )
         .and_then(|mut statement| {
             statement.execute(params![
@@ -260,6 +304,7 @@ fn append_room(connection: &Connection, post: RoomPost, now: u64) -> Result<Resu
                 message.attachment.as_ref().map(|a| a.mime.as_str()),
                 message.attachment.as_ref().map(|a| i64::from(a.size)),
                 post.reply_to.map(int),
+                message.file.as_ref().map(|f| f.id.as_str()),
             ])
         })
         .map_err(failure)?;
@@ -269,12 +314,17 @@ fn append_room(connection: &Connection, post: RoomPost, now: u64) -> Result<Resu
         .map_err(failure)?;
     remember_sent(connection, &post.author.id, message.client_id.as_deref(), "room", &message.id)?;
     let Some(parent) = post.reply_to else {
-        return Ok(Ok(Appended { kept: Kept::Room(message), duplicate: false, touched: Vec::new() }));
+        return Ok(Ok(Appended {
+            kept: Kept::Room(message),
+            duplicate: false,
+            touched: Vec::new(),
+            freed: Vec::new(),
+        }));
     };
     // A reply is read back for its quote, and the message it answers counts one more reply.
     let touched = changes::count_reply(connection, Place::Room(&post.room), parent, 1)?.into_iter().collect();
     let message = changes::room_message(connection, &post.room, message.seq)?.unwrap_or(message);
-    Ok(Ok(Appended { kept: Kept::Room(message), duplicate: false, touched }))
+    Ok(Ok(Appended { kept: Kept::Room(message), duplicate: false, touched, freed: Vec::new() }))
 }
 
 /// The SQL condition and order of a page, and whether its rows come newest first (to be reversed).

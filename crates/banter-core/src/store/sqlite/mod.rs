@@ -395,6 +395,11 @@ impl Store for SqliteStore {
         self.readers.read(files::stored_file_bytes).await
     }
 
+    async fn sha256_kept(&self, sha256: &str) -> Result<bool, StoreError> {
+        let sha256 = sha256.to_owned();
+        self.readers.read(move |connection| files::sha256_kept(connection, &sha256)).await
+    }
+
     async fn mark_read(&self, user: &UserId, room: &RoomKey, seq: u64) -> Result<u64, StoreError> {
         let (user, room) = (user.clone(), room.clone());
         self.writer.write(move |connection| personal::mark_read(connection, &user, &room, seq)).await

@@ -224,6 +224,14 @@ pub(super) const STEPS: &[&str] = &[
     ) STRICT;
     CREATE INDEX files_by_sha256 ON files (sha256);
     ",
+    // Version 9: a message (in a room or a conversation) may carry one shared file, and a file goes with one
+    // message only, so that deleting the message deletes the file.
+    "
+    ALTER TABLE messages ADD COLUMN file_id TEXT;
+    ALTER TABLE directs ADD COLUMN file_id TEXT;
+    CREATE UNIQUE INDEX messages_by_file ON messages (file_id) WHERE file_id IS NOT NULL;
+    CREATE UNIQUE INDEX directs_by_file ON directs (file_id) WHERE file_id IS NOT NULL;
+    ",
 ];
 
 /// The version this Banter writes.
