@@ -15,6 +15,7 @@ pub enum Command {
     Edit { seq: Option<u64>, text: String },
     Delete { seq: Option<u64> },
     React { seq: Option<u64>, emoji: String, on: bool },
+    Send { path: String, text: String },
     Who,
     Rooms,
     Help,
@@ -31,6 +32,7 @@ Lines you type are sent to the current room. Commands:
   /delete [#N]          delete your message N (default: your last one in the room)
   /react [#N] EMOJI     react to message N (default: the room's last message from someone else)
   /unreact [#N] EMOJI   take a reaction back
+  /send PATH [TEXT]     share a file (any kind, with progress); quote a path with spaces
   /who                  who is online
   /rooms                the host's rooms, with who is in each
   /help                 this list
@@ -106,6 +108,10 @@ pub fn parse(line: &str) -> Result<Command, String> {
             }
             _ => usage("[#N] EMOJI"),
         },
+        "send" => match first_word(rest) {
+            Some((path, text)) => Ok(Command::Send { path, text: text.trim().to_owned() }),
+            None => usage("PATH [TEXT] (quote a path with spaces: /send \"My file.pdf\" here it is)"),
+        },
         _ => Err(format!("unknown command /{verb}; /help lists them (// sends a line starting with /)")),
     }
 }
@@ -147,5 +153,9 @@ mod tests {
         assert_eq!(parse("/rooms"), Ok(Command::Rooms));
         assert_eq!(parse("/help"), Ok(Command::Help));
         assert!(parse("/frobnicate").unwrap_err().contains("/help"));
+        let send = |path: &str, text: &str| Ok(Command::Send { path: path.into(), text: text.into() });
+        assert_eq!(parse("/send \"Holiday video.mp4\" from Sunday"), send("Holiday video.mp4", "from Sunday"));
+        assert_eq!(parse("/send notes.txt"), send("notes.txt", ""));
+        assert!(parse("/send").is_err());
     }
 }

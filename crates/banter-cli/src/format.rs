@@ -1,7 +1,8 @@
 //! How `banter-cli join` prints what it hears: one line per event, as text for people or JSON for programs.
 
 use banter_core::client::{ClientEvent, ConnectionState, ServerKind};
-use banter_core::protocol::{ClosingReason, DirectMessage, LeaveReason, Message, Reaction};
+use banter_core::host::files::size_text;
+use banter_core::protocol::{ClosingReason, DirectMessage, FileInfo, LeaveReason, Message, Reaction};
 use serde_json::{json, Value};
 
 /// Where a line goes: chat to stdout, connection chatter to stderr.
@@ -12,10 +13,17 @@ pub enum Line {
 }
 
 /// How messages are shown.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Style {
     /// Show each message's number in its room (`[ops #12]`), for `/reply #12` and the like.
     pub numbers: bool,
+    /// The host's address (`http://host:port`), which a shared file's URL starts with.
+    pub base: String,
+}
+
+/// A shared file as a line shows it: its name, its size, and an absolute URL that `banter-cli get` takes.
+fn file_text(file: &FileInfo, style: &Style) -> String {
+    format!(" [file {}, {}: {}/files/{}]", file.name, size_text(file.size), style.base.trim_end_matches('/'), file.id)
 }
 
 /// The start of a text, to recognise a message by.
@@ -28,7 +36,7 @@ fn snippet(text: &str) -> String {
     short
 }
 
-fn room_tag(message: &Message, style: Style) -> String {
+fn room_tag(message: &Message, style: &Style) -> String {
     if style.numbers {
         format!("[{} #{}]", message.room, message.seq)
     } else {
@@ -41,16 +49,19 @@ fn reactions_text(reactions: &[Reaction]) -> String {
     each.join(" · ")
 }
 
-fn message_line(message: &Message, style: Style) -> String {
+fn message_line(message: &Message, style: &Style) -> String {
     let tag = room_tag(message, style);
     if message.deleted {
         return format!("{tag} * a message from {} was deleted", message.from);
     }
-    let attachment = message
+    let mut attachment = message
         .attachment
         .as_ref()
         .map(|a| format!(" [image {} bytes: /attachments/{}]", a.size, a.id))
         .unwrap_or_default();
+    if let Some(file) = &message.file {
+        attachment.push_str(&file_text(file, style));
+    }
     let answering = match &message.reply_to {
         Some(quote) if quote.deleted => " ↩ (a deleted message)".to_owned(),
         Some(quote) => format!(" ↩ {} “{}”", quote.from, snippet(&quote.snippet)),
@@ -67,7 +78,7 @@ fn message_line(message: &Message, style: Style) -> String {
 
 /// The line for a change to a message, told against how it was (`before`, if it was remembered): a deletion, an
 /// edit, or the reactions as they are now. A change only to the count of replies has no line: the reply had one.
-pub fn changed_line(before: Option<&Message>, message: &Message, style: Style) -> Option<Line> {
+pub fn changed_line(before: Option<&Message>, message: &Message, style: &Style) -> Option<Line> {
     let tag = room_tag(message, style);
     let what = before.map_or_else(
         || format!("{}'s message", message.from),
@@ -92,22 +103,23 @@ pub fn changed_line(before: Option<&Message>, message: &Message, style: Style) -
     Some(Line::Out(line))
 }
 
-fn direct_line(direct: &DirectMessage) -> String {
+fn direct_line(direct: &DirectMessage, style: &Style) -> String {
     let answering = match &direct.reply_to {
         Some(quote) if quote.deleted => " ↩ (a deleted message)".to_owned(),
         Some(quote) => format!(" ↩ {} “{}”", quote.from, snippet(&quote.snippet)),
         None => String::new(),
     };
-    format!("[dm] {} → {}{answering}: {}", direct.from, direct.to, direct.text)
+    let file = direct.file.as_ref().map(|file| file_text(file, style)).unwrap_or_default();
+    format!("[dm] {} → {}{answering}: {}{file}", direct.from, direct.to, direct.text)
 }
 
 /// A changed direct message, as a terminal can tell it: an edit shows the new text, a deletion says so; reactions
 /// and counts of replies, which a line cannot redraw, are left out.
-fn direct_changed_line(direct: &DirectMessage) -> Option<Line> {
+fn direct_changed_line(direct: &DirectMessage, style: &Style) -> Option<Line> {
     if direct.deleted {
         Some(Line::Err(format!("* {} deleted a direct message (#{})", direct.from, direct.seq)))
     } else if direct.edited_at.is_some() {
-        Some(Line::Out(format!("{} (edited)", direct_line(direct))))
+        Some(Line::Out(format!("{} (edited)", direct_line(direct, style))))
     } else {
         None
     }
@@ -115,23 +127,25 @@ fn direct_changed_line(direct: &DirectMessage) -> Option<Line> {
 
 /// The text lines for an event, if it deserves any: most events are one line, missed messages one per message.
 /// A change is told against the message as it was (`before`).
-pub fn lines(event: &ClientEvent, before: Option<&Message>, style: Style) -> Vec<Line> {
+pub fn lines(event: &ClientEvent, before: Option<&Message>, style: &Style) -> Vec<Line> {
     match event {
         ClientEvent::MissedMessages { messages, .. } => {
             messages.iter().map(|m| Line::Out(message_line(m, style))).collect()
         }
-        ClientEvent::MissedDirects { messages, .. } => messages.iter().map(|m| Line::Out(direct_line(m))).collect(),
+        ClientEvent::MissedDirects { messages, .. } => {
+            messages.iter().map(|m| Line::Out(direct_line(m, style))).collect()
+        }
         ClientEvent::Changed(message) => changed_line(before, message, style).into_iter().collect(),
         other => text(other, style).into_iter().collect(),
     }
 }
 
 /// The text line for an event, if it deserves one.
-pub fn text(event: &ClientEvent, style: Style) -> Option<Line> {
+pub fn text(event: &ClientEvent, style: &Style) -> Option<Line> {
     let line = match event {
         ClientEvent::Message(message) => Line::Out(message_line(message, style)),
-        ClientEvent::Direct(direct) => Line::Out(direct_line(direct)),
-        ClientEvent::DirectChanged(direct) => return direct_changed_line(direct),
+        ClientEvent::Direct(direct) => Line::Out(direct_line(direct, style)),
+        ClientEvent::DirectChanged(direct) => return direct_changed_line(direct, style),
         ClientEvent::Plain(text) => Line::Out(format!("[lobby] {text}")),
         ClientEvent::PrivateMessage { from_socket, text } => Line::Out(format!("[private from {from_socket}] {text}")),
         ClientEvent::MemberJoined(joined) => Line::Out(format!("* {} joined {}", joined.user, joined.room)),
@@ -257,9 +271,9 @@ mod tests {
     #[test]
     fn messages_print_as_room_name_and_text() {
         let style = Style::default();
-        assert_eq!(text(&message("design", "ann", "hello"), style), Some(Line::Out("[design] ann: hello".into())));
-        let numbered = Style { numbers: true };
-        assert_eq!(text(&message("design", "ann", "hi"), numbered), Some(Line::Out("[design #1] ann: hi".into())));
+        assert_eq!(text(&message("design", "ann", "hello"), &style), Some(Line::Out("[design] ann: hello".into())));
+        let numbered = Style { numbers: true, ..Style::default() };
+        assert_eq!(text(&message("design", "ann", "hi"), &numbered), Some(Line::Out("[design #1] ann: hi".into())));
         let json = json(&message("design", "ann", "hello"));
         assert_eq!((json["type"].as_str(), json["message"]["from"].as_str()), (Some("message"), Some("ann")));
     }
@@ -274,31 +288,31 @@ mod tests {
             snippet: "Who has the keys to the server room? Asking for a friend".into(),
             deleted: false,
         });
-        assert_eq!(message_line(&reply, style), "[ops] bert ↩ ann “Who has the keys to the server room? Ask…”: I do.");
+        assert_eq!(message_line(&reply, &style), "[ops] bert ↩ ann “Who has the keys to the server room? Ask…”: I do.");
         let before = plain(message("ops", "ann", "lunch at 12?"));
         let mut edited = before.clone();
         edited.text = "lunch at 1?".into();
         edited.edited_at = Some(5);
         assert_eq!(
-            changed_line(Some(&before), &edited, style),
+            changed_line(Some(&before), &edited, &style),
             Some(Line::Out("[ops] ann (edited): lunch at 1?".into()))
         );
         let mut reacted = before.clone();
         reacted.reactions = vec![Reaction { emoji: "🎉".into(), users: vec!["bert".into(), "carl".into()] }];
         assert_eq!(
-            changed_line(Some(&before), &reacted, style),
+            changed_line(Some(&before), &reacted, &style),
             Some(Line::Out("[ops] * reactions on ann's “lunch at 12?”: 🎉 bert, carl".into()))
         );
         let mut deleted = before.clone();
         deleted.deleted = true;
         deleted.text.clear();
         assert_eq!(
-            changed_line(Some(&before), &deleted, style),
+            changed_line(Some(&before), &deleted, &style),
             Some(Line::Out("[ops] * ann's “lunch at 12?” was deleted".into()))
         );
         let mut counted = before.clone();
         counted.replies = 1;
-        assert_eq!(changed_line(Some(&before), &counted, style), None, "the reply itself was printed");
+        assert_eq!(changed_line(Some(&before), &counted, &style), None, "the reply itself was printed");
     }
 
     #[test]
@@ -308,6 +322,6 @@ mod tests {
             user: "bo".into(),
             reason: LeaveReason::Disconnected,
         });
-        assert_eq!(text(&left, Style::default()), Some(Line::Out("* bo left lobby, ops (disconnected)".into())));
+        assert_eq!(text(&left, &Style::default()), Some(Line::Out("* bo left lobby, ops (disconnected)".into())));
     }
 }

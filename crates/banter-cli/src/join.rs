@@ -77,7 +77,7 @@ impl Printer {
         }
         let before = self.recent.observe(event);
         // Status lines go to stderr in both modes: stdout carries the chat, as text or as JSON.
-        for line in format::lines(event, before.as_ref(), self.style) {
+        for line in format::lines(event, before.as_ref(), &self.style) {
             match line {
                 Line::Out(line) if !self.json => println!("{line}"),
                 Line::Err(line) => eprintln!("{line}"),
@@ -108,9 +108,11 @@ pub async fn run(args: JoinArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    // Where shared files go and come from: the address joined, as a URL.
+    let base = banter_core::address::parse_host_address(&args.address)?;
     let mut printer = Printer {
         json: args.json,
-        style: Style { numbers: args.numbers },
+        style: Style { numbers: args.numbers, base: base.to_string() },
         failed_sends: 0,
         closed: None,
         printed: HashSet::new(),
@@ -161,7 +163,7 @@ pub async fn run(args: JoinArgs) -> anyhow::Result<ExitCode> {
         tokio::select! {
             line = lines.next_line() => match line {
                 Ok(Some(line)) => {
-                    if !handle_line(&client, &mut room, &line, &mut printer).await {
+                    if !handle_line(&client, &mut room, &line, &mut printer, &base).await {
                         break;
                     }
                 }
@@ -233,7 +235,7 @@ async fn last_messages(client: &Client, room: &str, count: usize) -> Result<Vec<
 }
 
 /// Sends a line or runs a command. Returns false when the user asked to quit.
-async fn handle_line(client: &Client, room: &mut String, line: &str, printer: &mut Printer) -> bool {
+async fn handle_line(client: &Client, room: &mut String, line: &str, printer: &mut Printer, base: &url::Url) -> bool {
     let report = |error: ClientError, printer: &mut Printer| {
         printer.failed_sends += 1;
         eprintln!("! {error}");
@@ -265,6 +267,7 @@ async fn handle_line(client: &Client, room: &mut String, line: &str, printer: &m
             eprintln!("{}", commands::HELP);
             Ok(())
         }
+        Command::Send { path, text } => crate::files::send(client, base, room, &path, &text).await,
         Command::Who => {
             eprintln!("{}", printer.recent.who());
             Ok(())

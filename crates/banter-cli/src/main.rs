@@ -3,6 +3,7 @@
 mod backup;
 mod commands;
 mod discover;
+mod files;
 mod format;
 mod join;
 mod paths;
@@ -41,6 +42,8 @@ enum Command {
     Discover(discover::DiscoverArgs),
     /// Search a host's messages for words.
     Search(search::SearchArgs),
+    /// Download a shared file (its URL as `join` prints it), resuming an earlier attempt.
+    Get(files::GetArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
             Command::Backup(args) => backup::run(args).await,
             Command::Discover(args) => discover::run(args).await,
             Command::Search(args) => search::run(args).await,
+            Command::Get(args) => files::run(args).await,
         }
     });
     match result {

@@ -296,3 +296,39 @@ async fn a_backup_taken_while_the_host_runs_is_a_data_folder_of_its_own() {
     assert_eq!(code, Some(0));
     assert_eq!(lines, ["[lobby] writer: worth keeping"]);
 }
+
+/// `/send` shares a file from one terminal, the other prints its line with an absolute URL, and `get` saves it: the
+/// same bytes, under the name it was sent with. A host that takes smaller files refuses a bigger one up front.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_sent_from_one_terminal_is_saved_by_another_with_get() {
+    let host = Served::start_with(Home::new(), &["--max-file-size", "3MiB"]).await;
+    let mut bob = Joined::start(&host.address, &["--name", "bob"]).await;
+    let mut alice = Joined::start(&host.address, &["--name", "alice"]).await;
+    wait_for(&mut bob.stdout, |line| line == "* alice joined lobby").await;
+    let folder = tempfile::tempdir().unwrap();
+    let bytes: Vec<u8> = (0..2_500_000u32).map(|n| (n.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let source = folder.path().join("Quarterly report.pdf");
+    std::fs::write(&source, &bytes).unwrap();
+    std::fs::write(folder.path().join("too big.iso"), vec![0u8; 4 << 20]).unwrap();
+
+    alice.say(&format!("/send \"{}\" the report", source.display())).await;
+    let line = wait_for(&mut bob.stdout, |line| line.starts_with("[lobby] alice: the report [file")).await;
+    assert!(line.contains("[file Quarterly report.pdf, 2.4 MiB: http://"), "{line}");
+    let url = line.rsplit(": ").next().unwrap().trim_end_matches(']').to_owned();
+    let output = banter_cli(&Home::new()).current_dir(folder.path()).args(["get", &url]).output().await.unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let saved = folder.path().join("Quarterly report.pdf");
+    assert_eq!(std::fs::read(&saved).unwrap(), bytes);
+    let copy = folder.path().join("copy.pdf");
+    let output = banter_cli(&Home::new()).args(["get", &url, "-o"]).arg(&copy).output().await.unwrap();
+    assert!(output.status.success());
+    assert_eq!(std::fs::read(&copy).unwrap(), bytes);
+
+    alice.say(&format!("/send \"{}\"", folder.path().join("too big.iso").display())).await;
+    let refused = wait_for(&mut alice.stderr, |line| line.starts_with("! ")).await;
+    assert!(refused.contains("too big.iso was not sent") && refused.contains("up to 3.0 MiB"), "{refused}");
+    let output = banter_cli(&Home::new()).args(["get", "http://127.0.0.1:9/elsewhere"]).output().await.unwrap();
+    assert!(!output.status.success());
+    assert_eq!(alice.finish().await, Some(1), "the refused file counts as a failed send");
+    assert_eq!(bob.finish().await, Some(0));
+}

@@ -22,6 +22,7 @@ mod direct;
 mod inbound;
 mod revisions;
 mod supervisor;
+pub mod transfer;
 
 use std::time::Duration;
 
