@@ -26,10 +26,11 @@ pub async fn run(args: BackupArgs) -> anyhow::Result<ExitCode> {
     match copied {
         Ok(report) => {
             println!(
-                "Backed up to {}: the database ({} bytes) and {} image(s).",
+                "Backed up to {}: the database ({} bytes), {} image(s) and {} shared file content(s).",
                 args.to.display(),
                 report.database_bytes,
-                report.attachments
+                report.attachments,
+                report.files
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -281,6 +281,9 @@ async fn a_backup_taken_while_the_host_runs_is_a_data_folder_of_its_own() {
     assert_eq!(said, format!("Data: {}", data.display()), "the host says where its data is");
     let mut writer = Joined::start(&host.address, &["--name", "writer"]).await;
     writer.say("worth keeping").await;
+    let plan = host.home.path().join("plan.txt");
+    std::fs::write(&plan, "step one: back up").unwrap();
+    writer.say(&format!("/send \"{}\" the plan", plan.display())).await;
     assert_eq!(writer.finish().await, Some(0));
 
     let copy = host.home.path().join("backup");
@@ -294,7 +297,14 @@ async fn a_backup_taken_while_the_host_runs_is_a_data_folder_of_its_own() {
     let restored = Served::start_with(Home::new(), &["--data", &copy_arg]).await;
     let (code, lines) = join_and_read(&Home::new(), &restored.address, &["--name", "reader", "--history", "5"]).await;
     assert_eq!(code, Some(0));
-    assert_eq!(lines, ["[lobby] writer: worth keeping"]);
+    assert_eq!(lines[0], "[lobby] writer: worth keeping");
+    // The shared file came along: the restored host serves its bytes.
+    assert!(lines[1].starts_with("[lobby] writer: the plan [file plan.txt, 17 bytes: http://"), "{lines:?}");
+    let url = lines[1].rsplit(": ").next().unwrap().trim_end_matches(']').to_owned();
+    let saved = restored.home.path().join("plan again.txt");
+    let output = banter_cli(&Home::new()).args(["get", &url, "-o"]).arg(&saved).output().await.unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), "step one: back up");
 }
 
 /// `/send` shares a file from one terminal, the other prints its line with an absolute URL, and `get` saves it: the

@@ -232,6 +232,8 @@ impl SqliteStore {
 pub struct BackupReport {
     pub database_bytes: u64,
     pub attachments: usize,
+    /// Shared files' contents copied (each content once, however many files share it).
+    pub files: usize,
 }
 
 /// Copies a data folder into `to`, a new folder, while a host may be using it: the database with SQLite's online
@@ -281,8 +283,35 @@ pub fn backup(folder: &Path, to: &Path) -> Result<BackupReport, StoreError> {
             }
         }
     }
+    let files = copy_blobs(&folder.join(FILE_BLOBS_FOLDER), &to.join(FILE_BLOBS_FOLDER))?;
     let database_bytes = std::fs::metadata(&copy_path).map(|metadata| metadata.len()).unwrap_or(0);
-    Ok(BackupReport { database_bytes, attachments })
+    Ok(BackupReport { database_bytes, attachments, files })
+}
+
+/// Where a data folder keeps shared files' bytes (`host::files` writes them; uploads under way are not copied:
+/// they go on at the original host).
+const FILE_BLOBS_FOLDER: &str = "files/blobs";
+
+/// Copies the content files under `from` (`xx/SHA256`) into `to`; returns how many. A file removed while the copy
+/// runs (its last message was deleted) is skipped.
+fn copy_blobs(from: &Path, to: &Path) -> Result<usize, StoreError> {
+    let mut copied = 0;
+    for shard in std::fs::read_dir(from).into_iter().flatten().flatten() {
+        for file in std::fs::read_dir(shard.path()).into_iter().flatten().flatten() {
+            let name = file.file_name();
+            if !blobs::is_id(&name.to_string_lossy()) {
+                continue;
+            }
+            let shard_to = to.join(shard.file_name());
+            std::fs::create_dir_all(&shard_to).map_err(|error| unwritable(&shard_to, &error))?;
+            match std::fs::copy(file.path(), shard_to.join(&name)) {
+                Ok(_) => copied += 1,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => return Err(unwritable(&shard_to, &error)),
+            }
+        }
+    }
+    Ok(copied)
 }
 
 #[async_trait]
