@@ -34,49 +34,45 @@ impl Generated {
         Generated { block, size }
     }
 
-    /// Bytes `[start, end)`.
-    fn slice(&self, start: u64, end: u64) -> Vec<u8> {
-        (start..end.min(self.size)).map(|at| self.byte(at)).collect()
-    }
-
-    fn byte(&self, at: u64) -> u8 {
-        let (index, within) = (at / MIB, at % MIB);
-        if within < 8 {
-            index.to_le_bytes()[within as usize]
-        } else {
-            self.block[within as usize]
+    /// Bytes `[start, end)`, which must lie within one MiB.
+    fn piece(&self, start: u64, end: u64) -> Vec<u8> {
+        let within = (start % MIB) as usize;
+        let mut piece = self.block[within..within + (end - start) as usize].to_vec();
+        let index = (start / MIB).to_le_bytes();
+        for (at, byte) in piece.iter_mut().enumerate().take(8usize.saturating_sub(within)) {
+            *byte = index[within + at];
         }
+        piece
     }
 
-    /// Writes bytes `[start, end)` in MiB pieces.
-    async fn write(&self, stream: &mut TcpStream, start: u64, end: u64) -> std::io::Result<()> {
+    /// Bytes `[start, end)`, a MiB piece at a time.
+    fn pieces(&self, start: u64, end: u64) -> impl Iterator<Item = Vec<u8>> + '_ {
+        let end = end.min(self.size);
         let mut at = start;
-        while at < end {
-            let next = ((at / MIB) + 1) * MIB;
-            let upto = next.min(end);
-            let mut piece = self.block[(at % MIB) as usize..(at % MIB + (upto - at)) as usize].to_vec();
-            let index = (at / MIB).to_le_bytes();
-            for (offset, byte) in piece.iter_mut().enumerate().take(8usize.saturating_sub((at % MIB) as usize)) {
-                *byte = index[(at % MIB) as usize + offset];
-            }
+        std::iter::from_fn(move || {
+            (at < end).then(|| {
+                let upto = ((at / MIB + 1) * MIB).min(end);
+                let piece = self.piece(at, upto);
+                at = upto;
+                piece
+            })
+        })
+    }
+
+    fn slice(&self, start: u64, end: u64) -> Vec<u8> {
+        self.pieces(start, end).flatten().collect()
+    }
+
+    async fn write(&self, stream: &mut TcpStream, start: u64, end: u64) -> std::io::Result<()> {
+        for piece in self.pieces(start, end) {
             stream.write_all(&piece).await?;
-            at = upto;
         }
         Ok(())
     }
 
     fn sha256(&self) -> String {
         let mut hasher = Sha256::new();
-        let mut at = 0;
-        while at < self.size {
-            let end = (at + MIB).min(self.size);
-            let mut piece = self.block[..(end - at) as usize].to_vec();
-            for (offset, byte) in (at / MIB).to_le_bytes().iter().enumerate().take(piece.len()) {
-                piece[offset] = *byte;
-            }
-            hasher.update(&piece);
-            at = end;
-        }
+        self.pieces(0, self.size).for_each(|piece| hasher.update(&piece));
         hex(&hasher.finalize())
     }
 }

@@ -342,35 +342,13 @@ impl Client {
         text: &str,
         attachment: Option<&Attachment>,
     ) -> Result<String, ClientError> {
-        check_text(text, attachment.is_some())?;
-        let client_id = new_client_id();
-        let request = SendMessage {
-            room: room.to_owned(),
-            text: text.to_owned(),
-            client_id: Some(client_id.clone()),
-            attachment: attachment.map(|attachment| attachment.id.clone()),
-            reply_to: None,
-            file: None,
-        };
-        self.enqueue(Request::Send(request), None).await?;
-        Ok(client_id)
+        self.post(room, text, attachment.map(|attachment| attachment.id.clone()), None, None).await
     }
 
     /// Queues a message that carries a shared file this user uploaded (see [`Client::begin_upload`]); reports like
     /// [`Client::send_message`]. `text` may be empty.
     pub async fn send_file(&self, room: &str, text: &str, file: &FileInfo) -> Result<String, ClientError> {
-        check_text(text, true)?;
-        let client_id = new_client_id();
-        let request = SendMessage {
-            room: room.to_owned(),
-            text: text.to_owned(),
-            client_id: Some(client_id.clone()),
-            attachment: None,
-            reply_to: None,
-            file: Some(file.id.clone()),
-        };
-        self.enqueue(Request::Send(request), None).await?;
-        Ok(client_id)
+        self.post(room, text, None, None, Some(file.id.clone())).await
     }
 
     /// Begins (or takes up again) the upload of a file; the bytes go over HTTP to the ticket's path.
@@ -380,15 +358,27 @@ impl Client {
 
     /// Queues a reply to message `reply_to` of a room; reports like [`Client::send_message`].
     pub async fn send_reply(&self, room: &str, reply_to: Seq, text: &str) -> Result<String, ClientError> {
-        check_text(text, false)?;
+        self.post(room, text, None, Some(reply_to), None).await
+    }
+
+    /// Queues a `message:send` under a new client id, which it returns.
+    async fn post(
+        &self,
+        room: &str,
+        text: &str,
+        attachment: Option<String>,
+        reply_to: Option<Seq>,
+        file: Option<String>,
+    ) -> Result<String, ClientError> {
+        check_text(text, attachment.is_some() || file.is_some())?;
         let client_id = new_client_id();
         let request = SendMessage {
             room: room.to_owned(),
             text: text.to_owned(),
             client_id: Some(client_id.clone()),
-            attachment: None,
-            reply_to: Some(reply_to),
-            file: None,
+            attachment,
+            reply_to,
+            file,
         };
         self.enqueue(Request::Send(request), None).await?;
         Ok(client_id)

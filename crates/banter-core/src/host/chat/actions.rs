@@ -109,9 +109,7 @@ async fn on_dm_changes(
     let connection = socket.id.to_string();
     let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
         let registry = hub.registry();
-        let me = registry
-            .user_id_of(&connection)
-            .ok_or_else(|| ErrorBody::new(ErrorKind::Internal, "unknown connection"))?;
+        let me = registry.user_id(&connection)?;
         let limit = request.limit.map_or(usize::MAX, |limit| limit as usize).min(registry.limits().history_page);
         Ok((me, request, limit))
     });

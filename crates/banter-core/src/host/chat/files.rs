@@ -6,7 +6,7 @@ use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use super::{bad_request, budget, reply};
 use crate::host::hub::storage_refusal;
 use crate::host::Hub;
-use crate::protocol::{event, BeginUpload, ErrorBody, ErrorKind};
+use crate::protocol::{event, BeginUpload};
 
 pub(super) fn listen(socket: &SocketRef) {
     socket.on(event::FILE_BEGIN, on_file_begin);
@@ -20,10 +20,7 @@ async fn on_file_begin(
 ) {
     let connection = socket.id.to_string();
     let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
-        let user = hub
-            .registry()
-            .user_id_of(&connection)
-            .ok_or_else(|| ErrorBody::new(ErrorKind::Internal, "unknown connection"))?;
+        let user = hub.registry().user_id(&connection)?;
         Ok((user, request))
     });
     let (user, request) = match decided {

@@ -74,9 +74,7 @@ async fn on_dm_history(
     let connection = socket.id.to_string();
     let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
         let registry = hub.registry();
-        let me = registry
-            .user_id_of(&connection)
-            .ok_or_else(|| ErrorBody::new(ErrorKind::Internal, "unknown connection"))?;
+        let me = registry.user_id(&connection)?;
         let limit = request.limit.map_or(usize::MAX, |limit| limit as usize).min(registry.limits().history_page);
         let page = match (request.before_seq, request.after_seq) {
             (Some(before), _) => PageRequest::Before(before),
@@ -136,10 +134,7 @@ async fn on_dm_read_set(
 ) {
     let connection = socket.id.to_string();
     let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
-        let user = hub
-            .registry()
-            .user_id_of(&connection)
-            .ok_or_else(|| ErrorBody::new(ErrorKind::Internal, "unknown connection"))?;
+        let user = hub.registry().user_id(&connection)?;
         Ok((user, request))
     });
     let (user, request) = match decided {

@@ -10,8 +10,8 @@ use crate::host::registry::{Dialect, JoinMode, Joined};
 use crate::host::turns::InOrder;
 use crate::host::Hub;
 use crate::protocol::{
-    event, ErrorBody, ErrorKind, HistoryPage, HistoryRequest, LeaveReason, MemberJoined, MemberLeft, NotifySetting,
-    ReadMark, RoomJoined, RoomLeft, RoomList, RoomRequest, TypingSet, TypingUpdate,
+    event, ErrorBody, HistoryPage, HistoryRequest, LeaveReason, MemberJoined, MemberLeft, NotifySetting, ReadMark,
+    RoomJoined, RoomLeft, RoomList, RoomRequest, TypingSet, TypingUpdate,
 };
 use crate::store::PageRequest;
 
@@ -197,9 +197,7 @@ async fn on_read_set(
     let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
         let registry = hub.registry();
         let (key, room) = registry.is_in(&connection, &request.room)?;
-        let user = registry
-            .user_id_of(&connection)
-            .ok_or_else(|| ErrorBody::new(ErrorKind::Internal, "unknown connection"))?;
+        let user = registry.user_id(&connection)?;
         Ok((key, room, user, request.seq))
     });
     let (key, room, user, seq) = match decided {
@@ -229,9 +227,7 @@ async fn on_notify_set(
     let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
         let registry = hub.registry();
         let (key, room) = registry.is_in(&connection, &request.room)?;
-        let user = registry
-            .user_id_of(&connection)
-            .ok_or_else(|| ErrorBody::new(ErrorKind::Internal, "unknown connection"))?;
+        let user = registry.user_id(&connection)?;
         Ok((key, NotifySetting { room, level: request.level }, user))
     });
     let (key, setting, user) = match decided {

@@ -39,9 +39,7 @@ async fn on_search(
         if words.is_empty() {
             return Err(ErrorBody::new(ErrorKind::Invalid, "Type a word to search for."));
         }
-        let searcher = registry
-            .user_id_of(&connection)
-            .ok_or_else(|| ErrorBody::new(ErrorKind::Internal, "unknown connection"))?;
+        let searcher = registry.user_id(&connection)?;
         let room = request.room.as_deref().map(validate::room_key);
         let from = match request.from.as_deref() {
             Some(name) => Some(registry.person(name).map(|person| person.id).ok_or_else(|| {

@@ -128,10 +128,6 @@ impl Files {
         Ok(Arc::new(Files { root, ephemeral, limits, uploads: Mutex::new(uploads), placement }))
     }
 
-    pub fn limits(&self) -> FileLimits {
-        self.limits
-    }
-
     fn uploads(&self) -> MutexGuard<'_, HashMap<String, Upload>> {
         // Every method leaves the map consistent at each return, so a poisoned lock's value is safe to use.
         self.uploads.lock().unwrap_or_else(|poisoned| poisoned.into_inner())

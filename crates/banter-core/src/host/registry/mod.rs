@@ -599,6 +599,11 @@ impl Registry {
         self.presence.connection(connection).map(|entry| entry.id.clone())
     }
 
+    /// The user behind a connection that a handler is serving (it is registered until it departs).
+    pub fn user_id(&self, connection: &ConnectionId) -> Result<UserId, ErrorBody> {
+        self.user_id_of(connection).ok_or_else(unknown_connection)
+    }
+
     pub fn dialect(&self, connection: &ConnectionId) -> Option<Dialect> {
         self.presence.connection(connection).map(|entry| entry.dialect)
     }
