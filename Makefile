@@ -14,7 +14,7 @@ APT_BUILD := pkg-config libssl-dev build-essential file libwebkit2gtk-4.1-dev li
 # What the app wants beside it (the .deb recommends the same): a colour emoji font, without which reactions and
 # emoji show as boxes.
 APT_RUN := fonts-noto-color-emoji
-APT_TEST := xvfb xauth imagemagick webkit2gtk-driver chromium dbus
+APT_TEST := xvfb xauth imagemagick webkit2gtk-driver chromium dbus xdotool
 INTEROP := tests/interop
 UI := ui
 UI_SOURCES := $(shell find $(UI)/src -type f 2>/dev/null) $(UI)/index.html $(UI)/vite.config.ts $(UI)/tsconfig.json

@@ -11,7 +11,6 @@ use banter_core::protocol::{
     SearchRequest, SearchResults,
 };
 use banter_core::store::Location;
-use bytes::Bytes;
 use tauri::ipc::Response;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
@@ -247,19 +246,6 @@ pub async fn send_message(state: State<'_, AppState>, room: String, text: String
 #[tauri::command]
 pub async fn send_direct(state: State<'_, AppState>, to: String, text: String) -> Result<String, IpcError> {
     Ok(state.client().await?.send_direct(&to, &text).await?)
-}
-
-/// Uploads an image and posts it to `room`, with `text` as its caption.
-#[tauri::command]
-pub async fn send_image(
-    state: State<'_, AppState>,
-    room: String,
-    text: String,
-    bytes: Vec<u8>,
-) -> Result<String, IpcError> {
-    let client = state.client().await?;
-    let attachment = client.upload_image(Bytes::from(bytes)).await?;
-    Ok(client.send_message_with(&room, &text, Some(&attachment)).await?)
 }
 
 #[tauri::command]

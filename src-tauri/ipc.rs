@@ -274,6 +274,18 @@ pub enum UiEvent {
     Status {
         status: Status,
     },
+    /// How an upload or a download stands, on every change.
+    Transfer {
+        transfer: crate::transfers::TransferView,
+    },
+    /// Files were dropped on the window; they are chosen, for the UI to send where the user is.
+    FilesDropped {
+        files: Vec<crate::transfers::LocalFile>,
+    },
+    /// Files are being dragged over the window (`over`), or no longer.
+    DropHover {
+        over: bool,
+    },
     Welcome {
         me: String,
         /// A different id from the last welcome's means a different (or wiped) host: what was shown is gone.

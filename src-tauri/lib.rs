@@ -8,8 +8,10 @@ pub mod commands;
 mod events;
 pub mod ipc;
 pub mod network;
+mod previews;
 pub mod settings;
 mod state;
+pub mod transfers;
 
 use tauri::{Builder, Emitter, Manager, Runtime};
 
@@ -22,14 +24,16 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
+        .register_asynchronous_uri_scheme_protocol(previews::SCHEME, previews::serve)
         .setup(|app| {
-            app.manage(state::AppState::new(app.path().app_config_dir().ok()));
+            app.manage(state::AppState::new(app.path().app_config_dir().ok(), app.path().app_cache_dir().ok()));
             Ok(())
         })
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
-                ask_before_closing_while_hosting(window, api);
-            }
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::CloseRequested { api, .. } => ask_before_closing_while_hosting(window, api),
+            tauri::WindowEvent::DragDrop(drop) => transfers::dropped(window, drop),
+            _ => {}
         })
         .invoke_handler(tauri::generate_handler![
             commands::host_start,
@@ -44,7 +48,13 @@ pub fn build<R: Runtime>(builder: Builder<R>) -> Builder<R> {
             commands::disconnect,
             commands::send_message,
             commands::send_direct,
-            commands::send_image,
+            transfers::pick_files,
+            transfers::keep_pasted,
+            transfers::send_file,
+            transfers::save_file,
+            transfers::cancel_transfer,
+            transfers::retry_transfer,
+            transfers::show_in_folder,
             actions::send_reply,
             actions::edit_message,
             actions::delete_message,

@@ -15,6 +15,7 @@ use crate::events;
 use crate::ipc::IpcError;
 use crate::network::Network;
 use crate::settings::SettingsStore;
+use crate::transfers::Transfers;
 
 /// How long joining may take before the UI is told it failed.
 const JOIN_LIMIT: Duration = Duration::from_secs(15);
@@ -28,6 +29,7 @@ pub struct AppState {
     host: Mutex<Option<HostHandle>>,
     pub settings: SettingsStore,
     pub network: Network,
+    pub transfers: Transfers,
 }
 
 /// A joined chat: the engine's client, the host's base URL (for attachments) and the task forwarding its events.
@@ -39,13 +41,14 @@ pub struct Session {
 }
 
 impl AppState {
-    pub fn new(config_folder: Option<PathBuf>) -> Self {
+    pub fn new(config_folder: Option<PathBuf>, cache_folder: Option<PathBuf>) -> Self {
         AppState {
             joining: Mutex::new(()),
             session: Mutex::new(None),
             host: Mutex::new(None),
             settings: SettingsStore::load(config_folder),
             network: Network::default(),
+            transfers: Transfers::new(cache_folder),
         }
     }
 

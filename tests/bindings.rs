@@ -7,6 +7,7 @@ use banter_app::ipc::{
     UiEvent,
 };
 use banter_app::network::{Looking, NetworkView};
+use banter_app::transfers::{Direction, LocalFile, SendTo, TransferState, TransferView};
 use banter_core::discovery::FoundHost;
 use banter_core::protocol::{
     event, AnnouncedLimits, Attachment, BanInfo, BeginUpload, ChangesPage, ChangesRequest, Closing, ClosingReason,
@@ -48,6 +49,11 @@ fn declarations() -> String {
         NotifyLevel::decl(&config),
         DirectMessage::decl(&config),
         Place::decl(&config),
+        LocalFile::decl(&config),
+        SendTo::decl(&config),
+        TransferView::decl(&config),
+        TransferState::decl(&config),
+        Direction::decl(&config),
         BeginUpload::decl(&config),
         UploadTicket::decl(&config),
         FileInfo::decl(&config),

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
 
 mod e2e_actions;
+mod e2e_files;
 mod e2e_settings;
 mod harness;
 mod notifications;
@@ -489,6 +490,7 @@ async fn the_desktop_app_hosts_joins_and_explains_errors() {
     the_host_form_explains_a_data_folder_it_cannot_use(&display).await;
     a_key_from_another_device_is_the_same_person(&display).await;
     e2e_actions::replies_reactions_edits_and_deletions(&display).await;
+    e2e_files::files_go_both_ways(&display).await;
     e2e_actions::a_second_launch_brings_the_first_window_forward(&display).await;
     e2e_actions::closing_the_window_while_hosting_asks_first(&display).await;
     e2e_actions::a_mention_notifies_while_the_app_is_in_the_background(&display).await;

@@ -29,10 +29,19 @@ fn the_webview_runs_under_a_strict_content_security_policy() {
     for forbidden in ["unsafe-eval", "unsafe-inline", "*", "https:", "http:"] {
         assert!(!tokens.contains(&forbidden), "{forbidden} in {csp}");
     }
-    // The only http origin allowed is Tauri's IPC endpoint.
-    let remote: Vec<&&str> =
-        tokens.iter().filter(|token| token.contains("://") && **token != "http://ipc.localhost").collect();
+    // The only http origins allowed are Tauri's IPC endpoint and the app's own `banter-file:` scheme (as Windows
+    // names it), which Rust answers from the host joined: the webview loads nothing from the network itself.
+    let own = ["http://ipc.localhost", "http://banter-file.localhost"];
+    let remote: Vec<&&str> = tokens.iter().filter(|token| token.contains("://") && !own.contains(token)).collect();
     assert!(remote.is_empty(), "remote content allowed: {remote:?}");
+    for directive in &directives {
+        if directive.contains("banter-file") {
+            assert!(
+                directive.starts_with("img-src") || directive.starts_with("media-src"),
+                "shared files may only be shown or played, never run: {directive}"
+            );
+        }
+    }
     assert!(config["build"].get("devUrl").is_none(), "the app must load its own bundle, not a URL");
     assert!(config["app"]["security"].get("dangerousDisableAssetCspModification").is_none());
 }
@@ -61,7 +70,8 @@ fn the_main_window_may_call_exactly_the_apps_commands_and_listen_to_its_events()
     );
     let lib = read("src-tauri/lib.rs");
     for name in banter_app::COMMAND_NAMES {
-        let registered = ["commands", "actions"].iter().any(|module| lib.contains(&format!("{module}::{name},")));
+        let registered =
+            ["commands", "actions", "transfers"].iter().any(|module| lib.contains(&format!("{module}::{name},")));
         assert!(registered, "{name} is registered");
     }
 }

@@ -19,7 +19,7 @@ async fn press(app: &WebDriver, css: &str) {
 
 /// Waits until the element matching `css` holds `text`, read from the DOM: WebKitWebDriver reads the text of an
 /// element that clips its overflow (a quote cut with an ellipsis) as empty, though it is drawn.
-async fn wait_for_content(app: &WebDriver, css: &str, text: &str) {
+pub(crate) async fn wait_for_content(app: &WebDriver, css: &str, text: &str) {
     let script = format!("return document.querySelector({css:?})?.textContent ?? '';");
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {

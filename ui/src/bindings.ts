@@ -2,7 +2,7 @@
 // crates/banter-core/src/ (protocol/, discovery.rs). Do not edit: change the Rust types and run the test
 // again.
 
-export type UiEvent = { "type": "status", status: Status, } | { "type": "welcome", me: string, 
+export type UiEvent = { "type": "status", status: Status, } | { "type": "transfer", transfer: TransferView, } | { "type": "filesDropped", files: Array<LocalFile>, } | { "type": "dropHover", over: boolean, } | { "type": "welcome", me: string, 
 /**
  * A different id from the last welcome's means a different (or wiped) host: what was shown is gone.
  */
@@ -300,6 +300,36 @@ rev?: number, };
 
 export type Place = { "kind": "room", room: string, } | { "kind": "dm", conversation: string, with: string, };
 
+export type LocalFile = { 
+/**
+ * Names the file in `send_file`; only the dialog, a drop or a paste hand one out.
+ */
+token: string, name: string, size: number, };
+
+export type SendTo = { "kind": "room", room: string, } | { "kind": "dm", with: string, };
+
+export type TransferView = { id: string, direction: Direction, name: string, done: number, total: number, state: TransferState, 
+/**
+ * Why it failed, in words.
+ */
+error: string | null, 
+/**
+ * Where an upload is posted.
+ */
+to: SendTo | null, 
+/**
+ * The file a download fetches.
+ */
+fileId: string | null, 
+/**
+ * Where a finished download was saved, to show.
+ */
+savedTo: string | null, };
+
+export type TransferState = "running" | "done" | "failed" | "cancelled";
+
+export type Direction = "upload" | "download";
+
 export type BeginUpload = { 
 /**
  * The file's name, as the uploader's system has it; only its last path component is kept.
@@ -497,7 +527,11 @@ quoteChars: number,
 /**
  * The most hits one search answer carries.
  */
-searchPage: number, };
+searchPage: number, 
+/**
+ * The largest file the host takes (0 from a host older than shared files).
+ */
+maxFileBytes: number, };
 
 export type ErrorBody = { kind: ErrorKind, message: string, };
 

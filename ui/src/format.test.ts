@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { activeAgo, continuesGroup, GROUP_WINDOW_MS, hueFor, initials, typingLine } from './format';
+import {
+  activeAgo,
+  continuesGroup,
+  formatBytes,
+  formatDuration,
+  GROUP_WINDOW_MS,
+  hueFor,
+  initials,
+  typingLine,
+} from './format';
 
 describe('formatting', () => {
   it('groups consecutive messages of one sender within the window', () => {
@@ -41,5 +50,20 @@ describe('formatting', () => {
     expect(activeAgo(now - 30 * 60 * minute, now, 'en')).toBe('active yesterday');
     expect(activeAgo(now - 10 * 24 * 60 * minute, now, 'en')).toBe('active 10 days ago');
     expect(activeAgo(Date.UTC(2025, 2, 14, 12, 0), now, 'en')).toBe('active Mar 14, 2025');
+  });
+});
+
+describe('sizes and durations', () => {
+  it('says a size as the host does', () => {
+    expect(formatBytes(512)).toBe('512 bytes');
+    expect(formatBytes(2.3 * 1024 * 1024)).toBe('2.3 MiB');
+    expect(formatBytes(4 * 1024 ** 3)).toBe('4.0 GiB');
+  });
+
+  it('says how long is left in the largest sensible unit', () => {
+    expect(formatDuration(0.2)).toBe('1 s');
+    expect(formatDuration(59)).toBe('59 s');
+    expect(formatDuration(61)).toBe('2 min');
+    expect(formatDuration(3900)).toBe('1 h 5 min');
   });
 });

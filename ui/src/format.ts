@@ -67,3 +67,25 @@ export function activeAgo(ts: number, now: number, locale?: string): string {
   if (days < 30) return `active ${words.format(-days, 'day')}`;
   return `active ${new Date(ts).toLocaleDateString(locale, { day: 'numeric', month: 'short', year: 'numeric' })}`;
 }
+
+/** "512 bytes", "2.3 MiB", "4.0 GiB": a size as the host's messages and the terminal client say it. */
+export function formatBytes(bytes: number): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  if (bytes < 1024) return `${bytes} bytes`;
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit + 1 < units.length) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** "40 s", "3 min", "1 h 5 min": how long something still takes. */
+export function formatDuration(seconds: number): string {
+  const whole = Math.ceil(seconds);
+  if (whole < 60) return `${whole} s`;
+  const minutes = Math.ceil(whole / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}

@@ -6,7 +6,8 @@ import { settingsDialog } from './views/settings';
 import { applyTheme, startTheming } from './theme';
 import { startScreen } from './views/start';
 import { transport } from './platform';
-import { asTransportError, type JoinTarget, type Transport } from './transport-types';
+import { asTransportError, type ChosenFile, type JoinTarget, type Transport } from './transport-types';
+import { formatBytes } from './format';
 import {
   addOlder,
   addPending,
@@ -26,7 +27,7 @@ import {
   type ChatState,
   type Conversation,
 } from './store';
-import type { AnyMessage, Place, RoomJoined, SettingsView, UiEvent } from './bindings';
+import type { AnyMessage, Place, RoomJoined, SendTo, SettingsView, UiEvent } from './bindings';
 import type { KeyActions } from './views/identity';
 
 const NAME_KEY = 'banter.name';
@@ -67,7 +68,12 @@ class App {
   async start(): Promise<void> {
     await this.transport.onEvent((event) => this.onEvent(event));
     // Typing indicators expire on their own; a slow tick keeps them honest without events.
-    window.setInterval(() => this.view && this.state && this.view.renderTyping(this.state, Date.now()), 2000);
+    window.setInterval(() => {
+      if (!this.view || !this.state) return;
+      this.view.renderTyping(this.state, Date.now());
+      // Finished uploads leave the transfer list after a moment, without an event of their own.
+      if (this.state.transfers.size > 0) this.schedule();
+    }, 2000);
     await this.showStart();
   }
 
@@ -151,7 +157,22 @@ class App {
     this.view = new ChatView({
       open: (key) => this.openConversation(key),
       send: (text) => this.send(text),
-      sendImage: (file) => this.sendImage(file),
+      attach: async () => this.sendFiles(await this.transport.pickFiles()),
+      sendBlobs: async (files) =>
+        this.sendFiles(
+          await Promise.all(files.map((file) => this.transport.fileFromBlob(file, file.name || pastedName(file)))),
+        ),
+      fileSource: (file) => this.transport.fileSource(file),
+      saveFile: (file) => this.transport.saveFile(file),
+      transfers: {
+        cancel: (id) => this.transport.cancelTransfer(id),
+        retry: (id) => this.transport.retryTransfer(id),
+        dismiss: (id) => {
+          state.transfers.delete(id);
+          this.render();
+        },
+        showInFolder: this.transport.canShowInFolder ? (id) => this.transport.showInFolder(id) : null,
+      },
       createRoom: async (room) => this.enterRoom(await this.transport.createRoom(room)),
       joinRoom: async (room) => this.enterRoom(await this.transport.joinRoom(room)),
       leaveRoom: async (room) => {
@@ -286,14 +307,22 @@ class App {
     this.render();
   }
 
-  private async sendImage(file: File): Promise<void> {
+  /** Sends files to the open conversation, each as a message of its own, each refused up front when it is larger
+   *  than the host takes. */
+  private async sendFiles(files: ChosenFile[]): Promise<void> {
     const state = this.state;
     const current = state?.conversations.get(state.current);
-    if (!state || !current || current.kind !== 'room') throw new Error('Images can be sent to rooms.');
-    const most = state.limits.maxAttachmentBytes;
-    if (file.size > most) throw new Error(`Images up to ${Math.floor(most / 1024)} KiB can be sent.`);
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    await this.transport.sendImage(current.name, '', bytes);
+    if (!state || !current || files.length === 0) return;
+    if (!state.rich) throw new Error('This server takes text only: files need a Banter host.');
+    const to: SendTo =
+      current.kind === 'room' ? { kind: 'room', room: current.name } : { kind: 'dm', with: current.name };
+    const most = state.limits.maxFileBytes;
+    const tooLarge = files.filter((file) => most > 0 && file.size > most);
+    for (const file of files) if (!tooLarge.includes(file)) await this.transport.sendFile(to, file, '');
+    if (tooLarge.length > 0) {
+      const names = tooLarge.map((file) => `${file.name} (${formatBytes(file.size)})`).join(', ');
+      throw new Error(`This host takes files up to ${formatBytes(most)}: ${names} not sent.`);
+    }
   }
 
   private attachment(id: string): AttachmentView {
@@ -353,6 +382,10 @@ class App {
       this.state = newChatState('');
     }
     apply(this.state, event, Date.now());
+    if (event.type === 'filesDropped') {
+      const shown = this.view;
+      this.sendFiles(event.files).catch((error: Error) => shown?.showError(error.message));
+    }
     if (event.type === 'typing') {
       // A typing notice changes only the typing line: nothing else is drawn again.
       this.view?.renderTyping(this.state, Date.now());
@@ -487,6 +520,13 @@ class App {
       if (next) this.openConversation(next);
     });
   }
+}
+
+/** A name for pasted bytes that came without one (a screenshot): the time, and the type's usual extension. */
+function pastedName(blob: Blob): string {
+  const extension = blob.type.startsWith('image/') ? blob.type.slice(6).replace('jpeg', 'jpg') : 'bin';
+  const stamp = new Date().toISOString().slice(0, 19).replace('T', ' ').replace(/:/g, '.');
+  return `Pasted ${stamp}.${extension}`;
 }
 
 startTheming();

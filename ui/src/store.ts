@@ -4,6 +4,7 @@ import type {
   Attachment,
   BanInfo,
   DirectMessage,
+  FileInfo,
   HostInfo,
   Message,
   NotifyLevel,
@@ -16,6 +17,7 @@ import type {
   UiEvent,
   UserInfo,
 } from './bindings';
+import { trackTransfer, type TransferItem } from './transfers';
 
 export const LOBBY = 'lobby';
 /** How long a typing indicator stays without a fresh notice. */
@@ -31,6 +33,8 @@ export interface MessageItem {
   ts: number;
   seq: number;
   attachment: Attachment | null;
+  /** A shared file the message carries. */
+  file: FileInfo | null;
   pending: boolean;
   /** Why the host refused it, if it did. */
   failed: string | null;
@@ -101,6 +105,10 @@ export interface ChatState {
   limits: AnnouncedLimits;
   /** Which messages of each room notify the user (by room key; absent: mentions), as the host keeps it for them. */
   notify: Map<string, NotifyLevel>;
+  /** This session's uploads and downloads, by id. */
+  transfers: Map<string, TransferItem>;
+  /** Files are being dragged over the window (the desktop app says so; a browser's page sees it itself). */
+  dropHover: boolean;
 }
 
 /** A Banter host's limits, for the moments before a welcome says what this one's are (and for plain servers). */
@@ -113,6 +121,7 @@ export const DEFAULT_LIMITS: AnnouncedLimits = {
   maxReactionsPerMessage: 20,
   quoteChars: 120,
   searchPage: 50,
+  maxFileBytes: 4 * 1024 ** 3,
 };
 
 export function roomKey(name: string): string {
@@ -142,6 +151,8 @@ export function newChatState(me: string): ChatState {
     early: new Map(),
     limits: DEFAULT_LIMITS,
     notify: new Map(),
+    transfers: new Map(),
+    dropHover: false,
   };
   conversation(state, 'room', LOBBY);
   return state;
@@ -177,6 +188,7 @@ type WireMessage = {
   ts: number;
   clientId?: string | null;
   attachment?: Attachment | null;
+  file?: FileInfo | null;
 } & Partial<Pick<Message, 'replyTo' | 'replies' | 'editedAt' | 'deleted' | 'reactions' | 'rev'>>;
 
 function fromWire(message: WireMessage, seq: number): MessageItem {
@@ -189,6 +201,7 @@ function fromWire(message: WireMessage, seq: number): MessageItem {
     ts: message.ts,
     seq,
     attachment: message.attachment ?? null,
+    file: message.file ?? null,
     pending: false,
     failed: null,
     replyTo: message.replyTo ?? null,
@@ -283,6 +296,7 @@ export function addPending(state: ChatState, key: string, clientId: string, text
     ts: now,
     seq: 0,
     attachment: null,
+    file: null,
     replyTo: null,
     replies: 0,
     editedAt: null,
@@ -553,6 +567,16 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
     }
     case 'closing':
       state.closing = event.message;
+      break;
+    case 'transfer':
+      trackTransfer(state.transfers, event.transfer, now);
+      break;
+    case 'dropHover':
+      state.dropHover = event.over;
+      break;
+    case 'filesDropped':
+      // Dropped files are sent by the app where the user is (main.ts); the state itself does not change.
+      state.dropHover = false;
       break;
   }
 }

@@ -6,6 +6,7 @@ import type {
   NotifyLevel,
   NotifySetting,
   DirectHistoryPage,
+  FileInfo,
   HistoryPage,
   HostInfo,
   IpcError,
@@ -15,6 +16,7 @@ import type {
   RoomJoined,
   RoomLeft,
   SearchRequest,
+  SendTo,
   SearchResults,
   SettingsUpdate,
   SettingsView,
@@ -27,6 +29,16 @@ export interface JoinTarget {
   hostId?: string;
   /** The user was told that another host answers at the address, and joins anyway. */
   acceptNewHost?: boolean;
+}
+
+/** A file on this device that the user chose to send: by the picker, a drop or a paste. */
+export interface ChosenFile {
+  name: string;
+  size: number;
+  /** The desktop app's handle on a file Rust holds (its path never reaches the webview). */
+  token?: string;
+  /** The bytes, where the page holds them (a browser guest's file, a paste). */
+  blob?: Blob;
 }
 
 /** What the UI can ask of the chat engine. */
@@ -74,7 +86,23 @@ export interface Transport {
   deleteMessage(place: Place, seq: number): Promise<AnyMessage>;
   /** Adds (`on`) or takes back this user's reaction; answers the message as it is now. */
   react(place: Place, seq: number, emoji: string, on: boolean): Promise<AnyMessage>;
-  sendImage(room: string, text: string, bytes: Uint8Array): Promise<string>;
+  /** Opens the file picker; resolves with the files chosen (none when it was closed). */
+  pickFiles(): Promise<ChosenFile[]>;
+  /** Makes a file of bytes the page holds (a paste), ready to send. */
+  fileFromBlob(blob: Blob, name: string): Promise<ChosenFile>;
+  /** Uploads a file in the background and posts it with `text` (may be empty). Resolves with the transfer's id,
+   *  which `transfer` events name, as soon as it has started. */
+  sendFile(to: SendTo, file: ChosenFile, text: string): Promise<string>;
+  cancelTransfer(id: string): Promise<void>;
+  /** Runs an ended transfer again, from where it stopped. */
+  retryTransfer(id: string): Promise<void>;
+  /** Saves a shared file: the Save dialog and a download with progress (desktop), the browser's download (guest). */
+  saveFile(file: FileInfo): Promise<void>;
+  /** Whether a saved download can be shown in its folder (`showInFolder`). */
+  readonly canShowInFolder: boolean;
+  showInFolder(transferId: string): Promise<void>;
+  /** Where the webview loads a shared file from, to show or play it. */
+  fileSource(file: FileInfo): string;
   joinRoom(room: string): Promise<RoomJoined>;
   createRoom(room: string): Promise<RoomJoined>;
   leaveRoom(room: string): Promise<RoomLeft>;

@@ -29,6 +29,7 @@ import { Cursor } from './cursor';
 import { Revisions } from './revisions';
 import { applyTheme, storedTheme } from './theme';
 import { TransportError, type Transport } from './transport-types';
+import { chosenBlob, downloadWithLink, pickWithInput, webTransfers } from './transfers-web';
 
 const USER_KEY = 'banter.userKey';
 /** The rooms this tab is in, so that a reload rejoins them. */
@@ -499,6 +500,15 @@ export function webTransport(): Transport {
     theme: storedTheme(),
   });
 
+  const transfers = webTransfers(
+    (body) => request('file:begin', body),
+    async (to, text, file) =>
+      to.kind === 'room'
+        ? track('message:send', { room: to.room, text, file: file.id })
+        : track('dm:send', { to: to.with, text, file: file.id }),
+    emit,
+  );
+
   return {
     canHost: false,
     fixedAddress: window.location.host,
@@ -577,10 +587,17 @@ export function webTransport(): Transport {
       place.kind === 'room'
         ? request('message:react', { room: place.room, seq, emoji, on })
         : request('dm:react', { conversation: place.conversation, seq, emoji, on }),
-    sendImage: async (room, text, bytes) => {
-      const attachment = await request('attachment:upload', bytes);
-      return track('message:send', { room, text, attachment: attachment.id });
+    pickFiles: () => pickWithInput(),
+    fileFromBlob: async (blob, name) => chosenBlob(new File([blob], name, { type: blob.type })),
+    sendFile: async (to, file, text) => transfers.send(to, file, text),
+    cancelTransfer: async (id) => transfers.cancel(id),
+    retryTransfer: async (id) => transfers.retry(id),
+    saveFile: async (file) => downloadWithLink(file),
+    canShowInFolder: false,
+    showInFolder: async () => {
+      throw new TransportError('unsupported', 'The browser shows its downloads itself.');
     },
+    fileSource: (file) => `/files/${encodeURIComponent(file.id)}`,
     joinRoom: (room) => join(room, 'user'),
     createRoom: (room) => join(room, 'user', true),
     leaveRoom: async (room) => {

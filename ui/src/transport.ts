@@ -1,8 +1,8 @@
 // The one module that talks to Rust: the desktop app's transport. Everything else in the UI sees the `Transport`
 // interface (transport-types.ts) and never Tauri; the browser guest's transport is transport-web.ts.
-import { invoke } from '@tauri-apps/api/core';
+import { convertFileSrc, invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
-import type { NetworkView, UiEvent } from './bindings';
+import type { LocalFile, NetworkView, UiEvent } from './bindings';
 import { asTransportError, type Transport } from './transport-types';
 
 export { TransportError, type Transport } from './transport-types';
@@ -54,7 +54,28 @@ export const tauriTransport: Transport = {
   deleteMessage: (place, seq) => call('delete_message', { place, seq }),
   react: (place, seq, emoji, on) => call('react', { place, seq, emoji, on }),
   sendDirect: (to, text) => call('send_direct', { to, text }),
-  sendImage: (room, text, bytes) => call('send_image', { room, text, bytes: Array.from(bytes) }),
+  pickFiles: async () => (await call<LocalFile[]>('pick_files')).map((file) => ({ ...file })),
+  // The bytes cross once, as a raw IPC body (never as JSON); Rust keeps them in a file to send like any other.
+  fileFromBlob: async (blob, name) => {
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    try {
+      return await invoke<LocalFile>('keep_pasted', bytes, { headers: { 'banter-name': encodeURIComponent(name) } });
+    } catch (error) {
+      throw asTransportError(error);
+    }
+  },
+  sendFile: (to, file, text) => {
+    if (!file.token) throw new Error('The app sends files it was given by the picker, a drop or a paste.');
+    return call('send_file', { to, token: file.token, text });
+  },
+  cancelTransfer: (id) => call('cancel_transfer', { id }),
+  retryTransfer: (id) => call('retry_transfer', { id }),
+  saveFile: async (file) => {
+    await call<string | null>('save_file', { file });
+  },
+  canShowInFolder: true,
+  showInFolder: (id) => call('show_in_folder', { id }),
+  fileSource: (file) => convertFileSrc(`${file.id}/${encodeURIComponent(file.name)}`, 'banter-file'),
   joinRoom: (room) => call('join_room', { room }),
   createRoom: (room) => call('create_room', { room }),
   leaveRoom: (room) => call('leave_room', { room }),

@@ -21,9 +21,12 @@ pub struct Style {
     pub base: String,
 }
 
-/// A shared file as a line shows it: its name, its size, and an absolute URL that `banter-cli get` takes.
-fn file_text(file: &FileInfo, style: &Style) -> String {
-    format!(" [file {}, {}: {}/files/{}]", file.name, size_text(file.size), style.base.trim_end_matches('/'), file.id)
+/// A shared file as a line shows it, after the message's text (if any): its name, its size, and an absolute URL
+/// that `banter-cli get` takes.
+fn file_text(file: &FileInfo, text: &str, style: &Style) -> String {
+    let space = if text.is_empty() { "" } else { " " };
+    let base = style.base.trim_end_matches('/');
+    format!("{space}[file {}, {}: {base}/files/{}]", file.name, size_text(file.size), file.id)
 }
 
 /// The start of a text, to recognise a message by.
@@ -60,7 +63,7 @@ fn message_line(message: &Message, style: &Style) -> String {
         .map(|a| format!(" [image {} bytes: /attachments/{}]", a.size, a.id))
         .unwrap_or_default();
     if let Some(file) = &message.file {
-        attachment.push_str(&file_text(file, style));
+        attachment.push_str(&file_text(file, &message.text, style));
     }
     let answering = match &message.reply_to {
         Some(quote) if quote.deleted => " ↩ (a deleted message)".to_owned(),
@@ -109,7 +112,7 @@ fn direct_line(direct: &DirectMessage, style: &Style) -> String {
         Some(quote) => format!(" ↩ {} “{}”", quote.from, snippet(&quote.snippet)),
         None => String::new(),
     };
-    let file = direct.file.as_ref().map(|file| file_text(file, style)).unwrap_or_default();
+    let file = direct.file.as_ref().map(|file| file_text(file, &direct.text, style)).unwrap_or_default();
     format!("[dm] {} → {}{answering}: {}{file}", direct.from, direct.to, direct.text)
 }
 

@@ -245,6 +245,42 @@ async fn a_browser_guest_joins_by_the_link_that_carries_the_access_code() {
     assert!(status.success());
 }
 
+/// Files between browser guests (`tests/interop/browser-files.js`): a drop whose upload is cut short and goes on
+/// from the host's offset, a download by the other guest checked by its SHA-256, a photo by the picker shown to
+/// both, a name that is a path, and a file in a direct message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_guests_share_files_by_drop_and_picker_and_download_them() {
+    use banter_core::host::{self, HostConfig};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let config = HostConfig { web: Some(banter_web::client()), ..HostConfig::default() };
+    let host = host::spawn(listener, config).await.unwrap();
+    let screenshots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&screenshots).unwrap();
+    let photo = std::env::temp_dir().join(format!("banter-browser-photo-{}.png", std::process::id()));
+    let made = std::process::Command::new("/usr/bin/convert")
+        .args(["-size", "320x200", "gradient:#0ea5e9-#f97316"])
+        .arg(&photo)
+        .status()
+        .expect("ImageMagick's convert runs (make test installs it)");
+    assert!(made.success());
+    let photo_bytes = std::fs::metadata(&photo).unwrap().len();
+    let Script { mut script, mut steps, .. } = Script::start(
+        "browser-files.js",
+        &[&format!("http://{}", host.local_addr()), &screenshots.to_string_lossy(), &photo.to_string_lossy()],
+    );
+    for step in ["dropped", "downloaded", "photo", "path-name", "direct"] {
+        steps.expect(&format!("step {step}")).await;
+    }
+    steps.expect("files ok").await;
+    let status = tokio::time::timeout(WAIT, script.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+    let _ = std::fs::remove_file(&photo);
+    // What was uploaded is kept once: the four files and nothing left of the cut upload.
+    let kept = host.hub().store().stored_file_bytes().await.unwrap();
+    assert_eq!(kept, 6 * 1024 * 1024 + photo_bytes + 64 + 1000, "bytes kept");
+}
+
 /// A valid 1×1 PNG followed by `padding` bytes of `fill` (browsers ignore what follows the image's end), so that
 /// each one is different content of a chosen size.
 fn padded_png(fill: u8, padding: usize) -> bytes::Bytes {

@@ -218,6 +218,7 @@ impl Limits {
             max_reactions_per_message: clamp(self.max_reactions_per_message),
             quote_chars: clamp(QUOTE_CHARS),
             search_page: clamp(self.search_page),
+            max_file_bytes: self.files.max_file_bytes,
         }
     }
 }

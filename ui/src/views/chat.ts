@@ -3,7 +3,7 @@
 // (views/people.ts). Each part is drawn again only when what it shows changed, and the message list row by row;
 // the composer (views/composer.ts) is built once, so what the user is typing survives everything (reconnects
 // included).
-import type { NotifyLevel, SearchHit, SearchRequest, SearchResults } from '../bindings';
+import type { FileInfo, NotifyLevel, SearchHit, SearchRequest, SearchResults } from '../bindings';
 import type { ChatState, Conversation } from '../store';
 import { LOBBY, dmKey, notifyLevel, oldestSeq, placeOf, roomKey, typingNow } from '../store';
 import { el, replace } from '../dom';
@@ -16,6 +16,7 @@ import { Sidebar, type SidebarActions } from './sidebar';
 import { PeopleList } from './people';
 import { mentionable } from '../markup';
 import { deleteRoomControl } from './moderation';
+import { TransferList, type TransferActions } from './transfers';
 
 export type { AttachmentView } from './message';
 
@@ -25,7 +26,13 @@ const JUMP_PAGES = 200;
 
 export interface ChatActions extends SidebarActions {
   send(text: string): Promise<void>;
-  sendImage(file: File): Promise<void>;
+  /** Opens the file picker and sends what is chosen to the open conversation. */
+  attach(): Promise<void>;
+  /** Sends files the page holds (pasted, or dropped on a browser's page) to the open conversation. */
+  sendBlobs(files: File[]): Promise<void>;
+  fileSource(file: FileInfo): string;
+  saveFile(file: FileInfo): Promise<void>;
+  transfers: TransferActions;
   leaveRoom(name: string): Promise<void>;
   typing(active: boolean): void;
   /** An attachment's object URL, or why there is none yet (the view is rendered again when it changes). */
@@ -75,6 +82,10 @@ export class ChatView {
   private readonly messageActions: MessageActions;
   private readonly searchPanel: SearchPanel;
   private readonly composer: Composer;
+  private readonly transferList: TransferList;
+  private readonly dropZone = el('div', { class: 'drop-zone', testid: 'drop-zone', attrs: { hidden: '' } });
+  /** Drags over a browser's page: enter and leave come for every element crossed, so they are counted. */
+  private dragDepth = 0;
 
   constructor(private readonly actions: ChatActions) {
     this.composer = new Composer(
@@ -82,7 +93,8 @@ export class ChatView {
         send: (text) => this.actions.send(text),
         reply: (seq, text) => this.actions.reply(seq, text),
         edit: (seq, text) => this.actions.edit(seq, text),
-        sendImage: (file) => this.actions.sendImage(file),
+        attach: () => this.actions.attach(),
+        paste: (files) => this.actions.sendBlobs(files),
         typing: (active) => this.actions.typing(active),
         showError: (message) => (this.composerError.textContent = message),
         rerender: () => this.actions.rerender(),
@@ -90,6 +102,7 @@ export class ChatView {
       () => ({ state: this.lastState, current: this.lastState?.conversations.get(this.renderedKey) }),
     );
     this.list = new MessageList({ loadOlder: () => this.actions.loadOlder(this.renderedKey) });
+    this.transferList = new TransferList(actions.transfers);
     this.searchPanel = new SearchPanel({
       search: (request) => this.actions.search(request),
       pick: (hit) => void this.openHit(hit),
@@ -102,8 +115,10 @@ export class ChatView {
       this.banner,
       this.list.root,
       this.list.jump,
+      this.dropZone,
       this.typingIndicator,
       this.composerError,
+      this.transferList.root,
       this.composer.mentionList,
       this.composer.composerContext,
       this.composer.bar,
@@ -137,7 +152,10 @@ export class ChatView {
       jumpTo: (seq) => void this.jumpTo(seq),
       openLink: (url) => this.actions.openLink(url),
       attachment: (id) => this.actions.attachment(id),
+      fileSource: (file) => this.actions.fileSource(file),
+      saveFile: (file) => void this.guard(() => this.actions.saveFile(file)),
     };
+    this.acceptDrops(main);
     const guard = (work: () => Promise<void>) => this.guard(work);
     this.sidebar = new Sidebar(actions, guard);
     this.people = new PeopleList(
@@ -151,6 +169,43 @@ export class ChatView {
       guard,
     );
     this.root = el('div', { class: 'chat', testid: 'chat-screen' }, this.sidebar.root, main, this.people.root);
+  }
+
+  /** Files dragged from the desktop onto a browser's page are sent to the open conversation. (In the app the
+   *  window takes drops itself and Rust says so: `dropHover` and `filesDropped`.) */
+  private acceptDrops(target: HTMLElement): void {
+    const carriesFiles = (event: DragEvent) => event.dataTransfer?.types.includes('Files') ?? false;
+    target.addEventListener('dragenter', (event) => {
+      if (!carriesFiles(event)) return;
+      event.preventDefault();
+      this.dragDepth += 1;
+      this.showDropZone(true);
+    });
+    target.addEventListener('dragover', (event) => {
+      if (!carriesFiles(event)) return;
+      event.preventDefault();
+      if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
+    });
+    target.addEventListener('dragleave', (event) => {
+      if (!carriesFiles(event)) return;
+      this.dragDepth = Math.max(0, this.dragDepth - 1);
+      if (this.dragDepth === 0) this.showDropZone(false);
+    });
+    target.addEventListener('drop', (event) => {
+      if (!carriesFiles(event)) return;
+      event.preventDefault();
+      this.dragDepth = 0;
+      this.showDropZone(false);
+      const files = [...(event.dataTransfer?.files ?? [])];
+      if (files.length > 0) void this.guard(() => this.actions.sendBlobs(files));
+    });
+  }
+
+  private showDropZone(shown: boolean): void {
+    const current = this.lastState?.conversations.get(this.renderedKey);
+    const where = current ? (current.kind === 'room' ? `#${current.name}` : current.name) : 'this conversation';
+    this.dropZone.textContent = `Drop to send to ${where}`;
+    this.dropZone.hidden = !shown;
   }
 
   /** Opens the search (Ctrl+K, Ctrl+F, or the header's button). */
@@ -172,6 +227,11 @@ export class ChatView {
     });
   }
 
+  /** Shows why something the user did failed, under the conversation. */
+  showError(message: string): void {
+    this.composerError.textContent = message;
+  }
+
   /** Puts the keyboard in the composer. */
   focusComposer(): void {
     this.composer.focus();
@@ -188,6 +248,8 @@ export class ChatView {
     this.renderTyping(state, now);
     this.people.render(state, current);
     this.composer.render(state, current);
+    this.transferList.render(state.transfers, now);
+    if (this.dragDepth === 0) this.showDropZone(state.dropHover);
   }
 
   private togglePeople(open: boolean): void {

@@ -13,7 +13,10 @@ export interface ComposerActions {
   send(text: string): Promise<void>;
   reply(seq: number, text: string): Promise<void>;
   edit(seq: number, text: string): Promise<void>;
-  sendImage(file: File): Promise<void>;
+  /** Opens the file picker and sends what is chosen here. */
+  attach(): Promise<void>;
+  /** Sends files pasted into the box (a screenshot, say). */
+  paste(files: File[]): Promise<void>;
   typing(active: boolean): void;
   /** Shows (or with '' clears) why something the user did failed. */
   showError(message: string): void;
@@ -64,26 +67,16 @@ export class Composer {
       on: {
         keydown: (event) => this.onComposerKey(event),
         input: () => this.onComposerInput(),
-      },
-    });
-    const fileInput = el('input', {
-      attrs: { type: 'file', accept: 'image/png,image/jpeg,image/gif,image/webp', hidden: '' },
-      on: {
-        change: async () => {
-          const file = fileInput.files?.[0];
-          fileInput.value = '';
-          if (!file) return;
-          this.actions.showError('');
-          await this.actions.sendImage(file).catch((error: Error) => this.actions.showError(error.message));
-        },
+        paste: (event) => this.onPaste(event),
       },
     });
     const attach = el(
       'button',
       {
         class: 'icon-button',
-        attrs: { type: 'button', title: 'Attach an image', 'aria-label': 'Attach an image' },
-        on: { click: () => fileInput.click() },
+        testid: 'attach',
+        attrs: { type: 'button', title: 'Send files (or drop them here, or paste)', 'aria-label': 'Send files' },
+        on: { click: () => void this.run(() => this.actions.attach()) },
       },
       '+',
     );
@@ -92,7 +85,20 @@ export class Composer {
       { class: 'primary send', testid: 'send', attrs: { type: 'button' }, on: { click: () => void this.submit() } },
       'Send',
     );
-    this.bar = el('div', { class: 'composer' }, attach, fileInput, this.composer, this.counter, send);
+    this.bar = el('div', { class: 'composer' }, attach, this.composer, this.counter, send);
+  }
+
+  private async run(work: () => Promise<void>): Promise<void> {
+    this.actions.showError('');
+    await work().catch((error: Error) => this.actions.showError(error.message));
+  }
+
+  /** Files on the clipboard (a screenshot, files copied in a file manager) are sent; text is pasted as text. */
+  private onPaste(event: ClipboardEvent): void {
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (files.length === 0) return;
+    event.preventDefault();
+    void this.run(() => this.actions.paste(files));
   }
 
   focus(): void {

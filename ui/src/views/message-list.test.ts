@@ -27,6 +27,8 @@ const actions = (): MessageActions => ({
   jumpTo: vi.fn(),
   openLink: vi.fn(),
   attachment: () => ({ state: 'loading' }),
+  fileSource: (file) => `banter-file://localhost/${file.id}`,
+  saveFile: vi.fn(),
 });
 
 const context: ListContext = {

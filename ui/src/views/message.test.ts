@@ -12,6 +12,7 @@ function item(overrides: Partial<MessageItem>): MessageItem {
     ts: 0,
     seq: 1,
     attachment: null,
+    file: null,
     pending: false,
     failed: null,
     replyTo: null,
@@ -34,6 +35,8 @@ const actions = (): MessageActions => ({
   jumpTo: vi.fn(),
   openLink: vi.fn(),
   attachment: () => ({ state: 'loading' }),
+  fileSource: (file) => `banter-file://localhost/${file.id}`,
+  saveFile: vi.fn(),
 });
 
 const context = (overrides: Partial<RowContext> = {}): RowContext => ({
@@ -150,5 +153,31 @@ describe('a message row', () => {
     expect(messageRow(context(), item({ text: 'hi @rex' }), false, actions()).classList.contains('mentions-me')).toBe(
       false,
     );
+  });
+
+  it('shows a shared image, plays a video, and gives any other file a card that saves it', () => {
+    const file = (name: string, mime = 'application/octet-stream') => ({
+      id: 'f1',
+      name,
+      size: 2_411_724,
+      mime,
+      sha256: 'ab',
+    });
+    const run = actions();
+    const photo = messageRow(context(), item({ text: '', file: file('beach.jpg', 'image/jpeg') }), false, run);
+    expect(photo.querySelector<HTMLImageElement>('[data-testid=file-preview]')?.src).toBe('banter-file://localhost/f1');
+    const clip = messageRow(context(), item({ text: '', file: file('clip.webm') }), false, run);
+    expect(clip.querySelector('video[data-testid=file-player]')).not.toBeNull();
+    const hostile = '<img src=x onerror=alert(1)>.pdf';
+    const paper = messageRow(context(), item({ text: 'the paper', file: file(hostile) }), false, run);
+    expect(paper.querySelector('[data-testid=file-preview]')).toBeNull();
+    expect(paper.querySelector('[data-testid=file-name]')?.textContent).toBe(hostile);
+    expect(paper.querySelector('img')).toBeNull();
+    expect(paper.querySelector('[data-testid=file-meta]')?.textContent).toBe('2.3 MiB · PDF');
+    paper.querySelector<HTMLButtonElement>('[data-testid=file-save]')?.click();
+    expect(run.saveFile).toHaveBeenCalledWith(file(hostile));
+    // An HTML page is a file to save, never something this page renders.
+    const page = messageRow(context(), item({ text: '', file: file('page.html', 'text/html') }), false, run);
+    expect(page.querySelector('[data-testid=file-preview], iframe, [data-testid=file-player]')).toBeNull();
   });
 });

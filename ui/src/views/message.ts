@@ -1,10 +1,11 @@
 // One message of a conversation as a row: who and when, the message it answers, its text (or its tombstone), its
-// image, its reactions and count of replies, and the actions on it (reply, react, edit, delete).
+// image or shared file, its reactions and count of replies, and the actions on it (reply, react, edit, delete).
 import type { MessageItem } from '../store';
 import { el } from '../dom';
 import { onLongPress } from './long-press';
 import { blocks, mentions, type Block, type Inline, type Mentionable } from '../markup';
 import { formatTime, hueFor, initials } from '../format';
+import { fileCard, type FileActions } from './file-card';
 
 /** Where an attachment's bytes are. */
 export type AttachmentView =
@@ -13,7 +14,7 @@ export type AttachmentView =
 /** The reactions offered at one click; any other emoji can be typed. */
 export const FREQUENT_EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '👀'];
 
-export interface MessageActions {
+export interface MessageActions extends FileActions {
   /** Answers the message: the composer quotes it. */
   reply(item: MessageItem): void;
   /** Edits one of the user's messages in the composer. */
@@ -214,6 +215,7 @@ export function messageRow(
           ),
     );
   }
+  if (item.file && !item.deleted) body.append(fileCard(item.file, item.from, actions));
   if (item.reactions.length > 0) {
     body.append(
       el(

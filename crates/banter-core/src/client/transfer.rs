@@ -90,6 +90,18 @@ pub async fn upload_file(
     progress: Progress,
 ) -> Result<FileInfo, TransferError> {
     let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    upload_file_as(client, base, path, &name, progress).await
+}
+
+/// [`upload_file`], under a name other than the file's own (a pasted image kept in a temporary file, say).
+pub async fn upload_file_as(
+    client: &Client,
+    base: &Url,
+    path: &Path,
+    name: &str,
+    progress: Progress,
+) -> Result<FileInfo, TransferError> {
+    let name = name.to_owned();
     let (size, sha256) = size_and_sha256(path).await?;
     let ticket = client.begin_upload(BeginUpload { name, size, sha256 }).await?;
     let url = base.join(&ticket.path).map_err(|error| TransferError::Unreachable(error.to_string()))?;

@@ -239,6 +239,10 @@ pub struct AnnouncedLimits {
     /// The most hits one search answer carries.
     #[serde(default)]
     pub search_page: u32,
+    /// The largest file the host takes (0 from a host older than shared files).
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub max_file_bytes: u64,
 }
 
 /// `session:welcome`: who this socket is and what the host looks like right now.

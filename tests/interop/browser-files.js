@@ -1,0 +1,112 @@
+// Files between two browser guests. Ann drops a 6 MiB document on the conversation; her first PATCH reaches the
+// host cut short (a third of its bytes, as a dropped link leaves it), and the upload goes on from the host's offset
+// by itself. Bert sees the card and downloads the file, whose SHA-256 is checked here. Ann then sends a photo with
+// the picker (+), which both see as an image, and a file with a path for a name, which keeps only its last part.
+// Finally a file in a direct message. Usage: node browser-files.js URL SCREENSHOTS PHOTO (a 320 px wide PNG). Prints "files ok" at the end.
+const crypto = require('crypto');
+const fs = require('fs');
+const path = require('path');
+const { launch, step, joinAs, run, WAIT_MS } = require('./browser-common');
+
+const [url, screenshots, photo] = process.argv.slice(2);
+const viewport = { width: 1100, height: 720 };
+const SIZE = 6 * 1024 * 1024;
+
+/** Bytes made in the page from a seed, and their SHA-256 made here the same way. */
+function generated(seed) {
+  const bytes = Buffer.alloc(SIZE);
+  let state = seed;
+  for (let i = 0; i < SIZE; i += 1) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    bytes[i] = state >>> 24;
+  }
+  return bytes;
+}
+
+/** Drops a file made in the page on the conversation, as a drag from the desktop does. */
+async function dropFile(page, name, seed, size) {
+  const transfer = await page.evaluateHandle(
+    ({ name, seed, size }) => {
+      const bytes = new Uint8Array(size);
+      let state = seed;
+      for (let i = 0; i < size; i += 1) {
+        state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+        bytes[i] = state >>> 24;
+      }
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], name, { type: 'application/octet-stream' }));
+      return data;
+    },
+    { name, seed, size },
+  );
+  await page.dispatchEvent('[data-testid=messages]', 'dragenter', { dataTransfer: transfer });
+  await page.getByTestId('drop-zone').getByText('Drop to send to', { exact: false }).waitFor({ timeout: WAIT_MS });
+  await page.dispatchEvent('[data-testid=messages]', 'drop', { dataTransfer: transfer });
+}
+
+async function main() {
+  const browser = await launch();
+  const ann = await joinAs(await browser.newContext(), url, 'Ann', viewport);
+  const bert = await joinAs(await browser.newContext({ acceptDownloads: true }), url, 'Bert', viewport);
+
+  // The first PATCH reaches the host with a third of its bytes: the rest must follow from the host's offset.
+  let cut = false;
+  await ann.route('**/uploads/**', async (route) => {
+    const request = route.request();
+    if (request.method() === 'PATCH' && !cut) {
+      cut = true;
+      const body = request.postDataBuffer();
+      await route.continue({ postData: body.subarray(0, Math.floor(body.length / 3)) });
+    } else {
+      await route.continue();
+    }
+  });
+  const expected = crypto.createHash('sha256').update(generated(42)).digest('hex');
+  await dropFile(ann, 'plans.bin', 42, SIZE);
+  await ann.getByTestId('transfer-line').getByText('Sent', { exact: false }).waitFor({ timeout: WAIT_MS });
+  if (!cut) throw new Error('the first PATCH was never cut');
+  step('dropped');
+
+  await bert.getByTestId('file-name').getByText('plans.bin').waitFor({ timeout: WAIT_MS });
+  const meta = await bert.getByTestId('file-meta').first().textContent();
+  if (meta !== '6.0 MiB · BIN') throw new Error(`the card says ${meta}`);
+  const [download] = await Promise.all([bert.waitForEvent('download'), bert.getByTestId('file-save').first().click()]);
+  if (download.suggestedFilename() !== 'plans.bin') throw new Error(`saved as ${download.suggestedFilename()}`);
+  const saved = fs.readFileSync(await download.path());
+  const got = crypto.createHash('sha256').update(saved).digest('hex');
+  if (got !== expected) throw new Error(`downloaded ${saved.length} bytes with SHA-256 ${got}, not ${expected}`);
+  step('downloaded');
+
+  // The picker: a photo, shown inline to both; and a name that is a path, kept as its last part only.
+  const [chooser] = await Promise.all([ann.waitForEvent('filechooser'), ann.getByTestId('attach').click()]);
+  await chooser.setFiles(photo);
+  for (const page of [ann, bert]) {
+    await page.waitForFunction(
+      () => {
+        const image = document.querySelector('[data-testid=file-preview]');
+        return image !== null && image.complete && image.naturalWidth === 320;
+      },
+      null,
+      { timeout: WAIT_MS },
+    );
+  }
+  step('photo');
+  await dropFile(ann, '../../etc/passwd', 7, 64);
+  await bert.getByTestId('file-name').getByText('passwd', { exact: true }).waitFor({ timeout: WAIT_MS });
+  const names = await bert.getByTestId('file-name').allTextContents();
+  if (names.some((name) => name.includes('/'))) throw new Error(`a path reached a name: ${names}`);
+  step('path-name');
+  await ann.screenshot({ path: path.join(screenshots, 'files-browser.png') });
+
+  // A direct message carries a file as a room message does.
+  await ann.getByTestId('member-Bert').click();
+  await ann.getByTestId('conversation-title').getByText('Bert').waitFor({ timeout: WAIT_MS });
+  await dropFile(ann, 'for-bert.txt', 9, 1000);
+  await bert.getByTestId('conversation-Ann').click();
+  await bert.getByTestId('file-name').getByText('for-bert.txt').waitFor({ timeout: WAIT_MS });
+  step('direct');
+  await browser.close();
+  console.log('files ok');
+}
+
+run(main, 'browser-files');
