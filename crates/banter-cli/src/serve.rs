@@ -5,6 +5,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+
+/// Writes a line of the host's banner to stdout, and goes on if nobody reads it any more (a closed pipe): the host
+/// serves its guests whatever became of the terminal that started it, where `println!` would end it.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 use banter_core::address::DEFAULT_PORT;
 use banter_core::host::access::AccessCode;
 use banter_core::host::{self, HostConfig};
@@ -130,33 +139,33 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Err(error) => anyhow::bail!("could not start the host: {error}"),
     };
 
-    println!("Banter host listening on {local}");
-    println!("Data: {}", handle.data_location());
-    println!("Fingerprint: {} (guests can check it with you to know they reached this host)", handle.fingerprint());
+    say!("Banter host listening on {local}");
+    say!("Data: {}", handle.data_location());
+    say!("Fingerprint: {} (guests can check it with you to know they reached this host)", handle.fingerprint());
     match &advertised {
-        Some(title) => println!("On the network as “{title}” (--no-discovery turns it off)"),
-        None => println!("Not advertised on the network"),
+        Some(title) => say!("On the network as “{title}” (--no-discovery turns it off)"),
+        None => say!("Not advertised on the network"),
     }
     let code = handle.access_code().map(str::to_owned);
     if let Some(code) = &code {
-        println!("Access code: {code}");
+        say!("Access code: {code}");
     }
-    println!("Others can join with one of:");
+    say!("Others can join with one of:");
     // The code travels in the URL's fragment, which browsers never send to the host or in a Referer.
     let fragment = code.as_deref().map(|code| format!("#code={}", fragment_encode(code))).unwrap_or_default();
     let code_argument = code.as_deref().map(|code| format!(" --access-code '{code}'")).unwrap_or_default();
     for address in host::shareable_addresses(local) {
-        println!(
+        say!(
             "  banter-cli join {address} --name NAME{code_argument}      or in a browser: http://{address}/{fragment}"
         );
     }
-    println!("Admin token (for the /admin namespace): {}", handle.admin_token());
-    println!("Press Ctrl-C to stop.");
+    say!("Admin token (for the /admin namespace): {}", handle.admin_token());
+    say!("Press Ctrl-C to stop.");
 
     wait_for_stop_signal().await;
-    println!("Stopping: telling guests and disconnecting them…");
+    say!("Stopping: telling guests and disconnecting them…");
     handle.shutdown().await.context("the host did not stop cleanly")?;
-    println!("Stopped.");
+    say!("Stopped.");
     Ok(ExitCode::SUCCESS)
 }
 

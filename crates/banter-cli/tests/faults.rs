@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use banter_core::client::{Client, ClientConfig, ClientEvent};
+use banter_core::client::{Client, ClientConfig, ClientError, ClientEvent};
 use support::*;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -134,12 +134,11 @@ fn client_config(address: &str, name: &str) -> ClientConfig {
     config
 }
 
-#[tokio::test]
-async fn a_full_disk_refuses_new_messages_keeps_serving_reads_and_loses_nothing() {
-    let home = Home::new();
-    let folder = home.path().join("small-disk");
+/// A host on a tmpfs of `size` (`4m`), and its address.
+async fn host_on_a_small_disk(home: &Home, folder: &Path, size: &str) -> (tokio::process::Child, String) {
+    let options = format!("size={size}");
     let mut host =
-        serve_on_tmpfs(&home, &folder, "size=4m", &["--requests-per-second", "1000", "--request-burst", "1000"])
+        serve_on_tmpfs(home, folder, &options, &["--requests-per-second", "1000", "--request-burst", "1000"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -151,6 +150,33 @@ async fn a_full_disk_refuses_new_messages_keeps_serving_reads_and_loses_nothing(
         panic!("the host did not start: {stderr}");
     };
     let address = first.strip_prefix("Banter host listening on ").expect("the listening line").to_owned();
+    (host, address)
+}
+
+/// Waits for the outcome of the message sent as `client_id`: delivered, or refused with the host's error.
+async fn outcome(
+    events: &mut banter_core::client::ClientEvents,
+    client_id: &str,
+) -> Result<(), banter_core::protocol::ErrorBody> {
+    tokio::time::timeout(WAIT, async {
+        loop {
+            match events.recv().await {
+                Some(ClientEvent::Delivered { client_id: id }) if id == client_id => return Ok(()),
+                Some(ClientEvent::SendFailed { client_id: id, error }) if id == client_id => return Err(error),
+                Some(_) => {}
+                None => panic!("the client stopped"),
+            }
+        }
+    })
+    .await
+    .expect("every message is answered")
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_new_messages_keeps_serving_reads_and_loses_nothing() {
+    let home = Home::new();
+    let folder = home.path().join("small-disk");
+    let (mut host, address) = host_on_a_small_disk(&home, &folder, "4m").await;
     // The host's own view of the tmpfs, from outside its namespace: fill most of it with a ballast file, to be
     // deleted later as an owner making room would.
     let inside = format!("/proc/{}/root{}", host.id().unwrap(), folder.display());
@@ -167,19 +193,7 @@ async fn a_full_disk_refuses_new_messages_keeps_serving_reads_and_loses_nothing(
     let mut refusal = None;
     for index in 0..400 {
         let client_id = writer.send_message("lobby", &format!("{index} {text}")).await.unwrap();
-        let outcome = tokio::time::timeout(WAIT, async {
-            loop {
-                match events.recv().await {
-                    Some(ClientEvent::Delivered { client_id: id }) if id == client_id => return Ok(()),
-                    Some(ClientEvent::SendFailed { client_id: id, error }) if id == client_id => return Err(error),
-                    Some(_) => {}
-                    None => panic!("the client stopped"),
-                }
-            }
-        })
-        .await
-        .expect("every message is answered");
-        match outcome {
+        match outcome(&mut events, &client_id).await {
             Ok(()) => acked.push(index),
             Err(error) => {
                 refusal = Some(error);
@@ -219,18 +233,84 @@ async fn a_full_disk_refuses_new_messages_keeps_serving_reads_and_loses_nothing(
     // Once there is room again, it keeps messages again.
     std::fs::remove_file(&ballast).unwrap();
     let client_id = writer.send_message("lobby", "room again").await.unwrap();
-    let delivered = tokio::time::timeout(WAIT, async {
-        loop {
-            match events.recv().await {
-                Some(ClientEvent::Delivered { client_id: id }) if id == client_id => return true,
-                Some(ClientEvent::SendFailed { client_id: id, .. }) if id == client_id => return false,
-                Some(_) => {}
-                None => return false,
-            }
-        }
-    })
-    .await
-    .unwrap();
-    assert!(delivered, "kept once the disk has room");
+    assert_eq!(outcome(&mut events, &client_id).await, Ok(()), "kept once the disk has room");
+    host.start_kill().unwrap();
+}
+
+/// Free bytes of the filesystem `path` is on, as `stat -f` reads them.
+fn free_bytes(path: &Path) -> u64 {
+    let output = std::process::Command::new("stat").args(["-f", "-c", "%a %S"]).arg(path).output().unwrap();
+    let said = String::from_utf8_lossy(&output.stdout);
+    let mut numbers = said.split_whitespace().map(|number| number.parse::<u64>().unwrap());
+    numbers.next().unwrap() * numbers.next().unwrap()
+}
+
+fn random_file(path: &Path, seed: u64, size: usize) {
+    use rand::{RngCore, SeedableRng};
+    let mut bytes = vec![0u8; size];
+    rand::rngs::StdRng::seed_from_u64(seed).fill_bytes(&mut bytes);
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// Files on a full disk (a real tmpfs): a file larger than the disk's room is refused before a byte is sent; one
+/// that meets a disk something else filled meanwhile is refused with `storage_full` and dropped, which gives the
+/// room back, so that others' messages are kept; and once there is room it is sent whole.
+#[tokio::test]
+async fn a_full_disk_refuses_files_up_front_or_drops_them_and_chat_goes_on() {
+    use banter_core::client::transfer::{upload_file, Progress, TransferError};
+    use banter_core::protocol::BeginUpload;
+
+    let seed: u64 = rand::random();
+    eprintln!("seed {seed}");
+    let home = Home::new();
+    let folder = home.path().join("files-disk");
+    let (mut host, address) = host_on_a_small_disk(&home, &folder, "24m").await;
+    let inside = format!("/proc/{}/root{}", host.id().unwrap(), folder.display());
+    let base: url::Url = format!("http://{address}").parse().unwrap();
+    let (sender, _sender_events) = Client::connect(client_config(&address, "sender")).unwrap();
+    let (other, mut other_events) = Client::connect(client_config(&address, "other")).unwrap();
+    let quiet: Progress = std::sync::Arc::new(|_, _| {});
+
+    // Larger than the disk: refused up front.
+    let big = home.path().join("big.bin");
+    random_file(&big, seed, 30 << 20);
+    // Refused at `file:begin` (over the socket) or by the upload (over HTTP): the host's error either way.
+    let refusal = |outcome: Result<banter_core::protocol::FileInfo, TransferError>| match outcome {
+        Err(TransferError::Refused(error) | TransferError::Client(ClientError::Refused(error))) => error,
+        other => panic!("not refused: {other:?}"),
+    };
+    let error = refusal(upload_file(&sender, &base, &big, quiet.clone()).await);
+    assert_eq!(error.kind.as_str(), "storage_full", "{error:?}");
+    assert!(error.message.contains("disk has room for"), "{}", error.message);
+
+    // Begun while there was room; then something else fills the disk to 3 MiB of free space.
+    let video = home.path().join("video.bin");
+    random_file(&video, seed + 1, 10 << 20);
+    let (size, sha256) = banter_core::client::transfer::size_and_sha256(&video).await.unwrap();
+    sender.begin_upload(BeginUpload { name: "video.bin".into(), size, sha256 }).await.unwrap();
+    let ballast = Path::new(&inside).join("ballast");
+    let keep_free = 3 << 20;
+    let fill = free_bytes(Path::new(&inside)).saturating_sub(keep_free);
+    let filled =
+        std::process::Command::new("fallocate").args(["-l", &fill.to_string()]).arg(&ballast).status().unwrap();
+    assert!(filled.success());
+    let error = refusal(upload_file(&sender, &base, &video, quiet.clone()).await);
+    assert_eq!(error.kind.as_str(), "storage_full", "{error:?}");
+    assert!(error.message.contains("disk is full"), "{}", error.message);
+    // Dropped, and the room it took is free again: someone else's message is kept.
+    let uploads = Path::new(&inside).join("data/files/uploads");
+    let left: Vec<_> = std::fs::read_dir(&uploads).unwrap().map(|entry| entry.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "the refused upload left {left:?}");
+    assert!(free_bytes(Path::new(&inside)) >= keep_free / 2, "the room came back");
+    let client_id = other.send_message("lobby", "still talking").await.unwrap();
+    assert_eq!(outcome(&mut other_events, &client_id).await, Ok(()));
+
+    // Room again: the same file goes whole, and comes back with its hash.
+    std::fs::remove_file(&ballast).unwrap();
+    let file = upload_file(&sender, &base, &video, quiet.clone()).await.unwrap();
+    let got = home.path().join("got.bin");
+    let url = base.join(&format!("files/{}", file.id)).unwrap();
+    banter_core::client::transfer::download_file(&url, &got, quiet).await.unwrap();
+    assert_eq!(std::fs::read(&got).unwrap(), std::fs::read(&video).unwrap(), "seed {seed}");
     host.start_kill().unwrap();
 }

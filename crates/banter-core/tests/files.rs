@@ -7,176 +7,15 @@
 
 mod common;
 
-use std::net::SocketAddr;
-
 use banter_core::limits::{FileLimits, Limits};
 use banter_core::protocol::LOBBY;
+use common::uploads::*;
 use common::*;
-use rand::{Rng, RngCore, SeedableRng};
-use serde_json::{json, Value};
+use rand::{Rng, SeedableRng};
+use serde_json::json;
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-
-const MIB: u64 = 1 << 20;
-
-/// A file's bytes, made from a seed: a random MiB, each copy of it marked with its index, so that a misplaced or
-/// repeated MiB changes the hash.
-struct Generated {
-    block: Vec<u8>,
-    size: u64,
-}
-
-impl Generated {
-    fn new(seed: u64, size: u64) -> Generated {
-        let mut block = vec![0u8; MIB as usize];
-        rand::rngs::StdRng::seed_from_u64(seed).fill_bytes(&mut block);
-        Generated { block, size }
-    }
-
-    /// Bytes `[start, end)`, which must lie within one MiB.
-    fn piece(&self, start: u64, end: u64) -> Vec<u8> {
-        let within = (start % MIB) as usize;
-        let mut piece = self.block[within..within + (end - start) as usize].to_vec();
-        let index = (start / MIB).to_le_bytes();
-        for (at, byte) in piece.iter_mut().enumerate().take(8usize.saturating_sub(within)) {
-            *byte = index[within + at];
-        }
-        piece
-    }
-
-    /// Bytes `[start, end)`, a MiB piece at a time.
-    fn pieces(&self, start: u64, end: u64) -> impl Iterator<Item = Vec<u8>> + '_ {
-        let end = end.min(self.size);
-        let mut at = start;
-        std::iter::from_fn(move || {
-            (at < end).then(|| {
-                let upto = ((at / MIB + 1) * MIB).min(end);
-                let piece = self.piece(at, upto);
-                at = upto;
-                piece
-            })
-        })
-    }
-
-    fn slice(&self, start: u64, end: u64) -> Vec<u8> {
-        self.pieces(start, end).flatten().collect()
-    }
-
-    async fn write(&self, stream: &mut TcpStream, start: u64, end: u64) -> std::io::Result<()> {
-        for piece in self.pieces(start, end) {
-            stream.write_all(&piece).await?;
-        }
-        Ok(())
-    }
-
-    fn sha256(&self) -> String {
-        let mut hasher = Sha256::new();
-        self.pieces(0, self.size).for_each(|piece| hasher.update(&piece));
-        hex(&hasher.finalize())
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
-/// An HTTP answer, read whole.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
-    }
-
-    fn offset(&self) -> u64 {
-        self.header("upload-offset").unwrap().parse().unwrap()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
-}
-
-async fn read_answer(stream: &mut TcpStream) -> Answer {
-    let mut raw = Vec::new();
-    tokio::time::timeout(WAIT, stream.read_to_end(&mut raw)).await.unwrap().unwrap();
-    let split = raw.windows(4).position(|window| window == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(key, value)| (key.trim().to_owned(), value.trim().to_owned()))
-        .collect();
-    Answer { status, headers, body: raw[split + 4..].to_vec() }
-}
-
-/// Sends `PATCH path` from `offset` with the file's bytes up to `end`; with `cut`, closes the connection after that
-/// many bytes of the body instead (a link that dies mid-upload) and returns `None`.
-async fn patch(
-    address: SocketAddr,
-    path: &str,
-    file: &Generated,
-    offset: u64,
-    end: u64,
-    cut: Option<u64>,
-) -> Option<Answer> {
-    let mut stream = TcpStream::connect(address).await.unwrap();
-    let head = format!(
-        "PATCH {path} HTTP/1.1\r\nHost: {address}\r\nUpload-Offset: {offset}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        end - offset
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    match cut {
-        Some(cut) => {
-            file.write(&mut stream, offset, offset + cut).await.unwrap();
-            drop(stream);
-            None
-        }
-        None => {
-            // The host may answer (and close) before the whole body is sent, when it refuses it.
-            let _ = file.write(&mut stream, offset, end).await;
-            Some(read_answer(&mut stream).await)
-        }
-    }
-}
-
-async fn request(address: SocketAddr, method: &str, path: &str, extra: &str) -> Answer {
-    let mut stream = TcpStream::connect(address).await.unwrap();
-    let head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\n{extra}Connection: close\r\n\r\n");
-    stream.write_all(head.as_bytes()).await.unwrap();
-    read_answer(&mut stream).await
-}
-
-async fn begin(socket: &RawSocket, name: &str, size: u64, sha256: &str) -> Value {
-    socket.request("file:begin", json!({ "name": name, "size": size, "sha256": sha256 })).await
-}
-
-fn ticket(answer: &Value) -> (String, u64) {
-    let data = &answer["data"];
-    assert!(data.is_object(), "file:begin was refused: {answer}");
-    (data["path"].as_str().unwrap().to_owned(), data["offset"].as_u64().unwrap())
-}
-
-fn refusal_kind(answer: &Value) -> &str {
-    answer["error"]["kind"].as_str().unwrap_or("(not refused)")
-}
-
-async fn member(address: SocketAddr, name: &str) -> RawSocket {
-    RawSocket::connect(address, "/", Some(banter_auth(name, &format!("{name}-files-key-0001")))).await.unwrap()
-}
-
-/// Downloads a file whole and returns its status and SHA-256, hashing as it reads.
-async fn download_sha256(address: SocketAddr, id: &str) -> (u16, String) {
-    let answer = request(address, "GET", &format!("/files/{id}"), "").await;
-    (answer.status, hex(&Sha256::digest(&answer.body)))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_256_mib_upload_cut_twice_resumes_and_comes_back_whole() {
@@ -272,14 +111,14 @@ async fn bad_uploads_are_refused_with_a_reason_and_chat_goes_on() {
     let past = patch(address, &path, &Generated::new(7, small.size + 10), 0, small.size + 10, None).await.unwrap();
     assert_eq!(past.status, 413);
 
-    // The wrong bytes for the hash: refused, and the upload is gone.
+    // The wrong bytes for the hash: refused, and the upload is gone (asked again, the host says why).
     let dora = member(address, "dora").await;
     let other = Generated::new(8, 50_000);
     let (wrong_path, _) = ticket(&begin(&dora, "report.pdf", other.size, &small.sha256()).await);
     let wrong = patch(address, &wrong_path, &other, 0, other.size, None).await.unwrap();
     assert_eq!(wrong.status, 422);
     assert!(String::from_utf8_lossy(&wrong.body).contains("does not match its SHA-256"));
-    assert_eq!(request(address, "HEAD", &wrong_path, "").await.status, 404);
+    assert_eq!(request(address, "HEAD", &wrong_path, "").await.status, 422);
     assert_eq!(request(address, "HEAD", "/uploads/0123456789abcdef0123456789abcdef", "").await.status, 404);
     assert_eq!(request(address, "GET", "/files/0123456789abcdef0123456789abcdef", "").await.status, 404);
     assert_eq!(request(address, "GET", "/files/..%2F..%2Fbanter.db", "").await.status, 404);
@@ -381,19 +220,6 @@ async fn an_upload_goes_on_after_the_host_restarts() {
 }
 
 /// Uploads small bytes in one request, and returns the file as kept.
-async fn upload_whole(address: SocketAddr, path: &str, bytes: &[u8]) -> banter_core::protocol::FileInfo {
-    let mut stream = TcpStream::connect(address).await.unwrap();
-    let head = format!(
-        "PATCH {path} HTTP/1.1\r\nHost: {address}\r\nUpload-Offset: 0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        bytes.len()
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(bytes).await.unwrap();
-    let done = read_answer(&mut stream).await;
-    assert_eq!(done.status, 201, "{}", String::from_utf8_lossy(&done.body));
-    serde_json::from_slice(&done.body).unwrap()
-}
-
 async fn refused_send(events: &mut banter_core::client::ClientEvents) -> banter_core::protocol::ErrorBody {
     expect(events, |event| match event {
         banter_core::client::ClientEvent::SendFailed { error, .. } => Some(error.clone()),
@@ -459,4 +285,44 @@ async fn a_file_goes_with_its_message_to_a_room_or_a_person_and_is_gone_with_it(
         assert!(tokio::time::Instant::now() < deadline, "the bytes of deleted files stayed on disk");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+/// A finished upload that nobody sends holds the host's room for a day at most: the hourly sweep forgets it and
+/// frees its bytes, and leaves alone a file that was sent.
+#[tokio::test]
+async fn a_file_uploaded_but_never_sent_is_freed_after_a_day() {
+    use banter_core::protocol::BeginUpload;
+    let folder = tempfile::tempdir().unwrap();
+    let host = start_durable_host(folder.path(), None).await;
+    let address = host.local_addr();
+    let (ann, mut ann_events) = join(address, "ann").await;
+    let upload = |bytes: Vec<u8>, name: &'static str| {
+        let ann = ann.clone();
+        async move {
+            let request =
+                BeginUpload { name: name.into(), size: bytes.len() as u64, sha256: hex(&Sha256::digest(&bytes)) };
+            let ticket = ann.begin_upload(request).await.unwrap();
+            upload_whole(address, &ticket.path, &bytes).await
+        }
+    };
+    let kept = upload(b"the agenda".to_vec(), "agenda.txt").await;
+    let unsent = upload(b"a draft nobody sent".to_vec(), "draft.txt").await;
+    ann.send_file(LOBBY, "agenda", &kept).await.unwrap();
+    expect(&mut ann_events, message_with_text("agenda")).await;
+    let blob = |file: &banter_core::protocol::FileInfo| {
+        folder.path().join("files/blobs").join(&file.sha256[..2]).join(&file.sha256)
+    };
+    let hub = host.hub();
+
+    // Within the day, both stay.
+    hub.files().sweep(hub.store(), banter_core::clock::now_millis()).await;
+    assert_eq!(request(address, "GET", &format!("/files/{}", unsent.id), "").await.status, 200);
+    // A day later, the unsent one is gone with its bytes; the sent one stays.
+    let tomorrow = banter_core::clock::now_millis() + 25 * 60 * 60 * 1000;
+    hub.files().sweep(hub.store(), tomorrow).await;
+    assert_eq!(request(address, "GET", &format!("/files/{}", unsent.id), "").await.status, 404);
+    assert!(!blob(&unsent).exists(), "the unsent file's bytes were freed");
+    assert_eq!(request(address, "GET", &format!("/files/{}", kept.id), "").await.status, 200);
+    assert!(blob(&kept).exists());
+    assert_eq!(hub.store().stored_file_bytes().await.unwrap(), 10);
 }

@@ -217,6 +217,7 @@ async fn serve_built(
     // its author sends it again.
     let delivering = AbortOnDrop(tokio::spawn(delivery::run(io.clone(), hub.clone(), deliveries)));
     let reaping = AbortOnDrop(tokio::spawn(chat::reap(io.clone(), hub.clone())));
+    let sweeping = AbortOnDrop(tokio::spawn(files::sweep_now_and_then(hub.clone())));
     let graceful = async move {
         shutdown.await;
         tracing::info!("host shutting down: telling guests, then disconnecting them");
@@ -229,6 +230,7 @@ async fn serve_built(
     let served = listen::serve(listener, router, gate, network, graceful).await;
     drop(delivering);
     drop(reaping);
+    drop(sweeping);
     // Dropping the task drops its record, which withdraws it.
     drop(advertising);
     // Lets the store finish its last commit and releases the data folder for the next host.

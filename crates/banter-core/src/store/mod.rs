@@ -437,6 +437,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Whether any kept file has the bytes with this SHA-256.
     async fn sha256_kept(&self, sha256: &str) -> Result<bool, StoreError>;
 
+    /// Forgets the files stored before `before` (ms since the epoch) that no message carries: uploads that were
+    /// finished but never sent. Answers the SHA-256 of bytes no kept file shares any more, to remove from disk.
+    async fn forget_unsent_files(&self, before: u64) -> Result<Vec<String>, StoreError>;
+
     /// An attachment's type and bytes, if it is still kept.
     async fn attachment(&self, id: &str) -> Result<Option<(String, Bytes)>, StoreError>;
 

@@ -2,6 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod proxy;
+pub mod uploads;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -47,7 +47,11 @@ fn offset_response(status: StatusCode, offset: u64) -> Response {
     response
 }
 
-fn no_such_upload() -> Response {
+/// The answer about an upload the host does not have: why it ended, if that is known still.
+fn no_such_upload(files: &Files, upload: &str) -> Response {
+    if let Some((status, error)) = files.dropped.why(upload) {
+        return error_response(status, &error);
+    }
     let error = ErrorBody::new(ErrorKind::NotFound, "There is no such upload: it finished, or was refused or dropped.");
     error_response(StatusCode::NOT_FOUND, &error)
 }
@@ -60,7 +64,7 @@ async fn upload_progress(State(hub): State<Hub>, Path(upload): Path<String>) -> 
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        None => no_such_upload(),
+        None => no_such_upload(hub.files(), &upload),
     }
 }
 
@@ -79,7 +83,7 @@ async fn upload_bytes(State(hub): State<Hub>, Path(upload): Path<String>, reques
     };
     let claim = match files.claim(&upload, offset) {
         Ok(claim) => claim,
-        Err(Refused::Unknown) => return no_such_upload(),
+        Err(Refused::Unknown) => return no_such_upload(&files, &upload),
         Err(Refused::Busy) => {
             let error = ErrorBody::new(ErrorKind::RateLimited, "Another request is sending this upload right now.");
             return error_response(StatusCode::CONFLICT, &error);
@@ -89,8 +93,14 @@ async fn upload_bytes(State(hub): State<Hub>, Path(upload): Path<String>, reques
     };
     let (reached, failure) = receive(&files.part_path(&upload), &claim, request.into_body()).await;
     files.release(&upload, reached);
-    if let Some(response) = failure {
-        return response;
+    if let Some((status, error)) = failure {
+        if error.kind == ErrorKind::StorageFull {
+            // The disk filled up (something else took it since the upload began): the part goes, so that the
+            // chat's messages can still be kept. Sending again starts over, once there is room.
+            tracing::warn!(upload = %upload, "the disk filled up during an upload; dropped it");
+            files.drop_refused(&upload, status, &error);
+        }
+        return error_response(status, &error);
     }
     if reached < claim.description.size {
         return offset_response(StatusCode::NO_CONTENT, reached);
@@ -100,14 +110,12 @@ async fn upload_bytes(State(hub): State<Hub>, Path(upload): Path<String>, reques
 
 /// Appends the body to the part file, never past the upload's size. Returns the bytes the part holds then, and
 /// the answer if something failed.
-async fn receive(part: &std::path::Path, claim: &Claim, body: Body) -> (u64, Option<Response>) {
+async fn receive(part: &std::path::Path, claim: &Claim, body: Body) -> (u64, Option<(StatusCode, ErrorBody)>) {
     let mut offset = claim.offset;
     let size = claim.description.size;
     let mut file = match tokio::fs::OpenOptions::new().append(true).open(part).await {
         Ok(file) => file,
-        Err(error) => {
-            return (offset, Some(error_response(StatusCode::INTERNAL_SERVER_ERROR, &io_refusal(&error, "the upload"))))
-        }
+        Err(error) => return (offset, Some((StatusCode::INTERNAL_SERVER_ERROR, io_refusal(&error, "the upload")))),
     };
     let mut stream = body.into_data_stream();
     let mut failure = None;
@@ -122,11 +130,11 @@ async fn receive(part: &std::path::Path, claim: &Claim, body: Body) -> (u64, Opt
                 ErrorKind::TooLarge,
                 format!("The upload is {size} bytes; this request went past its end."),
             );
-            failure = Some(error_response(StatusCode::PAYLOAD_TOO_LARGE, &error));
+            failure = Some((StatusCode::PAYLOAD_TOO_LARGE, error));
             break;
         }
         if let Err(error) = file.write_all(&chunk).await {
-            failure = Some(error_response(StatusCode::INSUFFICIENT_STORAGE, &io_refusal(&error, "the upload")));
+            failure = Some((StatusCode::INSUFFICIENT_STORAGE, io_refusal(&error, "the upload")));
             break;
         }
         offset += len;
@@ -140,8 +148,7 @@ async fn receive(part: &std::path::Path, claim: &Claim, body: Body) -> (u64, Opt
     };
     if let Err(error) = settled.await {
         tracing::warn!(%error, "could not settle an upload's part file");
-        failure
-            .get_or_insert_with(|| error_response(StatusCode::INSUFFICIENT_STORAGE, &io_refusal(&error, "the upload")));
+        failure.get_or_insert_with(|| (StatusCode::INSUFFICIENT_STORAGE, io_refusal(&error, "the upload")));
     }
     (offset, failure)
 }
@@ -166,11 +173,11 @@ async fn complete(hub: &Hub, files: &Arc<Files>, upload: &str, claim: Claim) -> 
         }
     };
     if sha256 != description.sha256 {
-        files.finish(upload);
         let error = ErrorBody::new(
             ErrorKind::Invalid,
             "The file that arrived does not match its SHA-256, so it was not kept: send it again.",
         );
+        files.drop_refused(upload, StatusCode::UNPROCESSABLE_ENTITY, &error);
         return error_response(StatusCode::UNPROCESSABLE_ENTITY, &error);
     }
     let blob = files.blob_path(&sha256);

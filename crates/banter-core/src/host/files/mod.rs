@@ -9,6 +9,7 @@
 //! once complete and checked, its bytes move under their hash (`blobs/`) and the store records the file under an
 //! id of its own, which is what `GET /files/{id}` serves.
 
+mod dropped;
 pub mod http;
 
 use std::collections::HashMap;
@@ -26,6 +27,15 @@ use crate::protocol::{BeginUpload, ErrorBody, ErrorKind, UploadTicket};
 /// How long an unfinished upload is kept after its last byte arrived: long enough to come back after a night's
 /// sleep, short enough that abandoned ones do not hold the quota for ever.
 pub const UNFINISHED_KEPT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How long a finished upload may wait to be sent with a message before it is forgotten and its bytes freed: the
+/// same day as for an unfinished one.
+pub const UNSENT_KEPT: Duration = UNFINISHED_KEPT;
+/// What an upload must leave free on the disk (or a tenth of a small disk), so that messages can still be kept
+/// whatever the files take.
+pub const DISK_RESERVE: u64 = 256 << 20;
+/// How often the host looks for abandoned uploads and unsent files.
+const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
 
 /// What is kept beside an upload's part file, to take it up again after a restart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +67,8 @@ pub struct Files {
     /// Held while complete bytes move under their hash and get their record, and while bytes no record shares any
     /// more are removed: so that the same bytes arriving again are never removed under their new record.
     placement: tokio::sync::Mutex<()>,
+    /// Why recent uploads that are gone ended without a file.
+    dropped: dropped::Dropped,
 }
 
 fn refusal(kind: ErrorKind, message: impl Into<String>) -> ErrorBody {
@@ -92,6 +104,16 @@ pub fn size_text(bytes: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
+/// Runs until the host stops: [`Files::sweep`] every [`SWEEP_EVERY`].
+pub(crate) async fn sweep_now_and_then(hub: super::hub::Hub) {
+    let mut ticks = tokio::time::interval(SWEEP_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        hub.files().sweep(hub.store(), crate::clock::now_millis()).await;
+    }
+}
+
 impl Files {
     /// Files under `root` (`{data}/files`), taking up the uploads a previous run left unfinished. `ephemeral`: the
     /// folder is the host's alone and goes when it stops.
@@ -125,7 +147,8 @@ impl Files {
             tracing::info!(uploads = uploads.len(), "took up unfinished uploads");
         }
         let placement = tokio::sync::Mutex::new(());
-        Ok(Arc::new(Files { root, ephemeral, limits, uploads: Mutex::new(uploads), placement }))
+        let dropped = dropped::Dropped::default();
+        Ok(Arc::new(Files { root, ephemeral, limits, uploads: Mutex::new(uploads), placement, dropped }))
     }
 
     fn uploads(&self) -> MutexGuard<'_, HashMap<String, Upload>> {
@@ -144,6 +167,26 @@ impl Files {
     /// Where the bytes with this hash are kept once complete.
     pub fn blob_path(&self, sha256: &str) -> PathBuf {
         self.root.join("blobs").join(&sha256[..2]).join(sha256)
+    }
+
+    /// Whether the disk can take `size` more bytes besides what the unfinished uploads still have to write, and the
+    /// reserve. A disk whose space cannot be read is not refused here: a write that fails says so.
+    fn disk_has_room(&self, name: &str, size: u64, uploads: &HashMap<String, Upload>) -> Result<(), ErrorBody> {
+        let Ok(available) = fs4::available_space(&self.root) else { return Ok(()) };
+        let total = fs4::total_space(&self.root).unwrap_or(available);
+        let promised: u64 = uploads.values().map(|upload| upload.description.size.saturating_sub(upload.offset)).sum();
+        let room = available.saturating_sub(promised + DISK_RESERVE.min(total / 10));
+        if size > room {
+            return Err(refusal(
+                ErrorKind::StorageFull,
+                format!(
+                    "{name} is {}, and the host's disk has room for {} more; its owner can make room.",
+                    size_text(size),
+                    size_text(room)
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Bytes the unfinished uploads will take once complete.
@@ -209,6 +252,7 @@ impl Files {
                 ),
             ));
         }
+        self.disk_has_room(&name, request.size, &uploads)?;
         let id = random_id();
         let description = Description {
             user: user.as_str().to_owned(),
@@ -241,6 +285,24 @@ impl Files {
             }
             Ok(true) => {}
             Err(error) => tracing::warn!(%error, "could not tell whether a deleted file's bytes are still needed"),
+        }
+    }
+
+    /// Frees what nobody will send: unfinished uploads untouched for [`UNFINISHED_KEPT`], and finished ones that no
+    /// message carries after [`UNSENT_KEPT`] (`now` in ms since the epoch).
+    pub async fn sweep(&self, store: &dyn crate::store::Store, now: u64) {
+        {
+            let mut uploads = self.uploads();
+            self.forget_abandoned(&mut uploads, SystemTime::now());
+        }
+        let before = now.saturating_sub(u64::try_from(UNSENT_KEPT.as_millis()).unwrap_or(u64::MAX));
+        match store.forget_unsent_files(before).await {
+            Ok(freed) => {
+                for sha256 in freed {
+                    self.remove_freed(store, &sha256).await;
+                }
+            }
+            Err(error) => tracing::warn!(%error, "could not look for files uploaded but never sent"),
         }
     }
 
@@ -295,9 +357,15 @@ impl Files {
     }
 
     /// Forgets an upload, complete or refused, with its files.
-    fn finish(&self, upload: &str) {
+    pub(super) fn finish(&self, upload: &str) {
         self.uploads().remove(upload);
         self.remove_upload_files(upload);
+    }
+
+    /// Forgets an upload the host refused, remembering why for the uploader's next request.
+    pub(super) fn drop_refused(&self, upload: &str, status: axum::http::StatusCode, error: &ErrorBody) {
+        self.dropped.remember(upload, status, error);
+        self.finish(upload);
     }
 }
 

@@ -87,6 +87,25 @@ pub(super) fn forget(connection: &Connection, id: &str) -> Result<Option<String>
     Ok((!shared).then_some(sha256))
 }
 
+/// Forgets the files stored before `before` that no message carries; answers the bytes (by SHA-256) nothing shares.
+pub(super) fn forget_unsent(connection: &Connection, before: u64) -> Result<Vec<String>, StoreError> {
+    let unsent: Vec<String> = connection
+        .prepare_cached(
+            "SELECT id FROM files WHERE stored_at < ?1
+               AND NOT EXISTS (SELECT 1 FROM messages WHERE file_id = files.id)
+               AND NOT EXISTS (SELECT 1 FROM directs WHERE file_id = files.id)",
+        )
+        .and_then(|mut statement| {
+            statement.query_map([int(before)], |row| row.get(0))?.collect::<Result<Vec<String>, _>>()
+        })
+        .map_err(failure)?;
+    let mut freed = Vec::new();
+    for id in unsent {
+        freed.extend(forget(connection, &id)?);
+    }
+    Ok(freed)
+}
+
 /// Whether any kept file has these bytes.
 pub(super) fn sha256_kept(connection: &Connection, sha256: &str) -> Result<bool, StoreError> {
     connection

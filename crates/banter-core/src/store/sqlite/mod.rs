@@ -429,6 +429,10 @@ impl Store for SqliteStore {
         self.readers.read(move |connection| files::sha256_kept(connection, &sha256)).await
     }
 
+    async fn forget_unsent_files(&self, before: u64) -> Result<Vec<String>, StoreError> {
+        self.writer.write(move |connection| files::forget_unsent(connection, before)).await
+    }
+
     async fn mark_read(&self, user: &UserId, room: &RoomKey, seq: u64) -> Result<u64, StoreError> {
         let (user, room) = (user.clone(), room.clone());
         self.writer.write(move |connection| personal::mark_read(connection, &user, &room, seq)).await
