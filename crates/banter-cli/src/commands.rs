@@ -10,12 +10,32 @@ pub enum Command {
     Say(String),
     Join(String),
     Leave(String),
-    Direct { to: String, text: String },
-    Reply { to: Option<u64>, text: String },
-    Edit { seq: Option<u64>, text: String },
-    Delete { seq: Option<u64> },
-    React { seq: Option<u64>, emoji: String, on: bool },
-    Send { path: String, text: String },
+    Direct {
+        to: String,
+        text: String,
+    },
+    Reply {
+        to: Option<u64>,
+        text: String,
+    },
+    Edit {
+        seq: Option<u64>,
+        text: String,
+    },
+    Delete {
+        seq: Option<u64>,
+    },
+    React {
+        seq: Option<u64>,
+        emoji: String,
+        on: bool,
+    },
+    /// A file, to the current room or (`to`) to a person.
+    Send {
+        to: Option<String>,
+        path: String,
+        text: String,
+    },
     Who,
     Rooms,
     Help,
@@ -33,6 +53,7 @@ Lines you type are sent to the current room. Commands:
   /react [#N] EMOJI     react to message N (default: the room's last message from someone else)
   /unreact [#N] EMOJI   take a reaction back
   /send PATH [TEXT]     share a file (any kind, with progress); quote a path with spaces
+  /dmfile NAME PATH [TEXT]  send a file in a direct message
   /who                  who is online
   /rooms                the host's rooms, with who is in each
   /help                 this list
@@ -109,8 +130,12 @@ pub fn parse(line: &str) -> Result<Command, String> {
             _ => usage("[#N] EMOJI"),
         },
         "send" => match first_word(rest) {
-            Some((path, text)) => Ok(Command::Send { path, text: text.trim().to_owned() }),
+            Some((path, text)) => Ok(Command::Send { to: None, path, text: text.trim().to_owned() }),
             None => usage("PATH [TEXT] (quote a path with spaces: /send \"My file.pdf\" here it is)"),
+        },
+        "dmfile" => match first_word(rest).and_then(|(to, after)| Some((to, first_word(after)?))) {
+            Some((to, (path, text))) => Ok(Command::Send { to: Some(to), path, text: text.trim().to_owned() }),
+            None => usage("NAME PATH [TEXT] (quote a name or a path with spaces)"),
         },
         _ => Err(format!("unknown command /{verb}; /help lists them (// sends a line starting with /)")),
     }
@@ -153,9 +178,12 @@ mod tests {
         assert_eq!(parse("/rooms"), Ok(Command::Rooms));
         assert_eq!(parse("/help"), Ok(Command::Help));
         assert!(parse("/frobnicate").unwrap_err().contains("/help"));
-        let send = |path: &str, text: &str| Ok(Command::Send { path: path.into(), text: text.into() });
+        let send = |path: &str, text: &str| Ok(Command::Send { to: None, path: path.into(), text: text.into() });
         assert_eq!(parse("/send \"Holiday video.mp4\" from Sunday"), send("Holiday video.mp4", "from Sunday"));
         assert_eq!(parse("/send notes.txt"), send("notes.txt", ""));
         assert!(parse("/send").is_err());
+        let to_ann = Ok(Command::Send { to: Some("Ann Host".into()), path: "a b.pdf".into(), text: "yours".into() });
+        assert_eq!(parse("/dmfile \"Ann Host\" 'a b.pdf' yours"), to_ann);
+        assert!(parse("/dmfile ann").is_err(), "a person and a path");
     }
 }

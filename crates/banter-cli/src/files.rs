@@ -1,4 +1,4 @@
-//! Shared files from a terminal: `/send PATH [TEXT]` in `banter-cli join`, and `banter-cli get URL`, each with a
+//! Shared files from a terminal: `/send PATH [TEXT]` and `/dmfile NAME PATH [TEXT]` in `banter-cli join`, and `banter-cli get URL`, each with a
 //! progress bar on stderr (drawn only on a terminal) and each taken up again where it stopped if the link drops.
 
 use std::path::PathBuf;
@@ -36,15 +36,25 @@ fn bar(what: &str) -> (ProgressBar, Progress) {
     (bar, progress)
 }
 
-/// Uploads a file and posts it to `room` with `text`.
-pub async fn send(client: &Client, base: &Url, room: &str, path: &str, text: &str) -> Result<(), String> {
+/// Where `/send` and `/dmfile` post a file.
+pub enum To<'a> {
+    Room(&'a str),
+    Person(String),
+}
+
+/// Uploads a file and posts it with `text`.
+pub async fn send(client: &Client, base: &Url, to: &To<'_>, path: &str, text: &str) -> Result<(), String> {
     let path = PathBuf::from(path);
     let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
     let (bar, progress) = bar(&format!("sending {name}"));
     let uploaded = upload_file(client, base, &path, progress).await;
     bar.finish_and_clear();
     let file = uploaded.map_err(|error| format!("{} was not sent: {error}", path.display()))?;
-    client.send_file(room, text, &file).await.map(drop).map_err(|error| format!("{name} was not posted: {error}"))
+    let posted = match to {
+        To::Room(room) => client.send_file(room, text, &file).await,
+        To::Person(person) => client.send_direct_file(person, text, &file).await,
+    };
+    posted.map(drop).map_err(|error| format!("{name} was not posted: {error}"))
 }
 
 /// The name a download is saved under when none is given: the one the host says (`Content-Disposition`), as a

@@ -197,8 +197,20 @@ pub fn text(event: &ClientEvent, style: &Style) -> Option<Line> {
     Some(line)
 }
 
-/// The JSON line for an event: `{"type": …, …}` with the wire's own field names.
-pub fn json(event: &ClientEvent) -> Value {
+/// The JSON line for an event: `{"type": …, …}` with the wire's own field names. A message's shared file also
+/// carries `url`, the absolute address `banter-cli get` takes.
+pub fn json(event: &ClientEvent, style: &Style) -> Value {
+    let mut value = wire_json(event);
+    if let Some(file) = value.get_mut("message").and_then(|message| message.get_mut("file")) {
+        if let Some(id) = file.get("id").and_then(Value::as_str) {
+            let url = format!("{}/files/{id}", style.base.trim_end_matches('/'));
+            file["url"] = Value::String(url);
+        }
+    }
+    value
+}
+
+fn wire_json(event: &ClientEvent) -> Value {
     match event {
         ClientEvent::Message(message) => json!({ "type": "message", "message": message }),
         ClientEvent::Changed(message) => json!({ "type": "changed", "message": message }),

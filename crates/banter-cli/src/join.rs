@@ -85,7 +85,7 @@ impl Printer {
             }
         }
         if self.json {
-            println!("{}", format::json(event));
+            println!("{}", format::json(event, &self.style));
         }
     }
 }
@@ -267,7 +267,10 @@ async fn handle_line(client: &Client, room: &mut String, line: &str, printer: &m
             eprintln!("{}", commands::HELP);
             Ok(())
         }
-        Command::Send { path, text } => crate::files::send(client, base, room, &path, &text).await,
+        Command::Send { to, path, text } => {
+            let to = to.map_or(crate::files::To::Room(room), crate::files::To::Person);
+            crate::files::send(client, base, &to, &path, &text).await
+        }
         Command::Who => {
             eprintln!("{}", printer.recent.who());
             Ok(())

@@ -333,6 +333,15 @@ async fn a_file_sent_from_one_terminal_is_saved_by_another_with_get() {
     let output = banter_cli(&Home::new()).args(["get", &url, "-o"]).arg(&copy).output().await.unwrap();
     assert!(output.status.success());
     assert_eq!(std::fs::read(&copy).unwrap(), bytes);
+    // In JSON, the file carries the same absolute URL.
+    let mut reader = Joined::start(&host.address, &["--name", "carol", "--json", "--history", "5"]).await;
+    let said = wait_for(&mut reader.stdout, |line| line.contains("Quarterly report.pdf")).await;
+    let said: serde_json::Value = serde_json::from_str(&said).unwrap();
+    assert_eq!(said["message"]["file"]["url"], serde_json::Value::String(url.clone()), "{said}");
+    // The same in a direct message, with no text: the line ends with the file.
+    alice.say(&format!("/dmfile bob \"{}\"", source.display())).await;
+    let line = wait_for(&mut bob.stdout, |line| line.starts_with("[dm] alice → bob: ")).await;
+    assert!(line.starts_with("[dm] alice → bob: [file Quarterly report.pdf, 2.4 MiB: http://"), "{line}");
 
     alice.say(&format!("/send \"{}\"", folder.path().join("too big.iso").display())).await;
     let refused = wait_for(&mut alice.stderr, |line| line.starts_with("! ")).await;
