@@ -289,7 +289,7 @@ mod tests {
         assert_eq!(text(&message("design", "ann", "hello"), &style), Some(Line::Out("[design] ann: hello".into())));
         let numbered = Style { numbers: true, ..Style::default() };
         assert_eq!(text(&message("design", "ann", "hi"), &numbered), Some(Line::Out("[design #1] ann: hi".into())));
-        let json = json(&message("design", "ann", "hello"));
+        let json = json(&message("design", "ann", "hello"), &style);
         assert_eq!((json["type"].as_str(), json["message"]["from"].as_str()), (Some("message"), Some("ann")));
     }
 
