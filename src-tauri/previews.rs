@@ -1,7 +1,8 @@
 //! The `banter-file:` scheme, through which the webview shows a shared image or plays a video without loading
 //! anything from the network itself: `banter-file://localhost/ID/NAME` is fetched here from the host joined, a
 //! piece at a time when the webview asks for a range (as a video player does), and never more than a bounded
-//! piece in memory.
+//! piece in memory. `banter-file://localhost/chosen/TOKEN` is a photo the user chose to send, read from the disk
+//! here, so that the webview can offer a smaller copy of it; only chosen files are served, by their token.
 
 use tauri::http::{header, Request, Response, StatusCode};
 use tauri::{Manager, Runtime, UriSchemeContext, UriSchemeResponder};
@@ -57,11 +58,41 @@ fn answer(status: StatusCode, text: &str) -> Response<Vec<u8>> {
         .unwrap_or_default()
 }
 
+/// A photo the user chose, whole, for the webview to draw a smaller copy of (which is why it may be read from
+/// another origin: the webview's canvas needs CORS to export what it drew).
+async fn chosen<R: Runtime>(app: &tauri::AppHandle<R>, token: &str) -> Response<Vec<u8>> {
+    let Ok(path) = app.state::<AppState>().transfers.chosen(token) else {
+        return answer(StatusCode::NOT_FOUND, "not a chosen file");
+    };
+    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let kind = match name.rsplit('.').next().unwrap_or_default().to_ascii_lowercase().as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "webp" => "image/webp",
+        _ => return answer(StatusCode::NOT_FOUND, "only photos are read here"),
+    };
+    match tokio::fs::metadata(&path).await {
+        Ok(metadata) if metadata.len() <= WHOLE_MOST => {}
+        _ => return answer(StatusCode::NOT_FOUND, "too large to show"),
+    }
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => Response::builder()
+            .header(header::CONTENT_TYPE, kind)
+            .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+            .body(bytes)
+            .unwrap_or_default(),
+        Err(error) => answer(StatusCode::NOT_FOUND, &format!("could not read it: {error}")),
+    }
+}
+
 async fn fetch<R: Runtime>(app: &tauri::AppHandle<R>, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
     // `convertFileSrc` encodes the whole `ID/NAME` once more (the name was encoded already).
     let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
     let path = decode(request.uri().path().trim_start_matches('/'));
     let (id, name) = path.split_once('/').unwrap_or((path.as_str(), ""));
+    if id == "chosen" {
+        return chosen(app, name).await;
+    }
     let name = decode(name);
     let Ok(url) = file_url(&app.state::<AppState>(), id).await else {
         return answer(StatusCode::NOT_FOUND, "not a file of the chat joined");

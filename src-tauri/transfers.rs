@@ -160,7 +160,7 @@ impl Transfers {
         self.choose(path)
     }
 
-    fn chosen(&self, token: &str) -> Result<PathBuf, IpcError> {
+    pub(crate) fn chosen(&self, token: &str) -> Result<PathBuf, IpcError> {
         locked(&self.chosen)
             .get(token)
             .cloned()

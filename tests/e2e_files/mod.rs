@@ -107,15 +107,40 @@ pub async fn files_go_both_ways(display: &Display) {
     assert!(status.success(), "{line}");
     assert_eq!(sha256_of(&got), sha256_of(&report), "the guest saved the app's bytes");
 
+    // A large photo is offered smaller: the app reads it through banter-file:, draws it at 1600 px, and the copy
+    // is what the guest gets.
+    let big = folder.join("holiday.png");
+    let made = std::process::Command::new("/usr/bin/convert")
+        .args(["-seed", "7", "-size", "2400x1600", "plasma:"])
+        .arg(&big)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    app.click_on("[data-testid=attach]").await;
+    answer_dialog(display, "Send files", &big).await;
+    app.wait_for("[data-testid=photo-smaller]").await;
+    app.click_on("[data-testid=photo-smaller]").await;
+    let line = guest_line(&mut guest, "[lobby] Filer: [file holiday.jpg, ").await;
+    let copy = folder.join("copy.jpg");
+    let status = tokio::process::Command::new(banter_cli())
+        .args(["get", &url_of(&line), "-o"])
+        .arg(&copy)
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success());
+    let size = std::process::Command::new("/usr/bin/identify").args(["-format", "%w %h"]).arg(&copy).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&size.stdout), "1600 1067", "the smaller copy's size");
+
     // The guest sends a photo: the app shows it (through banter-file:, fetched from the host by Rust).
     let photo = folder.join("sunset.png");
     png(&photo);
     guest.say(&format!("/send {} the view", photo.display())).await;
     app.wait_for_text("[data-testid=messages]", "the view").await;
-    let loaded = "const image = document.querySelector('[data-testid=file-preview]'); \
-                  return image !== null && image.complete && image.naturalWidth;";
+    let loaded = "return [...document.querySelectorAll('[data-testid=file-preview]')] \
+                  .some((image) => image.complete && image.naturalWidth === 320);";
     let deadline = tokio::time::Instant::now() + WAIT;
-    while app.execute(loaded).await.as_u64() != Some(320) {
+    while app.execute(loaded).await.as_bool() != Some(true) {
         assert!(tokio::time::Instant::now() < deadline, "the photo never showed");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

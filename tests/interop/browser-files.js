@@ -2,13 +2,13 @@
 // host cut short (a third of its bytes, as a dropped link leaves it), and the upload goes on from the host's offset
 // by itself. Bert sees the card and downloads the file, whose SHA-256 is checked here. Ann then sends a photo with
 // the picker (+), which both see as an image, and a file with a path for a name, which keeps only its last part.
-// Finally a file in a direct message. Usage: node browser-files.js URL SCREENSHOTS PHOTO (a 320 px wide PNG). Prints "files ok" at the end.
+// Finally a file in a direct message. Usage: node browser-files.js URL SCREENSHOTS PHOTO BIG (a 320 px wide PNG; a 2400 px one, over 1 MiB). Prints "files ok" at the end.
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
-const { launch, step, joinAs, run, WAIT_MS } = require('./browser-common');
+const { launch, step, joinAs, say, sees, run, WAIT_MS } = require('./browser-common');
 
-const [url, screenshots, photo] = process.argv.slice(2);
+const [url, screenshots, photo, bigPhoto] = process.argv.slice(2);
 const viewport = { width: 1100, height: 720 };
 const SIZE = 6 * 1024 * 1024;
 
@@ -78,6 +78,9 @@ async function main() {
   step('downloaded');
 
   // The picker: a photo, shown inline to both; and a name that is a path, kept as its last part only.
+  // Enough lines that the conversation scrolls, so that the photo's late growth has something to push.
+  for (let line = 1; line <= 20; line += 1) await say(ann, `line ${line}`);
+  await sees(bert, 'line 20');
   const [chooser] = await Promise.all([ann.waitForEvent('filechooser'), ann.getByTestId('attach').click()]);
   await chooser.setFiles(photo);
   for (const page of [ann, bert]) {
@@ -90,7 +93,34 @@ async function main() {
       { timeout: WAIT_MS },
     );
   }
+  // The photo grew its row once it loaded: a reader who was at the newest messages still is.
+  await bert.waitForFunction(
+    () => {
+      const list = document.querySelector('[data-testid=messages]');
+      return list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    },
+    null,
+    { timeout: WAIT_MS },
+  );
   step('photo');
+  // A large photo is offered smaller: the copy Bert gets is a JPEG at most 1600 px wide.
+  const [again] = await Promise.all([ann.waitForEvent('filechooser'), ann.getByTestId('attach').click()]);
+  await again.setFiles(bigPhoto);
+  await ann.getByTestId('photo-offer').getByText('Send it smaller', { exact: false }).waitFor({ timeout: WAIT_MS });
+  await ann.screenshot({ path: path.join(screenshots, 'photo-offer.png') });
+  await ann.getByTestId('photo-smaller').click();
+  await bert.getByTestId('file-name').getByText('big.jpg').waitFor({ timeout: WAIT_MS });
+  const width = await bert.waitForFunction(
+    () => {
+      const images = [...document.querySelectorAll('[data-testid=file-preview]')];
+      const last = images[images.length - 1];
+      return last && last.complete && last.naturalWidth > 1 ? last.naturalWidth : false;
+    },
+    null,
+    { timeout: WAIT_MS },
+  );
+  if ((await width.jsonValue()) !== 1600) throw new Error(`the smaller photo is ${await width.jsonValue()} px wide`);
+  step('photo-smaller');
   await dropFile(ann, '../../etc/passwd', 7, 64);
   await bert.getByTestId('file-name').getByText('passwd', { exact: true }).waitFor({ timeout: WAIT_MS });
   const names = await bert.getByTestId('file-name').allTextContents();

@@ -8,6 +8,7 @@ import { startScreen } from './views/start';
 import { transport } from './platform';
 import { asTransportError, type ChosenFile, type JoinTarget, type Transport } from './transport-types';
 import { formatBytes } from './format';
+import { drawSmaller, offerSmaller, smallerName } from './photos';
 import {
   addOlder,
   addPending,
@@ -173,6 +174,14 @@ class App {
         },
         showInFolder: this.transport.canShowInFolder ? (id) => this.transport.showInFolder(id) : null,
       },
+      photos: {
+        smaller: () => this.answerPhotoOffer(true),
+        originals: () => this.answerPhotoOffer(false),
+        dismiss: () => {
+          state.photoOffer = null;
+          this.render();
+        },
+      },
       createRoom: async (room) => this.enterRoom(await this.transport.createRoom(room)),
       joinRoom: async (room) => this.enterRoom(await this.transport.joinRoom(room)),
       leaveRoom: async (room) => {
@@ -318,10 +327,39 @@ class App {
       current.kind === 'room' ? { kind: 'room', room: current.name } : { kind: 'dm', with: current.name };
     const most = state.limits.maxFileBytes;
     const tooLarge = files.filter((file) => most > 0 && file.size > most);
-    for (const file of files) if (!tooLarge.includes(file)) await this.transport.sendFile(to, file, '');
+    const photos = files.filter((file) => !tooLarge.includes(file) && offerSmaller(file));
+    for (const file of files) {
+      if (!tooLarge.includes(file) && !photos.includes(file)) await this.transport.sendFile(to, file, '');
+    }
+    if (photos.length > 0) {
+      // Asked above the composer: smaller copies for chat, or the originals.
+      state.photoOffer = { to, files: [...(state.photoOffer?.files ?? []), ...photos] };
+      this.render();
+    }
     if (tooLarge.length > 0) {
       const names = tooLarge.map((file) => `${file.name} (${formatBytes(file.size)})`).join(', ');
       throw new Error(`This host takes files up to ${formatBytes(most)}: ${names} not sent.`);
+    }
+  }
+
+  /** Sends the photos waiting for an answer: smaller copies (drawn here), or the originals as they are. */
+  private async answerPhotoOffer(smaller: boolean): Promise<void> {
+    const offer = this.state?.photoOffer;
+    if (!this.state || !offer) return;
+    this.state.photoOffer = null;
+    this.render();
+    for (const file of offer.files) {
+      if (!smaller) {
+        await this.transport.sendFile(offer.to, file, '');
+        continue;
+      }
+      const source = this.transport.chosenSource(file);
+      try {
+        const copy = await drawSmaller(source);
+        await this.transport.sendFile(offer.to, await this.transport.fileFromBlob(copy, smallerName(file.name)), '');
+      } finally {
+        if (source.startsWith('blob:')) URL.revokeObjectURL(source);
+      }
     }
   }
 

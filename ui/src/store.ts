@@ -13,11 +13,13 @@ import type {
   Quote,
   Reaction,
   RoomInfo,
+  SendTo,
   Status,
   UiEvent,
   UserInfo,
 } from './bindings';
 import { trackTransfer, type TransferItem } from './transfers';
+import type { ChosenFile } from './transport-types';
 
 export const LOBBY = 'lobby';
 /** How long a typing indicator stays without a fresh notice. */
@@ -109,6 +111,8 @@ export interface ChatState {
   transfers: Map<string, TransferItem>;
   /** Files are being dragged over the window (the desktop app says so; a browser's page sees it itself). */
   dropHover: boolean;
+  /** Photos chosen to send, waiting for the user to say: smaller, or the originals. */
+  photoOffer: { to: SendTo; files: ChosenFile[] } | null;
 }
 
 /** A Banter host's limits, for the moments before a welcome says what this one's are (and for plain servers). */
@@ -153,6 +157,7 @@ export function newChatState(me: string): ChatState {
     notify: new Map(),
     transfers: new Map(),
     dropHover: false,
+    photoOffer: null,
   };
   conversation(state, 'room', LOBBY);
   return state;

@@ -103,6 +103,8 @@ export interface Transport {
   showInFolder(transferId: string): Promise<void>;
   /** Where the webview loads a shared file from, to show or play it. */
   fileSource(file: FileInfo): string;
+  /** Where the webview reads a photo the user chose, to draw a smaller copy (a `blob:` URL is revoked after). */
+  chosenSource(file: ChosenFile): string;
   joinRoom(room: string): Promise<RoomJoined>;
   createRoom(room: string): Promise<RoomJoined>;
   leaveRoom(room: string): Promise<RoomLeft>;

@@ -598,6 +598,7 @@ export function webTransport(): Transport {
       throw new TransportError('unsupported', 'The browser shows its downloads itself.');
     },
     fileSource: (file) => `/files/${encodeURIComponent(file.id)}`,
+    chosenSource: (file) => (file.blob ? URL.createObjectURL(file.blob) : ''),
     joinRoom: (room) => join(room, 'user'),
     createRoom: (room) => join(room, 'user', true),
     leaveRoom: async (room) => {

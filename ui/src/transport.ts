@@ -76,6 +76,7 @@ export const tauriTransport: Transport = {
   canShowInFolder: true,
   showInFolder: (id) => call('show_in_folder', { id }),
   fileSource: (file) => convertFileSrc(`${file.id}/${encodeURIComponent(file.name)}`, 'banter-file'),
+  chosenSource: (file) => convertFileSrc(`chosen/${file.token ?? ''}`, 'banter-file'),
   joinRoom: (room) => call('join_room', { room }),
   createRoom: (room) => call('create_room', { room }),
   leaveRoom: (room) => call('leave_room', { room }),

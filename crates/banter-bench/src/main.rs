@@ -6,6 +6,7 @@
 
 mod ceiling;
 mod crosscheck;
+mod files;
 mod idle;
 mod load;
 mod machine;

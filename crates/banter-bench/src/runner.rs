@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use serde::{Deserialize, Serialize};
 
+use crate::files::{self, FilesPlan, FilesResult};
 use crate::idle::{self, IdleResult, StormResult};
 use crate::load::{self, ManyRoomsPlan, ManyRoomsResult, OneRoomPlan, OneRoomResult};
 use crate::machine;
@@ -25,9 +26,13 @@ pub struct Options {
     /// Servers to compare: banter (keeping its data on disk), banter-ephemeral (in memory), node, node-tuned, ceiling.
     #[arg(long, value_delimiter = ',', default_value = "banter,banter-ephemeral,node,node-tuned,ceiling")]
     pub servers: Vec<String>,
-    /// Scenarios to run: s1, s2, s3, s4.
-    #[arg(long, value_delimiter = ',', default_value = "s1,s2,s3,s4")]
+    /// Scenarios to run: s1, s2, s3, s4, s5.
+    #[arg(long, value_delimiter = ',', default_value = "s1,s2,s3,s4,s5")]
     pub scenarios: Vec<String>,
+    /// Keep the other scenarios' results from the results.json already in the output folder, and run only those
+    /// named: the report then says which were measured when.
+    #[arg(long)]
+    pub merge: bool,
     /// Where BENCHMARKS.md, the plot and results.json go (default: docs/, or target/bench-smoke for --smoke).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -65,11 +70,19 @@ pub struct Results {
     pub s3: Vec<Sample<IdleResult>>,
     pub s4_clients: usize,
     pub s4: Vec<Sample<StormResult>>,
+    #[serde(default)]
+    pub s5_plan: Option<FilesPlan>,
+    #[serde(default)]
+    pub s5: Vec<Sample<FilesResult>>,
     /// The machine's load average as each scenario began.
     pub load: Vec<(String, String)>,
+    /// Scenarios kept from an earlier run (`--merge`), with that run's date.
+    #[serde(default)]
+    pub kept: Vec<(String, String)>,
 }
 
 struct Plans {
+    s5: FilesPlan,
     s1: OneRoomPlan,
     s2: ManyRoomsPlan,
     s3: usize,
@@ -82,6 +95,7 @@ struct Plans {
 fn plans(smoke: bool) -> Plans {
     if smoke {
         return Plans {
+            s5: FilesPlan { bytes: 16 << 20, chat_rate: 20.0, quiet: Duration::from_secs(1) },
             s1: OneRoomPlan {
                 receivers: 20,
                 rates: vec![20.0, 40.0],
@@ -110,6 +124,7 @@ fn plans(smoke: bool) -> Plans {
     // was not, which pins the highest sustained rate to within about 10%.
     let rates = (0..20).map(|step| (10.0 * 1.5f64.powi(step)).round()).collect();
     Plans {
+        s5: FilesPlan { bytes: 1 << 30, chat_rate: 20.0, quiet: Duration::from_secs(10) },
         s1: OneRoomPlan {
             receivers: 1000,
             rates,
@@ -135,11 +150,13 @@ fn plans(smoke: bool) -> Plans {
     }
 }
 
+const SCENARIOS: [&str; 5] = ["s1", "s2", "s3", "s4", "s5"];
+
 pub fn run(options: Options) -> anyhow::Result<()> {
     let kinds = options.servers.iter().map(|name| ServerKind::parse(name)).collect::<anyhow::Result<Vec<_>>>()?;
     for scenario in &options.scenarios {
-        if !["s1", "s2", "s3", "s4"].contains(&scenario.as_str()) {
-            bail!("unknown scenario “{scenario}”: s1, s2, s3 or s4");
+        if !SCENARIOS.contains(&scenario.as_str()) {
+            bail!("unknown scenario “{scenario}”: s1, s2, s3, s4 or s5");
         }
     }
     let mut plans = plans(options.smoke);
@@ -201,6 +218,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
             _ = terminate.recv() => bail!("terminated"),
         }
     })?;
+    let results = if options.merge { merged(results, &out, &options.scenarios)? } else { results };
     std::fs::create_dir_all(&out)?;
     std::fs::write(out.join("results.json"), serde_json::to_string_pretty(&results)?)?;
     report::write(&results, &out)?;
@@ -233,7 +251,10 @@ async fn collect(
         s3: Vec::new(),
         s4_clients: plans.s4,
         s4: Vec::new(),
+        s5_plan: Some(plans.s5.clone()),
+        s5: Vec::new(),
         load: Vec::new(),
+        kept: Vec::new(),
     };
     println!("{}", results.machine.summary());
     for run in 1..=options.runs {
@@ -273,11 +294,50 @@ async fn collect(
                 let outcome = idle::storm(launcher, kind, plans.s4, plans.storm_limit).await;
                 results.s4.push(sample(kind, run, outcome));
             }
+            if wants("s5") {
+                note_load("S5");
+                let work = launcher.data_dir.join("s5-files");
+                let outcome =
+                    on_new_server(launcher, kind, async |server| files::files(server, &plans.s5, &work).await).await;
+                results.s5.push(sample(kind, run, outcome));
+            }
             // Sockets the kernel still holds from the last scenario are let go before the next server starts.
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }
     Ok(results)
+}
+
+/// The results of this run for the scenarios it ran, and an earlier run's (from `out`) for the others.
+fn merged(new: Results, out: &std::path::Path, ran: &[String]) -> anyhow::Result<Results> {
+    let path = out.join("results.json");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("--merge reads {}", path.display()))?;
+    let mut old: Results = serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+    let ran = |name: &str| ran.iter().any(|scenario| scenario == name);
+    let mut kept = Vec::new();
+    for name in SCENARIOS {
+        if !ran(name) {
+            let date = old.kept.iter().find(|(scenario, _)| scenario == name).map_or(&old.date, |(_, date)| date);
+            kept.push((name.to_owned(), date.clone()));
+        }
+    }
+    if ran("s1") {
+        (old.s1_plan, old.s1) = (new.s1_plan, new.s1);
+    }
+    if ran("s2") {
+        (old.s2_plan, old.s2) = (new.s2_plan, new.s2);
+    }
+    if ran("s3") {
+        (old.s3_connections, old.s3) = (new.s3_connections, new.s3);
+    }
+    if ran("s4") {
+        (old.s4_clients, old.s4) = (new.s4_clients, new.s4);
+    }
+    if ran("s5") {
+        (old.s5_plan, old.s5) = (new.s5_plan, new.s5);
+    }
+    old.load.extend(new.load);
+    Ok(Results { date: new.date, machine: new.machine, command: new.command, kept, ..old })
 }
 
 /// Runs a scenario on a server of its own, started for it and killed after it.

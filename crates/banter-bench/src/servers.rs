@@ -49,7 +49,11 @@ impl ServerKind {
     /// Whether this server takes part in a scenario. The in-memory host is compared with the durable one where
     /// messages are kept (S1, S2); idle connections and a connection storm keep nothing, so it sits those out.
     pub fn runs(self, scenario: &str) -> bool {
-        self != ServerKind::BanterEphemeral || matches!(scenario, "s1" | "s2")
+        match scenario {
+            // Shared files are Banter's own, and kept on disk.
+            "s5" => self == ServerKind::Banter,
+            _ => self != ServerKind::BanterEphemeral || matches!(scenario, "s1" | "s2"),
+        }
     }
 }
 

@@ -60,8 +60,18 @@ fn a_smoke_run_measures_every_scenario_on_every_server_and_agrees_with_the_stock
         assert_eq!(result["reconnected"], result["clients"], "{}", sample["server"]);
     }
 
+    // Files: the durable host only; the file came back whole, and chat was measured in every phase.
+    let files = results["s5"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let result = &files[0]["result"];
+    assert!(files[0]["error"].is_null(), "S5 failed: {}", files[0]["error"]);
+    assert_eq!(result["intact"], true);
+    for phase in ["chat_quiet", "chat_upload", "chat_download"] {
+        assert!(result[phase]["messages"].as_u64().unwrap() > 0, "no chat measured during {phase}: {result}");
+    }
+
     let report = std::fs::read_to_string(out.join("BENCHMARKS.md")).unwrap();
-    for heading in ["## Targets", "## S1", "## S2", "## S3", "## S4", "## Cross-check"] {
+    for heading in ["## Targets", "## S1", "## S2", "## S3", "## S4", "## S5", "## Cross-check"] {
         assert!(report.contains(heading), "the report has no {heading}");
     }
     assert!(std::fs::read_to_string(out.join("bench-s1-p99.svg")).unwrap().starts_with("<svg"));

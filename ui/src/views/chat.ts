@@ -17,6 +17,7 @@ import { PeopleList } from './people';
 import { mentionable } from '../markup';
 import { deleteRoomControl } from './moderation';
 import { TransferList, type TransferActions } from './transfers';
+import { PhotoOffer, type PhotoOfferActions } from './photo-offer';
 
 export type { AttachmentView } from './message';
 
@@ -33,6 +34,7 @@ export interface ChatActions extends SidebarActions {
   fileSource(file: FileInfo): string;
   saveFile(file: FileInfo): Promise<void>;
   transfers: TransferActions;
+  photos: PhotoOfferActions;
   leaveRoom(name: string): Promise<void>;
   typing(active: boolean): void;
   /** An attachment's object URL, or why there is none yet (the view is rendered again when it changes). */
@@ -83,6 +85,7 @@ export class ChatView {
   private readonly searchPanel: SearchPanel;
   private readonly composer: Composer;
   private readonly transferList: TransferList;
+  private readonly photoOffer: PhotoOffer;
   private readonly dropZone = el('div', { class: 'drop-zone', testid: 'drop-zone', attrs: { hidden: '' } });
   /** Drags over a browser's page: enter and leave come for every element crossed, so they are counted. */
   private dragDepth = 0;
@@ -103,6 +106,7 @@ export class ChatView {
     );
     this.list = new MessageList({ loadOlder: () => this.actions.loadOlder(this.renderedKey) });
     this.transferList = new TransferList(actions.transfers);
+    this.photoOffer = new PhotoOffer(actions.photos, (work) => this.guard(work));
     this.searchPanel = new SearchPanel({
       search: (request) => this.actions.search(request),
       pick: (hit) => void this.openHit(hit),
@@ -119,6 +123,7 @@ export class ChatView {
       this.typingIndicator,
       this.composerError,
       this.transferList.root,
+      this.photoOffer.root,
       this.composer.mentionList,
       this.composer.composerContext,
       this.composer.bar,
@@ -249,6 +254,7 @@ export class ChatView {
     this.people.render(state, current);
     this.composer.render(state, current);
     this.transferList.render(state.transfers, now);
+    this.photoOffer.render(state);
     if (this.dragDepth === 0) this.showDropZone(state.dropHover);
   }
 

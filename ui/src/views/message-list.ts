@@ -73,9 +73,18 @@ export class MessageList {
   /** Older messages were asked for at the window's top: once in, the window takes them in. */
   private revealOlder = false;
   private last: { current: Conversation; context: ListContext; actions: MessageActions } | null = null;
+  /** The reader was at the newest messages when last drawn or scrolled: an image or a video that loads later (and
+   *  grows its row) keeps them there. */
+  private stuck = true;
 
   constructor(private readonly hooks: ListHooks) {
     this.root.addEventListener('scroll', () => this.onScroll());
+    // `load` does not bubble: caught on the way down instead.
+    const onMedia = () => {
+      if (this.stuck && this.atTail) this.root.scrollTop = this.root.scrollHeight;
+    };
+    this.root.addEventListener('load', onMedia, true);
+    this.root.addEventListener('loadedmetadata', onMedia, true);
   }
 
   /** The items in the DOM, as indexes into the conversation (for tests and for jumps). */
@@ -101,6 +110,7 @@ export class MessageList {
     this.draw(current, context, actions, followBottom ? 'bottom' : 'keep');
     // A reader at the bottom of a window that has newer rows after it cannot scroll to them: it moves for them.
     if (!followBottom && atBottom && this.end < current.items.length) this.shift(WINDOW_STEP);
+    this.stuck = this.nearBottom();
     this.updateJump();
   }
 
@@ -156,6 +166,7 @@ export class MessageList {
   private onScroll(): void {
     const last = this.last;
     if (!last) return;
+    this.stuck = this.nearBottom();
     if (this.root.scrollTop < EDGE_PX) {
       if (this.start > 0) this.shift(-WINDOW_STEP);
       else this.requestOlder();

@@ -2,6 +2,7 @@
 //!
 //! `tables.rs` writes the page, `plot.rs` the SVG; this module holds what both read from the results.
 
+mod files;
 mod plot;
 mod tables;
 

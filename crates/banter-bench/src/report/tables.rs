@@ -41,6 +41,16 @@ pub(super) fn markdown(results: &Results) -> String {
         results.runs
     );
     let _ = writeln!(page, "- Command: `make bench`, which runs `{}`.", results.command);
+    if !results.kept.is_empty() {
+        let kept: Vec<String> =
+            results.kept.iter().map(|(scenario, date)| format!("{} ({date})", scenario.to_uppercase())).collect();
+        let _ = writeln!(
+            page,
+            "- This run measured only some scenarios (`--merge`); these figures are from earlier runs, kept in \
+             results.json: {}.",
+            kept.join(", ")
+        );
+    }
     let _ = writeln!(page, "- Servers: {}.\n", kinds.iter().map(|kind| describe(*kind)).collect::<Vec<_>>().join("; "));
 
     targets(&mut page, results);
@@ -49,6 +59,7 @@ pub(super) fn markdown(results: &Results) -> String {
     many_rooms(&mut page, results);
     idle(&mut page, results);
     storm(&mut page, results);
+    super::files::files(&mut page, results);
     crosscheck(&mut page, results);
     errors(&mut page, results);
     page
@@ -437,6 +448,7 @@ fn errors(page: &mut String, results: &Results) {
     collect("S2", results.s2.iter().map(|s| (s.server, s.run, &s.error)).collect());
     collect("S3", results.s3.iter().map(|s| (s.server, s.run, &s.error)).collect());
     collect("S4", results.s4.iter().map(|s| (s.server, s.run, &s.error)).collect());
+    collect("S5", results.s5.iter().map(|s| (s.server, s.run, &s.error)).collect());
     if !failures.is_empty() {
         let _ = writeln!(page, "## Runs that failed\n\n{}\n", failures.join("\n"));
     }
