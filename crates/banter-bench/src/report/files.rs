@@ -5,6 +5,9 @@ use std::fmt::Write as _;
 use super::*;
 use crate::files::{ChatLatency, FilesResult};
 
+/// Which of a run's chat figures a row shows.
+type Phase = fn(&FilesResult) -> &ChatLatency;
+
 pub(super) fn files(page: &mut String, results: &Results) {
     let (Some(plan), false) = (&results.s5_plan, results.s5.is_empty()) else { return };
     let size = banter_core::host::files::size_text(plan.bytes);
@@ -46,7 +49,7 @@ pub(super) fn files(page: &mut String, results: &Results) {
     );
     let _ = writeln!(page, "| chat while | messages | p50 ms | p99 ms | max ms |");
     let _ = writeln!(page, "|---|---|---|---|---|");
-    let rows: [(&str, fn(&FilesResult) -> &ChatLatency); 3] = [
+    let rows: [(&str, Phase); 3] = [
         ("nothing else happens", |result| &result.chat_quiet),
         ("the file goes up", |result| &result.chat_upload),
         ("the file comes down", |result| &result.chat_download),
