@@ -126,6 +126,15 @@ async function main() {
   const names = await bert.getByTestId('file-name').allTextContents();
   if (names.some((name) => name.includes('/'))) throw new Error(`a path reached a name: ${names}`);
   step('path-name');
+  // A paste of bytes without a name (a screenshot) is sent under the time it was pasted.
+  await ann.evaluate(() => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(100).fill(9)], '', { type: 'image/png' }));
+    const paste = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true });
+    document.querySelector('[data-testid=composer]').dispatchEvent(paste);
+  });
+  await bert.getByTestId('file-name').getByText(/^Pasted \d{4}-\d\d-\d\d .*\.png$/).waitFor({ timeout: WAIT_MS });
+  step('pasted');
   await ann.screenshot({ path: path.join(screenshots, 'files-browser.png') });
 
   // A direct message carries a file as a room message does.

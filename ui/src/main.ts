@@ -6,9 +6,8 @@ import { settingsDialog } from './views/settings';
 import { applyTheme, startTheming } from './theme';
 import { startScreen } from './views/start';
 import { transport } from './platform';
-import { asTransportError, type ChosenFile, type JoinTarget, type Transport } from './transport-types';
-import { formatBytes } from './format';
-import { drawSmaller, offerSmaller, smallerName } from './photos';
+import { asTransportError, type JoinTarget, type Transport } from './transport-types';
+import { FileSending } from './file-sending';
 import {
   addOlder,
   addPending,
@@ -28,7 +27,7 @@ import {
   type ChatState,
   type Conversation,
 } from './store';
-import type { AnyMessage, Place, RoomJoined, SendTo, SettingsView, UiEvent } from './bindings';
+import type { AnyMessage, Place, RoomJoined, SettingsView, UiEvent } from './bindings';
 import type { KeyActions } from './views/identity';
 
 const NAME_KEY = 'banter.name';
@@ -61,10 +60,18 @@ class App {
     },
   };
 
+  private readonly files: FileSending;
+
   constructor(
     private readonly root: HTMLElement,
     private readonly transport: Transport,
-  ) {}
+  ) {
+    this.files = new FileSending(
+      transport,
+      () => this.state,
+      () => this.render(),
+    );
+  }
 
   async start(): Promise<void> {
     await this.transport.onEvent((event) => this.onEvent(event));
@@ -158,11 +165,8 @@ class App {
     this.view = new ChatView({
       open: (key) => this.openConversation(key),
       send: (text) => this.send(text),
-      attach: async () => this.sendFiles(await this.transport.pickFiles()),
-      sendBlobs: async (files) =>
-        this.sendFiles(
-          await Promise.all(files.map((file) => this.transport.fileFromBlob(file, file.name || pastedName(file)))),
-        ),
+      attach: async () => this.files.send(await this.transport.pickFiles()),
+      sendBlobs: (files) => this.files.sendBlobs(files),
       fileSource: (file) => this.transport.fileSource(file),
       saveFile: (file) => this.transport.saveFile(file),
       transfers: {
@@ -175,8 +179,8 @@ class App {
         showInFolder: this.transport.canShowInFolder ? (id) => this.transport.showInFolder(id) : null,
       },
       photos: {
-        smaller: () => this.answerPhotoOffer(true),
-        originals: () => this.answerPhotoOffer(false),
+        smaller: () => this.files.answerPhotoOffer(true),
+        originals: () => this.files.answerPhotoOffer(false),
         dismiss: () => {
           state.photoOffer = null;
           this.render();
@@ -316,53 +320,6 @@ class App {
     this.render();
   }
 
-  /** Sends files to the open conversation, each as a message of its own, each refused up front when it is larger
-   *  than the host takes. */
-  private async sendFiles(files: ChosenFile[]): Promise<void> {
-    const state = this.state;
-    const current = state?.conversations.get(state.current);
-    if (!state || !current || files.length === 0) return;
-    if (!state.rich) throw new Error('This server takes text only: files need a Banter host.');
-    const to: SendTo =
-      current.kind === 'room' ? { kind: 'room', room: current.name } : { kind: 'dm', with: current.name };
-    const most = state.limits.maxFileBytes;
-    const tooLarge = files.filter((file) => most > 0 && file.size > most);
-    const photos = files.filter((file) => !tooLarge.includes(file) && offerSmaller(file));
-    for (const file of files) {
-      if (!tooLarge.includes(file) && !photos.includes(file)) await this.transport.sendFile(to, file, '');
-    }
-    if (photos.length > 0) {
-      // Asked above the composer: smaller copies for chat, or the originals.
-      state.photoOffer = { to, files: [...(state.photoOffer?.files ?? []), ...photos] };
-      this.render();
-    }
-    if (tooLarge.length > 0) {
-      const names = tooLarge.map((file) => `${file.name} (${formatBytes(file.size)})`).join(', ');
-      throw new Error(`This host takes files up to ${formatBytes(most)}: ${names} not sent.`);
-    }
-  }
-
-  /** Sends the photos waiting for an answer: smaller copies (drawn here), or the originals as they are. */
-  private async answerPhotoOffer(smaller: boolean): Promise<void> {
-    const offer = this.state?.photoOffer;
-    if (!this.state || !offer) return;
-    this.state.photoOffer = null;
-    this.render();
-    for (const file of offer.files) {
-      if (!smaller) {
-        await this.transport.sendFile(offer.to, file, '');
-        continue;
-      }
-      const source = this.transport.chosenSource(file);
-      try {
-        const copy = await drawSmaller(source);
-        await this.transport.sendFile(offer.to, await this.transport.fileFromBlob(copy, smallerName(file.name)), '');
-      } finally {
-        if (source.startsWith('blob:')) URL.revokeObjectURL(source);
-      }
-    }
-  }
-
   private attachment(id: string): AttachmentView {
     const known = this.attachments.get(id);
     if (known) return known;
@@ -422,7 +379,7 @@ class App {
     apply(this.state, event, Date.now());
     if (event.type === 'filesDropped') {
       const shown = this.view;
-      this.sendFiles(event.files).catch((error: Error) => shown?.showError(error.message));
+      this.files.send(event.files).catch((error: Error) => shown?.showError(error.message));
     }
     if (event.type === 'typing') {
       // A typing notice changes only the typing line: nothing else is drawn again.
@@ -558,13 +515,6 @@ class App {
       if (next) this.openConversation(next);
     });
   }
-}
-
-/** A name for pasted bytes that came without one (a screenshot): the time, and the type's usual extension. */
-function pastedName(blob: Blob): string {
-  const extension = blob.type.startsWith('image/') ? blob.type.slice(6).replace('jpeg', 'jpg') : 'bin';
-  const stamp = new Date().toISOString().slice(0, 19).replace('T', ' ').replace(/:/g, '.');
-  return `Pasted ${stamp}.${extension}`;
 }
 
 startTheming();
