@@ -1,7 +1,8 @@
 //! Shared files in the real app, hosting, with a terminal guest: the app sends a file through the native picker
 //! (the GTK dialog, driven with xdotool as a user's keyboard would) and the guest saves it with `banter-cli get`;
 //! the guest sends a photo and a document with `/send`, the app shows the photo through its `banter-file:` scheme
-//! and saves the document through the Save dialog; a direct message carries a file too.
+//! and saves the document through the Save dialog; a large photo goes smaller; a paste goes as a file; a direct
+//! message carries a file too.
 
 use std::path::Path;
 use std::time::Duration;
@@ -160,6 +161,15 @@ pub async fn files_go_both_ways(display: &Display) {
     app.wait_for("[data-testid=transfer-show]").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     display.screenshot(&screenshot_path("files.png"), 1100, 720);
+
+    // A paste of bytes without a name (a screenshot): they cross once, as a raw IPC body, and go as a file.
+    let paste = "const data = new DataTransfer(); \
+                 data.items.add(new File([new Uint8Array(2048).fill(3)], '', { type: 'image/png' })); \
+                 const paste = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }); \
+                 document.querySelector('[data-testid=composer]').dispatchEvent(paste); return true;";
+    app.execute(paste).await;
+    let line = guest_line(&mut guest, "[lobby] Filer: [file Pasted ").await;
+    assert!(line.contains(".png, 2.0 KiB: http://"), "{line}");
 
     // A file in a direct message: the guest's DM arrives with it, under the guest's name.
     guest.say("/dm Filer psst").await;

@@ -50,10 +50,17 @@ async function main() {
   const bert = await joinAs(await browser.newContext({ acceptDownloads: true }), url, 'Bert', viewport);
 
   // The first PATCH reaches the host with a third of its bytes: the rest must follow from the host's offset.
+  // Later, one PATCH is held (`hold`) until the upload is cancelled.
   let cut = false;
+  let hold = null;
   await ann.route('**/uploads/**', async (route) => {
     const request = route.request();
-    if (request.method() === 'PATCH' && !cut) {
+    if (request.method() === 'PATCH' && hold) {
+      const held = hold;
+      hold = null;
+      await held;
+      await route.abort().catch(() => {});
+    } else if (request.method() === 'PATCH' && !cut) {
       cut = true;
       const body = request.postDataBuffer();
       await route.continue({ postData: body.subarray(0, Math.floor(body.length / 3)) });
@@ -135,6 +142,18 @@ async function main() {
   });
   await bert.getByTestId('file-name').getByText(/^Pasted \d{4}-\d\d-\d\d .*\.png$/).waitFor({ timeout: WAIT_MS });
   step('pasted');
+  // Cancel while the bytes are on their way, then Retry: the upload starts again and arrives.
+  let release;
+  hold = new Promise((resolve) => (release = resolve));
+  await dropFile(ann, 'held.bin', 11, 300000);
+  const row = ann.getByTestId('transfer').filter({ hasText: 'held.bin' });
+  await row.getByTestId('transfer-cancel').click();
+  await row.getByTestId('transfer-line').getByText('Cancelled at', { exact: false }).waitFor({ timeout: WAIT_MS });
+  release();
+  await row.getByTestId('transfer-retry').click();
+  await row.getByTestId('transfer-line').getByText('Sent', { exact: false }).waitFor({ timeout: WAIT_MS });
+  await bert.getByTestId('file-name').getByText('held.bin').waitFor({ timeout: WAIT_MS });
+  step('cancel-retry');
   await ann.screenshot({ path: path.join(screenshots, 'files-browser.png') });
 
   // A direct message carries a file as a room message does.

@@ -73,9 +73,11 @@ export class MessageList {
   /** Older messages were asked for at the window's top: once in, the window takes them in. */
   private revealOlder = false;
   private last: { current: Conversation; context: ListContext; actions: MessageActions } | null = null;
-  /** The reader was at the newest messages when last drawn or scrolled: an image or a video that loads later (and
-   *  grows its row) keeps them there. */
+  /** The reader is at the newest messages: set when they are drawn or scrolled to, cleared only when the reader
+   *  scrolls up. Content that grows below the reader (an image or a video that loads, and grows its row) does not
+   *  clear it, whichever comes first, the layout or its `load` event: the reader stays at the newest messages. */
   private stuck = true;
+  private lastTop = 0;
 
   constructor(private readonly hooks: ListHooks) {
     this.root.addEventListener('scroll', () => this.onScroll());
@@ -104,13 +106,14 @@ export class MessageList {
       this.firstKey = null;
       this.awaySeq = null;
     }
-    const atBottom = this.nearBottom();
+    const atBottom = this.stuck || this.nearBottom();
     const followBottom = switched || (this.atTail && atBottom);
     this.placeWindow(current.items, followBottom);
     this.draw(current, context, actions, followBottom ? 'bottom' : 'keep');
     // A reader at the bottom of a window that has newer rows after it cannot scroll to them: it moves for them.
     if (!followBottom && atBottom && this.end < current.items.length) this.shift(WINDOW_STEP);
-    this.stuck = this.nearBottom();
+    this.stuck = followBottom || this.nearBottom();
+    this.lastTop = this.root.scrollTop;
     this.updateJump();
   }
 
@@ -128,7 +131,7 @@ export class MessageList {
   private updateJump(): void {
     const last = this.last;
     if (!last) return;
-    if (this.atTail && this.nearBottom()) {
+    if (this.atTail && (this.stuck || this.nearBottom())) {
       this.awaySeq = null;
       this.jump.hidden = true;
       return;
@@ -166,7 +169,10 @@ export class MessageList {
   private onScroll(): void {
     const last = this.last;
     if (!last) return;
-    this.stuck = this.nearBottom();
+    const top = this.root.scrollTop;
+    if (this.nearBottom()) this.stuck = true;
+    else if (top < this.lastTop) this.stuck = false;
+    this.lastTop = top;
     if (this.root.scrollTop < EDGE_PX) {
       if (this.start > 0) this.shift(-WINDOW_STEP);
       else this.requestOlder();
