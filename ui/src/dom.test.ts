@@ -25,4 +25,25 @@ describe('the element builder', () => {
     expect(document.activeElement).not.toBe(field);
     parent.remove();
   });
+
+  it('leaves a kept child in the page while the nodes around it change, and keeps the order asked for', () => {
+    const form = el('form', {}, el('input', {}));
+    const parent = el('aside', {}, el('p', {}, 'one'), el('p', {}, 'two'), form, el('p', {}, 'three'));
+    document.body.append(parent);
+    let moved = 0;
+    new MutationObserver((records) => {
+      for (const record of records) if ([...record.removedNodes].includes(form)) moved += 1;
+    }).observe(parent, { childList: true });
+    replace(parent, el('p', {}, 'uno'), el('p', {}, 'dos'), 'and', form, el('p', {}, 'tres'));
+    expect([...parent.childNodes].map((node) => node.textContent)).toEqual(['uno', 'dos', 'and', '', 'tres']);
+    expect(parent.childNodes[3]).toBe(form);
+    // Moved only when its order among the kept children changes.
+    const other = parent.childNodes[4] as HTMLElement;
+    replace(parent, other, form);
+    expect([...parent.childNodes]).toEqual([other, form]);
+    return Promise.resolve().then(() => {
+      expect(moved).toBe(0);
+      parent.remove();
+    });
+  });
 });
