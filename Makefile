@@ -26,7 +26,7 @@ BUNDLE := target/release/bundle
 TEST_BUNDLE := target/debug/bundle
 DEBUG_CLI := {"bundle":{"linux":{"deb":{"files":{"/usr/bin/banter-cli":"target/debug/banter-cli"}},"rpm":{"files":{"/usr/bin/banter-cli":"target/debug/banter-cli"}}}}}
 
-.PHONY: help run serve test bench lint bundle bundle-debug icons screenshots deps deps-system deps-test-system deps-rust deps-tools deps-npm ui
+.PHONY: help run serve test bench lint bundle bundle-debug icons screenshots deps deps-system deps-test-system deps-valkey deps-rust deps-tools deps-npm ui
 
 help:
 	@echo "make run    open the Banter desktop app"
@@ -114,8 +114,19 @@ endef
 deps-system:
 	$(call apt_install,$(APT_BUILD) $(APT_RUN),command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; command -v npm >/dev/null 2>&1 || missing="$$missing npm";)
 
-deps-test-system:
+deps-test-system: deps-valkey
 	$(call apt_install,$(APT_TEST),)
+
+# The cluster tests start Valkey or Redis processes of their own. Either server already here will do; else Debian's
+# redis-server is installed, and the system service the package starts is turned off again at once, so that
+# make test leaves nothing running on the machine (a server that was here before is left as it was).
+deps-valkey:
+	@if ! command -v valkey-server >/dev/null 2>&1 && ! command -v redis-server >/dev/null 2>&1; then \
+	  echo "Installing system packages: redis-server"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends redis-server >/dev/null; \
+	  if [ -d /run/systemd/system ]; then $(SUDO) systemctl disable --now --quiet redis-server || true; fi; \
+	fi
 
 deps-rust:
 	@command -v $(CARGO) >/dev/null 2>&1 || { echo "cargo is missing: install Rust with rustup (https://rustup.rs)"; exit 1; }

@@ -5,6 +5,7 @@
 pub mod address;
 pub mod client;
 pub mod clock;
+pub mod cluster;
 pub mod discovery;
 pub mod fingerprint;
 pub mod host;

@@ -3,6 +3,7 @@
 
 pub mod proxy;
 pub mod uploads;
+pub mod valkey;
 
 use std::net::SocketAddr;
 use std::time::Duration;
