@@ -1,5 +1,6 @@
 //! The `/admin` namespace: the host's own moderation tools, closed to anyone without the host token.
 
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::SocketIo;
@@ -12,15 +13,15 @@ use crate::protocol::{
     Message, MessageRef, NameReleased, NameRequest, RoomDeleted, RoomRequest, ADMIN_NAMESPACE, CHAT_NAMESPACE,
 };
 
-pub fn register(io: &SocketIo) {
+pub fn register<A: Adapter + socketioxide_core::adapter::DefinedAdapter>(io: &SocketIo<A>) {
     io.ns(ADMIN_NAMESPACE, on_connect.with(check_token));
 }
 
 /// Admits a moderator with the host token. Wrong tokens are counted per address: past the budget
 /// (`NetworkLimits::secret_attempt_burst`, then so many a minute), every attempt from that address is refused as
 /// `rate_limited` until it refills, so that the token cannot be guessed faster than that. Each failure is logged.
-async fn check_token(
-    socket: SocketRef,
+async fn check_token<A: Adapter>(
+    socket: SocketRef<A>,
     State(hub): State<Hub>,
     TryData(handshake): TryData<AdminHandshake>,
 ) -> Result<(), Refusal> {
@@ -33,9 +34,9 @@ async fn check_token(
     }
 }
 
-async fn on_connect(socket: SocketRef) {
+async fn on_connect<A: Adapter>(socket: SocketRef<A>) {
     tracing::info!(socket = %socket.id, "moderator connected");
-    socket.on(event::ADMIN_USERS_LIST, async |State(hub): State<Hub>, ack: AckSender| {
+    socket.on(event::ADMIN_USERS_LIST, async |State(hub): State<Hub>, ack: AckSender<A>| {
         let users = hub.registry().admin_view();
         reply(ack, Ok(users));
     });
@@ -45,13 +46,18 @@ async fn on_connect(socket: SocketRef) {
     socket.on(event::ADMIN_MESSAGE_DELETE, on_message_delete);
     socket.on(event::ADMIN_USER_BAN, on_ban);
     socket.on(event::ADMIN_USER_UNBAN, on_unban);
-    socket.on(event::ADMIN_BANS_LIST, async |State(hub): State<Hub>, ack: AckSender| {
+    socket.on(event::ADMIN_BANS_LIST, async |State(hub): State<Hub>, ack: AckSender<A>| {
         let bans = hub.registry().bans(crate::clock::now_millis());
         reply(ack, Ok(bans));
     });
 }
 
-async fn on_ban(io: SocketIo, State(hub): State<Hub>, TryData(request): TryData<BanRequest>, ack: AckSender) {
+async fn on_ban<A: Adapter>(
+    io: SocketIo<A>,
+    State(hub): State<Hub>,
+    TryData(request): TryData<BanRequest>,
+    ack: AckSender<A>,
+) {
     let result = match request {
         Ok(request) => ban(&io, &hub, request).await,
         Err(error) => {
@@ -63,7 +69,7 @@ async fn on_ban(io: SocketIo, State(hub): State<Hub>, TryData(request): TryData<
 
 /// Bans the user who holds a name: kept first, so that a ban the owner was told about survives a restart, then
 /// in force for every handshake, then every connection of theirs is told and disconnected.
-pub async fn ban(io: &SocketIo, hub: &Hub, request: BanRequest) -> Result<Banned, ErrorBody> {
+pub async fn ban<A: Adapter>(io: &SocketIo<A>, hub: &Hub, request: BanRequest) -> Result<Banned, ErrorBody> {
     let record = hub.registry().bannable(&request.name, request.minutes, request.reason, crate::clock::now_millis())?;
     if let Err(error) = hub.store().ban(record.clone()).await {
         return Err(storage_refusal(&error, "the ban"));
@@ -76,7 +82,7 @@ pub async fn ban(io: &SocketIo, hub: &Hub, request: BanRequest) -> Result<Banned
     Ok(Banned { name, until, connections: kicked })
 }
 
-async fn on_unban(State(hub): State<Hub>, TryData(request): TryData<NameRequest>, ack: AckSender) {
+async fn on_unban<A: Adapter>(State(hub): State<Hub>, TryData(request): TryData<NameRequest>, ack: AckSender<A>) {
     let result = match request {
         Ok(request) => unban(&hub, &request.name).await,
         Err(error) => Err(ErrorBody::new(ErrorKind::BadRequest, format!("user:unban takes {{name}}: {error}"))),
@@ -95,7 +101,12 @@ pub async fn unban(hub: &Hub, raw_name: &str) -> Result<NameReleased, ErrorBody>
 }
 
 /// Deletes a room with its history: everyone in it is taken out and told, and the store forgets it.
-async fn on_room_delete(io: SocketIo, State(hub): State<Hub>, TryData(request): TryData<RoomRequest>, ack: AckSender) {
+async fn on_room_delete<A: Adapter>(
+    io: SocketIo<A>,
+    State(hub): State<Hub>,
+    TryData(request): TryData<RoomRequest>,
+    ack: AckSender<A>,
+) {
     let result = match request {
         Ok(request) => delete_room(&io, &hub, &request.room).await,
         Err(error) => Err(ErrorBody::new(ErrorKind::BadRequest, format!("room:delete takes {{room}}: {error}"))),
@@ -103,7 +114,7 @@ async fn on_room_delete(io: SocketIo, State(hub): State<Hub>, TryData(request): 
     reply(ack, result);
 }
 
-pub async fn delete_room(io: &SocketIo, hub: &Hub, raw_room: &str) -> Result<RoomDeleted, ErrorBody> {
+pub async fn delete_room<A: Adapter>(io: &SocketIo<A>, hub: &Hub, raw_room: &str) -> Result<RoomDeleted, ErrorBody> {
     // The store first: a join in the meantime still finds the room and is taken out with everyone else below,
     // where a room gone from the host but not yet from the store could be made again in memory only.
     let (key, _) = hub.registry().deletable(raw_room)?;
@@ -129,7 +140,11 @@ pub async fn delete_room(io: &SocketIo, hub: &Hub, raw_room: &str) -> Result<Roo
 }
 
 /// Deletes one message, in any room: everyone in the room sees its tombstone.
-async fn on_message_delete(State(hub): State<Hub>, TryData(request): TryData<MessageRef>, ack: AckSender) {
+async fn on_message_delete<A: Adapter>(
+    State(hub): State<Hub>,
+    TryData(request): TryData<MessageRef>,
+    ack: AckSender<A>,
+) {
     let result = match request {
         Ok(request) => delete_message(&hub, &request).await,
         Err(error) => {
@@ -148,7 +163,11 @@ pub async fn delete_message(hub: &Hub, request: &MessageRef) -> Result<Message, 
 
 /// Frees a bound name for anyone to take. Whoever uses it now keeps it until they leave; kick them first to take it
 /// away at once.
-async fn on_name_release(State(hub): State<Hub>, TryData(request): TryData<NameRequest>, ack: AckSender) {
+async fn on_name_release<A: Adapter>(
+    State(hub): State<Hub>,
+    TryData(request): TryData<NameRequest>,
+    ack: AckSender<A>,
+) {
     let result = match request {
         Ok(request) => release_name(&hub, &request.name).await,
         Err(error) => Err(ErrorBody::new(ErrorKind::BadRequest, format!("name:release takes {{name}}: {error}"))),
@@ -171,14 +190,19 @@ pub async fn release_name(hub: &Hub, raw_name: &str) -> Result<NameReleased, Err
     }
 }
 
-async fn on_kick(io: SocketIo, State(hub): State<Hub>, TryData(request): TryData<KickRequest>, ack: AckSender) {
+async fn on_kick<A: Adapter>(
+    io: SocketIo<A>,
+    State(hub): State<Hub>,
+    TryData(request): TryData<KickRequest>,
+    ack: AckSender<A>,
+) {
     let result = request
         .map_err(|error| ErrorBody::new(ErrorKind::BadRequest, format!("user:kick takes {{name, reason?}}: {error}")))
         .and_then(|request| kick(&io, &hub, &request));
     reply(ack, result);
 }
 
-pub fn kick(io: &SocketIo, hub: &Hub, request: &KickRequest) -> Result<Kicked, ErrorBody> {
+pub fn kick<A: Adapter>(io: &SocketIo<A>, hub: &Hub, request: &KickRequest) -> Result<Kicked, ErrorBody> {
     let connections = hub.registry().connections_of(&request.name);
     if connections.is_empty() {
         return Err(ErrorBody::new(ErrorKind::NotFound, format!("Nobody called “{}” is online.", request.name)));

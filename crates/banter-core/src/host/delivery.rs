@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use serde::Serialize;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::AckSender;
 use socketioxide::{BroadcastError, SocketIo};
 use tokio::sync::{mpsc, oneshot};
@@ -30,7 +31,7 @@ pub struct Delivery {
     /// `chat message` text, as the tutorial's own page shows it.
     pub author_is_plain: bool,
     /// The author's ack, sent once the message is kept and broadcast.
-    pub ack: Option<AckSender>,
+    pub ack: Option<Answer>,
     /// The answer for a change made in process (the desktop app's owner), sent when the ack would be.
     pub local: Option<oneshot::Sender<Result<Message, ErrorBody>>>,
 }
@@ -49,6 +50,43 @@ impl std::fmt::Debug for Delivery {
 
 pub type Queue = mpsc::UnboundedSender<Delivery>;
 
+/// How a post ended, as its author's ack says it.
+#[derive(Debug)]
+pub enum Outcome<'a> {
+    Room(&'a Message),
+    Direct(&'a crate::protocol::DirectMessage),
+    Refused(ErrorBody),
+}
+
+/// The author's ack, whichever socketioxide adapter the socket is on: the queue (and the hub that holds it) is
+/// the same for all of them.
+pub struct Answer(Box<dyn FnOnce(Outcome<'_>) + Send>);
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("Answer")
+    }
+}
+
+impl Answer {
+    pub fn send(self, outcome: Outcome<'_>) {
+        (self.0)(outcome);
+    }
+
+    pub fn new<A: Adapter>(ack: AckSender<A>) -> Answer {
+        Answer(Box::new(move |outcome| {
+            let sent = match outcome {
+                Outcome::Room(message) => ack.send(&Ack::Data(message)),
+                Outcome::Direct(message) => ack.send(&Ack::Data(message)),
+                Outcome::Refused(refusal) => ack.send(&Ack::<()>::Error(refusal)),
+            };
+            if let Err(error) = sent {
+                tracing::warn!(%error, "could not send an ack");
+            }
+        }))
+    }
+}
+
 /// The queue, unbounded. What bounds it is the rate messages can be posted at: each socket's request budget
 /// (`Limits::requests_per_second`) times the sockets, against a task that keeps and broadcasts thousands of
 /// messages a second; an entry is one message, a few hundred bytes.
@@ -57,7 +95,7 @@ pub fn queue() -> (Queue, mpsc::UnboundedReceiver<Delivery>) {
 }
 
 /// Keeps and broadcasts queued posts until every sender is gone or the task is aborted with its host.
-pub async fn run(io: SocketIo, hub: Hub, mut queue: mpsc::UnboundedReceiver<Delivery>) {
+pub async fn run<A: Adapter>(io: SocketIo<A>, hub: Hub, mut queue: mpsc::UnboundedReceiver<Delivery>) {
     let mut batch = Vec::with_capacity(BATCH);
     while queue.recv_many(&mut batch, BATCH).await > 0 {
         let mut posts = Vec::with_capacity(batch.len());
@@ -131,18 +169,11 @@ fn plain_text(message: &Message) -> String {
     }
 }
 
-fn send_ack<T: Serialize>(ack: Option<AckSender>, answer: &Ack<T>) {
-    if let Some(ack) = ack {
-        if let Err(error) = ack.send(answer) {
-            tracing::warn!(%error, "could not send an ack");
-        }
-    }
-}
-
-fn acknowledge(ack: Option<AckSender>, appended: &Appended) {
+fn acknowledge(ack: Option<Answer>, appended: &Appended) {
+    let Some(answer) = ack else { return };
     match &appended.kept {
-        Kept::Room(message) | Kept::Changed(message) => send_ack(ack, &Ack::Data(message)),
-        Kept::Direct { message, .. } | Kept::DirectChanged { message, .. } => send_ack(ack, &Ack::Data(message)),
+        Kept::Room(message) | Kept::Changed(message) => answer.send(Outcome::Room(message)),
+        Kept::Direct { message, .. } | Kept::DirectChanged { message, .. } => answer.send(Outcome::Direct(message)),
     }
 }
 
@@ -159,8 +190,10 @@ fn answer_locally(local: Option<oneshot::Sender<Result<Message, ErrorBody>>>, ou
     let _ = local.send(answer);
 }
 
-fn refuse(ack: Option<AckSender>, refusal: ErrorBody) {
-    send_ack::<()>(ack, &Ack::Error(refusal));
+fn refuse(ack: Option<Answer>, refusal: ErrorBody) {
+    if let Some(answer) = ack {
+        answer.send(Outcome::Refused(refusal));
+    }
 }
 
 /// A room message goes to the room's Banter sockets, and a lobby message also reaches tutorial pages as the plain
@@ -168,7 +201,13 @@ fn refuse(ack: Option<AckSender>, refusal: ErrorBody) {
 /// message reaches every connection of both people. A changed message goes to the room's Banter sockets as
 /// `message:changed` (tutorial pages cannot show a change), or to both people as `dm:changed`, and so does every
 /// other message the post changed, after it: the message a reply answers follows the reply.
-async fn deliver(io: &SocketIo, hub: &Hub, room: Option<&RoomKey>, appended: &Appended, author_is_plain: bool) {
+async fn deliver<A: Adapter>(
+    io: &SocketIo<A>,
+    hub: &Hub,
+    room: Option<&RoomKey>,
+    appended: &Appended,
+    author_is_plain: bool,
+) {
     // The local adapter's broadcast is ready at once: awaiting it does not yield to the writers mid-batch.
     match (&appended.kept, room) {
         (Kept::Room(message), Some(room)) => {
@@ -197,7 +236,7 @@ async fn deliver(io: &SocketIo, hub: &Hub, room: Option<&RoomKey>, appended: &Ap
     }
 }
 
-async fn emit_change(io: &SocketIo, room: Option<&RoomKey>, changed: &Kept) {
+async fn emit_change<A: Adapter>(io: &SocketIo<A>, room: Option<&RoomKey>, changed: &Kept) {
     match (changed, room) {
         (Kept::Changed(message), Some(room)) => {
             emit(io, vec![socket_room_of_room(room)], event::MESSAGE_CHANGED, message).await;
@@ -214,7 +253,7 @@ async fn emit_change(io: &SocketIo, room: Option<&RoomKey>, changed: &Kept) {
     }
 }
 
-async fn emit<T: Serialize + ?Sized>(io: &SocketIo, rooms: Vec<String>, name: &str, data: &T) {
+async fn emit<A: Adapter, T: Serialize + ?Sized>(io: &SocketIo<A>, rooms: Vec<String>, name: &str, data: &T) {
     let Some(operators) = to_rooms(io, rooms) else { return };
     if let Err(error) = operators.emit(name, data).await {
         report_broadcast_failure(name, &error);

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::operators::BroadcastOperators;
 use socketioxide::SocketIo;
@@ -13,7 +14,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::oneshot;
 
 use super::access::AccessCode;
-use super::delivery::{Delivery, Queue};
+use super::delivery::{Answer, Delivery, Outcome, Queue};
 use super::files::Files;
 use super::gate::Gate;
 use super::registry::{Admitted, ConnectionId, Dialect, Registry};
@@ -45,7 +46,7 @@ pub fn lobby_socket_room() -> String {
 
 /// The chat namespace's operators for these Socket.IO rooms, or `None` once the host has closed it: work that
 /// finishes during a shutdown (a departure, a delayed room list) must not reach `SocketIo::to`, which panics then.
-pub fn to_rooms(io: &SocketIo, rooms: Vec<String>) -> Option<BroadcastOperators> {
+pub fn to_rooms<A: Adapter>(io: &SocketIo<A>, rooms: Vec<String>) -> Option<BroadcastOperators<A>> {
     io.of(CHAT_NAMESPACE).map(|chat| chat.to(rooms))
 }
 
@@ -159,11 +160,11 @@ impl Hub {
 
     /// Queues a room message for the store and then the room. The ack goes with it: the author hears it only once
     /// the message is kept and the room has it.
-    pub fn post_room(
+    pub fn post_room<A: Adapter>(
         &self,
         connection: &ConnectionId,
         request: &SendMessage,
-        ack: &mut Option<AckSender>,
+        ack: &mut Option<AckSender<A>>,
     ) -> Result<(), ErrorBody> {
         let (post, author_is_plain) = {
             let registry = self.registry();
@@ -173,18 +174,22 @@ impl Hub {
     }
 
     /// Queues a direct message, as [`Hub::post_room`] does.
-    pub fn post_direct(
+    pub fn post_direct<A: Adapter>(
         &self,
         connection: &ConnectionId,
         request: &SendDirect,
-        ack: &mut Option<AckSender>,
+        ack: &mut Option<AckSender<A>>,
     ) -> Result<(), ErrorBody> {
         let post = self.registry().direct_post(connection, request)?;
         self.queue(Post::Direct(post), false, ack)
     }
 
     /// Queues a change to a message behind the posts before it, so that it never overtakes the message it changes.
-    pub fn post_change(&self, change: impl Into<Post>, ack: &mut Option<AckSender>) -> Result<(), ErrorBody> {
+    pub fn post_change<A: Adapter>(
+        &self,
+        change: impl Into<Post>,
+        ack: &mut Option<AckSender<A>>,
+    ) -> Result<(), ErrorBody> {
         self.queue(change.into(), false, ack)
     }
 
@@ -197,13 +202,22 @@ impl Hub {
         answer.await.map_err(|_| stopped())?
     }
 
-    fn queue(&self, post: Post, author_is_plain: bool, ack: &mut Option<AckSender>) -> Result<(), ErrorBody> {
-        let delivery = Delivery { post, author_is_plain, ack: ack.take(), local: None };
+    fn queue<A: Adapter>(
+        &self,
+        post: Post,
+        author_is_plain: bool,
+        ack: &mut Option<AckSender<A>>,
+    ) -> Result<(), ErrorBody> {
+        let delivery = Delivery { post, author_is_plain, ack: ack.take().map(Answer::new), local: None };
         if let Err(unsent) = self.0.deliveries.send(delivery) {
-            // Only while the host shuts down: the author hears that the message was not kept.
+            // Only while the host shuts down: the author hears that the message was not kept, from here (the ack
+            // went with the post).
             tracing::warn!("the delivery task has stopped; a posted message was not kept");
-            *ack = unsent.0.ack;
-            return Err(ErrorBody::new(ErrorKind::Internal, "The host is shutting down; the message was not sent."));
+            let refusal = ErrorBody::new(ErrorKind::Internal, "The host is shutting down; the message was not sent.");
+            if let Some(answer) = unsent.0.ack {
+                answer.send(Outcome::Refused(refusal.clone()));
+            }
+            return Err(refusal);
         }
         Ok(())
     }
@@ -236,7 +250,7 @@ impl Hub {
 
     /// The address a socket's session came from, which no longer counts as unfinished: it has asked to join a
     /// namespace, and whatever the answer, a refusal ends it.
-    pub fn session_joined(&self, socket: &SocketRef) -> Option<IpAddr> {
+    pub fn session_joined<A: Adapter>(&self, socket: &SocketRef<A>) -> Option<IpAddr> {
         let peer = super::listen::peer_of(&socket.req_parts().extensions)?;
         self.0.gate.session_joined(peer.ip());
         Some(peer.ip())

@@ -2,6 +2,7 @@
 //! `history:changes` and `dm:changes`, which bring a client that was away up to date with them. A change is decided under the registry lock like a post, then queued behind the posts
 //! before it: the delivery task keeps it, broadcasts `message:changed` and acknowledges it, in that order.
 
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
 use super::{bad_request, budget, reply, room_gone, room_to_read};
@@ -15,41 +16,41 @@ use crate::protocol::{
 };
 use crate::store::Post;
 
-pub(super) fn listen(socket: &SocketRef) {
+pub(super) fn listen<A: Adapter>(socket: &SocketRef<A>) {
     socket.on(
         event::MESSAGE_EDIT,
-        async |s: SocketRef, hub: State<Hub>, d: TryData<EditMessage>, ack: AckSender, o: InOrder| {
+        async |s: SocketRef<A>, hub: State<Hub>, d: TryData<EditMessage>, ack: AckSender<A>, o: InOrder| {
             on_change(s, hub, d, ack, o, Registry::edit).await;
         },
     );
     socket.on(
         event::MESSAGE_DELETE,
-        async |s: SocketRef, hub: State<Hub>, d: TryData<MessageRef>, ack: AckSender, o: InOrder| {
+        async |s: SocketRef<A>, hub: State<Hub>, d: TryData<MessageRef>, ack: AckSender<A>, o: InOrder| {
             on_change(s, hub, d, ack, o, Registry::delete).await;
         },
     );
     socket.on(
         event::MESSAGE_REACT,
-        async |s: SocketRef, hub: State<Hub>, d: TryData<ReactMessage>, ack: AckSender, o: InOrder| {
+        async |s: SocketRef<A>, hub: State<Hub>, d: TryData<ReactMessage>, ack: AckSender<A>, o: InOrder| {
             on_change(s, hub, d, ack, o, Registry::react).await;
         },
     );
     socket.on(event::HISTORY_CHANGES, on_history_changes);
     socket.on(
         event::DM_EDIT,
-        async |s: SocketRef, hub: State<Hub>, d: TryData<EditDirect>, ack: AckSender, o: InOrder| {
+        async |s: SocketRef<A>, hub: State<Hub>, d: TryData<EditDirect>, ack: AckSender<A>, o: InOrder| {
             on_change(s, hub, d, ack, o, Registry::direct_edit).await;
         },
     );
     socket.on(
         event::DM_DELETE,
-        async |s: SocketRef, hub: State<Hub>, d: TryData<DirectRef>, ack: AckSender, o: InOrder| {
+        async |s: SocketRef<A>, hub: State<Hub>, d: TryData<DirectRef>, ack: AckSender<A>, o: InOrder| {
             on_change(s, hub, d, ack, o, Registry::direct_delete).await;
         },
     );
     socket.on(
         event::DM_REACT,
-        async |s: SocketRef, hub: State<Hub>, d: TryData<ReactDirect>, ack: AckSender, o: InOrder| {
+        async |s: SocketRef<A>, hub: State<Hub>, d: TryData<ReactDirect>, ack: AckSender<A>, o: InOrder| {
             on_change(s, hub, d, ack, o, Registry::direct_react).await;
         },
     );
@@ -57,11 +58,11 @@ pub(super) fn listen(socket: &SocketRef) {
 }
 
 /// One change: spend from the budget, decode, decide, queue. The delivery task answers a queued change.
-async fn on_change<T, C: Into<Post>>(
-    socket: SocketRef,
+async fn on_change<A: Adapter, T, C: Into<Post>>(
+    socket: SocketRef<A>,
     State(hub): State<Hub>,
     TryData(request): TryData<T>,
-    ack: AckSender,
+    ack: AckSender<A>,
     InOrder(ticket): InOrder,
     decide: fn(&Registry, &ConnectionId, &T) -> Result<C, ErrorBody>,
 ) {
@@ -73,15 +74,15 @@ async fn on_change<T, C: Into<Post>>(
         .and_then(|request| decide(&hub.registry(), &connection, &request))
         .and_then(|change| hub.post_change(change, &mut ack));
     if let (Some(ack), Err(error)) = (ack, result) {
-        reply::<()>(ack, Err(error));
+        reply::<_, ()>(ack, Err(error));
     }
 }
 
-async fn on_history_changes(
-    socket: SocketRef,
+async fn on_history_changes<A: Adapter>(
+    socket: SocketRef<A>,
     State(hub): State<Hub>,
     TryData(request): TryData<ChangesRequest>,
-    ack: AckSender,
+    ack: AckSender<A>,
 ) {
     let connection = socket.id.to_string();
     let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
@@ -90,7 +91,7 @@ async fn on_history_changes(
     });
     let (key, room, after_rev, limit) = match decided {
         Ok(decided) => decided,
-        Err(error) => return reply::<()>(ack, Err(error)),
+        Err(error) => return reply::<_, ()>(ack, Err(error)),
     };
     let answer = match hub.store().room_changes(&key, after_rev, limit).await {
         Ok(Some(page)) => Ok(ChangesPage { room, messages: page.messages, latest_rev: page.latest_rev }),
@@ -100,11 +101,11 @@ async fn on_history_changes(
     reply(ack, answer);
 }
 
-async fn on_dm_changes(
-    socket: SocketRef,
+async fn on_dm_changes<A: Adapter>(
+    socket: SocketRef<A>,
     State(hub): State<Hub>,
     TryData(request): TryData<DirectChangesRequest>,
-    ack: AckSender,
+    ack: AckSender<A>,
 ) {
     let connection = socket.id.to_string();
     let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
@@ -115,7 +116,7 @@ async fn on_dm_changes(
     });
     let (me, request, limit) = match decided {
         Ok(decided) => decided,
-        Err(error) => return reply::<()>(ack, Err(error)),
+        Err(error) => return reply::<_, ()>(ack, Err(error)),
     };
     let answer = match hub.store().direct_changes(&me, &request.conversation, request.after_rev, limit).await {
         Ok(Some(page)) => Ok(DirectChangesPage {

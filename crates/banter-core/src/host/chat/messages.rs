@@ -1,6 +1,7 @@
 //! Messages: posting to a room, direct messages, their history and read marks, and image uploads.
 
 use bytes::Bytes;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
 use socketioxide::SocketIo;
@@ -20,7 +21,7 @@ use crate::validate;
 /// that name any more: a bound on the work one request can ask for.
 const CONVERSATIONS_SEARCHED: usize = 1000;
 
-pub(super) fn listen(socket: &SocketRef) {
+pub(super) fn listen<A: Adapter>(socket: &SocketRef<A>) {
     socket.on(event::MESSAGE_SEND, on_message_send);
     socket.on(event::DM_SEND, on_dm_send);
     socket.on(event::DM_HISTORY, on_dm_history);
@@ -28,11 +29,11 @@ pub(super) fn listen(socket: &SocketRef) {
     socket.on(event::ATTACHMENT_UPLOAD, on_attachment_upload);
 }
 
-async fn on_message_send(
-    socket: SocketRef,
+async fn on_message_send<A: Adapter>(
+    socket: SocketRef<A>,
     State(hub): State<Hub>,
     TryData(request): TryData<SendMessage>,
-    ack: AckSender,
+    ack: AckSender<A>,
     InOrder(ticket): InOrder,
 ) {
     let _turn = ticket.wait().await;
@@ -43,15 +44,15 @@ async fn on_message_send(
         .and_then(|request| hub.post_room(&connection, &request, &mut ack));
     // The delivery task has the ack of a queued message; a refusal is answered here.
     if let (Some(ack), Err(error)) = (ack, result) {
-        reply::<()>(ack, Err(error));
+        reply::<_, ()>(ack, Err(error));
     }
 }
 
-async fn on_dm_send(
-    socket: SocketRef,
+async fn on_dm_send<A: Adapter>(
+    socket: SocketRef<A>,
     State(hub): State<Hub>,
     TryData(request): TryData<SendDirect>,
-    ack: AckSender,
+    ack: AckSender<A>,
     InOrder(ticket): InOrder,
 ) {
     let _turn = ticket.wait().await;
@@ -61,15 +62,15 @@ async fn on_dm_send(
         .and_then(|()| request.map_err(bad_request))
         .and_then(|request| hub.post_direct(&connection, &request, &mut ack));
     if let (Some(ack), Err(error)) = (ack, result) {
-        reply::<()>(ack, Err(error));
+        reply::<_, ()>(ack, Err(error));
     }
 }
 
-async fn on_dm_history(
-    socket: SocketRef,
+async fn on_dm_history<A: Adapter>(
+    socket: SocketRef<A>,
     State(hub): State<Hub>,
     TryData(request): TryData<DirectHistoryRequest>,
-    ack: AckSender,
+    ack: AckSender<A>,
 ) {
     let connection = socket.id.to_string();
     let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
@@ -85,14 +86,14 @@ async fn on_dm_history(
     });
     let (me, person, with, conversation, page, limit) = match decided {
         Ok(decided) => decided,
-        Err(error) => return reply::<()>(ack, Err(error)),
+        Err(error) => return reply::<_, ()>(ack, Err(error)),
     };
     // The conversation asked for by its id; else someone online or holding the name; else one of this user's
     // conversations under that name (a guest who has gone, whose name nobody holds).
     let other = match (conversation, person) {
         (Some(conversation), _) => match hub.store().conversation_peer(&me, &conversation).await {
             Ok(peer) => peer.map(|peer| (with.clone(), peer)),
-            Err(error) => return reply::<()>(ack, Err(storage_refusal(&error, "the conversation"))),
+            Err(error) => return reply::<_, ()>(ack, Err(storage_refusal(&error, "the conversation"))),
         },
         (None, Some(person)) => Some((person.name, person.id)),
         (None, None) => match hub.store().conversations(&me, CONVERSATIONS_SEARCHED).await {
@@ -100,11 +101,11 @@ async fn on_dm_history(
                 .into_iter()
                 .find(|record| validate::name_key(&record.summary.with) == validate::name_key(&with))
                 .map(|record| (record.summary.with, record.with)),
-            Err(error) => return reply::<()>(ack, Err(storage_refusal(&error, "the conversation"))),
+            Err(error) => return reply::<_, ()>(ack, Err(storage_refusal(&error, "the conversation"))),
         },
     };
     let Some((name, other)) = other else {
-        return reply::<()>(
+        return reply::<_, ()>(
             ack,
             Err(ErrorBody::new(ErrorKind::NotFound, format!("You have no conversation with “{with}”."))),
         );
@@ -125,12 +126,12 @@ async fn on_dm_history(
 
 /// Moves this user's read mark of a conversation, and tells all their connections (a badge read on one device
 /// clears on the others).
-async fn on_dm_read_set(
-    socket: SocketRef,
-    io: SocketIo,
+async fn on_dm_read_set<A: Adapter>(
+    socket: SocketRef<A>,
+    io: SocketIo<A>,
     State(hub): State<Hub>,
     TryData(request): TryData<DirectReadMark>,
-    ack: AckSender,
+    ack: AckSender<A>,
 ) {
     let connection = socket.id.to_string();
     let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
@@ -139,7 +140,7 @@ async fn on_dm_read_set(
     });
     let (user, request) = match decided {
         Ok(decided) => decided,
-        Err(error) => return reply::<()>(ack, Err(error)),
+        Err(error) => return reply::<_, ()>(ack, Err(error)),
     };
     match hub.store().mark_direct_read(&user, &request.conversation, request.seq).await {
         Ok(Some(kept)) => {
@@ -148,17 +149,17 @@ async fn on_dm_read_set(
             reply(ack, Ok(mark));
         }
         Ok(None) => {
-            reply::<()>(ack, Err(ErrorBody::new(ErrorKind::NotFound, "You have no conversation with that id.")))
+            reply::<_, ()>(ack, Err(ErrorBody::new(ErrorKind::NotFound, "You have no conversation with that id.")))
         }
-        Err(error) => reply::<()>(ack, Err(storage_refusal(&error, "the read mark"))),
+        Err(error) => reply::<_, ()>(ack, Err(storage_refusal(&error, "the read mark"))),
     }
 }
 
-async fn on_attachment_upload(
-    socket: SocketRef,
+async fn on_attachment_upload<A: Adapter>(
+    socket: SocketRef<A>,
     State(hub): State<Hub>,
     TryData(bytes): TryData<Bytes>,
-    ack: AckSender,
+    ack: AckSender<A>,
 ) {
     let connection = socket.id.to_string();
     let checked = budget(&hub, &connection)

@@ -19,6 +19,7 @@ mod session;
 use std::time::Instant;
 
 use serde::Serialize;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::handler::ConnectHandler;
 use socketioxide::SocketIo;
@@ -30,12 +31,12 @@ pub use session::Refusal;
 use super::Hub;
 use crate::protocol::{Ack, ErrorBody, ErrorKind, CHAT_NAMESPACE};
 
-pub fn register(io: &SocketIo) {
+pub fn register<A: Adapter + socketioxide_core::adapter::DefinedAdapter>(io: &SocketIo<A>) {
     io.ns(CHAT_NAMESPACE, session::on_connect.with(session::check_handshake));
 }
 
 /// Registers the handlers of an admitted socket.
-fn listen(socket: &SocketRef) {
+fn listen<A: Adapter>(socket: &SocketRef<A>) {
     session::listen(socket);
     rooms::listen(socket);
     messages::listen(socket);
@@ -72,20 +73,20 @@ fn room_gone(room: &str) -> ErrorBody {
 }
 
 /// Answers a request with `{data}` or `{error}`; a client that asked for no ack gets nothing.
-pub(super) fn reply<T: Serialize>(ack: AckSender, result: Result<T, ErrorBody>) {
+pub(super) fn reply<A: Adapter, T: Serialize>(ack: AckSender<A>, result: Result<T, ErrorBody>) {
     if let Err(error) = ack.send(&Ack::from(result)) {
         tracing::warn!(%error, "could not send an ack");
     }
 }
 
-fn emit_to_socket<T: Serialize + ?Sized>(socket: &SocketRef, name: &str, data: &T) {
+fn emit_to_socket<A: Adapter, T: Serialize + ?Sized>(socket: &SocketRef<A>, name: &str, data: &T) {
     if let Err(error) = socket.emit(name, data) {
         tracing::warn!(socket = %socket.id, event = name, %error, "emit failed");
     }
 }
 
-async fn broadcast<T: Serialize + ?Sized>(
-    operators: socketioxide::operators::BroadcastOperators,
+async fn broadcast<A: Adapter, T: Serialize + ?Sized>(
+    operators: socketioxide::operators::BroadcastOperators<A>,
     name: &str,
     data: &T,
 ) {
@@ -95,7 +96,7 @@ async fn broadcast<T: Serialize + ?Sized>(
 }
 
 /// Broadcasts to these Socket.IO rooms of the chat namespace, unless the host has closed it.
-async fn broadcast_to<T: Serialize + ?Sized>(io: &SocketIo, rooms: Vec<String>, name: &str, data: &T) {
+async fn broadcast_to<A: Adapter, T: Serialize + ?Sized>(io: &SocketIo<A>, rooms: Vec<String>, name: &str, data: &T) {
     match super::hub::to_rooms(io, rooms) {
         Some(operators) => broadcast(operators, name, data).await,
         None => tracing::debug!(event = name, "not broadcast: the host has closed"),

@@ -1,6 +1,7 @@
 //! Rooms: creating, joining (with the history a client lacks), leaving, reading older messages, typing notices,
 //! and the room list pushed to everyone.
 
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::SocketIo;
 
@@ -15,16 +16,26 @@ use crate::protocol::{
 };
 use crate::store::PageRequest;
 
-pub(super) fn listen(socket: &SocketRef) {
+pub(super) fn listen<A: Adapter>(socket: &SocketRef<A>) {
     socket.on(
         event::ROOM_CREATE,
-        async |s: SocketRef, io: SocketIo, hub: State<Hub>, d: TryData<RoomRequest>, ack: AckSender, o: InOrder| {
+        async |s: SocketRef<A>,
+               io: SocketIo<A>,
+               hub: State<Hub>,
+               d: TryData<RoomRequest>,
+               ack: AckSender<A>,
+               o: InOrder| {
             on_room_join(s, io, hub, d, ack, o, true).await;
         },
     );
     socket.on(
         event::ROOM_JOIN,
-        async |s: SocketRef, io: SocketIo, hub: State<Hub>, d: TryData<RoomRequest>, ack: AckSender, o: InOrder| {
+        async |s: SocketRef<A>,
+               io: SocketIo<A>,
+               hub: State<Hub>,
+               d: TryData<RoomRequest>,
+               ack: AckSender<A>,
+               o: InOrder| {
             on_room_join(s, io, hub, d, ack, o, false).await;
         },
     );
@@ -35,12 +46,12 @@ pub(super) fn listen(socket: &SocketRef) {
     socket.on(event::TYPING_SET, on_typing_set);
 }
 
-async fn on_room_join(
-    socket: SocketRef,
-    io: SocketIo,
+async fn on_room_join<A: Adapter>(
+    socket: SocketRef<A>,
+    io: SocketIo<A>,
     State(hub): State<Hub>,
     TryData(request): TryData<RoomRequest>,
-    ack: AckSender,
+    ack: AckSender<A>,
     InOrder(ticket): InOrder,
     create_only: bool,
 ) {
@@ -59,7 +70,7 @@ async fn on_room_join(
     });
     let (joined, after_seq, after_rev) = match decided {
         Ok(decided) => decided,
-        Err(error) => return reply::<()>(ack, Err(error)),
+        Err(error) => return reply::<_, ()>(ack, Err(error)),
     };
     match enter(&hub, &socket, &joined, after_seq, after_rev).await {
         Ok(answer) => {
@@ -72,16 +83,16 @@ async fn on_room_join(
             }
             reply(ack, Ok(answer));
         }
-        Err(error) => reply::<()>(ack, Err(error)),
+        Err(error) => reply::<_, ()>(ack, Err(error)),
     }
 }
 
 /// Keeps what the join changed (a new room, a new member), puts the socket in the room, and reads the history
 /// to answer with: the newest messages, or those after `after_seq`, and with `after_rev` the older ones that
 /// changed since.
-async fn enter(
+async fn enter<A: Adapter>(
     hub: &Hub,
-    socket: &SocketRef,
+    socket: &SocketRef<A>,
     joined: &Joined,
     after_seq: Option<u64>,
     after_rev: Option<u64>,
@@ -131,12 +142,12 @@ async fn enter(
     })
 }
 
-async fn on_room_leave(
-    socket: SocketRef,
-    io: SocketIo,
+async fn on_room_leave<A: Adapter>(
+    socket: SocketRef<A>,
+    io: SocketIo<A>,
     State(hub): State<Hub>,
     TryData(request): TryData<RoomRequest>,
-    ack: AckSender,
+    ack: AckSender<A>,
     InOrder(ticket): InOrder,
 ) {
     let _turn = ticket.wait().await;
@@ -146,7 +157,7 @@ async fn on_room_leave(
         .and_then(|request| hub.registry().leave(&connection, &request.room));
     let left = match result {
         Ok(left) => left,
-        Err(error) => return reply::<()>(ack, Err(error)),
+        Err(error) => return reply::<_, ()>(ack, Err(error)),
     };
     let room = socket_room_of_room(&left.key);
     socket.leave(room.clone());
@@ -161,11 +172,11 @@ async fn on_room_leave(
     reply(ack, Ok(RoomLeft { room: left.room }));
 }
 
-async fn on_history_page(
-    socket: SocketRef,
+async fn on_history_page<A: Adapter>(
+    socket: SocketRef<A>,
     State(hub): State<Hub>,
     TryData(request): TryData<HistoryRequest>,
-    ack: AckSender,
+    ack: AckSender<A>,
 ) {
     let connection = socket.id.to_string();
     let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
@@ -174,7 +185,7 @@ async fn on_history_page(
     });
     let (key, room, before, limit) = match decided {
         Ok(decided) => decided,
-        Err(error) => return reply::<()>(ack, Err(error)),
+        Err(error) => return reply::<_, ()>(ack, Err(error)),
     };
     let page = before.map_or(PageRequest::Latest, PageRequest::Before);
     let answer = match hub.store().room_page(&key, page, limit).await {
@@ -186,12 +197,12 @@ async fn on_history_page(
 }
 
 /// Keeps how far this user has read a room, and tells their other connections (every device clears its badge).
-async fn on_read_set(
-    socket: SocketRef,
-    io: SocketIo,
+async fn on_read_set<A: Adapter>(
+    socket: SocketRef<A>,
+    io: SocketIo<A>,
     State(hub): State<Hub>,
     TryData(request): TryData<ReadMark>,
-    ack: AckSender,
+    ack: AckSender<A>,
 ) {
     let connection = socket.id.to_string();
     let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
@@ -202,7 +213,7 @@ async fn on_read_set(
     });
     let (key, room, user, seq) = match decided {
         Ok(decided) => decided,
-        Err(error) => return reply::<()>(ack, Err(error)),
+        Err(error) => return reply::<_, ()>(ack, Err(error)),
     };
     match hub.store().mark_read(&user, &key, seq).await {
         Ok(kept) => {
@@ -210,18 +221,18 @@ async fn on_read_set(
             broadcast_to(&io, vec![socket_room_of_user(&user)], event::READ_CHANGED, &mark).await;
             reply(ack, Ok(mark));
         }
-        Err(error) => reply::<()>(ack, Err(storage_refusal(&error, "the read mark"))),
+        Err(error) => reply::<_, ()>(ack, Err(storage_refusal(&error, "the read mark"))),
     }
 }
 
 /// Keeps which messages of a room notify this user, and tells their other connections (the setting follows the
 /// user to every device). Only for a room the user is in, as read marks.
-async fn on_notify_set(
-    socket: SocketRef,
-    io: SocketIo,
+async fn on_notify_set<A: Adapter>(
+    socket: SocketRef<A>,
+    io: SocketIo<A>,
     State(hub): State<Hub>,
     TryData(request): TryData<NotifySetting>,
-    ack: AckSender,
+    ack: AckSender<A>,
 ) {
     let connection = socket.id.to_string();
     let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
@@ -232,22 +243,22 @@ async fn on_notify_set(
     });
     let (key, setting, user) = match decided {
         Ok(decided) => decided,
-        Err(error) => return reply::<()>(ack, Err(error)),
+        Err(error) => return reply::<_, ()>(ack, Err(error)),
     };
     match hub.store().set_notify(&user, &key, setting.level).await {
         Ok(()) => {
             broadcast_to(&io, vec![socket_room_of_user(&user)], event::NOTIFY_CHANGED, &setting).await;
             reply(ack, Ok(setting));
         }
-        Err(error) => reply::<()>(ack, Err(storage_refusal(&error, "the notification setting"))),
+        Err(error) => reply::<_, ()>(ack, Err(storage_refusal(&error, "the notification setting"))),
     }
 }
 
-async fn on_typing_set(
-    socket: SocketRef,
+async fn on_typing_set<A: Adapter>(
+    socket: SocketRef<A>,
     State(hub): State<Hub>,
     TryData(request): TryData<TypingSet>,
-    ack: AckSender,
+    ack: AckSender<A>,
 ) {
     let connection = socket.id.to_string();
     let result = budget(&hub, &connection).and_then(|()| {
@@ -261,7 +272,7 @@ async fn on_typing_set(
             broadcast(socket.to(room), event::TYPING_UPDATE, &update).await;
             reply(ack, Ok(()));
         }
-        Err(error) => reply::<()>(ack, Err(error)),
+        Err(error) => reply::<_, ()>(ack, Err(error)),
     }
 }
 
@@ -272,7 +283,7 @@ async fn on_typing_set(
 const ROOM_LIST_DELAY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Schedules a `room:list` push unless one is already waiting, which will then carry this change too.
-pub fn push_room_list_soon(io: &SocketIo, hub: &Hub) {
+pub fn push_room_list_soon<A: Adapter>(io: &SocketIo<A>, hub: &Hub) {
     if !hub.claim_room_list_push() {
         return;
     }

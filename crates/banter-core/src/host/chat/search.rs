@@ -1,6 +1,7 @@
 //! `search:query`: full-text search over every room and the searcher's own direct messages. What was typed is cut
 //! into words here; the store never sees it as query syntax.
 
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 
 use super::{bad_request, budget, reply};
@@ -10,7 +11,7 @@ use crate::protocol::{event, ErrorBody, ErrorKind, SearchRequest, SearchResults}
 use crate::store::SearchScope;
 use crate::validate;
 
-pub(super) fn listen(socket: &SocketRef) {
+pub(super) fn listen<A: Adapter>(socket: &SocketRef<A>) {
     socket.on(event::SEARCH_QUERY, on_search);
 }
 
@@ -19,11 +20,11 @@ fn search_words(query: &str, max: usize) -> Vec<String> {
     query.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty()).take(max).map(str::to_owned).collect()
 }
 
-async fn on_search(
-    socket: SocketRef,
+async fn on_search<A: Adapter>(
+    socket: SocketRef<A>,
     State(hub): State<Hub>,
     TryData(request): TryData<SearchRequest>,
-    ack: AckSender,
+    ack: AckSender<A>,
 ) {
     let connection = socket.id.to_string();
     let decided = budget(&hub, &connection).and_then(|()| request.map_err(bad_request)).and_then(|request| {
@@ -52,7 +53,7 @@ async fn on_search(
     });
     let (scope, limit) = match decided {
         Ok(decided) => decided,
-        Err(error) => return reply::<()>(ack, Err(error)),
+        Err(error) => return reply::<_, ()>(ack, Err(error)),
     };
     // One more than asked: whether there are more is then known without a second query.
     let answer = match hub.store().search(scope, limit + 1).await {

@@ -1,6 +1,7 @@
 //! A socket's session: the handshake check, admission and the welcome, departure, the liveness probe, and the
 //! tutorial's own events.
 
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef, State, TryData};
 use socketioxide::socket::DisconnectReason;
 use socketioxide::SocketIo;
@@ -35,8 +36,8 @@ impl std::fmt::Display for Refusal {
 /// reason. Everything that can refuse happens here, before socketioxide tells the client it is connected: the
 /// checks, keeping a name the user takes for the first time, the admission itself, and the handlers, so that a
 /// client that sends requests the moment it is connected finds them answered.
-pub(super) async fn check_handshake(
-    socket: SocketRef,
+pub(super) async fn check_handshake<A: Adapter>(
+    socket: SocketRef<A>,
     State(hub): State<Hub>,
     TryData(handshake): TryData<Handshake>,
 ) -> Result<(), Refusal> {
@@ -85,7 +86,7 @@ fn check_access_code(hub: &Hub, presented: Option<&str>, from: Option<std::net::
     }
 }
 
-pub(super) async fn on_connect(socket: SocketRef, io: SocketIo, State(hub): State<Hub>) {
+pub(super) async fn on_connect<A: Adapter>(socket: SocketRef<A>, io: SocketIo<A>, State(hub): State<Hub>) {
     let connection = socket.id.to_string();
     let Some(admitted) = hub.take_admitted(&connection) else {
         tracing::warn!(%connection, "a socket connected without an admission");
@@ -175,12 +176,17 @@ async fn welcome(hub: &Hub, connection: &str, admitted: &Admitted) -> Welcome {
     }
 }
 
-async fn on_disconnect(socket: SocketRef, io: SocketIo, State(hub): State<Hub>, reason: DisconnectReason) {
+async fn on_disconnect<A: Adapter>(
+    socket: SocketRef<A>,
+    io: SocketIo<A>,
+    State(hub): State<Hub>,
+    reason: DisconnectReason,
+) {
     depart(&io, &hub, &socket.id.to_string(), &reason.to_string()).await;
 }
 
 /// A connection is gone: its user leaves its rooms, and goes offline if it was their last.
-pub(crate) async fn depart(io: &SocketIo, hub: &Hub, connection: &str, reason: &str) {
+pub(crate) async fn depart<A: Adapter>(io: &SocketIo<A>, hub: &Hub, connection: &str, reason: &str) {
     hub.turns().close(connection);
     hub.take_admitted(connection);
     let Some(departed) = hub.registry().depart(&connection.to_owned()) else { return };
@@ -209,7 +215,7 @@ const REAP_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 const REAP_AFTER: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Runs until the host stops: departs connections the namespace no longer has, so that nobody stays online forever.
-pub(crate) async fn reap(io: SocketIo, hub: Hub) {
+pub(crate) async fn reap<A: Adapter>(io: SocketIo<A>, hub: Hub) {
     let mut ticks = tokio::time::interval(REAP_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -225,18 +231,18 @@ pub(crate) async fn reap(io: SocketIo, hub: Hub) {
     }
 }
 
-pub(super) fn listen(socket: &SocketRef) {
+pub(super) fn listen<A: Adapter>(socket: &SocketRef<A>) {
     socket.on(event::CHAT_MESSAGE, on_chat_message);
     socket.on(event::PRIVATE_MESSAGE, on_private_message);
     socket.on(event::SESSION_PING, on_ping);
 }
 
 /// The tutorial's `chat message`: a plain string, posted to the lobby.
-async fn on_chat_message(
-    socket: SocketRef,
+async fn on_chat_message<A: Adapter>(
+    socket: SocketRef<A>,
     State(hub): State<Hub>,
     TryData(text): TryData<String>,
-    ack: AckSender,
+    ack: AckSender<A>,
     InOrder(ticket): InOrder,
 ) {
     let _turn = ticket.wait().await;
@@ -253,17 +259,17 @@ async fn on_chat_message(
     }
     // The delivery task has the ack of a queued message; a refusal is answered here.
     if let (Some(ack), Err(error)) = (ack, result) {
-        reply::<()>(ack, Err(error));
+        reply::<_, ()>(ack, Err(error));
     }
 }
 
 /// The tutorial's `private message`: `(toSocketId, msg)` arrives as `(fromSocketId, msg)` at that socket only.
-async fn on_private_message(
-    socket: SocketRef,
-    io: SocketIo,
+async fn on_private_message<A: Adapter>(
+    socket: SocketRef<A>,
+    io: SocketIo<A>,
     State(hub): State<Hub>,
     TryData(data): TryData<(String, String)>,
-    ack: AckSender,
+    ack: AckSender<A>,
 ) {
     let connection = socket.id.to_string();
     let result = budget(&hub, &connection).and_then(|()| {
@@ -283,11 +289,11 @@ async fn on_private_message(
             }
             reply(ack, Ok(()));
         }
-        Err(error) => reply::<()>(ack, Err(error)),
+        Err(error) => reply::<_, ()>(ack, Err(error)),
     }
 }
 
-async fn on_ping(socket: SocketRef, State(hub): State<Hub>, ack: AckSender) {
+async fn on_ping<A: Adapter>(socket: SocketRef<A>, State(hub): State<Hub>, ack: AckSender<A>) {
     let connection = socket.id.to_string();
     reply(ack, budget(&hub, &connection).map(|()| Pong { server_time: crate::clock::now_millis() }));
 }
