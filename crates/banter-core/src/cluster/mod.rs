@@ -3,6 +3,7 @@
 //! its store and its adapter, is being built: see ARCHITECTURE.md, "Several hosts, one chat".
 
 pub mod log;
+pub mod names;
 pub mod presence;
 mod probe;
 
