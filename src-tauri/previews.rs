@@ -50,6 +50,12 @@ fn wanted(request: &Request<Vec<u8>>) -> (u64, Option<u64>, u64) {
     }
 }
 
+/// One HTTP client for every preview, so that a video's pieces reuse its connection to the host.
+fn host_client() -> &'static reqwest::Client {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT.get_or_init(reqwest::Client::new)
+}
+
 fn answer(status: StatusCode, text: &str) -> Response<Vec<u8>> {
     Response::builder()
         .status(status)
@@ -99,11 +105,11 @@ async fn fetch<R: Runtime>(app: &tauri::AppHandle<R>, request: &Request<Vec<u8>>
     };
     let (start, end, most) = wanted(request);
     let end = end.map_or(start + most - 1, |end| end.min(start + most - 1));
-    let client = reqwest::Client::new();
-    let response = match client.get(url).header(header::RANGE.as_str(), format!("bytes={start}-{end}")).send().await {
-        Ok(response) => response,
-        Err(error) => return answer(StatusCode::BAD_GATEWAY, &format!("the host could not be reached: {error}")),
-    };
+    let mut response =
+        match host_client().get(url).header(header::RANGE.as_str(), format!("bytes={start}-{end}")).send().await {
+            Ok(response) => response,
+            Err(error) => return answer(StatusCode::BAD_GATEWAY, &format!("the host could not be reached: {error}")),
+        };
     let status = response.status().as_u16();
     if status != 200 && status != 206 {
         return answer(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY), "the host refused");
@@ -116,7 +122,6 @@ async fn fetch<R: Runtime>(app: &tauri::AppHandle<R>, request: &Request<Vec<u8>>
         .to_owned();
     let range =
         response.headers().get(header::CONTENT_RANGE.as_str()).and_then(|value| value.to_str().ok()).map(str::to_owned);
-    let mut response = response;
     let mut body = Vec::new();
     loop {
         match response.chunk().await {
@@ -127,20 +132,20 @@ async fn fetch<R: Runtime>(app: &tauri::AppHandle<R>, request: &Request<Vec<u8>>
         }
     }
     let shown = media_type(&name, &host_type);
-    let mut builder = Response::builder()
+    let builder = Response::builder()
         .header(header::CONTENT_TYPE, shown)
         .header(header::ACCEPT_RANGES, "bytes")
         .header(header::CACHE_CONTROL, "private, max-age=86400");
-    // The whole file when it fits; else the piece, as a range of it, so that the webview asks for more.
+    // The whole file when it fits and no range was asked for; else the piece, as a range of it, so that the
+    // webview asks for more.
     let whole = range.as_deref().and_then(|range| range.rsplit('/').next()).and_then(|total| total.parse::<u64>().ok());
     let complete = whole.is_some_and(|total| start == 0 && body.len() as u64 == total) || status == 200;
-    if complete && !request.headers().contains_key(header::RANGE) {
-        builder = builder.status(StatusCode::OK);
-    } else if let Some(range) = range {
-        builder = builder.status(StatusCode::PARTIAL_CONTENT).header(header::CONTENT_RANGE, range);
-    } else {
-        builder = builder.status(StatusCode::OK);
-    }
+    let builder = match range {
+        Some(range) if !complete || request.headers().contains_key(header::RANGE) => {
+            builder.status(StatusCode::PARTIAL_CONTENT).header(header::CONTENT_RANGE, range)
+        }
+        _ => builder.status(StatusCode::OK),
+    };
     builder.body(body).unwrap_or_default()
 }
 

@@ -188,10 +188,14 @@ impl Transfers {
 
     /// Runs an ended transfer again: an upload goes on from what the host kept, a download from its `.part` file.
     pub fn retry<R: Runtime>(&self, app: &AppHandle<R>, id: &str) -> Result<(), IpcError> {
-        let job = locked(&self.running).get(id).map(|transfer| transfer.job.clone()).ok_or_else(unknown_transfer)?;
-        if let Some(task) = locked(&self.running).get_mut(id).and_then(|transfer| transfer.task.take()) {
-            task.abort();
-        }
+        let job = {
+            let mut running = locked(&self.running);
+            let transfer = running.get_mut(id).ok_or_else(unknown_transfer)?;
+            if let Some(task) = transfer.task.take() {
+                task.abort();
+            }
+            transfer.job.clone()
+        };
         self.start(app, id.to_owned(), job);
         Ok(())
     }

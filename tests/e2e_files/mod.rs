@@ -24,14 +24,16 @@ fn sha256_of(path: &Path) -> String {
     Sha256::digest(&bytes).iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// A small PNG, made by ImageMagick (which the screenshots use already).
-fn png(path: &Path) {
-    let status = std::process::Command::new("/usr/bin/convert")
-        .args(["-size", "320x200", "gradient:#4f46e5-#f59e0b"])
-        .arg(path)
-        .status()
-        .unwrap();
+/// An image made by ImageMagick (which the screenshots use already), as `convert ARGS PATH` makes it.
+fn image(path: &Path, args: &[&str]) {
+    let status = std::process::Command::new("/usr/bin/convert").args(args).arg(path).status().unwrap();
     assert!(status.success());
+}
+
+/// Saves the file a guest's line names (`… [file NAME, SIZE: URL]`) to `to` with `banter-cli get`.
+async fn get(line: &str, to: &Path) {
+    let status = tokio::process::Command::new(banter_cli()).args(["get", &url_of(line), "-o"]).arg(to).status().await;
+    assert!(status.unwrap().success(), "{line}");
 }
 
 /// Answers the GTK file dialog titled `title` with `path`, typed as a user would (in the dialog's location field,
@@ -99,43 +101,26 @@ pub async fn files_go_both_ways(display: &Display) {
     wait_for_content(&app, "[data-testid=file-name]", "report 2026.pdf").await;
     let line = guest_line(&mut guest, "[lobby] Filer: [file report 2026.pdf, 3.0 MiB: http://").await;
     let got = folder.join("got.pdf");
-    let status = tokio::process::Command::new(banter_cli())
-        .args(["get", &url_of(&line), "-o"])
-        .arg(&got)
-        .status()
-        .await
-        .unwrap();
-    assert!(status.success(), "{line}");
+    get(&line, &got).await;
     assert_eq!(sha256_of(&got), sha256_of(&report), "the guest saved the app's bytes");
 
     // A large photo is offered smaller: the app reads it through banter-file:, draws it at 1600 px, and the copy
     // is what the guest gets.
     let big = folder.join("holiday.png");
-    let made = std::process::Command::new("/usr/bin/convert")
-        .args(["-seed", "7", "-size", "2400x1600", "plasma:"])
-        .arg(&big)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    image(&big, &["-seed", "7", "-size", "2400x1600", "plasma:"]);
     app.click_on("[data-testid=attach]").await;
     answer_dialog(display, "Send files", &big).await;
     app.wait_for("[data-testid=photo-smaller]").await;
     app.click_on("[data-testid=photo-smaller]").await;
     let line = guest_line(&mut guest, "[lobby] Filer: [file holiday.jpg, ").await;
     let copy = folder.join("copy.jpg");
-    let status = tokio::process::Command::new(banter_cli())
-        .args(["get", &url_of(&line), "-o"])
-        .arg(&copy)
-        .status()
-        .await
-        .unwrap();
-    assert!(status.success());
+    get(&line, &copy).await;
     let size = std::process::Command::new("/usr/bin/identify").args(["-format", "%w %h"]).arg(&copy).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&size.stdout), "1600 1067", "the smaller copy's size");
 
     // The guest sends a photo: the app shows it (through banter-file:, fetched from the host by Rust).
     let photo = folder.join("sunset.png");
-    png(&photo);
+    image(&photo, &["-size", "320x200", "gradient:#4f46e5-#f59e0b"]);
     guest.say(&format!("/send {} the view", photo.display())).await;
     app.wait_for_text("[data-testid=messages]", "the view").await;
     let loaded = "return [...document.querySelectorAll('[data-testid=file-preview]')] \
