@@ -175,7 +175,9 @@ impl WebDriver {
     }
 
     /// Waits for the element matching `css` and clicks it. The UI re-renders lists on every event, so the element
-    /// found may be replaced before the click lands: then it is found again.
+    /// found may be replaced before the click lands: then it is found again. An element that a panel opening just
+    /// now has pushed below the fold, or that the window's resize is still moving, can be "not interactable" for a
+    /// moment on a loaded machine: it is brought to the middle of the view and clicked again, until the deadline.
     pub async fn click_on(&self, css: &str) {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
@@ -188,8 +190,15 @@ impl WebDriver {
             if status.is_success() {
                 return;
             }
-            let stale = value["value"]["error"] == "stale element reference";
-            assert!(stale && tokio::time::Instant::now() < deadline, "clicking {css}: {status} {value}");
+            let error = value["value"]["error"].as_str().unwrap_or_default();
+            let passing =
+                matches!(error, "stale element reference" | "element not interactable" | "element click intercepted");
+            assert!(passing && tokio::time::Instant::now() < deadline, "clicking {css}: {status} {value}");
+            if error != "stale element reference" {
+                eprintln!("clicking {css}: {error}; brought into view and clicked again");
+                let css = serde_json::to_string(css).unwrap_or_default();
+                self.execute(&format!("document.querySelector({css})?.scrollIntoView({{block: 'center'}});")).await;
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
