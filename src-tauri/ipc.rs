@@ -70,6 +70,7 @@ impl From<StartError> for IpcError {
             StartError::Store(StoreError::Newer { .. }) => "store_newer",
             StartError::Store(StoreError::Locked { .. }) => "store_locked",
             StartError::Store(StoreError::Full) => "storage_full",
+            StartError::Store(StoreError::Unavailable(_)) => "storage_unavailable",
             StartError::Store(StoreError::Failed(_) | StoreError::Stopped) => "store_failed",
             StartError::Io(_) => "io",
             StartError::WeakAdminToken => "weak_admin_token",

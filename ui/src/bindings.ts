@@ -535,7 +535,7 @@ maxFileBytes: number, };
 
 export type ErrorBody = { kind: ErrorKind, message: string, };
 
-export type ErrorKind = "bad_request" | "invalid" | "name_taken" | "not_found" | "already_exists" | "forbidden" | "too_large" | "rate_limited" | "banned" | "storage_full" | "internal";
+export type ErrorKind = "bad_request" | "invalid" | "name_taken" | "not_found" | "already_exists" | "forbidden" | "too_large" | "rate_limited" | "banned" | "storage_full" | "storage_unavailable" | "internal";
 
 export type LeaveReason = "left" | "disconnected";
 

@@ -38,6 +38,8 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const FIRST_CONNECT_LIMIT_MS = 10_000;
 /** How long to wait before resending what the host refused as too fast. */
 const RATE_LIMIT_RETRY_MS = 500;
+/** How long a message waits before it is sent again to a host that cannot reach its cluster's server. */
+const STORAGE_RETRY_MS = 1000;
 const PROTOCOL = 2;
 
 /** The chat namespace's socket, typed by the events the Rust protocol declares (generated in bindings.ts). */
@@ -307,6 +309,11 @@ export function webTransport(): Transport {
         if (session !== mine) return;
         if ('error' in ack && ack.error.kind === 'rate_limited') {
           await sleep(RATE_LIMIT_RETRY_MS);
+          continue;
+        }
+        // A cluster's host that lost its server keeps nothing until it is back; the client id keeps it once.
+        if ('error' in ack && ack.error.kind === 'storage_unavailable') {
+          await sleep(STORAGE_RETRY_MS);
           continue;
         }
         if (outbox[0] !== head) continue;

@@ -1,14 +1,19 @@
 //! Keys that must not be mixed up with the names people see: the compiler keeps a display name from being used
 //! where its normalised key is meant, and a user key (a secret) from being stored where its public id is meant.
+//!
+//! They serialise only for the cluster's log (`store::cluster`), which hosts alone write: a key in a client's
+//! message is still made by [`crate::validate`], never deserialised from it.
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::protocol::LOBBY;
 
 /// The key under which a display name is unique on a host ([`crate::validate::name_key`]).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct NameKey(String);
 
 /// A display name's second key, for look-alikes that differ in case ([`crate::validate::lookalike_key`]).
@@ -22,13 +27,15 @@ impl LookalikeKey {
 }
 
 /// The key under which a room name is unique on a host ([`crate::validate::room_key`]).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct RoomKey(String);
 
 /// Who a user is on a host: the SHA-256 of their user key, in hex. The user key itself is a secret the client
 /// keeps; the host stores and compares only this, so a copy of its data folder does not let anyone speak as
 /// its users.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct UserId(String);
 
 /// A message's number within its room, or within a direct conversation: 1, 2, 3… in the order the host kept them.

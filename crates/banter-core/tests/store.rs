@@ -1,16 +1,23 @@
-//! The store's contract, run against each of its locations (a data folder and memory), and what a data folder
-//! must survive: a reopen, an older database, and the files that are not what they should be.
+//! The store's contract, run against every backend (SQLite in a data folder and in memory, and the cluster's store
+//! on a real redis-server), and what a data folder must survive: a reopen, an older database, and the files that
+//! are not what they should be.
 
 #![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
 
+mod common;
+
+use std::time::Duration;
+
+use banter_core::cluster::probe;
 use banter_core::keys::{NameKey, RoomKey, UserId};
-use banter_core::protocol::ErrorKind;
+use banter_core::protocol::{ErrorKind, FileInfo, NotifyLevel, NotifySetting, ReadMark};
 use banter_core::store::{
-    Appended, Author, DirectPost, Durability, Kept, Location, NameBinding, PageRequest, Post, RoomPost, RoomRecord,
-    SqliteStore, Store, StoreConfig, StoreError,
+    Action, Appended, Author, BanRecord, ClusterStore, DirectPost, Durability, FileRecord, Kept, Location, NameBinding,
+    PageRequest, Post, RoomChange, RoomPost, RoomRecord, SearchScope, SqliteStore, Store, StoreConfig, StoreError,
 };
 use banter_core::validate;
 use bytes::Bytes;
+use common::valkey::Valkey;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n-banter-test-image-";
 
@@ -18,7 +25,32 @@ fn config(location: Location) -> StoreConfig {
     StoreConfig { location, durability: Durability::Normal, attachment_quota_bytes: 1024 * 1024 }
 }
 
-/// Every location the contract runs against, each fresh; the folder's lives as long as the guard.
+/// What a backend needs kept alive while it is tested: its folder, or its server.
+#[allow(dead_code)] // Held, never read.
+enum Guard {
+    Folder(tempfile::TempDir),
+    Server(Valkey),
+    Nothing,
+}
+
+/// Every backend the contract runs against, each fresh, with `quota` bytes for attachments.
+async fn backends(quota: u64) -> Vec<(&'static str, Box<dyn Store>, Guard)> {
+    let folder = tempfile::tempdir().unwrap();
+    let sized = |location| StoreConfig { attachment_quota_bytes: quota, ..config(location) };
+    let in_folder = SqliteStore::open(&sized(Location::Folder(folder.path().join("data")))).unwrap();
+    let in_memory = SqliteStore::open(&sized(Location::Memory)).unwrap();
+    let server = Valkey::start(&[]).await;
+    let (client, _) = probe(&server.url(), Duration::from_secs(5)).await.unwrap();
+    let cluster =
+        ClusterStore::open(&client, &server.url(), &sized(Location::Memory), Duration::from_secs(5)).await.unwrap();
+    vec![
+        ("a data folder", Box::new(in_folder), Guard::Folder(folder)),
+        ("memory", Box::new(in_memory), Guard::Nothing),
+        ("a cluster", Box::new(cluster), Guard::Server(server)),
+    ]
+}
+
+/// SQLite's two locations, for what only SQLite does.
 fn locations() -> Vec<(Location, Option<tempfile::TempDir>)> {
     let folder = tempfile::tempdir().unwrap();
     vec![(Location::Folder(folder.path().join("data")), Some(folder)), (Location::Memory, None)]
@@ -62,15 +94,15 @@ fn seq_of(appended: &Appended) -> u64 {
     }
 }
 
-async fn texts(store: &SqliteStore, room: &str, page: PageRequest, limit: usize) -> Vec<String> {
+async fn texts(store: &dyn Store, room: &str, page: PageRequest, limit: usize) -> Vec<String> {
     let page = store.room_page(&validate::room_key(room), page, limit).await.unwrap().unwrap();
     page.messages.into_iter().map(|message| message.text).collect()
 }
 
 #[tokio::test]
 async fn messages_are_numbered_per_room_and_conversation_and_resends_get_the_original() {
-    for (location, _guard) in locations() {
-        let store = SqliteStore::open(&config(location)).unwrap();
+    for (backend, store, _guard) in backends(1024 * 1024).await {
+        eprintln!("against {backend}");
         let batch = vec![
             room_post("lobby", "ann", "one", Some("c-1")),
             room_post("ops", "ann", "first in ops", Some("c-2")),
@@ -87,7 +119,7 @@ async fn messages_are_numbered_per_room_and_conversation_and_resends_get_the_ori
         // A resend in a later batch, after the original was committed, is recognised too.
         let again = store.append(vec![direct_post("ann", "bert", "psst", Some("c-3"))]).await.unwrap();
         assert!(again[0].as_ref().unwrap().duplicate);
-        assert_eq!(texts(&store, "lobby", PageRequest::Latest, 10).await, ["one", "two"]);
+        assert_eq!(texts(&*store, "lobby", PageRequest::Latest, 10).await, ["one", "two"]);
         let thread = store.direct_page(&author("bert").id, &author("ann").id, PageRequest::Latest, 10).await.unwrap();
         let thread: Vec<(u64, String)> = thread.messages.into_iter().map(|m| (m.seq, m.text)).collect();
         assert_eq!(thread, [(1, "psst".to_owned()), (2, "hm?".to_owned())]);
@@ -97,8 +129,8 @@ async fn messages_are_numbered_per_room_and_conversation_and_resends_get_the_ori
 
 #[tokio::test]
 async fn history_pages_go_both_ways_and_say_what_is_newest() {
-    for (location, _guard) in locations() {
-        let store = SqliteStore::open(&config(location)).unwrap();
+    for (backend, store, _guard) in backends(1024 * 1024).await {
+        eprintln!("against {backend}");
         let posts = (1..=25).map(|n| room_post("log", "ann", &format!("m{n}"), None)).collect();
         store.append(posts).await.unwrap();
         let room = validate::room_key("log");
@@ -116,8 +148,8 @@ async fn history_pages_go_both_ways_and_say_what_is_newest() {
 
 #[tokio::test]
 async fn refused_posts_take_no_number_and_keep_their_reason() {
-    for (location, _guard) in locations() {
-        let store = SqliteStore::open(&config(location)).unwrap();
+    for (backend, store, _guard) in backends(1024 * 1024).await {
+        eprintln!("against {backend}");
         let Post::Room(mut refused) = room_post("ops", "eve", "not a member", Some("c-7")) else { unreachable!() };
         refused.permitted = Err(banter_core::protocol::ErrorBody::new(ErrorKind::Forbidden, "join first"));
         let mut with_missing_image = room_post("ops", "eve", "", None);
@@ -137,8 +169,8 @@ async fn refused_posts_take_no_number_and_keep_their_reason() {
 
 #[tokio::test]
 async fn a_deleted_room_loses_its_history_and_a_new_one_goes_on_numbering() {
-    for (location, _guard) in locations() {
-        let store = SqliteStore::open(&config(location)).unwrap();
+    for (backend, store, _guard) in backends(1024 * 1024).await {
+        eprintln!("against {backend}");
         store.append((1..=3).map(|n| room_post("ops", "ann", &format!("old {n}"), None)).collect()).await.unwrap();
         let ops = validate::room_key("ops");
         store.add_member(&ops, "ops", &author("ann").id).await.unwrap();
@@ -159,15 +191,15 @@ async fn a_deleted_room_loses_its_history_and_a_new_one_goes_on_numbering() {
         store.create_room(record).await.unwrap();
         let fresh = store.append(vec![room_post("ops", "bert", "new", None)]).await.unwrap();
         assert_eq!(fresh[0].as_ref().map(seq_of).ok(), Some(4), "nobody's last-seen number points into the new room");
-        assert_eq!(texts(&store, "ops", PageRequest::Latest, 10).await, ["new"]);
+        assert_eq!(texts(&*store, "ops", PageRequest::Latest, 10).await, ["new"]);
         store.close().await;
     }
 }
 
 #[tokio::test]
 async fn names_are_bound_to_their_first_user_until_released() {
-    for (location, _guard) in locations() {
-        let store = SqliteStore::open(&config(location)).unwrap();
+    for (backend, store, _guard) in backends(1024 * 1024).await {
+        eprintln!("against {backend}");
         let binding = |user: &str| NameBinding {
             key: validate::name_key("Alice"),
             name: "Alice".into(),
@@ -188,8 +220,8 @@ async fn names_are_bound_to_their_first_user_until_released() {
 
 #[tokio::test]
 async fn conversations_list_each_thread_with_its_last_message() {
-    for (location, _guard) in locations() {
-        let store = SqliteStore::open(&config(location)).unwrap();
+    for (backend, store, _guard) in backends(1024 * 1024).await {
+        eprintln!("against {backend}");
         store
             .append(vec![
                 direct_post("ann", "bert", "hi bert", None),
@@ -212,10 +244,8 @@ async fn conversations_list_each_thread_with_its_last_message() {
 
 #[tokio::test]
 async fn attachments_are_kept_once_by_content_and_the_oldest_go_past_the_quota() {
-    for (location, _guard) in locations() {
-        let mut small = config(location);
-        small.attachment_quota_bytes = 100;
-        let store = SqliteStore::open(&small).unwrap();
+    for (backend, store, _guard) in backends(100).await {
+        eprintln!("against {backend}");
         let image = |n: u8| Bytes::from([PNG, &[n; 20]].concat());
         let first = store.put_attachment(image(1), "image/png").await.unwrap();
         let again = store.put_attachment(image(1), "image/png").await.unwrap();
@@ -230,6 +260,174 @@ async fn attachments_are_kept_once_by_content_and_the_oldest_go_past_the_quota()
         assert_eq!((mime.as_str(), bytes), ("image/png", image(2)));
         assert!(store.attachment(&third.id).await.unwrap().is_some());
         assert!(store.attachment("../../etc/passwd").await.unwrap().is_none(), "ids never reach a path");
+        store.close().await;
+    }
+}
+
+fn change(room: &str, seq: u64, by: &str, action: Action) -> Post {
+    Post::Change(RoomChange { room: validate::room_key(room), seq, by: author(by), action, permitted: Ok(()) })
+}
+
+fn react(emoji: &str, on: bool) -> Action {
+    Action::React { emoji: emoji.into(), on, max_different: 2 }
+}
+
+#[tokio::test]
+async fn changes_are_checked_numbered_and_read_back_as_the_message_is_now() {
+    for (backend, store, _guard) in backends(1024 * 1024).await {
+        eprintln!("against {backend}");
+        store.append(vec![room_post("ops", "ann", "deploy at 5", None)]).await.unwrap();
+        let Post::Room(mut reply) = room_post("ops", "bert", "make it 6", None) else { unreachable!() };
+        reply.reply_to = Some(1);
+        let outcomes = store
+            .append(vec![
+                Post::Room(reply),
+                change("ops", 1, "ann", Action::Edit { text: "deploy at 6".into() }),
+                change("ops", 1, "bert", Action::Edit { text: "not yours".into() }),
+                change("ops", 1, "bert", react("👍", true)),
+                change("ops", 1, "cora", react("👍", true)),
+                change("ops", 1, "cora", react("🎉", true)),
+                change("ops", 1, "cora", react("🚀", true)),
+                change("ops", 9, "ann", Action::Edit { text: "nothing there".into() }),
+            ])
+            .await
+            .unwrap();
+        let reply = outcomes[0].as_ref().unwrap();
+        assert_eq!(reply.touched.len(), 1, "the answered message counts its reply");
+        assert_eq!(outcomes[2].as_ref().err().map(|e| e.kind), Some(ErrorKind::Forbidden), "only the author edits");
+        assert_eq!(outcomes[6].as_ref().err().map(|e| e.kind), Some(ErrorKind::TooLarge), "two emoji at most");
+        assert_eq!(outcomes[7].as_ref().err().map(|e| e.kind), Some(ErrorKind::NotFound));
+        let page = store.room_page(&validate::room_key("ops"), PageRequest::Latest, 10).await.unwrap().unwrap();
+        let first = &page.messages[0];
+        assert_eq!((first.text.as_str(), first.replies), ("deploy at 6", 1));
+        let reactions: Vec<(&str, Vec<&str>)> =
+            first.reactions.iter().map(|r| (r.emoji.as_str(), r.users.iter().map(String::as_str).collect())).collect();
+        assert_eq!(reactions, [("👍", vec!["bert", "cora"]), ("🎉", vec!["cora"])]);
+        assert_eq!(page.messages[1].reply_to.as_ref().map(|quote| quote.seq), Some(1));
+
+        let ops = validate::room_key("ops");
+        let all = store.room_changes(&ops, 0, 100).await.unwrap().unwrap();
+        assert_eq!(
+            all.messages.iter().map(|m| m.seq).collect::<Vec<_>>(),
+            [1],
+            "a new reply is no change; its answer, once"
+        );
+        let deleted = store.append(vec![change("ops", 2, "ann", Action::Delete { by_owner: true })]).await.unwrap();
+        assert!(deleted[0].as_ref().unwrap().kept.is_deletion());
+        let since = store.room_changes(&ops, all.latest_rev, 100).await.unwrap().unwrap();
+        let gone = since.messages.iter().find(|m| m.seq == 2).unwrap();
+        assert!(gone.deleted && gone.text.is_empty(), "a deletion takes the text");
+        assert!(since.latest_rev > all.latest_rev);
+        assert!(store.room_changes(&validate::room_key("nowhere"), 0, 10).await.unwrap().is_none());
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn read_marks_and_notification_settings_are_kept_per_user() {
+    for (backend, store, _guard) in backends(1024 * 1024).await {
+        eprintln!("against {backend}");
+        let (ann, ops) = (author("ann").id, validate::room_key("ops"));
+        store.append((1..=5).map(|n| room_post("ops", "bert", &format!("m{n}"), None)).collect()).await.unwrap();
+        store.add_member(&ops, "ops", &ann).await.unwrap();
+        assert_eq!(store.memberships(&ann).await.unwrap(), ["ops"]);
+        assert_eq!(store.mark_read(&ann, &ops, 3).await.unwrap(), 3);
+        assert_eq!(store.mark_read(&ann, &ops, 2).await.unwrap(), 3, "marks never go back");
+        assert_eq!(store.reads(&ann).await.unwrap(), [ReadMark { room: "ops".into(), seq: 3 }]);
+        assert!(store.reads(&author("bert").id).await.unwrap().is_empty());
+        store.set_notify(&ann, &ops, NotifyLevel::All).await.unwrap();
+        let settings = store.notify_settings(&ann).await.unwrap();
+        assert_eq!(settings, [NotifySetting { room: "ops".into(), level: NotifyLevel::All }]);
+        store.set_notify(&ann, &ops, NotifyLevel::Mentions).await.unwrap();
+        assert!(store.notify_settings(&ann).await.unwrap().is_empty(), "the default is kept as nothing");
+        store.remove_member(&ops, &ann).await.unwrap();
+        assert!(store.memberships(&ann).await.unwrap().is_empty());
+
+        let dm = store.append(vec![direct_post("bert", "ann", "psst", None), direct_post("bert", "ann", "?", None)]);
+        let dm = dm.await.unwrap();
+        let Kept::Direct { message, .. } = &dm[0].as_ref().unwrap().kept else { panic!("a direct message") };
+        let conversation = message.conversation.clone();
+        assert_eq!(store.conversation_peer(&ann, &conversation).await.unwrap(), Some(author("bert").id));
+        assert_eq!(store.conversation_peer(&author("cora").id, &conversation).await.unwrap(), None);
+        assert_eq!(store.mark_direct_read(&ann, &conversation, 9).await.unwrap(), Some(2), "not past its end");
+        assert_eq!(store.mark_direct_read(&author("cora").id, &conversation, 1).await.unwrap(), None);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn bans_hold_until_lifted_and_search_finds_every_word() {
+    for (backend, store, _guard) in backends(1024 * 1024).await {
+        eprintln!("against {backend}");
+        let eve = author("eve").id;
+        let ban =
+            BanRecord { user: eve.clone(), name: "eve".into(), until: None, reason: Some("spam".into()), banned_at: 7 };
+        store.ban(ban.clone()).await.unwrap();
+        assert_eq!(store.snapshot().await.unwrap().bans, [ban]);
+        assert!(store.unban(&eve).await.unwrap());
+        assert!(!store.unban(&eve).await.unwrap(), "there was one ban to lift");
+        assert!(store.snapshot().await.unwrap().bans.is_empty());
+
+        store
+            .append(vec![
+                room_post("ops", "ann", "the backup server is down", None),
+                room_post("lobby", "bert", "server room keys", None),
+                direct_post("ann", "bert", "the server again", None),
+                direct_post("cora", "dora", "server secrets", None),
+            ])
+            .await
+            .unwrap();
+        let scope = |words: &[&str], searcher: &str| SearchScope {
+            words: words.iter().map(|word| (*word).to_owned()).collect(),
+            searcher: author(searcher).id,
+            room: None,
+            from: None,
+            before: None,
+        };
+        let hits = store.search(scope(&["server"], "ann"), 10).await.unwrap();
+        assert_eq!(hits.len(), 3, "both rooms and ann's own conversation, not cora's: {hits:?}");
+        let both = store.search(scope(&["server", "down"], "ann"), 10).await.unwrap();
+        assert_eq!(both.iter().map(|hit| hit.room.as_deref()).collect::<Vec<_>>(), [Some("ops")]);
+        let in_lobby = SearchScope { room: Some(validate::room_key("lobby")), ..scope(&["server"], "ann") };
+        assert_eq!(store.search(in_lobby, 10).await.unwrap().len(), 1);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn shared_files_are_recorded_and_the_never_sent_ones_forgotten() {
+    for (backend, store, _guard) in backends(1024 * 1024).await {
+        eprintln!("against {backend}");
+        let record = |id: &str, sha: char, at: u64| FileRecord {
+            info: FileInfo {
+                id: id.into(),
+                name: format!("{id}.pdf"),
+                size: 1000,
+                mime: "application/octet-stream".into(),
+                sha256: sha.to_string().repeat(64),
+            },
+            uploader: author("ann").id,
+            stored_at: at,
+        };
+        store.keep_file(record("sent", 'a', 10)).await.unwrap();
+        store.keep_file(record("twin", 'a', 10)).await.unwrap();
+        store.keep_file(record("unsent", 'b', 10)).await.unwrap();
+        assert_eq!(store.file("sent").await.unwrap(), Some(record("sent", 'a', 10)));
+        assert_eq!(store.stored_file_bytes().await.unwrap(), 2000, "the same bytes count once");
+        let Post::Room(mut post) = room_post("lobby", "ann", "the report", None) else { unreachable!() };
+        post.file = Some("sent".into());
+        store.append(vec![Post::Room(post)]).await.unwrap()[0].as_ref().unwrap();
+        let Post::Room(mut forged) = room_post("lobby", "eve", "not mine", None) else { unreachable!() };
+        forged.file = Some("unsent".into());
+        assert!(store.append(vec![Post::Room(forged)]).await.unwrap()[0].is_err(), "only its uploader sends a file");
+
+        let freed = store.forget_unsent_files(20).await.unwrap();
+        assert_eq!(freed, ["b".repeat(64)], "the twin goes, but its bytes are still the sent file's");
+        assert_eq!(store.file("twin").await.unwrap(), None);
+        assert!(store.file("sent").await.unwrap().is_some());
+        assert!(
+            store.sha256_kept(&"a".repeat(64)).await.unwrap() && !store.sha256_kept(&"b".repeat(64)).await.unwrap()
+        );
         store.close().await;
     }
 }

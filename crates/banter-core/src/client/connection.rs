@@ -145,7 +145,9 @@ impl Connection {
                         Some(raw) => {
                             let body = parse_refusal(raw);
                             return Err(match body.kind {
-                                ErrorKind::StorageFull | ErrorKind::Internal => OpenFailure::Transient(body.message),
+                                ErrorKind::StorageFull | ErrorKind::StorageUnavailable | ErrorKind::Internal => {
+                                    OpenFailure::Transient(body.message)
+                                }
                                 _ => OpenFailure::Refused(body),
                             });
                         }

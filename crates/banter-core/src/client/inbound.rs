@@ -213,8 +213,16 @@ impl State {
             Some(Err(error)) => Err(ErrorBody::new(ErrorKind::BadRequest, format!("unreadable ack: {error}"))),
             None => Err(ErrorBody::new(ErrorKind::BadRequest, "empty ack")),
         };
-        if let Err(ErrorBody { kind: ErrorKind::RateLimited, .. }) = &answer {
-            return Some(Instant::now() + Duration::from_millis(500));
+        match &answer {
+            Err(ErrorBody { kind: ErrorKind::RateLimited, .. }) => {
+                return Some(Instant::now() + Duration::from_millis(500));
+            }
+            // A cluster's host that lost its server keeps nothing until it is back: the request waits its turn
+            // again, and the host's client-id memory keeps it once.
+            Err(ErrorBody { kind: ErrorKind::StorageUnavailable, .. }) => {
+                return Some(Instant::now() + Duration::from_secs(1));
+            }
+            _ => {}
         }
         let outgoing = self.outbox.pop_front()?;
         match (&outgoing.request, &answer) {

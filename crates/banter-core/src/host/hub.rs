@@ -57,6 +57,16 @@ pub fn storage_refusal(error: &StoreError, what: &str) -> ErrorBody {
             ErrorKind::StorageFull,
             format!("The host's disk is full, so {what} could not be kept. Try again once its owner has made room."),
         ),
+        StoreError::Unavailable(reason) => {
+            tracing::warn!(%reason, "the chat's server cannot be reached");
+            ErrorBody::new(
+                ErrorKind::StorageUnavailable,
+                format!(
+                    "The host cannot reach the chat's server right now, so {what} was not kept. Try again in a \
+                     moment: it is kept once the server is back."
+                ),
+            )
+        }
         other => {
             tracing::error!(error = %other, "the store failed");
             ErrorBody::new(ErrorKind::Internal, format!("The host could not keep {what}; its log says why."))

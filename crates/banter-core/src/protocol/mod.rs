@@ -553,6 +553,9 @@ pub enum ErrorKind {
     /// The host's disk is full: nothing new can be kept (messages, rooms, names, attachments) until room is made.
     /// Reading goes on.
     StorageFull,
+    /// One of several hosts sharing a chat cannot reach the chat's server (Valkey or Redis): nothing new can be kept
+    /// until it is back. Reading goes on, and the same request sent again later is kept once.
+    StorageUnavailable,
     /// Something failed inside the host; it is logged there.
     Internal,
 }
@@ -571,6 +574,7 @@ impl ErrorKind {
             ErrorKind::RateLimited => "rate_limited",
             ErrorKind::Banned => "banned",
             ErrorKind::StorageFull => "storage_full",
+            ErrorKind::StorageUnavailable => "storage_unavailable",
             ErrorKind::Internal => "internal",
         }
     }
@@ -588,6 +592,7 @@ impl ErrorKind {
             ErrorKind::RateLimited,
             ErrorKind::Banned,
             ErrorKind::StorageFull,
+            ErrorKind::StorageUnavailable,
             ErrorKind::Internal,
         ]
         .into_iter()
@@ -659,6 +664,7 @@ mod tests {
             ErrorKind::NameTaken,
             ErrorKind::RateLimited,
             ErrorKind::StorageFull,
+            ErrorKind::StorageUnavailable,
             ErrorKind::Internal,
         ] {
             let json = serde_json::to_string(&kind).unwrap_or_default();

@@ -8,12 +8,14 @@
 //! lets the host acknowledge a message only after it is kept.
 
 mod blobs;
+pub mod cluster;
 pub mod sqlite;
 
 use std::path::PathBuf;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use serde::{Deserialize, Serialize};
 
 use crate::keys::{NameKey, RoomKey, Seq, UserId};
 use crate::protocol::{
@@ -21,6 +23,7 @@ use crate::protocol::{
     SearchHit,
 };
 
+pub use cluster::ClusterStore;
 pub use sqlite::SqliteStore;
 
 /// How safely a commit reaches the disk.
@@ -73,17 +76,20 @@ pub enum StoreError {
     Failed(String),
     #[error("The host's storage has stopped.")]
     Stopped,
+    /// A cluster's server cannot be reached: writes are refused (nothing unkept is acknowledged), reads go on.
+    #[error("The chat's server cannot be reached ({0}).")]
+    Unavailable(String),
 }
 
 /// Who wrote a message: the name it was shown under, and the user behind it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Author {
     pub name: String,
     pub id: UserId,
 }
 
 /// A message to a room, as the host accepted it for keeping.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomPost {
     pub room: RoomKey,
     /// The room's display name, should the room be missing from the store (it is created then).
@@ -104,7 +110,7 @@ pub struct RoomPost {
 }
 
 /// A direct message, as the host accepted it for keeping.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectPost {
     pub from: Author,
     pub to: Author,
@@ -118,7 +124,7 @@ pub struct DirectPost {
 }
 
 /// What a change does to a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Action {
     /// The author replaces the text.
     Edit { text: String },
@@ -130,7 +136,7 @@ pub enum Action {
 
 /// A change to a room's message, as the host accepted it. The store checks what only it knows: that the message
 /// exists, who wrote it, whether it is deleted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomChange {
     pub room: RoomKey,
     pub seq: Seq,
@@ -141,7 +147,7 @@ pub struct RoomChange {
 
 /// A change to a direct message. The store checks that `by` is one of the conversation's two people, as well as
 /// what it checks of a room's change.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectChange {
     /// The conversation's id, as clients know it.
     pub conversation: String,
@@ -150,7 +156,7 @@ pub struct DirectChange {
     pub action: Action,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Post {
     Room(RoomPost),
     Direct(DirectPost),
@@ -254,7 +260,7 @@ pub struct SearchScope {
 }
 
 /// A room as the store keeps it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomRecord {
     pub key: RoomKey,
     pub name: String,
@@ -267,7 +273,7 @@ pub struct RoomRecord {
 }
 
 /// A display name bound to the user who took it first.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NameBinding {
     pub key: NameKey,
     pub name: String,
@@ -277,7 +283,7 @@ pub struct NameBinding {
 
 /// A user the host's owner banned: refused at every handshake until `until` (milliseconds since the epoch), or
 /// for good when it is `None`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BanRecord {
     pub user: UserId,
     /// The name they had when banned, for the owner's list.
@@ -315,7 +321,7 @@ pub struct ConversationRecord {
 }
 
 /// A shared file the host keeps: what clients are told of it, and who sent it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRecord {
     pub info: FileInfo,
     pub uploader: UserId,

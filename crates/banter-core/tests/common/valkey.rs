@@ -11,6 +11,7 @@ pub struct Valkey {
     child: Child,
     pub port: u16,
     pub folder: tempfile::TempDir,
+    extra: Vec<String>,
 }
 
 /// `valkey-server` where the distribution has it, else `redis-server`.
@@ -29,21 +30,13 @@ impl Valkey {
     /// A server keeping every write on disk before it answers (`appendfsync always`), with `extra` settings after
     /// (which win).
     pub async fn start(extra: &[&str]) -> Valkey {
+        let extra: Vec<String> = extra.iter().map(|setting| (*setting).to_owned()).collect();
         for _ in 0..5 {
             let folder = tempfile::tempdir().unwrap();
             let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-            let mut child = Command::new(program())
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--daemonize", "no"])
-                .args(["--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "no"])
-                .arg("--dir")
-                .arg(folder.path())
-                .args(extra)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|error| panic!("{} runs (make test installs redis-server): {error}", program()));
+            let mut child = spawn(port, folder.path(), &extra);
             if ready(port, &mut child).await {
-                return Valkey { child, port, folder };
+                return Valkey { child, port, folder, extra };
             }
             // Another process took the port between the check and the start: another one.
             let _ = child.kill();
@@ -52,9 +45,44 @@ impl Valkey {
         panic!("{} did not start on a free port in five tries", program());
     }
 
+    /// Kills the server at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same port and folder, with what it kept; after [`Valkey::kill`].
+    pub async fn restart(&mut self) {
+        self.kill();
+        for _ in 0..50 {
+            self.child = spawn(self.port, self.folder.path(), &self.extra);
+            if ready(self.port, &mut self.child).await {
+                return;
+            }
+            // The old process's port may take a moment to be free.
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{} did not start again on port {}", program(), self.port);
+    }
+
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
+}
+
+fn spawn(port: u16, folder: &std::path::Path, extra: &[String]) -> Child {
+    Command::new(program())
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--daemonize", "no"])
+        .args(["--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "no"])
+        .arg("--dir")
+        .arg(folder)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|error| panic!("{} runs (make test installs redis-server): {error}", program()))
 }
 
 /// Whether the server answers a PING (or asks for a password, which is an answer too) within a few seconds.

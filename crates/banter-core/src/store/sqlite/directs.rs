@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::changes::{self, Place};
 use super::messages::{
-    attachment_at, attachment_for, file_at, file_for, new_message_id, page_clause, quote_at, remember_sent,
+    attachment_at, attachment_for, file_at, file_for, page_clause, quote_at, remember_sent, MessageIds,
 };
 use super::{failure, int, uint};
 use crate::keys::{Seq, UserId};
@@ -98,6 +98,7 @@ pub(super) fn append_direct(
     connection: &Connection,
     post: DirectPost,
     now: u64,
+    ids: &mut MessageIds,
 ) -> Result<Result<Appended, ErrorBody>, StoreError> {
     if let Err(refusal) = post.permitted {
         return Ok(Err(refusal));
@@ -128,7 +129,7 @@ pub(super) fn append_direct(
         }
     }
     let message = DirectMessage {
-        id: new_message_id(),
+        id: ids.next_id(),
         conversation: conversation_id(thread),
         seq: last_seq + 1,
         ts: now,

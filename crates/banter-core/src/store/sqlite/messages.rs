@@ -19,8 +19,31 @@ pub(super) const MESSAGE_COLUMNS: &str = "m.id, r.name, m.seq, m.ts, m.author_na
      p.seq, p.author_name, p.text, p.deleted, m.room, f.id, f.name, f.size, f.mime, f.sha256";
 pub(super) const MESSAGE_FROM: &str = "FROM messages m JOIN rooms r ON r.key = m.room \
      LEFT JOIN messages p ON p.room = m.room AND p.seq = m.reply_to LEFT JOIN files f ON f.id = m.file_id";
-pub(super) fn new_message_id() -> String {
-    format!("{:016x}", rand::thread_rng().gen::<u64>())
+/// Where new messages' ids come from: chance, for one host; for a cluster's copies, the log entry that made them,
+/// so that every host's copy gives a message the same id.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageIds {
+    seed: u64,
+    drawn: u64,
+}
+
+impl MessageIds {
+    pub fn random() -> MessageIds {
+        MessageIds::seeded(rand::thread_rng().gen())
+    }
+
+    pub fn seeded(seed: u64) -> MessageIds {
+        MessageIds { seed, drawn: 0 }
+    }
+
+    /// The next id: 16 hex digits of SplitMix64, which spreads neighbouring seeds over the whole range.
+    pub(super) fn next_id(&mut self) -> String {
+        self.drawn += 1;
+        let mut mixed = self.seed.wrapping_add(self.drawn.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        mixed = (mixed ^ (mixed >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        mixed = (mixed ^ (mixed >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        format!("{:016x}", mixed ^ (mixed >> 31))
+    }
 }
 
 pub(super) fn attachment_at(row: &Row<'_>, first: usize) -> rusqlite::Result<Option<Attachment>> {
@@ -108,6 +131,7 @@ pub(super) fn append(
     connection: &Connection,
     posts: Vec<Post>,
     now: u64,
+    mut ids: MessageIds,
 ) -> Result<Vec<Result<Appended, ErrorBody>>, StoreError> {
     posts
         .into_iter()
@@ -129,8 +153,8 @@ pub(super) fn append(
                 }
             }
             match post {
-                Post::Room(post) => append_room(connection, post, now),
-                Post::Direct(post) => directs::append_direct(connection, post, now),
+                Post::Room(post) => append_room(connection, post, now, &mut ids),
+                Post::Direct(post) => directs::append_direct(connection, post, now, &mut ids),
                 Post::Change(change) => changes::apply(connection, change, now),
                 Post::DirectChange(change) => changes::apply_direct(connection, change, now),
             }
@@ -225,7 +249,12 @@ pub(super) fn remember_sent(
     Ok(())
 }
 
-fn append_room(connection: &Connection, post: RoomPost, now: u64) -> Result<Result<Appended, ErrorBody>, StoreError> {
+fn append_room(
+    connection: &Connection,
+    post: RoomPost,
+    now: u64,
+    ids: &mut MessageIds,
+) -> Result<Result<Appended, ErrorBody>, StoreError> {
     if let Err(refusal) = post.permitted {
         return Ok(Err(refusal));
     }
@@ -273,7 +302,7 @@ fn append_room(connection: &Connection, post: RoomPost, now: u64) -> Result<Resu
         }
     }
     let message = Message {
-        id: new_message_id(),
+        id: ids.next_id(),
         room: name,
         seq: uint(last_seq) + 1,
         ts: now,

@@ -35,6 +35,7 @@ use super::{
 };
 use crate::keys::{NameKey, RoomKey, UserId};
 use crate::protocol::{Attachment, DirectMessage, ErrorBody, Message, NotifyLevel, NotifySetting, ReadMark, SearchHit};
+pub use messages::MessageIds;
 use threads::{AfterCommit, Readers, Writer};
 
 /// The database file in a data folder.
@@ -140,7 +141,11 @@ impl SqliteStore {
     /// it cannot write, a file that is not a Banter database, one from a newer Banter, or a folder another host
     /// is using.
     pub fn open(config: &StoreConfig) -> Result<SqliteStore, StoreError> {
-        let now = crate::clock::now_millis();
+        SqliteStore::open_as_of(config, crate::clock::now_millis())
+    }
+
+    /// [`SqliteStore::open`], with a new store's lobby made at `now`: a cluster's copies all take the chat's time.
+    pub fn open_as_of(config: &StoreConfig, now: u64) -> Result<SqliteStore, StoreError> {
         let (uri, flags, lock, blobs, description, in_memory) = match &config.location {
             Location::Folder(folder) => {
                 std::fs::create_dir_all(folder).map_err(|error| unwritable(folder, &error))?;
@@ -314,19 +319,15 @@ fn copy_blobs(from: &Path, to: &Path) -> Result<usize, StoreError> {
     Ok(copied)
 }
 
-#[async_trait]
-impl Store for SqliteStore {
-    fn describe(&self) -> String {
-        self.description.clone()
-    }
-
-    async fn snapshot(&self) -> Result<Snapshot, StoreError> {
-        let host_id = self.host_id.clone();
-        self.readers.read(move |connection| directory::snapshot(connection, &host_id)).await
-    }
-
-    async fn append(&self, posts: Vec<Post>) -> Result<Vec<Result<Appended, ErrorBody>>, StoreError> {
-        let now = crate::clock::now_millis();
+impl SqliteStore {
+    /// [`Store::append`] at a given time, with the ids of new messages drawn from `ids`: a cluster's copy applies
+    /// every host's posts with the time and ids of the log entry that carried them, so all copies agree.
+    pub async fn append_as(
+        &self,
+        posts: Vec<Post>,
+        now: u64,
+        ids: MessageIds,
+    ) -> Result<Vec<Result<Appended, ErrorBody>>, StoreError> {
         // A deleted message's text leaves the database file with the commit, but the write-ahead log keeps the
         // frames that held it until they are overwritten: after a deletion the log is checkpointed and emptied
         // at once. Deletions are rare; the commits behind this one wait for it.
@@ -345,7 +346,74 @@ impl Store for SqliteStore {
             }
         });
         let after = (!self.in_memory).then_some(forget_deleted);
-        self.writer.write_then(move |connection| messages::append(connection, posts, now), after).await
+        self.writer.write_then(move |connection| messages::append(connection, posts, now, ids), after).await
+    }
+
+    /// [`Store::put_attachment`] at a given time (see [`SqliteStore::append_as`]): the quota evicts by it.
+    pub async fn put_attachment_at(
+        &self,
+        bytes: Bytes,
+        mime: &'static str,
+        now: u64,
+    ) -> Result<Attachment, StoreError> {
+        let id = blobs::id_of(&bytes);
+        let size = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        let quota = self.attachment_quota;
+        let staging = (Arc::clone(&self.blobs), id.clone());
+        let staged = tokio::task::spawn_blocking(move || staging.0.stage(&staging.1, bytes))
+            .await
+            .map_err(|error| StoreError::Failed(format!("staging an attachment: {error}")))??;
+        let (placing, evicting) = (Arc::clone(&self.blobs), Arc::clone(&self.blobs));
+        let kept_id = id.clone();
+        // Evicted files go on the writer thread right after the commit, unless a later job of the same commit kept
+        // the same bytes again.
+        let evict: threads::AfterCommit<Vec<String>> = Box::new(move |connection, evicted| {
+            for id in evicted {
+                match directory::attachment_mime(connection, id) {
+                    Ok(None) => evicting.remove(id),
+                    Ok(Some(_)) => {}
+                    Err(error) => tracing::warn!(%id, %error, "could not check an evicted attachment"),
+                }
+            }
+        });
+        self.writer
+            .write_then(
+                move |connection| {
+                    placing.place(&kept_id, staged)?;
+                    directory::keep_attachment(connection, &kept_id, mime, u64::from(size), quota, now)
+                },
+                Some(evict),
+            )
+            .await?;
+        Ok(Attachment { id, mime: mime.to_owned(), size })
+    }
+
+    /// [`Store::add_member`] at a given time (see [`SqliteStore::append_as`]).
+    pub async fn add_member_at(
+        &self,
+        room: &RoomKey,
+        room_name: &str,
+        user: &UserId,
+        now: u64,
+    ) -> Result<(), StoreError> {
+        let (room, room_name, user) = (room.clone(), room_name.to_owned(), user.clone());
+        self.writer.write(move |connection| directory::add_member(connection, &room, &room_name, &user, now)).await
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn describe(&self) -> String {
+        self.description.clone()
+    }
+
+    async fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        let host_id = self.host_id.clone();
+        self.readers.read(move |connection| directory::snapshot(connection, &host_id)).await
+    }
+
+    async fn append(&self, posts: Vec<Post>) -> Result<Vec<Result<Appended, ErrorBody>>, StoreError> {
+        self.append_as(posts, crate::clock::now_millis(), MessageIds::random()).await
     }
 
     async fn room_page(
@@ -468,9 +536,7 @@ impl Store for SqliteStore {
     }
 
     async fn add_member(&self, room: &RoomKey, room_name: &str, user: &UserId) -> Result<(), StoreError> {
-        let (room, room_name, user) = (room.clone(), room_name.to_owned(), user.clone());
-        let now = crate::clock::now_millis();
-        self.writer.write(move |connection| directory::add_member(connection, &room, &room_name, &user, now)).await
+        self.add_member_at(room, room_name, user, crate::clock::now_millis()).await
     }
 
     async fn remove_member(&self, room: &RoomKey, user: &UserId) -> Result<(), StoreError> {
@@ -497,37 +563,7 @@ impl Store for SqliteStore {
     }
 
     async fn put_attachment(&self, bytes: Bytes, mime: &'static str) -> Result<Attachment, StoreError> {
-        let id = blobs::id_of(&bytes);
-        let size = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-        let quota = self.attachment_quota;
-        let now = crate::clock::now_millis();
-        let staging = (Arc::clone(&self.blobs), id.clone());
-        let staged = tokio::task::spawn_blocking(move || staging.0.stage(&staging.1, bytes))
-            .await
-            .map_err(|error| StoreError::Failed(format!("staging an attachment: {error}")))??;
-        let (placing, evicting) = (Arc::clone(&self.blobs), Arc::clone(&self.blobs));
-        let kept_id = id.clone();
-        // Evicted files go on the writer thread right after the commit, unless a later job of the same commit kept
-        // the same bytes again.
-        let evict: threads::AfterCommit<Vec<String>> = Box::new(move |connection, evicted| {
-            for id in evicted {
-                match directory::attachment_mime(connection, id) {
-                    Ok(None) => evicting.remove(id),
-                    Ok(Some(_)) => {}
-                    Err(error) => tracing::warn!(%id, %error, "could not check an evicted attachment"),
-                }
-            }
-        });
-        self.writer
-            .write_then(
-                move |connection| {
-                    placing.place(&kept_id, staged)?;
-                    directory::keep_attachment(connection, &kept_id, mime, u64::from(size), quota, now)
-                },
-                Some(evict),
-            )
-            .await?;
-        Ok(Attachment { id, mime: mime.to_owned(), size })
+        self.put_attachment_at(bytes, mime, crate::clock::now_millis()).await
     }
 
     async fn attachment(&self, id: &str) -> Result<Option<(String, Bytes)>, StoreError> {
