@@ -74,6 +74,7 @@ impl From<StartError> for IpcError {
             StartError::Store(StoreError::Failed(_) | StoreError::Stopped) => "store_failed",
             StartError::Io(_) => "io",
             StartError::WeakAdminToken => "weak_admin_token",
+            StartError::Cluster(_) => "cluster",
         };
         IpcError::new(kind, error.to_string())
     }

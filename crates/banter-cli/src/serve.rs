@@ -68,6 +68,11 @@ pub struct ServeArgs {
     /// How much the shared files may take in all; a file that would not fit is refused before it is sent.
     #[arg(long, value_name = "SIZE", default_value = "64GiB")]
     file_quota: bytesize::ByteSize,
+    /// Serve one chat with every other host started with the same Valkey or Redis server
+    /// (redis://[:PASSWORD@]HOST:PORT[/DB]); the chat is kept there, and the data folder keeps only the files
+    /// sent through this host (each host needs a folder of its own). Also read from BANTER_CLUSTER.
+    #[arg(long, value_name = "URL", env = "BANTER_CLUSTER", hide_env_values = true)]
+    cluster: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -133,6 +138,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         location,
         durability,
         access_code,
+        cluster: args.cluster,
     };
     let handle = match host::spawn(listener, config).await {
         Ok(handle) => handle,

@@ -3,6 +3,7 @@
 //! log and applied by every host, is [`crate::store::ClusterStore`]. See ARCHITECTURE.md, "Several hosts, one
 //! chat".
 
+pub mod driver;
 pub mod presence;
 mod probe;
 

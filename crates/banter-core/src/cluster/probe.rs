@@ -64,6 +64,8 @@ impl ClusterDurability {
 /// What the server is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerInfo {
+    /// `HOST:PORT`, without the password the URL may hold: for people.
+    pub address: String,
     /// `Valkey` or `Redis`.
     pub software: String,
     pub version: String,
@@ -87,6 +89,11 @@ pub enum ProbeError {
     NoResp3(String),
     #[error("the server at {address} is {software} {version}; a cluster needs Redis 7.0 or later, or Valkey")]
     TooOld { address: String, software: String, version: String },
+    #[error(
+        "the server at {address} may evict keys when its memory is full (maxmemory-policy {policy}), which would lose \
+         the chat's history: set maxmemory-policy noeviction"
+    )]
+    Evicts { address: String, policy: String },
     #[error("the server at {address} answered what Banter cannot use: {why}")]
     Unexpected { address: String, why: String },
 }
@@ -172,7 +179,11 @@ pub async fn probe(url: &str, limit: Duration) -> Result<(redis::Client, ServerI
     };
     let (appendonly, appendfsync) = (config("appendonly").await, config("appendfsync").await);
     let durability = ClusterDurability::from_config(appendonly.as_deref(), appendfsync.as_deref());
-    Ok((client, ServerInfo { software, version, durability }))
+    // The log is the chat: a server that may drop keys to make room would drop history.
+    if let Some(policy) = config("maxmemory-policy").await.filter(|policy| policy != "noeviction") {
+        return Err(ProbeError::Evicts { address, policy });
+    }
+    Ok((client, ServerInfo { address, software, version, durability }))
 }
 
 #[cfg(test)]

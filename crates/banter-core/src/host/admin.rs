@@ -13,8 +13,9 @@ use crate::protocol::{
     Message, MessageRef, NameReleased, NameRequest, RoomDeleted, RoomRequest, ADMIN_NAMESPACE, CHAT_NAMESPACE,
 };
 
-pub fn register<A: Adapter + socketioxide_core::adapter::DefinedAdapter>(io: &SocketIo<A>) {
-    io.ns(ADMIN_NAMESPACE, on_connect.with(check_token));
+/// Registers the `/admin` namespace; a remote adapter's answer says when it is ready to broadcast.
+pub fn register<A: Adapter + socketioxide_core::adapter::DefinedAdapter>(io: &SocketIo<A>) -> A::InitRes {
+    io.ns(ADMIN_NAMESPACE, on_connect.with(check_token))
 }
 
 /// Admits a moderator with the host token. Wrong tokens are counted per address: past the budget

@@ -94,8 +94,23 @@ pub fn queue() -> (Queue, mpsc::UnboundedReceiver<Delivery>) {
     mpsc::unbounded_channel()
 }
 
+/// Who sends a kept post out to the sockets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sending {
+    /// This task, once the store has kept the post: a host alone.
+    Here,
+    /// The host following the cluster's log (`host::follow`), before the store answers: this task only
+    /// acknowledges.
+    ByFollowing,
+}
+
 /// Keeps and broadcasts queued posts until every sender is gone or the task is aborted with its host.
-pub async fn run<A: Adapter>(io: SocketIo<A>, hub: Hub, mut queue: mpsc::UnboundedReceiver<Delivery>) {
+pub async fn run<A: Adapter>(
+    io: SocketIo<A>,
+    hub: Hub,
+    mut queue: mpsc::UnboundedReceiver<Delivery>,
+    sending: Sending,
+) {
     let mut batch = Vec::with_capacity(BATCH);
     while queue.recv_many(&mut batch, BATCH).await > 0 {
         let mut posts = Vec::with_capacity(batch.len());
@@ -114,11 +129,13 @@ pub async fn run<A: Adapter>(io: SocketIo<A>, hub: Hub, mut queue: mpsc::Unbound
                 for (outcome, (room, author_is_plain, ack, local)) in outcomes.into_iter().zip(waiting) {
                     match outcome {
                         Ok(appended) => {
-                            if !appended.freed.is_empty() {
-                                remove_freed(&hub, appended.freed.clone());
-                            }
-                            if !appended.duplicate {
-                                deliver(&io, &hub, room.as_ref(), &appended, author_is_plain).await;
+                            if sending == Sending::Here {
+                                if !appended.freed.is_empty() {
+                                    remove_freed(&hub, appended.freed.clone());
+                                }
+                                if !appended.duplicate {
+                                    deliver(&io, &hub, room.as_ref(), &appended, author_is_plain).await;
+                                }
                             }
                             answer_locally(local, Ok(&appended));
                             acknowledge(ack, &appended);
@@ -143,7 +160,7 @@ pub async fn run<A: Adapter>(io: SocketIo<A>, hub: Hub, mut queue: mpsc::Unbound
 }
 
 /// Removes the bytes of deleted messages' files, off the delivery task: the disk must not hold up the chat.
-fn remove_freed(hub: &Hub, freed: Vec<String>) {
+pub(super) fn remove_freed(hub: &Hub, freed: Vec<String>) {
     let hub = hub.clone();
     tokio::spawn(async move {
         for sha256 in freed {
@@ -200,8 +217,9 @@ fn refuse(ack: Option<Answer>, refusal: ErrorBody) {
 /// `chat message` string they understand, with the author's name in front when the author has one. A direct
 /// message reaches every connection of both people. A changed message goes to the room's Banter sockets as
 /// `message:changed` (tutorial pages cannot show a change), or to both people as `dm:changed`, and so does every
-/// other message the post changed, after it: the message a reply answers follows the reply.
-async fn deliver<A: Adapter>(
+/// other message the post changed, after it: the message a reply answers follows the reply. Only this host's
+/// sockets: in a cluster, every host delivers what it reads from the log to its own.
+pub(super) async fn deliver<A: Adapter>(
     io: &SocketIo<A>,
     hub: &Hub,
     room: Option<&RoomKey>,
@@ -254,7 +272,7 @@ async fn emit_change<A: Adapter>(io: &SocketIo<A>, room: Option<&RoomKey>, chang
 }
 
 async fn emit<A: Adapter, T: Serialize + ?Sized>(io: &SocketIo<A>, rooms: Vec<String>, name: &str, data: &T) {
-    let Some(operators) = to_rooms(io, rooms) else { return };
+    let Some(operators) = to_rooms(io, rooms).map(socketioxide::operators::BroadcastOperators::local) else { return };
     if let Err(error) = operators.emit(name, data).await {
         report_broadcast_failure(name, &error);
     }

@@ -10,6 +10,7 @@ pub mod attachments;
 mod chat;
 mod delivery;
 pub mod files;
+mod follow;
 mod gate;
 mod http;
 mod hub;
@@ -24,6 +25,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use rand::Rng;
+use socketioxide::adapter::Adapter;
 use socketioxide::{ParserConfig, SocketIo};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -36,7 +38,8 @@ use crate::protocol::{
     event, BanInfo, BanRequest, Banned, Closing, ClosingReason, ErrorBody, KickRequest, Kicked, Message, MessageRef,
     NameReleased, RoomDeleted,
 };
-use crate::store::{Durability, Location, SqliteStore, Store, StoreConfig, StoreError};
+use crate::cluster::driver::ReconnectingDriver;
+use crate::store::{ClusterStore, Durability, Location, SqliteStore, Store, StoreConfig, StoreError};
 
 /// How a host is set up.
 #[derive(Debug, Clone)]
@@ -54,6 +57,10 @@ pub struct HostConfig {
     pub access_code: Option<access::AccessCode>,
     /// Advertising on the network (mDNS); `None`, the default here, advertises nothing.
     pub discovery: Option<Discovery>,
+    /// The Valkey or Redis server of a cluster (`redis://HOST:PORT[/DB]`): every host started with the same one
+    /// serves the same chat, kept there. `None`, the default, is a host alone, keeping its chat in `location`
+    /// (which, in a cluster, keeps only the bytes of the files people send through this host).
+    pub cluster: Option<String>,
 }
 
 /// How a host advertises itself.
@@ -74,6 +81,7 @@ impl Default for HostConfig {
             durability: Durability::Normal,
             access_code: None,
             discovery: None,
+            cluster: None,
         }
     }
 }
@@ -90,6 +98,32 @@ pub enum StartError {
          out to have a random one made."
     )]
     WeakAdminToken,
+    /// The cluster's server cannot serve a cluster, or could not be reached.
+    #[error("Cannot serve the cluster: {0}.")]
+    Cluster(String),
+}
+
+/// How long a host waits for its cluster's server at start, and for each call to it after.
+const CLUSTER_CALLS: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The adapter of a cluster's hosts: `socketioxide-redis` on a driver that reconnects.
+type ClusterAdapter = socketioxide_redis::CustomRedisAdapter<socketioxide::adapter::Emitter, ReconnectingDriver>;
+
+/// A host's Socket.IO server: alone, or one of a cluster's.
+#[derive(Debug, Clone)]
+enum Io {
+    Alone(SocketIo),
+    Cluster(SocketIo<ClusterAdapter>),
+}
+
+/// Runs `$body` with `$io` bound to the server, whichever adapter it has.
+macro_rules! with_io {
+    ($io:expr, $name:ident => $body:expr) => {
+        match $io {
+            Io::Alone($name) => $body,
+            Io::Cluster($name) => $body,
+        }
+    };
 }
 
 /// Characters an admin token must have. A random one has 32 hexadecimal digits.
@@ -105,26 +139,59 @@ pub struct WebClient {
     pub socket_io_client: axum::routing::MethodRouter,
 }
 
+/// What a host keeps, opened.
+struct Opened {
+    store: Arc<dyn Store>,
+    registry: registry::Registry,
+    host_id: String,
+    /// A cluster's server and the writes its log carries, for the host to follow.
+    cluster: Option<(redis::Client, tokio::sync::mpsc::Receiver<crate::store::cluster::Applied>)>,
+}
+
 /// Opens the store (off the runtime's workers: it reads and may upgrade the database) and loads what the host
-/// keeps in memory.
-async fn open_store(config: &HostConfig) -> Result<(Arc<dyn Store>, registry::Registry, String), StartError> {
+/// keeps in memory. A cluster's server is checked first, and its durability logged.
+async fn open_store(config: &HostConfig) -> Result<Opened, StartError> {
     let store_config = StoreConfig {
         location: config.location.clone(),
         durability: config.durability,
         attachment_quota_bytes: config.limits.attachment_store_bytes,
     };
-    let store =
-        tokio::task::spawn_blocking(move || SqliteStore::open(&store_config)).await.map_err(io::Error::other)??;
+    let (store, cluster): (Arc<dyn Store>, _) = match &config.cluster {
+        None => {
+            let store = tokio::task::spawn_blocking(move || SqliteStore::open(&store_config))
+                .await
+                .map_err(io::Error::other)??;
+            (Arc::new(store), None)
+        }
+        Some(url) => {
+            let (client, server) = crate::cluster::probe(url, CLUSTER_CALLS)
+                .await
+                .map_err(|error| StartError::Cluster(error.to_string()))?;
+            tracing::info!(
+                software = %server.software,
+                version = %server.version,
+                "serving a cluster; its durability is the server's: {}",
+                server.durability.describe()
+            );
+            let described = format!("{} at {}", server.software, server.address);
+            let store = ClusterStore::open(&client, &described, &store_config, CLUSTER_CALLS).await?;
+            // Taken before the snapshot, so that nothing another host changes meanwhile is missed.
+            let feed = store.feed().ok_or_else(|| StartError::Cluster("the log is followed already".into()))?;
+            (Arc::new(store), Some((client, feed)))
+        }
+    };
     let snapshot = store.snapshot().await?;
     let host_id = snapshot.host_id.clone();
     let registry = registry::Registry::new(config.limits.clone(), snapshot);
-    Ok((Arc::new(store), registry, host_id))
+    Ok(Opened { store, registry, host_id, cluster })
 }
 
 /// The parts of a running host.
 struct Built {
     router: axum::Router,
-    io: SocketIo,
+    io: Io,
+    /// What a cluster's host follows of the log.
+    feed: Option<tokio::sync::mpsc::Receiver<crate::store::cluster::Applied>>,
     hub: Hub,
     network: crate::limits::NetworkLimits,
     discovery: Option<Discovery>,
@@ -138,7 +205,7 @@ async fn build(config: HostConfig) -> Result<Built, StartError> {
         Some(token) => token,
         None => format!("{:032x}", rand::thread_rng().gen::<u128>()),
     };
-    let (store, registry, host_id) = open_store(&config).await?;
+    let Opened { store, registry, host_id, cluster } = open_store(&config).await?;
     let limits = config.limits;
     let (files_root, ephemeral) = match &config.location {
         Location::Folder(folder) => (folder.join("files"), false),
@@ -156,22 +223,38 @@ async fn build(config: HostConfig) -> Result<Built, StartError> {
         .max_incoming_binaries(limits.max_incoming_binaries)
         .max_incoming_binary_buf_size(limits.max_payload_bytes)
         .packet_completion_timeout(limits.packet_completion_timeout);
-    let (layer, io) = SocketIo::builder()
+    let builder = SocketIo::builder()
         .with_parser(parser)
         .max_payload(u64::try_from(limits.max_payload_bytes).unwrap_or(u64::MAX))
         .ws_max_message_size(limits.max_payload_bytes)
         .ws_max_frame_size(limits.max_frame_bytes)
         .max_buffer_size(limits.socket_buffer_packets)
         .connect_timeout(limits.connect_timeout)
-        .with_state(hub.clone())
-        .build_layer();
-    chat::register(&io);
-    admin::register(&io);
+        .with_state(hub.clone());
     let mut router = http::routes(hub.clone()).merge(files::http::routes(hub.clone()));
     if let Some(web) = &config.web {
         router = router.merge(web.pages.clone());
     }
-    let mut router = router.layer(layer);
+    let (mut router, io, feed) = match cluster {
+        None => {
+            let (layer, io) = builder.build_layer();
+            chat::register(&io);
+            admin::register(&io);
+            (router.layer(layer), Io::Alone(io), None)
+        }
+        Some((client, feed)) => {
+            let cluster_failed = |error: &dyn std::fmt::Display| StartError::Cluster(error.to_string());
+            let driver = ReconnectingDriver::new(&client, CLUSTER_CALLS).await.map_err(|e| cluster_failed(&e))?;
+            let adapter = socketioxide_redis::RedisAdapterCtr::new_with_driver(
+                driver,
+                socketioxide_redis::RedisAdapterConfig::new().with_prefix("banter-socket.io"),
+            );
+            let (layer, io) = builder.with_adapter::<ClusterAdapter>(adapter).build_layer();
+            chat::register(&io).await.map_err(|e| cluster_failed(&e))?;
+            admin::register(&io).await.map_err(|e| cluster_failed(&e))?;
+            (router.layer(layer), Io::Cluster(io), Some(feed))
+        }
+    };
     if let Some(web) = config.web {
         router = router.route("/socket.io/socket.io.js", web.socket_io_client);
     }
@@ -183,7 +266,7 @@ async fn build(config: HostConfig) -> Result<Built, StartError> {
             axum::http::HeaderValue::from_static("nosniff"),
         ),
     );
-    Ok(Built { router, io, hub, network: limits.network, discovery: config.discovery, deliveries })
+    Ok(Built { router, io, feed, hub, network: limits.network, discovery: config.discovery, deliveries })
 }
 
 /// The receiving end of the post queue, which `serve_built` hands to its delivery task.
@@ -208,27 +291,47 @@ async fn serve_built(
     built: Built,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let Built { router, io, hub, network, discovery, deliveries } = built;
+    let Built { router, io, feed, hub, network, discovery, deliveries } = built;
+    with_io!(io, io => serve_with(listener, router, io, feed, hub, network, discovery, deliveries, shutdown).await)
+}
+
+/// [`serve_built`] for a server with a known adapter.
+#[allow(clippy::too_many_arguments)] // The parts of `Built`, taken apart to know the adapter's type.
+async fn serve_with<A: Adapter>(
+    listener: TcpListener,
+    router: axum::Router,
+    io: SocketIo<A>,
+    feed: Option<tokio::sync::mpsc::Receiver<crate::store::cluster::Applied>>,
+    hub: Hub,
+    network: crate::limits::NetworkLimits,
+    discovery: Option<Discovery>,
+    deliveries: Deliveries,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
     let gate = Arc::clone(hub.gate());
     let port = listener.local_addr()?.port();
     let advertising = discovery.map(|discovery| AbortOnDrop(tokio::spawn(advertise(hub.clone(), discovery, port))));
     // The hub keeps the queue's sender and socketioxide keeps the hub, so the task would never see the queue
     // close: it is stopped with the server instead. A post it had not kept yet was not acknowledged either, so
     // its author sends it again.
-    let delivering = AbortOnDrop(tokio::spawn(delivery::run(io.clone(), hub.clone(), deliveries)));
+    let sending = if feed.is_some() { delivery::Sending::ByFollowing } else { delivery::Sending::Here };
+    let delivering = AbortOnDrop(tokio::spawn(delivery::run(io.clone(), hub.clone(), deliveries, sending)));
+    let following = feed.map(|feed| AbortOnDrop(tokio::spawn(follow::follow(io.clone(), hub.clone(), feed))));
     let reaping = AbortOnDrop(tokio::spawn(chat::reap(io.clone(), hub.clone())));
     let sweeping = AbortOnDrop(tokio::spawn(files::sweep_now_and_then(hub.clone())));
     let graceful = async move {
         shutdown.await;
         tracing::info!("host shutting down: telling guests, then disconnecting them");
         let notice = Closing { reason: ClosingReason::Shutdown, message: SHUTDOWN_MESSAGE.into() };
-        if let Err(error) = io.to(hub::BANTER_SOCKETS).emit(event::SESSION_CLOSING, &notice).await {
+        // This host's guests only: the others' hosts go on.
+        if let Err(error) = io.local().to(hub::BANTER_SOCKETS).emit(event::SESSION_CLOSING, &notice).await {
             tracing::warn!(%error, "could not tell every guest about the shutdown");
         }
         io.close().await;
     };
     let served = listen::serve(listener, router, gate, network, graceful).await;
     drop(delivering);
+    drop(following);
     drop(reaping);
     drop(sweeping);
     // Dropping the task drops its record, which withdraws it.
@@ -337,7 +440,7 @@ pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5
 pub struct HostHandle {
     local_addr: SocketAddr,
     hub: Hub,
-    io: SocketIo,
+    io: Io,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<io::Result<()>>,
 }
@@ -393,13 +496,13 @@ impl HostHandle {
 
     /// Bans the user who holds `name`, as the `/admin` namespace's `user:ban` does (for the desktop app's owner).
     pub async fn ban(&self, request: BanRequest) -> Result<Banned, ErrorBody> {
-        admin::ban(&self.io, &self.hub, request).await
+        with_io!(&self.io, io => admin::ban(io, &self.hub, request).await)
     }
 
     /// Disconnects every connection of whoever holds `name`, as `/admin`'s `user:kick` does: they are told why and
     /// do not reconnect by themselves, but may come back (a ban keeps them out).
     pub fn kick(&self, name: &str) -> Result<Kicked, ErrorBody> {
-        admin::kick(&self.io, &self.hub, &KickRequest { name: name.to_owned(), reason: None })
+        with_io!(&self.io, io => admin::kick(io, &self.hub, &KickRequest { name: name.to_owned(), reason: None }))
     }
 
     /// Lifts the ban of whoever holds `name` (`user:unban`).
@@ -409,7 +512,7 @@ impl HostHandle {
 
     /// Deletes a room with its history, taking everyone out of it, as `/admin`'s `room:delete` does.
     pub async fn delete_room(&self, room: &str) -> Result<RoomDeleted, ErrorBody> {
-        admin::delete_room(&self.io, &self.hub, room).await
+        with_io!(&self.io, io => admin::delete_room(io, &self.hub, room).await)
     }
 
     /// Deletes a message in any room (the admin's `message:delete`); answers its tombstone.

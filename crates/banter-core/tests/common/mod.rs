@@ -50,6 +50,17 @@ pub async fn start_durable_host(folder: &std::path::Path, address: Option<Socket
     host::spawn(listener, config).await.unwrap()
 }
 
+/// Starts one host of the cluster kept on `server` (`redis://…`), keeping files' bytes in memory.
+pub async fn start_cluster_host(server: &str) -> HostHandle {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let config = HostConfig {
+        admin_token: Some("test-admin-token".into()),
+        cluster: Some(server.to_owned()),
+        ..HostConfig::default()
+    };
+    host::spawn(listener, config).await.unwrap()
+}
+
 pub fn fast_config(address: SocketAddr, name: &str) -> ClientConfig {
     let mut config = ClientConfig::new(address.to_string(), name);
     config.backoff_min = Duration::from_millis(50);

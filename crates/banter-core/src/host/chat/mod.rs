@@ -31,8 +31,9 @@ pub use session::Refusal;
 use super::Hub;
 use crate::protocol::{Ack, ErrorBody, ErrorKind, CHAT_NAMESPACE};
 
-pub fn register<A: Adapter + socketioxide_core::adapter::DefinedAdapter>(io: &SocketIo<A>) {
-    io.ns(CHAT_NAMESPACE, session::on_connect.with(session::check_handshake));
+/// Registers the chat namespace; a remote adapter's answer says when it is ready to broadcast.
+pub fn register<A: Adapter + socketioxide_core::adapter::DefinedAdapter>(io: &SocketIo<A>) -> A::InitRes {
+    io.ns(CHAT_NAMESPACE, session::on_connect.with(session::check_handshake))
 }
 
 /// Registers the handlers of an admitted socket.

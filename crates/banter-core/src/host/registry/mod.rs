@@ -12,6 +12,7 @@
 
 mod actions;
 mod bans;
+mod follow;
 mod identity;
 mod presence;
 mod rooms;

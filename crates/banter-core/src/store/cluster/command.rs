@@ -44,6 +44,22 @@ pub(super) enum Outcome {
     Freed(Vec<String>),
 }
 
+/// What a host must follow of a write applied from the log, whichever host made it: what it delivers to its own
+/// sockets, and what it holds in memory (rooms, names, bans).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Followed {
+    /// Posts and changes, each with what became of it, in the log's order.
+    Posts(Vec<(Post, Result<Appended, ErrorBody>)>),
+    RoomCreated(RoomRecord),
+    RoomDeleted(RoomKey),
+    NameBound(NameBinding),
+    NameReleased(NameBinding),
+    Banned(BanRecord),
+    Unbanned(UserId),
+    /// Nothing a host holds in memory: read marks, settings, memberships, files' records, or a write that failed.
+    Nothing,
+}
+
 /// The image types the store keeps, as `put_attachment` takes them.
 const IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
 
@@ -53,16 +69,33 @@ pub(super) fn image_type(mime: &str) -> Option<&'static str> {
 }
 
 /// Applies one command to a host's copy: `seed` (the same on every host, from the entry's id) makes the ids of new
-/// messages.
+/// messages. Answers what the writer is told, and what every host must follow.
 pub(super) async fn apply(
     replica: &SqliteStore,
     command: Command,
     bytes: Vec<u8>,
     seed: u64,
+) -> (Result<Outcome, StoreError>, Followed) {
+    let mut followed = Followed::Nothing;
+    let outcome = run(replica, command, bytes, seed, &mut followed).await;
+    if outcome.is_err() {
+        followed = Followed::Nothing;
+    }
+    (outcome, followed)
+}
+
+async fn run(
+    replica: &SqliteStore,
+    command: Command,
+    bytes: Vec<u8>,
+    seed: u64,
+    followed: &mut Followed,
 ) -> Result<Outcome, StoreError> {
     Ok(match command {
         Command::Append { posts, at } => {
-            Outcome::Appended(replica.append_as(posts, at, MessageIds::seeded(seed)).await?)
+            let appended = replica.append_as(posts.clone(), at, MessageIds::seeded(seed)).await?;
+            *followed = Followed::Posts(posts.into_iter().zip(appended.iter().cloned()).collect());
+            Outcome::Appended(appended)
         }
         Command::MarkDirectRead { user, conversation, seq } => {
             Outcome::Mark(replica.mark_direct_read(&user, &conversation, seq).await?)
@@ -73,10 +106,17 @@ pub(super) async fn apply(
             Outcome::Done
         }
         Command::CreateRoom { room } => {
-            replica.create_room(room).await?;
+            replica.create_room(room.clone()).await?;
+            *followed = Followed::RoomCreated(room);
             Outcome::Done
         }
-        Command::DeleteRoom { room } => Outcome::Flag(replica.delete_room(&room).await?),
+        Command::DeleteRoom { room } => {
+            let deleted = replica.delete_room(&room).await?;
+            if deleted {
+                *followed = Followed::RoomDeleted(room);
+            }
+            Outcome::Flag(deleted)
+        }
         Command::AddMember { room, room_name, user, at } => {
             replica.add_member_at(&room, &room_name, &user, at).await?;
             Outcome::Done
@@ -85,13 +125,32 @@ pub(super) async fn apply(
             replica.remove_member(&room, &user).await?;
             Outcome::Done
         }
-        Command::BindName { binding } => Outcome::Bound(replica.bind_name(binding).await?),
-        Command::ReleaseName { key } => Outcome::Released(replica.release_name(&key).await?),
+        Command::BindName { binding } => {
+            let bound = replica.bind_name(binding.clone()).await?;
+            if bound.is_ok() {
+                *followed = Followed::NameBound(binding);
+            }
+            Outcome::Bound(bound)
+        }
+        Command::ReleaseName { key } => {
+            let released = replica.release_name(&key).await?;
+            if let Some(binding) = &released {
+                *followed = Followed::NameReleased(binding.clone());
+            }
+            Outcome::Released(released)
+        }
         Command::Ban { ban } => {
-            replica.ban(ban).await?;
+            replica.ban(ban.clone()).await?;
+            *followed = Followed::Banned(ban);
             Outcome::Done
         }
-        Command::Unban { user } => Outcome::Flag(replica.unban(&user).await?),
+        Command::Unban { user } => {
+            let lifted = replica.unban(&user).await?;
+            if lifted {
+                *followed = Followed::Unbanned(user);
+            }
+            Outcome::Flag(lifted)
+        }
         Command::PutAttachment { mime, at } => {
             let mime = image_type(&mime)
                 .ok_or_else(|| StoreError::Failed(format!("the log holds an attachment of unknown type {mime}")))?;

@@ -24,7 +24,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use rand::Rng;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use super::{
     Appended, BanRecord, ChangesPage, ConversationRecord, FileRecord, Location, NameBinding, Page, PageRequest, Post,
@@ -32,6 +32,7 @@ use super::{
 };
 use crate::keys::{NameKey, RoomKey, Seq, UserId};
 use crate::protocol::{Attachment, DirectMessage, ErrorBody, Message, NotifyLevel, NotifySetting, ReadMark, SearchHit};
+pub use command::Followed;
 use command::{Command, Outcome};
 use log::{Entry, Log};
 
@@ -42,7 +43,32 @@ const READ_BACK: Duration = Duration::from_secs(10);
 /// The longest pause between two tries to reach the server again.
 const MOST_BACKOFF: Duration = Duration::from_secs(2);
 
-type Waiting = Mutex<HashMap<u64, oneshot::Sender<Result<Outcome, StoreError>>>>;
+/// What a writer is told: what applying its write answered.
+type Reply = oneshot::Sender<Result<Outcome, StoreError>>;
+type Waiting = Mutex<HashMap<u64, Reply>>;
+
+/// How many applied writes may wait for the host to follow them before the log is read further.
+const FEED: usize = 1024;
+
+/// A write the log carried, as this host's copy applied it, for the host to follow ([`ClusterStore::feed`]). Its
+/// writer, when it was this host, is answered when it is dropped: after the host has followed it, so that a post is
+/// acknowledged only once it went out to this host's sockets.
+#[derive(Debug)]
+pub struct Applied {
+    /// This host wrote it: its own handlers have done what the registry needs already.
+    pub ours: bool,
+    pub followed: Followed,
+    reply: Option<(Reply, Result<Outcome, StoreError>)>,
+}
+
+impl Drop for Applied {
+    fn drop(&mut self) {
+        if let Some((waiter, outcome)) = self.reply.take() {
+            // The caller may have stopped waiting; what it wrote is applied all the same.
+            let _ = waiter.send(outcome);
+        }
+    }
+}
 
 /// Valkey behind [`Store`]; see the module's documentation.
 #[derive(Debug)]
@@ -57,6 +83,7 @@ pub struct ClusterStore {
     waiting: Arc<Waiting>,
     /// Set once the server turned out to hold less than this host applied.
     diverged: Arc<AtomicBool>,
+    feed: Arc<std::sync::OnceLock<mpsc::Sender<Applied>>>,
     follower: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
@@ -79,28 +106,35 @@ struct Follower {
     origin: String,
     waiting: Arc<Waiting>,
     diverged: Arc<AtomicBool>,
+    feed: Arc<std::sync::OnceLock<mpsc::Sender<Applied>>>,
 }
 
 impl Follower {
     /// Applies one entry and answers the caller that wrote it, if it was this host.
     async fn apply(&self, entry: Entry) {
         let seed = entry.seed();
-        let outcome = match serde_json::from_slice::<Command>(&entry.command) {
+        let (outcome, followed) = match serde_json::from_slice::<Command>(&entry.command) {
             Ok(command) => command::apply(&self.replica, command, entry.bytes, seed).await,
             Err(error) => {
                 // Every host skips it alike, so their copies still agree.
                 tracing::error!(id = %entry.id, %error, "the cluster's log holds an entry this host cannot read");
-                Err(StoreError::Failed(format!("unreadable log entry: {error}")))
+                (Err(StoreError::Failed(format!("unreadable log entry: {error}"))), Followed::Nothing)
             }
         };
         if let Err(error) = &outcome {
             tracing::error!(id = %entry.id, %error, "applying the cluster's log failed");
         }
-        if entry.origin == self.origin {
-            let waiter = self.waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&entry.ticket);
-            if let Some(waiter) = waiter {
-                // The caller may have stopped waiting; what it wrote is applied all the same.
-                let _ = waiter.send(outcome);
+        let ours = entry.origin == self.origin;
+        let waiter = if ours {
+            self.waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&entry.ticket)
+        } else {
+            None
+        };
+        let applied = Applied { ours, followed, reply: waiter.map(|waiter| (waiter, outcome)) };
+        if let Some(feed) = self.feed.get() {
+            // The host follows in the log's order; a host that stopped following lets the writers be answered.
+            if let Err(mpsc::error::SendError(applied)) = feed.send(applied).await {
+                drop(applied);
             }
         }
     }
@@ -173,12 +207,14 @@ impl ClusterStore {
         let origin = format!("{:016x}", rand::thread_rng().gen::<u64>());
         let waiting = Arc::new(Waiting::default());
         let diverged = Arc::new(AtomicBool::new(false));
+        let feed = Arc::new(std::sync::OnceLock::new());
         let follower = Follower {
             log: log.clone(),
             replica: Arc::clone(&replica),
             origin: origin.clone(),
             waiting: Arc::clone(&waiting),
             diverged: Arc::clone(&diverged),
+            feed: Arc::clone(&feed),
         };
         let after = follower.catch_up("0-0".to_owned()).await.map_err(|error| unavailable(&error))?;
         let follower = tokio::spawn(follower.follow(after));
@@ -191,8 +227,18 @@ impl ClusterStore {
             tickets: AtomicU64::new(1),
             waiting,
             diverged,
+            feed,
             follower: Mutex::new(Some(follower)),
         })
+    }
+
+    /// Every write applied from now on, in the log's order, for the host to deliver and follow; `None` if it was
+    /// taken already. Until it is taken, writers are answered as soon as their write is applied. The host takes it
+    /// before its snapshot, so that it misses nothing (what it sees twice, it follows twice: following is
+    /// idempotent).
+    pub fn feed(&self) -> Option<mpsc::Receiver<Applied>> {
+        let (sender, receiver) = mpsc::channel(FEED);
+        self.feed.set(sender).ok().map(|()| receiver)
     }
 
     /// Puts a command in the log and waits for this host's copy to apply it.
