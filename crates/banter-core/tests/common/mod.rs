@@ -22,14 +22,47 @@ use tokio::sync::mpsc;
 /// this long.
 pub const WAIT: Duration = Duration::from_secs(10);
 
-pub async fn start_host() -> HostHandle {
+/// A host for a test, alone or (with `BANTER_TEST_BACKEND=cluster`) the one host of a cluster on a redis-server
+/// of its own: `make test` runs the host's suites both ways, so that a cluster's host is held to everything a host
+/// alone does.
+pub struct TestHost {
+    handle: HostHandle,
+    _server: Option<valkey::Valkey>,
+}
+
+impl std::ops::Deref for TestHost {
+    type Target = HostHandle;
+
+    fn deref(&self) -> &HostHandle {
+        &self.handle
+    }
+}
+
+impl TestHost {
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        self.handle.shutdown().await
+    }
+}
+
+/// Whether this run holds the host's suites to a cluster's host.
+pub fn testing_a_cluster() -> bool {
+    std::env::var("BANTER_TEST_BACKEND").is_ok_and(|backend| backend == "cluster")
+}
+
+pub async fn start_host() -> TestHost {
     start_host_with(Limits::default()).await
 }
 
-pub async fn start_host_with(limits: Limits) -> HostHandle {
+pub async fn start_host_with(limits: Limits) -> TestHost {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let config = HostConfig { limits, admin_token: Some("test-admin-token".into()), ..HostConfig::default() };
-    host::spawn(listener, config).await.unwrap()
+    let server = if testing_a_cluster() { Some(valkey::Valkey::start(&[]).await) } else { None };
+    let config = HostConfig {
+        limits,
+        admin_token: Some("test-admin-token".into()),
+        cluster: server.as_ref().map(valkey::Valkey::url),
+        ..HostConfig::default()
+    };
+    TestHost { handle: host::spawn(listener, config).await.unwrap(), _server: server }
 }
 
 /// Starts a host on a given address (to restart one where its clients expect it), keeping nothing.
