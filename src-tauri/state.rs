@@ -32,11 +32,10 @@ pub struct AppState {
     pub transfers: Transfers,
 }
 
-/// A joined chat: the engine's client, the host's base URL (for attachments) and the task forwarding its events.
+/// A joined chat: the engine's client and the task forwarding its events.
 #[derive(Debug)]
 pub struct Session {
     pub client: Client,
-    pub base_url: Url,
     forwarder: JoinHandle<()>,
 }
 
@@ -64,7 +63,6 @@ impl AppState {
         // The same key on every host: it holds this user's name there.
         config.user_key.get_or_insert_with(|| self.settings.user_key());
         self.leave().await;
-        let base_url = banter_core::address::parse_host_address(&config.address)?;
         let me = config.name.trim().to_owned();
         let (client, mut events) = Client::connect(config)?;
         let (outcome, seen) = wait_until_connected(&mut events, JOIN_LIMIT).await;
@@ -77,7 +75,7 @@ impl AppState {
             _ => None,
         });
         let forwarder = tauri::async_runtime::spawn(events::forward(app.clone(), me, seen, events));
-        *self.session.lock().await = Some(Session { client, base_url, forwarder });
+        *self.session.lock().await = Some(Session { client, forwarder });
         Ok(host_id)
     }
 
@@ -97,8 +95,10 @@ impl AppState {
         self.session.lock().await.as_ref().map(|session| session.client.clone()).ok_or_else(IpcError::not_connected)
     }
 
+    /// The base URL of the host the session is on now (of a cluster's several, the one that answered): where its
+    /// attachments, files and uploads are.
     pub async fn base_url(&self) -> Result<Url, IpcError> {
-        self.session.lock().await.as_ref().map(|session| session.base_url.clone()).ok_or_else(IpcError::not_connected)
+        self.session.lock().await.as_ref().map(|session| session.client.host_url()).ok_or_else(IpcError::not_connected)
     }
 
     /// Keeps the embedded host, stopping any previous one.

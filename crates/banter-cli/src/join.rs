@@ -18,7 +18,8 @@ use crate::recent::Recent;
 #[derive(Debug, Args)]
 #[command(after_help = commands::HELP)]
 pub struct JoinArgs {
-    /// The host: 192.168.1.20, 192.168.1.20:7878 or http://192.168.1.20:7878 (port 7878 unless given).
+    /// The host: 192.168.1.20, 192.168.1.20:7878 or http://192.168.1.20:7878 (port 7878 unless given); or the
+    /// hosts of one cluster, separated by commas (A,B,C), tried in turn when one is lost.
     address: String,
     /// Your display name (at most 32 characters, no invisible or control characters).
     #[arg(long)]
@@ -108,8 +109,9 @@ pub async fn run(args: JoinArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    // Where shared files go and come from: the address joined, as a URL.
-    let base = banter_core::address::parse_host_address(&args.address)?;
+    // Where shared files are shown to come from: the (first) address joined, as a URL. Uploads go to the host the
+    // client is connected to, which takes them from its own sessions only.
+    let base = banter_core::address::parse_host_addresses(&args.address)?.swap_remove(0);
     let mut printer = Printer {
         json: args.json,
         style: Style { numbers: args.numbers, base: base.to_string() },
@@ -163,7 +165,7 @@ pub async fn run(args: JoinArgs) -> anyhow::Result<ExitCode> {
         tokio::select! {
             line = lines.next_line() => match line {
                 Ok(Some(line)) => {
-                    if !handle_line(&client, &mut room, &line, &mut printer, &base).await {
+                    if !handle_line(&client, &mut room, &line, &mut printer).await {
                         break;
                     }
                 }
@@ -235,7 +237,7 @@ async fn last_messages(client: &Client, room: &str, count: usize) -> Result<Vec<
 }
 
 /// Sends a line or runs a command. Returns false when the user asked to quit.
-async fn handle_line(client: &Client, room: &mut String, line: &str, printer: &mut Printer, base: &url::Url) -> bool {
+async fn handle_line(client: &Client, room: &mut String, line: &str, printer: &mut Printer) -> bool {
     let report = |error: ClientError, printer: &mut Printer| {
         printer.failed_sends += 1;
         eprintln!("! {error}");
@@ -269,7 +271,7 @@ async fn handle_line(client: &Client, room: &mut String, line: &str, printer: &m
         }
         Command::Send { to, path, text } => {
             let to = to.map_or(crate::files::To::Room(room), crate::files::To::Person);
-            crate::files::send(client, base, &to, &path, &text).await
+            crate::files::send(client, &client.host_url(), &to, &path, &text).await
         }
         Command::Who => {
             eprintln!("{}", printer.recent.who());

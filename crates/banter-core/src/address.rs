@@ -47,9 +47,29 @@ pub fn parse_host_address(input: &str) -> Result<Url, AddressError> {
     Ok(url)
 }
 
+/// The hosts a client may connect to, from what the user typed: one address, or several separated by commas
+/// (the hosts of one cluster, tried in turn).
+pub fn parse_host_addresses(input: &str) -> Result<Vec<Url>, AddressError> {
+    input
+        .split(',')
+        .filter(|part| !part.trim().is_empty())
+        .map(parse_host_address)
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(|urls| if urls.is_empty() { Err(AddressError::Empty) } else { Ok(urls) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_addresses_are_the_hosts_of_one_cluster_in_turn() {
+        let urls = parse_host_addresses("10.0.0.1, 10.0.0.2:9000,,http://h3:80").unwrap();
+        let urls: Vec<String> = urls.iter().map(Url::to_string).collect();
+        assert_eq!(urls, ["http://10.0.0.1:7878/", "http://10.0.0.2:9000/", "http://h3/"]);
+        assert_eq!(parse_host_addresses(" , "), Err(AddressError::Empty));
+        assert!(matches!(parse_host_addresses("10.0.0.1,ftp://x"), Err(AddressError::UnsupportedScheme(_))));
+    }
 
     fn parsed(input: &str) -> String {
         parse_host_address(input).map(|url| url.to_string()).unwrap_or_else(|error| format!("error: {error}"))

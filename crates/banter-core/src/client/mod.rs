@@ -24,12 +24,14 @@ mod revisions;
 mod supervisor;
 pub mod transfer;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use rand::Rng;
 use serde::de::DeserializeOwned;
 use tokio::sync::{mpsc, oneshot};
+use url::Url;
 
 use crate::address::{self, AddressError};
 use crate::keys::Seq;
@@ -46,7 +48,8 @@ use crate::validate;
 /// How a client connects and how patient it is.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// What the user typed: `host`, `host:port` or an `http://` URL.
+    /// What the user typed: `host`, `host:port` or an `http://` URL; or several, separated by commas, for the hosts
+    /// of one cluster: the client connects to the first that answers, and to the next when that one is lost.
     pub address: String,
     pub name: String,
     /// Identifies this user across connections, and holds the name on the host: the first user to take a name
@@ -301,6 +304,8 @@ pub(crate) enum Command {
 #[derive(Debug, Clone)]
 pub struct Client {
     commands: mpsc::Sender<Command>,
+    /// The host this client is connected to, or last tried.
+    host: Arc<std::sync::Mutex<Url>>,
     /// How long a request waits for its answer, disconnections included.
     request_limit: Duration,
 }
@@ -311,7 +316,8 @@ pub type ClientEvents = mpsc::Receiver<ClientEvent>;
 impl Client {
     /// Checks the address and name, then starts connecting in the background.
     pub fn connect(config: ClientConfig) -> Result<(Client, ClientEvents), ClientError> {
-        let url = address::parse_host_address(&config.address)?;
+        let urls = address::parse_host_addresses(&config.address)?;
+        let host = Arc::new(std::sync::Mutex::new(urls[0].clone()));
         let limits = Limits::default();
         let name = validate::display_name(&config.name, limits.max_name_chars).map_err(ClientError::Refused)?;
         // A guest still sends a key, made for this client's lifetime and marked as a guest's: it binds no name, but
@@ -324,9 +330,15 @@ impl Client {
         let (event_sender, events) = mpsc::channel(4096);
         // Long enough to ride out a reconnect, short enough that a caller is never stuck.
         let request_limit = config.request_timeout.saturating_mul(3);
-        let settings = supervisor::Settings { url, name, user_key, guest, config };
+        let settings = supervisor::Settings { urls, host: Arc::clone(&host), name, user_key, guest, config };
         tokio::spawn(supervisor::run(settings, command_receiver, event_sender));
-        Ok((Client { commands, request_limit }, events))
+        Ok((Client { commands, host, request_limit }, events))
+    }
+
+    /// The base URL of the host this client is connected to (or last tried): where its uploads go, since a host
+    /// takes uploads from its own sessions only.
+    pub fn host_url(&self) -> Url {
+        self.host.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// Queues a message to a room and returns its client id; [`ClientEvent::Delivered`] or

@@ -22,7 +22,10 @@ use crate::protocol::{
 use crate::validate;
 
 pub(crate) struct Settings {
-    pub url: Url,
+    /// The hosts to try, in turn: one, or a cluster's several.
+    pub urls: Vec<Url>,
+    /// Which of them this client is on now, for [`super::Client::host_url`].
+    pub host: std::sync::Arc<std::sync::Mutex<Url>>,
     pub name: String,
     pub user_key: String,
     /// The key is a guest's: it binds no name.
@@ -95,6 +98,8 @@ pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, e
     let mut ever_connected = false;
     let mut attempt: u32 = 0;
     let mut last_reason;
+    // Which host to try next: the one that served last, until it fails; then the next in the list.
+    let mut turn: usize = 0;
     loop {
         attempt += 1;
         // Later attempts were announced, with their delay, before the wait that preceded them.
@@ -110,7 +115,9 @@ pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, e
             auth["guest"] = json!(true);
         }
         let config = &state.settings.config;
-        match Connection::open(&state.settings.url, auth, config.connect_timeout).await {
+        let url = state.settings.urls[turn % state.settings.urls.len()].clone();
+        *state.settings.host.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = url.clone();
+        match Connection::open(&url, auth, config.connect_timeout).await {
             Ok(connection) => {
                 ever_connected = true;
                 let (end, healthy) = session(&mut state, connection).await;
@@ -124,7 +131,10 @@ pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, e
                     SessionEnd::Refused(body) => {
                         return state.stop(body.message.clone(), ClientError::Refused(body)).await
                     }
-                    SessionEnd::Lost(reason) => last_reason = reason,
+                    SessionEnd::Lost(reason) => {
+                        last_reason = reason;
+                        turn += 1;
+                    }
                 }
             }
             Err(OpenFailure::Refused(body)) => {
@@ -137,6 +147,7 @@ pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, e
                     return state.stop(format!("could not connect: {reason}"), ClientError::Unreachable(reason)).await;
                 }
                 last_reason = reason;
+                turn += 1;
             }
         }
         let config = &state.settings.config;

@@ -33,12 +33,12 @@ use tokio::task::JoinHandle;
 
 pub use hub::Hub;
 
+use crate::cluster::driver::ReconnectingDriver;
 use crate::limits::Limits;
 use crate::protocol::{
     event, BanInfo, BanRequest, Banned, Closing, ClosingReason, ErrorBody, KickRequest, Kicked, Message, MessageRef,
     NameReleased, RoomDeleted,
 };
-use crate::cluster::driver::ReconnectingDriver;
 use crate::store::{ClusterStore, Durability, Location, SqliteStore, Store, StoreConfig, StoreError};
 
 /// How a host is set up.
