@@ -105,3 +105,86 @@ async fn people_on_three_hosts_chat_in_rooms_and_direct_messages_in_one_order() 
         host.shutdown().await.unwrap();
     }
 }
+
+/// How long presence may take to reach another host: one beat to publish, one to read, and some slack.
+const PRESENCE_TIME: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// Retries `check` until it holds, for at most [`PRESENCE_TIME`].
+async fn within_presence_time(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + PRESENCE_TIME;
+    while !check() {
+        assert!(tokio::time::Instant::now() < deadline, "{what} did not hold within {PRESENCE_TIME:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_the_room_list_names_and_kicks_cross_hosts() {
+    use banter_core::client::ConnectionState;
+    use banter_core::protocol::{ClosingReason, ErrorKind};
+    use serde_json::json;
+
+    let server = Valkey::start(&[]).await;
+    let (a, b) = (start_cluster_host(&server.url()).await, start_cluster_host(&server.url()).await);
+    let (_bert, mut bert_events) = person(b.local_addr(), "bert").await;
+    bert_events_room(&_bert).await;
+    within_presence_time("bert online on host A", || a.hub().registry().users().iter().any(|u| u.name == "bert")).await;
+
+    // Ann, on host A, is told who is here on every host, and bert hears that she came.
+    let (ann, mut ann_events) = person(a.local_addr(), "ann").await;
+    let welcome_users = a.hub().registry().users();
+    assert_eq!(welcome_users.iter().map(|user| user.name.as_str()).collect::<Vec<_>>(), ["ann", "bert"]);
+    expect(&mut bert_events, |event| {
+        matches!(event, ClientEvent::UserOnline(user) if user.name == "ann").then_some(())
+    })
+    .await;
+
+    // The room list counts bert in ops, though he is on the other host; joining ops, ann finds him among its
+    // members.
+    within_presence_time("ops counted on host A", || {
+        a.hub().registry().room_list().iter().any(|room| room.name == "ops" && room.members == 1)
+    })
+    .await;
+    let joined = ann.join_room("ops").await.unwrap();
+    assert_eq!(joined.members, ["ann", "bert"]);
+
+    // A guest cannot take the name of someone online on another host.
+    let (_gus, _gus_events) = join(b.local_addr(), "gus").await;
+    within_presence_time("gus online on host A", || a.hub().registry().users().iter().any(|u| u.name == "gus")).await;
+    let mut impostor = fast_config(a.local_addr(), "Gus");
+    impostor.give_up_after = Some(std::time::Duration::from_secs(3));
+    let (_impostor, mut impostor_events) = banter_core::client::Client::connect(impostor).unwrap();
+    let refused = expect(&mut impostor_events, |event| match event {
+        ClientEvent::State(ConnectionState::Closed { error: Some(error), .. }) => Some(error.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(refused.kind(), ErrorKind::NameTaken.as_str(), "{refused}");
+
+    // The moderator on host A lists and kicks people on host B.
+    let admin = RawSocket::connect(a.local_addr(), "/admin", Some(json!({ "token": a.admin_token() }))).await.unwrap();
+    let users = admin.request("users:list", json!({})).await;
+    let names: Vec<&str> = users["data"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["ann", "bert", "gus"]);
+    let kicked = admin.request("user:kick", json!({ "name": "bert", "reason": "Cool off." })).await;
+    assert_eq!(kicked["data"], json!({ "name": "bert", "connections": 1 }));
+    let closing = expect(&mut bert_events, |event| match event {
+        ClientEvent::Closing(closing) => Some(closing.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!((closing.reason, closing.message.as_str()), (ClosingReason::Kicked, "Cool off."));
+    expect(&mut ann_events, |event| {
+        matches!(event, ClientEvent::UserOffline(user) if user.name == "bert").then_some(())
+    })
+    .await;
+
+    // A host that stops takes its people out of the others' lists.
+    b.shutdown().await.unwrap();
+    within_presence_time("gus gone from host A", || a.hub().registry().users().iter().all(|u| u.name != "gus")).await;
+    a.shutdown().await.unwrap();
+}
+
+async fn bert_events_room(bert: &Client) {
+    bert.join_room("ops").await.unwrap();
+}

@@ -205,7 +205,8 @@ async fn on_kick<A: Adapter>(
 
 pub fn kick<A: Adapter>(io: &SocketIo<A>, hub: &Hub, request: &KickRequest) -> Result<Kicked, ErrorBody> {
     let connections = hub.registry().connections_of(&request.name);
-    if connections.is_empty() {
+    let elsewhere = hub.registry().elsewhere(&request.name);
+    if connections.is_empty() && elsewhere.is_none() {
         return Err(ErrorBody::new(ErrorKind::NotFound, format!("Nobody called “{}” is online.", request.name)));
     }
     let chat = io
@@ -225,6 +226,19 @@ pub fn kick<A: Adapter>(io: &SocketIo<A>, hub: &Hub, request: &KickRequest) -> R
             Ok(()) => kicked += 1,
             Err(error) => tracing::warn!(%sid, %error, "could not disconnect a kicked socket"),
         }
+    }
+    if let Some((user, count)) = elsewhere {
+        // Their connections on a cluster's other hosts, through the adapter: told why, then disconnected there.
+        kicked += u32::try_from(count).unwrap_or(u32::MAX);
+        let everywhere = chat.to(super::hub::socket_room_of_user(&user));
+        tokio::spawn(async move {
+            if let Err(error) = everywhere.clone().emit(event::SESSION_CLOSING, &notice).await {
+                tracing::warn!(%error, "could not tell a kicked user's sockets on other hosts why");
+            }
+            if let Err(error) = everywhere.disconnect().await {
+                tracing::warn!(%error, "could not disconnect a kicked user's sockets on other hosts");
+            }
+        });
     }
     tracing::info!(user = %request.name, kicked, "user kicked by the moderator");
     Ok(Kicked { name: request.name.trim().to_owned(), connections: kicked })

@@ -15,6 +15,7 @@ mod gate;
 mod http;
 mod hub;
 mod listen;
+mod presence;
 pub mod registry;
 mod throttle;
 mod turns;
@@ -190,8 +191,8 @@ async fn open_store(config: &HostConfig) -> Result<Opened, StartError> {
 struct Built {
     router: axum::Router,
     io: Io,
-    /// What a cluster's host follows of the log.
-    feed: Option<tokio::sync::mpsc::Receiver<crate::store::cluster::Applied>>,
+    /// What a cluster's host follows of the log, and how it shares presence.
+    cluster: Option<Following>,
     hub: Hub,
     network: crate::limits::NetworkLimits,
     discovery: Option<Discovery>,
@@ -235,7 +236,7 @@ async fn build(config: HostConfig) -> Result<Built, StartError> {
     if let Some(web) = &config.web {
         router = router.merge(web.pages.clone());
     }
-    let (mut router, io, feed) = match cluster {
+    let (mut router, io, cluster) = match cluster {
         None => {
             let (layer, io) = builder.build_layer();
             chat::register(&io);
@@ -252,7 +253,11 @@ async fn build(config: HostConfig) -> Result<Built, StartError> {
             let (layer, io) = builder.with_adapter::<ClusterAdapter>(adapter).build_layer();
             chat::register(&io).await.map_err(|e| cluster_failed(&e))?;
             admin::register(&io).await.map_err(|e| cluster_failed(&e))?;
-            (router.layer(layer), Io::Cluster(io), Some(feed))
+            let instance = format!("{:016x}", rand::thread_rng().gen::<u64>());
+            let presence = crate::cluster::presence::Presence::open(&client, &instance, CLUSTER_CALLS)
+                .await
+                .map_err(|e| cluster_failed(&e))?;
+            (router.layer(layer), Io::Cluster(io), Some(Following { feed, presence }))
         }
     };
     if let Some(web) = config.web {
@@ -266,7 +271,13 @@ async fn build(config: HostConfig) -> Result<Built, StartError> {
             axum::http::HeaderValue::from_static("nosniff"),
         ),
     );
-    Ok(Built { router, io, feed, hub, network: limits.network, discovery: config.discovery, deliveries })
+    Ok(Built { router, io, cluster, hub, network: limits.network, discovery: config.discovery, deliveries })
+}
+
+/// What a cluster's host follows: the log's writes, and the other hosts' people.
+struct Following {
+    feed: tokio::sync::mpsc::Receiver<crate::store::cluster::Applied>,
+    presence: crate::cluster::presence::Presence,
 }
 
 /// The receiving end of the post queue, which `serve_built` hands to its delivery task.
@@ -291,8 +302,8 @@ async fn serve_built(
     built: Built,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let Built { router, io, feed, hub, network, discovery, deliveries } = built;
-    with_io!(io, io => serve_with(listener, router, io, feed, hub, network, discovery, deliveries, shutdown).await)
+    let Built { router, io, cluster, hub, network, discovery, deliveries } = built;
+    with_io!(io, io => serve_with(listener, router, io, cluster, hub, network, discovery, deliveries, shutdown).await)
 }
 
 /// [`serve_built`] for a server with a known adapter.
@@ -301,7 +312,7 @@ async fn serve_with<A: Adapter>(
     listener: TcpListener,
     router: axum::Router,
     io: SocketIo<A>,
-    feed: Option<tokio::sync::mpsc::Receiver<crate::store::cluster::Applied>>,
+    cluster: Option<Following>,
     hub: Hub,
     network: crate::limits::NetworkLimits,
     discovery: Option<Discovery>,
@@ -314,9 +325,16 @@ async fn serve_with<A: Adapter>(
     // The hub keeps the queue's sender and socketioxide keeps the hub, so the task would never see the queue
     // close: it is stopped with the server instead. A post it had not kept yet was not acknowledged either, so
     // its author sends it again.
-    let sending = if feed.is_some() { delivery::Sending::ByFollowing } else { delivery::Sending::Here };
+    let sending = if cluster.is_some() { delivery::Sending::ByFollowing } else { delivery::Sending::Here };
     let delivering = AbortOnDrop(tokio::spawn(delivery::run(io.clone(), hub.clone(), deliveries, sending)));
-    let following = feed.map(|feed| AbortOnDrop(tokio::spawn(follow::follow(io.clone(), hub.clone(), feed))));
+    let (following, sharing, leaving) = match cluster {
+        Some(Following { feed, presence }) => (
+            Some(AbortOnDrop(tokio::spawn(follow::follow(io.clone(), hub.clone(), feed)))),
+            Some(AbortOnDrop(tokio::spawn(presence::share(io.clone(), hub.clone(), presence.clone())))),
+            Some(presence),
+        ),
+        None => (None, None, None),
+    };
     let reaping = AbortOnDrop(tokio::spawn(chat::reap(io.clone(), hub.clone())));
     let sweeping = AbortOnDrop(tokio::spawn(files::sweep_now_and_then(hub.clone())));
     let graceful = async move {
@@ -332,6 +350,13 @@ async fn serve_with<A: Adapter>(
     let served = listen::serve(listener, router, gate, network, graceful).await;
     drop(delivering);
     drop(following);
+    drop(sharing);
+    // This host's people leave the cluster's presence with it, not once its heartbeat lapses.
+    if let Some(presence) = leaving {
+        if let Err(error) = presence.leave().await {
+            tracing::warn!(%error, "could not take this host out of the cluster's presence; its heartbeat will lapse");
+        }
+    }
     drop(reaping);
     drop(sweeping);
     // Dropping the task drops its record, which withdraws it.

@@ -293,6 +293,8 @@ pub fn push_room_list_soon<A: Adapter>(io: &SocketIo<A>, hub: &Hub) {
         // Released before the list is read: a change after this point schedules another push, so none is missed.
         hub.release_room_list_push();
         let rooms = hub.registry().room_list();
-        broadcast_to(&io, vec![BANTER_SOCKETS.to_owned()], event::ROOM_LIST, &RoomList { rooms }).await;
+        // This host's own sockets: each host of a cluster pushes the list as it counts it.
+        let Some(operators) = super::super::hub::to_rooms(&io, vec![BANTER_SOCKETS.to_owned()]) else { return };
+        super::broadcast(operators.local(), event::ROOM_LIST, &RoomList { rooms }).await;
     });
 }

@@ -15,6 +15,7 @@ mod bans;
 mod follow;
 mod identity;
 mod presence;
+mod remote;
 mod rooms;
 
 use std::collections::HashMap;
@@ -24,6 +25,7 @@ use std::time::Instant;
 use rand::Rng;
 
 pub use presence::{ConnectionId, Dialect};
+pub use remote::Vanished;
 
 use super::gate::Source;
 use super::throttle::TokenBucket;
@@ -41,6 +43,8 @@ pub struct Registry {
     rooms: rooms::RoomDirectory,
     names: identity::Names,
     bans: bans::Bans,
+    /// Who is online on a cluster's other hosts (nobody, for a host alone).
+    remote: remote::Remote,
     /// Rooms created from each source address since the host started (see `max_rooms_per_address`). One entry per
     /// address that created a room, so it is bounded by the rooms created.
     rooms_created_from: HashMap<Source, usize>,
@@ -152,6 +156,7 @@ impl Registry {
             rooms,
             names: identity::Names::load(snapshot.names),
             bans: bans::Bans::load(snapshot.bans),
+            remote: remote::Remote::default(),
             rooms_created_from: HashMap::new(),
         }
     }
@@ -195,7 +200,9 @@ impl Registry {
                 return Err(error(ErrorKind::NameTaken, message));
             }
         }
-        if let Some((holder, id)) = self.presence.online_alike(&key, &lookalike) {
+        let online =
+            self.presence.online_alike(&key, &lookalike).or_else(|| self.remote.online_alike(&key, &lookalike));
+        if let Some((holder, id)) = online {
             if id != &user {
                 return Err(error(
                     ErrorKind::NameTaken,
@@ -274,9 +281,12 @@ impl Registry {
             from.map(Source::of),
             budget,
         );
-        let (user, came_online) = self.presence.connect(connection, identity.name, entry);
+        let (mut user, came_online) = self.presence.connect(connection, identity.name, entry);
+        // Online on another host of the cluster already: more connections, not a newcomer.
+        let elsewhere = self.remote.connections(&identity.key);
+        user.connections += u32::try_from(elsewhere).unwrap_or(u32::MAX);
         self.enter_room(connection, &RoomKey::lobby());
-        Ok(Admitted { user, user_id: identity.user, came_online })
+        Ok(Admitted { user, user_id: identity.user, came_online: came_online && elsewhere == 0 })
     }
 
     /// The connections admitted at least `age` ago.
@@ -286,16 +296,18 @@ impl Registry {
 
     /// Removes a connection from its rooms and its user. Unknown connections (never admitted) give `None`.
     pub fn depart(&mut self, connection: &ConnectionId) -> Option<Departed> {
-        let gone = self.presence.disconnect(connection)?;
+        let mut gone = self.presence.disconnect(connection)?;
         let mut left_rooms = Vec::new();
         for key in &gone.rooms {
-            if self.rooms.exit(key, &gone.key) {
+            if self.rooms.exit(key, &gone.key) && !self.remote.in_room(&gone.key, key) {
                 if let Some(room) = self.rooms.get(key) {
                     left_rooms.push((key.clone(), room.name.clone()));
                 }
             }
         }
-        Some(Departed { user: gone.user, went_offline: gone.went_offline, left_rooms })
+        let elsewhere = self.remote.connections(&gone.key);
+        gone.user.connections += u32::try_from(elsewhere).unwrap_or(u32::MAX);
+        Some(Departed { user: gone.user, went_offline: gone.went_offline && elsewhere == 0, left_rooms })
     }
 
     /// Spends one request from the connection's budget.
@@ -339,10 +351,14 @@ impl Registry {
             }
             (None, _) => Some(self.create_room(key.clone(), name, &user_id, source)?),
         };
-        let new_member = if already_in { false } else { self.enter_room(connection, &key) };
+        let entered = if already_in { false } else { self.enter_room(connection, &key) };
+        let user_key = self.presence.connection(connection).map(|entry| entry.user.clone());
+        let new_member = entered && !user_key.is_some_and(|user| self.remote.in_room(&user, &key));
         let room = self.rooms.get(&key).ok_or_else(|| error(ErrorKind::Internal, "room vanished"))?;
-        let members =
-            room.online.keys().filter_map(|member| self.presence.name_of_user(member)).map(str::to_owned).collect();
+        let mut members: std::collections::BTreeMap<&NameKey, &str> =
+            room.online.keys().filter_map(|member| Some((member, self.presence.name_of_user(member)?))).collect();
+        members.extend(self.remote.members(&key));
+        let members = members.into_values().map(str::to_owned).collect();
         Ok(Joined {
             key,
             room: room.name.clone(),
@@ -424,7 +440,7 @@ impl Registry {
             return Err(error(ErrorKind::NotFound, format!("You are not in a room called “{}”.", raw_room.trim())));
         }
         let (user_key, user_id) = (entry.user.clone(), entry.id.clone());
-        let member_left = self.rooms.exit(&key, &user_key);
+        let member_left = self.rooms.exit(&key, &user_key) && !self.remote.in_room(&user_key, &key);
         let room = self.rooms.get(&key).map(|room| room.name.clone()).unwrap_or_else(|| raw_room.trim().to_owned());
         let user = self.presence.name_of(connection).unwrap_or_default().to_owned();
         Ok(Left { key, room, user, user_id, member_left })
@@ -525,6 +541,9 @@ impl Registry {
         if let Some((name, id)) = self.presence.online(&key) {
             return Some(Person { name: name.to_owned(), key, id: id.clone() });
         }
+        if let Some(user) = self.remote.user(&key) {
+            return Some(Person { name: user.name.clone(), key, id: user.id.clone() });
+        }
         let lookalike = validate::lookalike_key(raw_name);
         self.names.holder(&key, &lookalike).map(|binding| Person {
             name: binding.name.clone(),
@@ -582,12 +601,26 @@ impl Registry {
             .ok_or_else(|| error(ErrorKind::NotFound, format!("Nobody holds the name “{}”.", raw_name.trim())))
     }
 
+    /// Every room, counting its members on every host of a cluster.
     pub fn room_list(&self) -> Vec<RoomInfo> {
-        self.rooms.list()
+        self.rooms.list(|key, here| {
+            let elsewhere = self.remote.members(key).filter(|(member, _)| !here.contains_key(*member)).count();
+            u32::try_from(elsewhere).unwrap_or(u32::MAX)
+        })
     }
 
+    /// Everyone online, on every host of a cluster, with their connections on all of them.
     pub fn users(&self) -> Vec<UserInfo> {
-        self.presence.users()
+        let mut users: std::collections::BTreeMap<NameKey, UserInfo> =
+            self.presence.users().into_iter().map(|user| (validate::name_key(&user.name), user)).collect();
+        for (key, remote) in self.remote.users() {
+            let count = u32::try_from(remote.connections.len()).unwrap_or(u32::MAX);
+            users
+                .entry(key.clone())
+                .and_modify(|user| user.connections += count)
+                .or_insert_with(|| UserInfo { name: remote.name.clone(), connections: count });
+        }
+        users.into_values().collect()
     }
 
     /// The display name of a connection's user.
@@ -616,7 +649,22 @@ impl Registry {
 
     /// Users and connections, for the moderator.
     pub fn admin_view(&self) -> Vec<AdminUser> {
-        self.presence.admin_view(|key| self.rooms.get(key).map(|room| room.name.clone()))
+        let mut users: std::collections::BTreeMap<NameKey, AdminUser> = self
+            .presence
+            .admin_view(|key| self.rooms.get(key).map(|room| room.name.clone()))
+            .into_iter()
+            .map(|user| (validate::name_key(&user.name), user))
+            .collect();
+        for remote in self.remote_admin_view() {
+            let key = validate::name_key(&remote.name);
+            match users.get_mut(&key) {
+                Some(user) => user.connections.extend(remote.connections),
+                None => {
+                    users.insert(key, remote);
+                }
+            }
+        }
+        users.into_values().collect()
     }
 
     /// Adds the connection to a room that exists; returns whether the user became a member.

@@ -167,6 +167,22 @@ impl Presence {
         users.into_iter().map(|(_, user)| user).collect()
     }
 
+    /// Every connection, as this host shares it with a cluster's other hosts.
+    pub(super) fn shared(&self) -> std::collections::BTreeMap<ConnectionId, crate::cluster::presence::Shared> {
+        self.connections
+            .iter()
+            .filter_map(|(id, connection)| {
+                let user = self.users.get(&connection.user)?;
+                let shared = crate::cluster::presence::Shared {
+                    name: user.name.clone(),
+                    user: connection.id.clone(),
+                    rooms: connection.rooms.iter().cloned().collect(),
+                };
+                Some((id.clone(), shared))
+            })
+            .collect()
+    }
+
     pub(super) fn admin_view(&self, room_name: impl Fn(&RoomKey) -> Option<String>) -> Vec<AdminUser> {
         let mut users: Vec<(&NameKey, AdminUser)> = self
             .users

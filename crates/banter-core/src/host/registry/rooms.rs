@@ -89,12 +89,13 @@ impl RoomDirectory {
         }
     }
 
-    pub(super) fn list(&self) -> Vec<RoomInfo> {
+    /// Every room, with its members here and the `elsewhere` counts for each (a cluster's other hosts).
+    pub(super) fn list(&self, elsewhere: impl Fn(&RoomKey, &BTreeMap<NameKey, u32>) -> u32) -> Vec<RoomInfo> {
         self.rooms
-            .values()
-            .map(|room| RoomInfo {
+            .iter()
+            .map(|(key, room)| RoomInfo {
                 name: room.name.clone(),
-                members: count(room.online.len()),
+                members: count(room.online.len()).saturating_add(elsewhere(key, &room.online)),
                 last_active: room.last_active,
             })
             .collect()
