@@ -357,6 +357,13 @@ pub enum UiEvent {
         #[ts(rename = "clientId")]
         client_id: String,
     },
+    /// Not kept yet: the host cannot store it now (`storage_unavailable`); it is sent again by itself.
+    Held {
+        #[serde(rename = "clientId")]
+        #[ts(rename = "clientId")]
+        client_id: String,
+        error: ErrorBody,
+    },
     SendFailed {
         #[serde(rename = "clientId")]
         #[ts(rename = "clientId")]
@@ -447,6 +454,7 @@ impl UiEvent {
             ClientEvent::MissedDirects { with, messages } => UiEvent::MissedDirects { with, messages },
             ClientEvent::RoomDeleted(room) => UiEvent::RoomDeleted { room },
             ClientEvent::Delivered { client_id } => UiEvent::Delivered { client_id },
+            ClientEvent::Held { client_id, error } => UiEvent::Held { client_id, error },
             ClientEvent::SendFailed { client_id, error } => UiEvent::SendFailed { client_id, error },
             ClientEvent::Joined(joined) => UiEvent::Joined { joined },
             ClientEvent::MemberJoined(joined) => UiEvent::MemberJoined { room: joined.room, user: joined.user },

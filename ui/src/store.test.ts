@@ -213,6 +213,18 @@ describe('the chat store', () => {
     expect(state.early.size).toBe(0);
   });
 
+  it('shows a message the host cannot keep yet as waiting, until it is kept', () => {
+    const state = newChatState('alice');
+    addPending(state, roomKey(LOBBY), 'c1', 'x', 0);
+    const error = { kind: 'storage_unavailable' as const, message: 'The host cannot reach the chat’s server.' };
+    apply(state, { type: 'held', clientId: 'c1', error }, 1);
+    const held = state.conversations.get(roomKey(LOBBY))?.items[0];
+    expect(held?.kind === 'message' && [held.pending, held.waiting]).toEqual([true, error.message]);
+    apply(state, { type: 'delivered', clientId: 'c1' }, 2);
+    const kept = state.conversations.get(roomKey(LOBBY))?.items[0];
+    expect(kept?.kind === 'message' && [kept.pending, kept.waiting]).toEqual([false, undefined]);
+  });
+
   it('marks refused messages with the reason', () => {
     const state = newChatState('alice');
     addPending(state, roomKey(LOBBY), 'c1', 'x', 0);

@@ -38,6 +38,9 @@ export interface MessageItem {
   /** A shared file the message carries. */
   file: FileInfo | null;
   pending: boolean;
+  /** Why the host has not kept it yet, while it waits to be sent again (a cluster's host that cannot reach its
+   *  server); gone once it is kept. */
+  waiting?: string;
   /** Why the host refused it, if it did. */
   failed: string | null;
   /** The message this one answers, as it was when this one was read (kept current while both are shown). */
@@ -279,11 +282,23 @@ function settle(state: ChatState, clientId: string, failed: string | null): bool
   for (const each of state.conversations.values()) {
     const index = each.items.findIndex((item) => item.kind === 'message' && item.clientId === clientId);
     if (index >= 0) {
-      each.items[index] = { ...(each.items[index] as MessageItem), pending: false, failed };
+      each.items[index] = { ...(each.items[index] as MessageItem), pending: false, waiting: undefined, failed };
       return true;
     }
   }
   return false;
+}
+
+/** Marks a pending message as waiting for the host to be able to keep it. */
+function hold(state: ChatState, clientId: string, why: string): void {
+  for (const each of state.conversations.values()) {
+    const index = each.items.findIndex((item) => item.kind === 'message' && item.clientId === clientId);
+    const item = each.items[index];
+    if (item?.kind === 'message' && item.pending) {
+      each.items[index] = { ...item, waiting: why };
+      return;
+    }
+  }
 }
 
 /** Shows a message the user just sent, until the host confirms it. */
@@ -521,6 +536,9 @@ export function apply(state: ChatState, event: UiEvent, now: number): void {
       break;
     case 'sendFailed':
       if (!settle(state, event.clientId, event.error.message)) state.early.set(event.clientId, event.error.message);
+      break;
+    case 'held':
+      hold(state, event.clientId, event.error.message);
       break;
     case 'joined': {
       const target = conversation(state, 'room', event.joined.room);

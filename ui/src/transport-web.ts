@@ -313,6 +313,7 @@ export function webTransport(): Transport {
         }
         // A cluster's host that lost its server keeps nothing until it is back; the client id keeps it once.
         if ('error' in ack && ack.error.kind === 'storage_unavailable') {
+          emit({ type: 'held', clientId: head.clientId, error: ack.error });
           await sleep(STORAGE_RETRY_MS);
           continue;
         }

@@ -161,6 +161,9 @@ pub fn text(event: &ClientEvent, style: &Style) -> Option<Line> {
         }
         ClientEvent::Joined(joined) => Line::Err(format!("* in {} with {}", joined.room, joined.members.join(", "))),
         ClientEvent::SendFailed { error, .. } => Line::Err(format!("! not sent: {}", error.message)),
+        ClientEvent::Held { error, .. } => {
+            Line::Err(format!("* not kept yet, sent again by itself: {}", error.message))
+        }
         ClientEvent::Closing(closing) if closing.reason == ClosingReason::Shutdown => {
             Line::Err(format!("* {} Waiting for it to come back (Ctrl-C to quit)…", closing.message))
         }
@@ -248,6 +251,7 @@ fn wire_json(event: &ClientEvent) -> Value {
         ClientEvent::SendFailed { client_id, error } => {
             json!({ "type": "send_failed", "clientId": client_id, "error": error })
         }
+        ClientEvent::Held { client_id, error } => json!({ "type": "held", "clientId": client_id, "error": error }),
         ClientEvent::Joined(joined) => json!({ "type": "room", "room": joined.room, "members": joined.members }),
         ClientEvent::Closing(closing) => {
             json!({ "type": "closing", "reason": closing.reason, "message": closing.message })

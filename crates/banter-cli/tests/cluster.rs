@@ -3,10 +3,15 @@
 //! its clients go on through the others. Afterwards every receiver has seen each room in `seq` order with nothing
 //! missing and nothing twice, and a fresh reader finds every acknowledged message once, in each sender's order.
 //!
-//! Seeded: it prints its seed, and BANTER_CLUSTER_SEED repeats a run.
+//! The same holds when the links between clients and hosts flap: a TCP proxy in front of each host cuts its
+//! connections every 1 to 5 s for a bounded time.
+//!
+//! Seeded: each test prints its seed, and BANTER_CLUSTER_SEED repeats a run.
 
 #![allow(clippy::unwrap_used)] // A test that meets an unexpected error should stop right there.
 
+#[path = "../../banter-core/tests/common/proxy.rs"]
+mod proxy;
 mod support;
 #[path = "../../banter-core/tests/common/valkey.rs"]
 mod valkey;
@@ -24,6 +29,10 @@ const WRITERS: [&str; 3] = ["w0", "w1", "w2"];
 const PER_WRITER: usize = 150;
 const PACE: Duration = Duration::from_millis(20);
 const RUN_LIMIT: Duration = Duration::from_secs(120);
+/// The link flap test writes for longer, about the ten seconds the links flap for.
+const FLAPPING_PER_WRITER: usize = 250;
+const FLAPPING_PACE: Duration = Duration::from_millis(40);
+const FLAPPING_FOR: Duration = Duration::from_secs(10);
 
 fn config(addresses: &str, name: &str) -> ClientConfig {
     let mut config = ClientConfig::new(addresses, name);
@@ -44,9 +53,11 @@ struct Writer {
     received: BTreeMap<String, Vec<u64>>,
     /// How long the client was without a host, from losing one to being connected to another.
     away: Vec<Duration>,
+    /// Sends the host could not keep at first (`storage_unavailable`), which the client sent again.
+    held: usize,
 }
 
-async fn write(addresses: String, name: &'static str, seed: u64) -> Writer {
+async fn write(addresses: String, name: &'static str, seed: u64, count: usize, pace: Duration) -> Writer {
     let (client, mut events) = Client::connect(config(&addresses, name)).unwrap();
     for room in ROOMS {
         client.join_room(room).await.unwrap();
@@ -57,6 +68,10 @@ async fn write(addresses: String, name: &'static str, seed: u64) -> Writer {
     let mut note = |event: ClientEvent, writer: &mut Writer| match event {
         ClientEvent::Delivered { client_id } => {
             writer.acked.insert(client_id);
+        }
+        ClientEvent::Held { error, .. } => {
+            assert_eq!(error.kind, banter_core::protocol::ErrorKind::StorageUnavailable, "{}", error.message);
+            writer.held += 1;
         }
         ClientEvent::Message(message) => writer.received.entry(message.room).or_default().push(message.seq),
         // A new session's welcome carries what it brings of the lobby.
@@ -81,7 +96,7 @@ async fn write(addresses: String, name: &'static str, seed: u64) -> Writer {
         }
         _ => {}
     };
-    for index in 0..PER_WRITER {
+    for index in 0..count {
         let text = format!("{name} {index}");
         let client_id = if index % 5 == 4 {
             let peer = WRITERS[(WRITERS.iter().position(|w| *w == name).unwrap() + 1 + index % 2) % WRITERS.len()];
@@ -93,13 +108,13 @@ async fn write(addresses: String, name: &'static str, seed: u64) -> Writer {
         while let Ok(event) = events.try_recv() {
             note(event, &mut writer);
         }
-        tokio::time::sleep(PACE.mul_f64(rng.gen_range(0.5..1.5))).await;
+        tokio::time::sleep(pace.mul_f64(rng.gen_range(0.5..1.5))).await;
     }
     let deadline = tokio::time::Instant::now() + RUN_LIMIT;
-    while writer.acked.len() < PER_WRITER {
+    while writer.acked.len() < count {
         match tokio::time::timeout_at(deadline, events.recv()).await {
             Ok(Some(event)) => note(event, &mut writer),
-            Ok(None) | Err(_) => panic!("{name}: only {} of {PER_WRITER} acknowledged in time", writer.acked.len()),
+            Ok(None) | Err(_) => panic!("{name}: only {} of {count} acknowledged in time", writer.acked.len()),
         }
     }
     // What is still on its way to this receiver from the others.
@@ -135,7 +150,7 @@ async fn a_host_killed_mid_chat_loses_nothing_and_its_people_go_on_through_the_o
         .map(|(position, name)| {
             let mut mine = addresses.clone();
             mine.rotate_left(position);
-            tokio::spawn(write(mine.join(","), name, rng.gen()))
+            tokio::spawn(write(mine.join(","), name, rng.gen(), PER_WRITER, PACE))
         })
         .collect();
     // Someone who knows only the host that will die, and someone on another host who sees them go.
@@ -166,12 +181,20 @@ async fn a_host_killed_mid_chat_loses_nothing_and_its_people_go_on_through_the_o
     for (name, writer) in WRITERS.iter().zip(writers) {
         done.insert(*name, writer.await.unwrap());
     }
-
-    // A fresh reader on a host that lived pages every room, and each writer anew its conversations.
     let living: Vec<String> =
         addresses.iter().enumerate().filter(|(n, _)| *n != victim).map(|(_, a)| a.clone()).collect();
-    let (reader, _events) = Client::connect(config(&living.join(","), "reader")).unwrap();
-    let mut stored: Vec<(String, String, String, u64)> = Vec::new();
+    let stored = read_everything(&living.join(",")).await;
+    check(&stored, &done, seed);
+    drop(server);
+}
+
+/// One stored message as a fresh reader found it: where (a room, or `dm A B`), from whom, its client id, its `seq`.
+type Stored = (String, String, String, u64);
+
+/// A fresh reader pages every room, and each writer anew (the same key) its conversations.
+async fn read_everything(addresses: &str) -> Vec<Stored> {
+    let (reader, _events) = Client::connect(config(addresses, "reader")).unwrap();
+    let mut stored = Vec::new();
     for room in ROOMS {
         reader.join_room(room).await.unwrap();
         let mut before = None;
@@ -187,31 +210,33 @@ async fn a_host_killed_mid_chat_loses_nothing_and_its_people_go_on_through_the_o
             before = Some(oldest);
         }
     }
+    reader.close().await;
     for (position, name) in WRITERS.iter().enumerate() {
-        let (client, _events) = Client::connect(config(&living.join(","), name)).unwrap();
+        let (client, _events) = Client::connect(config(addresses, name)).unwrap();
         for peer in &WRITERS[position + 1..] {
             let page = client.direct_history(peer, None, 200).await.unwrap();
             for message in page.messages {
-                stored.push((
-                    format!("dm {name} {peer}"),
-                    message.from,
-                    message.client_id.unwrap_or_default(),
-                    message.seq,
-                ));
+                let place = format!("dm {name} {peer}");
+                stored.push((place, message.from, message.client_id.unwrap_or_default(), message.seq));
             }
         }
         client.close().await;
     }
+    stored
+}
 
+/// Nothing acknowledged is missing, nothing is stored twice, each sender's messages are in the order sent, and
+/// every receiver got each room whole and in `seq` order.
+fn check(stored: &[Stored], done: &BTreeMap<&str, Writer>, seed: u64) {
     let mut ids = HashSet::new();
-    for (_, _, id, _) in &stored {
+    for (_, _, id, _) in stored {
         assert!(ids.insert(id.clone()), "{id} is stored twice; seed {seed}");
     }
-    for (name, writer) in &done {
+    for (name, writer) in done {
         let missing: Vec<&String> = writer.acked.iter().filter(|id| !ids.contains(*id)).collect();
         assert!(missing.is_empty(), "{name}: {} acknowledged messages missing; seed {seed}", missing.len());
         let mut by_place: BTreeMap<&str, Vec<(u64, usize)>> = BTreeMap::new();
-        for (place, from, id, seq) in &stored {
+        for (place, from, id, seq) in stored {
             if from == name {
                 by_place.entry(place).or_default().push((*seq, writer.index[id]));
             }
@@ -225,10 +250,135 @@ async fn a_host_killed_mid_chat_loses_nothing_and_its_people_go_on_through_the_o
             assert_eq!(seqs, &(1..=newest).collect::<Vec<_>>(), "{name} received {room} in order, whole; seed {seed}");
         }
         eprintln!(
-            "{name}: {PER_WRITER} sent, {} acknowledged, without a host for {:?}",
+            "{name}: {} sent, {} acknowledged, without a host for {:?}",
+            writer.index.len(),
             writer.acked.len(),
             writer.away
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_that_flap_lose_nothing_and_duplicate_nothing() {
+    let seed = std::env::var("BANTER_CLUSTER_SEED")
+        .ok()
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or_else(rand::random::<u64>);
+    eprintln!("link flap test seed: {seed} (BANTER_CLUSTER_SEED={seed} repeats this run)");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let server = valkey::Valkey::start(&[]).await;
+    let url = server.url();
+    let limits = ["--requests-per-second", "2000", "--request-burst", "2000"];
+    let mut hosts = Vec::new();
+    let mut proxies = Vec::new();
+    for _ in 0..3 {
+        let host = Served::start_with(Home::new(), &[&["--ephemeral", "--cluster", &url], &limits[..]].concat()).await;
+        proxies.push(proxy::Proxy::start(host.address.parse().unwrap()).await);
+        hosts.push(host);
+    }
+    let addresses: Vec<String> = proxies.iter().map(|proxy| proxy.address.to_string()).collect();
+    let writers: Vec<_> = WRITERS
+        .iter()
+        .enumerate()
+        .map(|(position, name)| {
+            let mut mine = addresses.clone();
+            mine.rotate_left(position);
+            tokio::spawn(write(mine.join(","), name, rng.gen(), FLAPPING_PER_WRITER, FLAPPING_PACE))
+        })
+        .collect();
+    // Every 1 to 5 s, for a bounded time, one link is cut (every connection through it closed) and, a moment
+    // later, plugged back in.
+    let flapping_until = Instant::now() + FLAPPING_FOR;
+    let mut cuts = 0;
+    while Instant::now() < flapping_until {
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(1000..5000))).await;
+        let link = rng.gen_range(0..proxies.len());
+        proxies[link].cut();
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(0..300))).await;
+        proxies[link].restore();
+        cuts += 1;
+    }
+    let mut done = BTreeMap::new();
+    for (name, writer) in WRITERS.iter().zip(writers) {
+        done.insert(*name, writer.await.unwrap());
+    }
+    let stored = read_everything(&addresses.join(",")).await;
+    check(&stored, &done, seed);
+    let mut away: Vec<Duration> = done.values().flat_map(|writer| writer.away.iter().copied()).collect();
+    away.sort_unstable();
+    eprintln!(
+        "{cuts} cuts; {} reconnects, time to recover: median {:?}, longest {:?}",
+        away.len(),
+        away.get(away.len() / 2),
+        away.last()
+    );
+    drop(server);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_holds_sends_and_loses_nothing() {
+    let seed = std::env::var("BANTER_CLUSTER_SEED")
+        .ok()
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or_else(rand::random::<u64>);
+    eprintln!("server restart test seed: {seed} (BANTER_CLUSTER_SEED={seed} repeats this run)");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut server = valkey::Valkey::start(&[]).await;
+    let url = server.url();
+    let limits = ["--requests-per-second", "2000", "--request-burst", "2000"];
+    let mut hosts = Vec::new();
+    for _ in 0..2 {
+        hosts.push(Served::start_with(Home::new(), &[&["--ephemeral", "--cluster", &url], &limits[..]].concat()).await);
+    }
+    let addresses: Vec<String> = hosts.iter().map(|host| host.address.clone()).collect();
+    let writers: Vec<_> = WRITERS
+        .iter()
+        .enumerate()
+        .map(|(position, name)| {
+            // One host each, and no other: the hosts themselves must come through the outage.
+            let address = addresses[position % addresses.len()].clone();
+            tokio::spawn(write(address, name, rng.gen(), PER_WRITER, PACE))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(rng.gen_range(500..1500))).await;
+    server.kill();
+    eprintln!("the server was killed; it comes back in 2 s");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    server.restart().await;
+    let back = Instant::now();
+
+    let mut done = BTreeMap::new();
+    for (name, writer) in WRITERS.iter().zip(writers) {
+        done.insert(*name, writer.await.unwrap());
+    }
+    eprintln!("writers done {:?} after the server came back", back.elapsed());
+    let held: usize = done.values().map(|writer| writer.held).sum();
+    assert!(held > 0, "sends during the outage were held with storage_unavailable");
+    eprintln!("{held} sends held during the outage, and sent again");
+    let stored = read_everything(&addresses.join(",")).await;
+    check(&stored, &done, seed);
+
+    // Broadcasts between the hosts (typing) work again: the adapter's pub/sub came back with the server.
+    let (typist, _typist_events) = Client::connect(config(&addresses[0], "typist")).unwrap();
+    let (_listener, mut listener_events) = Client::connect(config(&addresses[1], "listener")).unwrap();
+    let crossed = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            let _ = typist.set_typing("lobby", true).await;
+            let heard = tokio::time::timeout(Duration::from_millis(500), async {
+                loop {
+                    match listener_events.recv().await {
+                        Some(ClientEvent::Typing(update)) if update.user == "typist" => return,
+                        Some(_) => {}
+                        None => std::future::pending::<()>().await,
+                    }
+                }
+            });
+            if heard.await.is_ok() {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(crossed.is_ok(), "a typing notice crossed hosts again after the restart");
     drop(server);
 }

@@ -248,7 +248,12 @@ export function messageRow(
   }
   if (item.replies > 0)
     body.append(el('span', { class: 'reply-count', testid: 'reply-count' }, plural(item.replies, 'reply', 'replies')));
-  if (item.pending) body.append(el('span', { class: 'state-note' }, 'Sending…'));
+  if (item.pending)
+    body.append(
+      item.waiting
+        ? el('span', { class: 'state-note waiting', testid: 'waiting' }, `Waiting: ${item.waiting}`)
+        : el('span', { class: 'state-note' }, 'Sending…'),
+    );
   if (item.failed) body.append(el('span', { class: 'state-note error' }, `Not sent: ${item.failed}`));
   if (context.picking === item.seq) body.append(picker(item, actions));
   if (context.confirming === item.seq) body.append(deleteConfirmation(item, mine, actions));

@@ -219,7 +219,11 @@ impl State {
             }
             // A cluster's host that lost its server keeps nothing until it is back: the request waits its turn
             // again, and the host's client-id memory keeps it once.
-            Err(ErrorBody { kind: ErrorKind::StorageUnavailable, .. }) => {
+            Err(error @ ErrorBody { kind: ErrorKind::StorageUnavailable, .. }) => {
+                let held = self.outbox.front().and_then(|head| client_id_of(&head.request));
+                if let Some(client_id) = held.filter(|client_id| self.held.insert(client_id.clone())) {
+                    self.report(ClientEvent::Held { client_id, error: error.clone() }).await;
+                }
                 return Some(Instant::now() + Duration::from_secs(1));
             }
             _ => {}
@@ -288,6 +292,7 @@ impl State {
             _ => {}
         }
         if let Some(client_id) = client_id_of(&outgoing.request) {
+            self.held.remove(&client_id);
             let report = match &answer {
                 Ok(_) => ClientEvent::Delivered { client_id },
                 Err(error) => ClientEvent::SendFailed { client_id, error: error.clone() },

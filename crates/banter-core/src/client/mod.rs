@@ -171,6 +171,13 @@ pub enum ClientEvent {
     Delivered {
         client_id: String,
     },
+    /// The host could not keep one of this client's sends now (a cluster's host that cannot reach its server:
+    /// `storage_unavailable`); the client sends it again by itself, and [`ClientEvent::Delivered`] follows once it
+    /// is kept. Reported once per send, and again after it is delivered.
+    Held {
+        client_id: String,
+        error: ErrorBody,
+    },
     /// The host refused one of this client's sends; it will not be retried.
     SendFailed {
         client_id: String,

@@ -76,6 +76,8 @@ pub(super) struct State {
     /// The host that answered this session is not the one this client talked to before: its data is gone (a
     /// wiped or ephemeral host), so the rooms this client was in are made again rather than taken as deleted.
     pub host_is_new: bool,
+    /// Sends reported as [`ClientEvent::Held`], until they are delivered or given up.
+    pub held: std::collections::HashSet<String>,
 }
 
 pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, events: mpsc::Sender<ClientEvent>) {
@@ -93,6 +95,7 @@ pub(crate) async fn run(settings: Settings, commands: mpsc::Receiver<Command>, e
         me,
         ended_by_host: false,
         host_is_new: false,
+        held: std::collections::HashSet::new(),
     };
     let started = Instant::now();
     let mut ever_connected = false;
