@@ -83,7 +83,7 @@ pub async fn one_room(
     let setup = Instant::now();
     let tally = Rc::new(RefCell::new(Tally::new(clock, plan.receivers)));
     let place = |index| (format!("r{index}"), "bench".to_owned());
-    let mut readers = connect_members(address, plan.receivers, place, |index, mut ws| {
+    let mut readers = connect_members(&[address], plan.receivers, place, |index, mut ws| {
         let tally = tally.clone();
         spawn_local(async move {
             session::read_until_closed(&mut ws, |frame| {
@@ -267,18 +267,35 @@ pub struct ManyRoomsResult {
     pub steps: Vec<StepResult>,
     pub pss_bytes: u64,
     pub strays: u64,
+    /// Deliveries out of their room's order or twice, and room numbers a receiver never got, over every step.
+    #[serde(default)]
+    pub out_of_order: u64,
+    #[serde(default)]
+    pub gaps: u64,
+    /// What each step cost a cluster's Valkey or Redis server, per message sent (none for a host alone).
+    #[serde(default)]
+    pub valkey: Vec<ServerCost>,
+}
+
+/// What the messages of one step cost a cluster's server, from its `INFO stats` before and after.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServerCost {
+    pub commands_per_message: f64,
+    pub bytes_in_per_message: f64,
+    pub bytes_out_per_message: f64,
 }
 
 /// S2: `rooms` rooms of `members`, every member sending at each step's rate and hearing its room.
 pub async fn many_rooms(server: &Server, plan: &ManyRoomsPlan, clock: Clock) -> anyhow::Result<ManyRoomsResult> {
-    let address = server.address;
+    // A cluster's hosts in turn: each room has members on every host.
+    let addresses = server.addresses.clone();
     let total = plan.rooms * plan.members;
     let members = plan.members;
     let setup = Instant::now();
     let tally = Rc::new(RefCell::new(Tally::new(clock, total)));
     let place = |index| (format!("m{index}"), format!("room-{}", index / members));
     let (sinks, readers): (Vec<Sink>, Vec<_>) =
-        connect_members(address, total, place, |index, ws| split_session(ws, Some(index), tally.clone()))
+        connect_members(&addresses, total, place, |index, ws| split_session(ws, Some(index), tally.clone()))
             .await?
             .into_iter()
             .unzip();
@@ -286,6 +303,7 @@ pub async fn many_rooms(server: &Server, plan: &ManyRoomsPlan, clock: Clock) -> 
     tokio::time::sleep(SETTLE).await;
 
     let mut steps = Vec::new();
+    let mut valkey = Vec::new();
     for &rate in &plan.rates {
         let step = tally.borrow_mut().begin_step();
         let per_member = (rate * plan.step.as_secs_f64()).round().max(1.0) as u64;
@@ -322,7 +340,21 @@ pub async fn many_rooms(server: &Server, plan: &ManyRoomsPlan, clock: Clock) -> 
             expected_per_receiver: per_member * plan.members as u64,
             receivers: total,
         };
+        let sent = load.sent;
+        let before = match server.valkey_port {
+            Some(port) => Some(crate::servers::valkey_stats(port).await?),
+            None => None,
+        };
         let result = measure_step(server, &tally, step, load, plan.drain, all_sent).await?;
+        if let (Some(before), Some(port)) = (before, server.valkey_port) {
+            let after = crate::servers::valkey_stats(port).await?;
+            let per = |field: usize| (after[field] - before[field]) as f64 / sent.max(1) as f64;
+            valkey.push(ServerCost {
+                commands_per_message: per(0),
+                bytes_in_per_message: per(1),
+                bytes_out_per_message: per(2),
+            });
+        }
         tracing::info!(
             server = server.kind.label(),
             rate,
@@ -334,18 +366,21 @@ pub async fn many_rooms(server: &Server, plan: &ManyRoomsPlan, clock: Clock) -> 
         steps.push(result);
     }
     let pss_bytes = server.pss_bytes();
-    let strays = tally.borrow().strays;
+    let (strays, out_of_order, gaps) = {
+        let tally = tally.borrow();
+        (tally.strays, tally.out_of_order, tally.gaps)
+    };
     for reader in readers {
         reader.abort();
     }
-    Ok(ManyRoomsResult { setup_s, steps, pss_bytes, strays })
+    Ok(ManyRoomsResult { setup_s, steps, pss_bytes, strays, out_of_order, gaps, valkey })
 }
 
 /// Connects `count` Banter sessions, each named and placed in a room by `place`, a bounded number at a time,
 /// and hands each to `start` as soon as it has joined: a session must be read from the moment it exists, or the
 /// notices the server sends it while the others join would pile up unread.
 async fn connect_members<T>(
-    address: SocketAddr,
+    addresses: &[SocketAddr],
     count: usize,
     place: impl Fn(usize) -> (String, String),
     start: impl Fn(usize, Ws) -> T,
@@ -354,6 +389,7 @@ async fn connect_members<T>(
     let mut joins = futures_util::stream::iter(0..count)
         .map(|index| {
             let (name, room) = place(index);
+            let address = addresses[index % addresses.len()];
             async move {
                 let mut ws = session::connect(address, Some(&name), SETUP_TIMEOUT)
                     .await

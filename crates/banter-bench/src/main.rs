@@ -48,6 +48,9 @@ enum Command {
         /// The durable host's data folder.
         #[arg(long)]
         data: Option<PathBuf>,
+        /// A cluster's Valkey or Redis server (`banter-cluster`, `banter-cluster-2`).
+        #[arg(long)]
+        cluster: Option<String>,
     },
 }
 
@@ -62,7 +65,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(options) => runner::run(options),
-        Command::Serve { server, port, data } => serve(&server, port, data),
+        Command::Serve { server, port, data, cluster } => serve(&server, port, data, cluster),
         Command::Hold { address, count } => hold(address, count),
         Command::Report { results } => rewrite_report(&results),
     };
@@ -77,7 +80,7 @@ fn main() -> std::process::ExitCode {
 
 /// The Rust servers run on tokio's multi-threaded runtime, as `banter-cli serve` does; pinned to one core, it has
 /// one worker thread.
-fn serve(server: &str, port: u16, data: Option<PathBuf>) -> anyhow::Result<()> {
+fn serve(server: &str, port: u16, data: Option<PathBuf>, cluster: Option<String>) -> anyhow::Result<()> {
     let kind = servers::ServerKind::parse(server)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
@@ -91,6 +94,18 @@ fn serve(server: &str, port: u16, data: Option<PathBuf>) -> anyhow::Result<()> {
                     (_, None) => anyhow::bail!("the durable host needs --data"),
                 };
                 let config = banter_core::host::HostConfig { limits: bench_limits(), location, ..Default::default() };
+                let interrupted = async {
+                    let _ = tokio::signal::ctrl_c().await;
+                };
+                banter_core::host::serve(listener, config, interrupted).await?;
+            }
+            servers::ServerKind::BanterCluster | servers::ServerKind::BanterCluster2 => {
+                let config = banter_core::host::HostConfig {
+                    limits: bench_limits(),
+                    location: banter_core::store::Location::Memory,
+                    cluster: Some(cluster.ok_or_else(|| anyhow::anyhow!("a cluster's host needs --cluster"))?),
+                    ..Default::default()
+                };
                 let interrupted = async {
                     let _ = tokio::signal::ctrl_c().await;
                 };

@@ -24,7 +24,11 @@ pub struct Options {
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
     /// Servers to compare: banter (keeping its data on disk), banter-ephemeral (in memory), node, node-tuned, ceiling.
-    #[arg(long, value_delimiter = ',', default_value = "banter,banter-ephemeral,node,node-tuned,ceiling")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "banter,banter-ephemeral,node,node-tuned,ceiling,banter-cluster,banter-cluster-2"
+    )]
     pub servers: Vec<String>,
     /// Scenarios to run: s1, s2, s3, s4, s5.
     #[arg(long, value_delimiter = ',', default_value = "s1,s2,s3,s4,s5")]

@@ -60,13 +60,28 @@ pub struct Tally {
     steps: Vec<StepTally>,
     /// Deliveries whose marker names no step: a bug in a server or the generator, reported rather than dropped.
     pub strays: u64,
+    /// Deliveries whose room number was not above the last one the receiver had: out of order, or twice.
+    pub out_of_order: u64,
+    /// Room numbers a receiver skipped: messages of its room it never got.
+    pub gaps: u64,
+    /// Each receiver's last room number.
+    last_room_seq: Vec<Option<u64>>,
     /// Every delivery recorded, all steps together.
     pub recorded: u64,
 }
 
 impl Tally {
     pub fn new(clock: Clock, receivers: usize) -> Self {
-        Tally { clock, receivers, steps: Vec::new(), strays: 0, recorded: 0 }
+        Tally {
+            clock,
+            receivers,
+            steps: Vec::new(),
+            strays: 0,
+            out_of_order: 0,
+            gaps: 0,
+            last_room_seq: vec![None; receivers],
+            recorded: 0,
+        }
     }
 
     /// Opens step `index` (steps are numbered from 0, in order).
@@ -83,6 +98,15 @@ impl Tally {
 
     pub fn record(&mut self, receiver: usize, marker: Marker) {
         let now = self.clock.micros();
+        // Every receiver is in one room: its numbers must come 1 by 1 (after the first it hears).
+        if let (Some(seq), Some(last)) = (marker.room_seq, self.last_room_seq.get_mut(receiver)) {
+            match *last {
+                Some(before) if seq <= before => self.out_of_order += 1,
+                Some(before) => self.gaps += seq - before - 1,
+                None => {}
+            }
+            *last = Some(last.map_or(seq, |before| before.max(seq)));
+        }
         let Some(step) = usize::try_from(marker.step).ok().and_then(|index| self.steps.get_mut(index)) else {
             self.strays += 1;
             return;
@@ -193,11 +217,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_receiver_s_room_numbers_out_of_order_twice_or_skipped_are_counted() {
+        let mut tally = Tally::new(Clock::new(), 2);
+        let step = tally.begin_step();
+        let at = |room_seq| Marker { step, seq: 0, micros: 0, room_seq: Some(room_seq) };
+        for seq in [4, 5, 7, 7, 6, 8] {
+            tally.record(0, at(seq));
+        }
+        for seq in [1, 2, 3] {
+            tally.record(1, at(seq));
+        }
+        assert_eq!((tally.out_of_order, tally.gaps), (2, 1), "7 twice and 6 late; 6 skipped once, at 7");
+    }
+
+    #[test]
     fn a_step_counts_each_receiver_and_strays() {
         let clock = Clock::new();
         let mut tally = Tally::new(clock, 2);
         let step = tally.begin_step();
-        let marker = Marker { step, seq: 0, micros: 0 };
+        let marker = Marker { step, seq: 0, micros: 0, room_seq: None };
         tally.record(0, marker);
         tally.record(1, marker);
         tally.record(1, marker);

@@ -70,12 +70,14 @@ pub enum Frame {
     Close,
 }
 
-/// The fields of a benchmark message's marker.
+/// The fields of a benchmark message's marker, and the room's number of the message (its `seq`) where the server
+/// gives one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Marker {
     pub step: u32,
     pub seq: u64,
     pub micros: u64,
+    pub room_seq: Option<u64>,
 }
 
 const MESSAGE_NEW: &[u8] = br#"42["message:new","#;
@@ -111,7 +113,12 @@ pub fn find_marker(frame: &[u8]) -> Option<Marker> {
     let step = u32::try_from(parse_u64(fields.next()?)?).ok()?;
     let seq = parse_u64(fields.next()?)?;
     let micros = parse_u64(fields.next()?)?;
-    Some(Marker { step, seq, micros })
+    // The message's own `"seq":`, which comes before its text (and so before the marker) in every server's frame.
+    let room_seq = memchr::memmem::find(&frame[..start], br#""seq":"#).and_then(|at| {
+        let digits = &frame[at + 6..];
+        parse_u64(&digits[..digits.iter().take_while(|byte| byte.is_ascii_digit()).count()])
+    });
+    Some(Marker { step, seq, micros, room_seq })
 }
 
 fn parse_u64(digits: &[u8]) -> Option<u64> {
@@ -136,7 +143,8 @@ mod tests {
             r#"42["message:new",{{"id":"m1","room":"bench","seq":9,"ts":1,"from":"b1","text":{}}}]"#,
             text["text"]
         );
-        assert_eq!(classify(frame.as_bytes()), Frame::Delivery(Marker { step: 3, seq: 41, micros: 1_234_567 }));
+        let delivery = Marker { step: 3, seq: 41, micros: 1_234_567, room_seq: Some(9) };
+        assert_eq!(classify(frame.as_bytes()), Frame::Delivery(delivery));
     }
 
     #[test]

@@ -74,6 +74,8 @@ pub(super) fn plot(results: &Results) -> String {
             ServerKind::Node => "#c92a2a",
             ServerKind::NodeTuned => "#e8590c",
             ServerKind::Ceiling => "#2b8a3e",
+            ServerKind::BanterCluster => "#5f3dc4",
+            ServerKind::BanterCluster2 => "#9775fa",
         };
         for result in results_of(&results.s1, kind) {
             let mut steps: Vec<&StepResult> = result.steps.iter().filter(|step| step.p99_ms.is_finite()).collect();

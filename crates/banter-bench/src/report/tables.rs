@@ -57,6 +57,7 @@ pub(super) fn markdown(results: &Results) -> String {
     durability(&mut page, results);
     one_room(&mut page, results);
     many_rooms(&mut page, results);
+    cluster(&mut page, results);
     idle(&mut page, results);
     storm(&mut page, results);
     super::files::files(&mut page, results);
@@ -83,6 +84,14 @@ fn describe(kind: ServerKind) -> &'static str {
              unmasks only incoming frames of 32 bytes or more, so the two differ little here)"
         }
         ServerKind::Ceiling => "**ceiling**: raw tokio-tungstenite broadcast, no Socket.IO, no chat logic",
+        ServerKind::BanterCluster => {
+            "**banter-cluster**: one Banter host of a cluster (`--cluster`), the chat kept in a redis-server of its \
+             own with `appendfsync always`; in S2 only, CPU and memory counted over both processes"
+        }
+        ServerKind::BanterCluster2 => {
+            "**banter-cluster-2**: two such hosts on one redis-server, each room's members spread over both, so \
+             that every delivery crosses hosts; in S2 only, CPU and memory counted over all three processes"
+        }
     }
 }
 
@@ -325,6 +334,62 @@ fn many_rooms(page: &mut String, results: &Results) {
                 show(figure(|step| step.server_cpu_pct), 0),
                 show(figure(|step| step.generator_cpu_pct), 0),
                 show(spread_of(&results.s2, kind, |result| result.setup_s), 1),
+            );
+        }
+    }
+    let _ = writeln!(page);
+}
+
+/// What serving one chat from several hosts costs (issue 14): S2's load on the host alone, on one host of a
+/// cluster, and spread over two hosts of one, at each step.
+fn cluster(page: &mut String, results: &Results) {
+    let kinds = [ServerKind::Banter, ServerKind::BanterCluster, ServerKind::BanterCluster2];
+    if !kinds.iter().all(|kind| results.servers.contains(kind)) || results.s2.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        page,
+        "## Several hosts, one chat (S2)\n\nThe same S2 load on the host alone (SQLite on disk), on one host of a \
+         cluster and spread over two hosts of one (the chat kept in one redis-server with `appendfsync always`, \
+         each room's members on both hosts). CPU counts every process of the server: the hosts and redis-server. \
+         Each receiver counts what it got of its room and checks its numbers: \"out of order\" counts messages that \
+         came after a higher number (or twice), \"gaps\" the numbers of its room it never got (a step's overload \
+         drops count here too), both over the whole run. \"Server\" columns are what each message sent cost \
+         redis-server, from its `INFO stats` before and after the step.\n"
+    );
+    let _ = writeln!(
+        page,
+        "| msg/s each | server | delivered % | out of order | gaps | p99 ms | CPU-µs/delivery | ÷ host alone | server commands/msg | server bytes in/msg | server bytes out/msg |"
+    );
+    let _ = writeln!(page, "|---|---|---|---|---|---|---|---|---|---|---|");
+    for (index, rate) in results.s2_plan.rates.iter().enumerate() {
+        let cpu = |kind| {
+            spread_of(&results.s2, kind, |result| {
+                result.steps.get(index).map_or(f64::NAN, |step| step.server_cpu_us_per_delivery)
+            })
+        };
+        for kind in kinds {
+            let step = |pick: fn(&crate::tally::StepResult) -> f64| {
+                spread_of(&results.s2, kind, |result| result.steps.get(index).map_or(f64::NAN, pick))
+            };
+            let cost = |pick: fn(&crate::load::ServerCost) -> f64| {
+                spread_of(&results.s2, kind, |result| result.valkey.get(index).map_or(f64::NAN, pick))
+            };
+            let out_of_order = spread_of(&results.s2, kind, |result| result.out_of_order as f64);
+            let gaps = spread_of(&results.s2, kind, |result| result.gaps as f64);
+            let _ = writeln!(
+                page,
+                "| {rate} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                kind.label(),
+                show(step(|step| step.delivery_pct), 2),
+                show(out_of_order, 0),
+                show(gaps, 0),
+                show(step(|step| step.p99_ms), 2),
+                show(cpu(kind), 2),
+                show_ratio(ratio(cpu(kind), cpu(ServerKind::Banter))),
+                show(cost(|cost| cost.commands_per_message), 1),
+                show(cost(|cost| cost.bytes_in_per_message), 0),
+                show(cost(|cost| cost.bytes_out_per_message), 0),
             );
         }
     }
