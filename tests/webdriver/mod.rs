@@ -193,9 +193,14 @@ impl WebDriver {
             let error = value["value"]["error"].as_str().unwrap_or_default();
             let passing =
                 matches!(error, "stale element reference" | "element not interactable" | "element click intercepted");
-            assert!(passing && tokio::time::Instant::now() < deadline, "clicking {css}: {status} {value}");
+            if !passing || tokio::time::Instant::now() >= deadline {
+                // Where the element is, and what is drawn at its middle: what "not interactable" meant.
+                let where_it_is = self.execute(&where_is(css)).await;
+                panic!("clicking {css}: {status} {value}; {where_it_is}");
+            }
             if error != "stale element reference" {
-                eprintln!("clicking {css}: {error}; brought into view and clicked again");
+                let where_it_is = self.execute(&where_is(css)).await;
+                eprintln!("clicking {css}: {error}; brought into view and clicked again ({where_it_is})");
                 let css = serde_json::to_string(css).unwrap_or_default();
                 self.execute(&format!("document.querySelector({css})?.scrollIntoView({{block: 'center'}});")).await;
             }
@@ -234,4 +239,18 @@ async fn send(http: &reqwest::Client, method: reqwest::Method, url: &str, body: 
     let value: Value = serde_json::from_slice(&response.bytes().await.unwrap_or_default()).unwrap_or(Value::Null);
     assert!(status.is_success(), "WebDriver {url}: {status} {value}");
     value
+}
+
+/// A script answering, for the element matching `css`, its box, the viewport, the page's scroll and what is drawn at
+/// the element's middle.
+fn where_is(css: &str) -> String {
+    let css = serde_json::to_string(css).unwrap_or_default();
+    format!(
+        "const e = document.querySelector({css}); if (!e) return 'gone'; const r = e.getBoundingClientRect(); \
+         const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2); \
+         return JSON.stringify({{box: [r.left, r.top, r.width, r.height], viewport: [innerWidth, innerHeight], \
+         scroll: [scrollX, scrollY, document.documentElement.scrollHeight], \
+         style: [getComputedStyle(e).display, getComputedStyle(e).visibility], \
+         at: at ? at.outerHTML.slice(0, 160) : null}});"
+    )
 }

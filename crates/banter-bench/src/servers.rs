@@ -62,15 +62,12 @@ impl ServerKind {
     }
 
     pub fn parse(text: &str) -> anyhow::Result<Self> {
-        ServerKind::ALL
-            .into_iter()
-            .find(|kind| kind.label() == text)
-            .with_context(|| {
-                format!(
-                    "unknown server “{text}”: banter, banter-ephemeral, node, node-tuned, ceiling, banter-cluster or \
+        ServerKind::ALL.into_iter().find(|kind| kind.label() == text).with_context(|| {
+            format!(
+                "unknown server “{text}”: banter, banter-ephemeral, node, node-tuned, ceiling, banter-cluster or \
                      banter-cluster-2"
-                )
-            })
+            )
+        })
     }
 
     /// Whether this server takes part in a scenario. The in-memory host is compared with the durable one where

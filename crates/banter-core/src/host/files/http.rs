@@ -270,7 +270,13 @@ async fn download(State(hub): State<Hub>, Path(id): Path<String>, request: Reque
     };
     let blob = files.blob_path(&record.info.sha256);
     if !blob.is_file() {
-        return gone();
+        // A cluster's hosts share files' records, not their bytes (docs/SCALING.md).
+        let error = ErrorBody::new(
+            ErrorKind::NotFound,
+            "This file's bytes are not on this host: it was deleted or evicted, or, in a chat served by several \
+             hosts, it was sent through another one, which has them.",
+        );
+        return error_response(StatusCode::NOT_FOUND, &error);
     }
     let mime = HeaderValue::from_str(&record.info.mime).unwrap_or(HeaderValue::from_static("application/octet-stream"));
     // tower-http answers `Range`, `If-Range`, `HEAD` and the conditional headers; the blob's own name says nothing of
