@@ -321,7 +321,7 @@ async fn a_key_from_another_device_is_the_same_person(display: &Display) {
     let (_driver, port) = start_driver(display, &data, false).await;
     let app = WebDriver::start(port, banter_app()).await;
     app.resize(1100, 720).await;
-    app.click_on("[data-testid=key-panel] summary").await;
+    app.click_until_found("[data-testid=key-panel] summary", "[data-testid=key-panel][open]").await;
     let own = app.wait_for_text("[data-testid=user-key]", "").await;
     assert_eq!(own.len(), 32, "the app made a key of its own: {own:?}");
     let own_qr = app.attribute("[data-testid=user-key-qr]", "src").await;

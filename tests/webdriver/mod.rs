@@ -90,6 +90,27 @@ impl WebDriver {
         panic!("{css} is still there after three clicks");
     }
 
+    /// Clicks the element matching `css` until an element matches `appears` (a `<details>` opened by its summary):
+    /// a click that lands while the window is still being laid out (just after a resize) hits whatever was there
+    /// a moment before, without an error. It is not clicked again once `appears` matches, since a second click on a
+    /// summary would close what the first opened.
+    pub async fn click_until_found(&self, css: &str, appears: &str) {
+        for _ in 0..3 {
+            if self.try_find(appears).await.is_some() {
+                return;
+            }
+            self.click_on(css).await;
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+            while tokio::time::Instant::now() < deadline {
+                if self.try_find(appears).await.is_some() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+        }
+        panic!("{appears} never appeared after three clicks on {css}");
+    }
+
     /// Clicks the element matching `css` until the element matching `shown_in` shows `text`, as opening a
     /// conversation changes the title. A click that lands on an element the UI has just replaced is lost without
     /// an error (see [`WebDriver::click_until_gone`]), so it is made again, up to three times.
