@@ -60,7 +60,7 @@ test: deps ui
 
 # The benchmarks (crates/banter-bench): every scenario, three runs per server, the report in docs/. make test runs
 # a seconds-long smoke of the same harness. 10,000 connections need more open files than the usual soft limit.
-bench: deps-system deps-rust deps-npm
+bench: deps-system deps-valkey deps-rust deps-npm
 	$(CARGO) build --locked --release --quiet -p banter-bench
 	ulimit -n "$$(ulimit -Hn)" && target/release/banter-bench run --runs 3
 

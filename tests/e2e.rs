@@ -263,6 +263,14 @@ async fn a_wrong_address_is_explained(display: &Display) {
     app.type_into(&address, "ftp://somewhere").await;
     app.click_on("[data-testid=join-submit]").await;
     app.wait_for_text("[data-testid=join-error]", "URLs are not supported").await;
+
+    // Several addresses (the hosts of one chat): the first that answers is joined.
+    let host_home = tempdir("several");
+    let (_host, live) = Cli::serve_with(&banter_cli(), &host_home, &[]).await;
+    app.clear(&address).await;
+    app.type_into(&address, &format!("127.0.0.1:{unused}, {live}")).await;
+    app.click_on("[data-testid=join-submit]").await;
+    app.wait_for("[data-testid=chat-screen]").await;
     app.close().await;
 }
 

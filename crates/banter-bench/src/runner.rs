@@ -341,7 +341,10 @@ fn merged(new: Results, out: &std::path::Path, ran: &[String]) -> anyhow::Result
         (old.s5_plan, old.s5) = (new.s5_plan, new.s5);
     }
     old.load.extend(new.load);
-    Ok(Results { date: new.date, machine: new.machine, command: new.command, kept, ..old })
+    // Servers measured now for the first time (a scenario's new servers) join those of the earlier run.
+    let mut servers = old.servers.clone();
+    servers.extend(new.servers.iter().copied().filter(|kind| !old.servers.contains(kind)));
+    Ok(Results { date: new.date, machine: new.machine, command: new.command, kept, servers, ..old })
 }
 
 /// Runs a scenario on a server of its own, started for it and killed after it.

@@ -188,3 +188,41 @@ async fn presence_the_room_list_names_and_kicks_cross_hosts() {
 async fn bert_events_room(bert: &Client) {
     bert.join_room("ops").await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_sent_through_one_host_downloads_from_another_with_range() {
+    use common::uploads::{begin, hex, member, request, ticket, upload_whole};
+    use sha2::{Digest, Sha256};
+
+    let server = Valkey::start(&[]).await;
+    let (a, b) = (start_cluster_host(&server.url()).await, start_cluster_host(&server.url()).await);
+    let bytes: Vec<u8> = (0..300_000u32).map(|n| (n * 7 % 251) as u8).collect();
+    let ann = member(a.local_addr(), "ann").await;
+    let (path, _) = ticket(&begin(&ann, "report.pdf", bytes.len() as u64, &hex(&Sha256::digest(&bytes))).await);
+    let info = upload_whole(a.local_addr(), &path, &bytes).await;
+    let file = format!("/files/{}", info.id);
+
+    // Host B has the file's record from the log in a moment, and its bytes from host A, through B.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    let whole = loop {
+        let answer = request(b.local_addr(), "GET", &file, "").await;
+        if answer.status == 200 || tokio::time::Instant::now() > deadline {
+            break answer;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(whole.status, 200, "{}", String::from_utf8_lossy(&whole.body));
+    assert!(whole.body == bytes, "the same bytes, whole");
+    assert!(whole.header("content-disposition").unwrap().starts_with("attachment;"));
+    assert_eq!(whole.header("etag").map(str::to_owned), Some(format!("\"sha256:{}\"", info.sha256)));
+    let part = request(b.local_addr(), "GET", &file, "Range: bytes=100000-100009\r\n").await;
+    assert_eq!((part.status, part.body.as_slice()), (206, &bytes[100_000..100_010]), "a resumed download");
+    assert_eq!(part.header("content-range"), Some("bytes 100000-100009/300000"));
+
+    // With host A gone, host B says that the file's host cannot be reached.
+    a.shutdown().await.unwrap();
+    let away = request(b.local_addr(), "GET", &file, "").await;
+    assert_eq!(away.status, 502);
+    assert!(String::from_utf8_lossy(&away.body).contains("another host of this chat"), "{away:?}");
+    b.shutdown().await.unwrap();
+}

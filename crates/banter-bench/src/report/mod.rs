@@ -60,7 +60,7 @@ pub(super) fn spread_of<T>(samples: &[Sample<T>], kind: ServerKind, figure: impl
 /// delivery is compared, since there they all did the same work.
 pub(super) fn common_rate(results: &Results, run: usize) -> Option<f64> {
     let runs: Vec<_> = results.s1.iter().filter(|sample| sample.run == run).collect();
-    if runs.len() != results.servers.len() || runs.iter().any(|sample| sample.result.is_none()) {
+    if runs.len() != compared(results) || runs.iter().any(|sample| sample.result.is_none()) {
         return None;
     }
     let limit = results.s1_plan.p99_limit_ms;
@@ -80,11 +80,17 @@ pub(super) fn common_rate(results: &Results, run: usize) -> Option<f64> {
         .fold(None, |best: Option<f64>, rate| Some(best.map_or(rate, |best| best.max(rate))))
 }
 
+/// How many servers the common rate and step are found over: those that run every load scenario (a cluster runs
+/// only S2, and is compared with the host alone in a section of its own).
+fn compared(results: &Results) -> usize {
+    results.servers.iter().filter(|kind| kind.runs("s1")).count()
+}
+
 /// The highest S2 step that every server sustained (everything delivered, p99 within S1's limit) in `run`: where
 /// their CPU per delivery is compared, since a saturated server's figure counts work whose deliveries came late.
 pub(super) fn common_s2_step(results: &Results, run: usize) -> Option<usize> {
-    let runs: Vec<_> = results.s2.iter().filter(|sample| sample.run == run).collect();
-    if runs.len() != results.servers.len() {
+    let runs: Vec<_> = results.s2.iter().filter(|sample| sample.run == run && sample.server.runs("s1")).collect();
+    if runs.len() != compared(results) {
         return None;
     }
     let limit = results.s1_plan.p99_limit_ms;

@@ -69,7 +69,8 @@ pub async fn follow<A: Adapter>(io: SocketIo<A>, hub: Hub, mut feed: mpsc::Recei
                 }
             }
             Followed::Unbanned(user) => hub.registry().unban(user),
-            Followed::Nothing => {}
+            // The store keeps where a file's bytes are; nothing here holds it.
+            Followed::FileKept { .. } | Followed::Nothing => {}
         }
         // Answers this host's writer, now that its write has gone out here.
         drop(applied);

@@ -151,7 +151,8 @@ struct Opened {
 
 /// Opens the store (off the runtime's workers: it reads and may upgrade the database) and loads what the host
 /// keeps in memory. A cluster's server is checked first, and its durability logged.
-async fn open_store(config: &HostConfig) -> Result<Opened, StartError> {
+/// `files_url` is where the other hosts of a cluster fetch the bytes of the files sent through this one.
+async fn open_store(config: &HostConfig, files_url: String) -> Result<Opened, StartError> {
     let store_config = StoreConfig {
         location: config.location.clone(),
         durability: config.durability,
@@ -176,6 +177,7 @@ async fn open_store(config: &HostConfig) -> Result<Opened, StartError> {
             );
             let described = format!("{} at {}", server.software, server.address);
             let store = ClusterStore::open(&client, &described, &store_config, CLUSTER_CALLS).await?;
+            store.serve_files_at(files_url);
             // Taken before the snapshot, so that nothing another host changes meanwhile is missed.
             let feed = store.feed().ok_or_else(|| StartError::Cluster("the log is followed already".into()))?;
             (Arc::new(store), Some((client, feed)))
@@ -200,13 +202,16 @@ struct Built {
 }
 
 /// Builds the Socket.IO layer and the HTTP routes around it, sharing one [`Hub`].
-async fn build(config: HostConfig) -> Result<Built, StartError> {
+async fn build(config: HostConfig, local: SocketAddr) -> Result<Built, StartError> {
     let admin_token = match config.admin_token.clone() {
         Some(token) if token.chars().count() < MIN_ADMIN_TOKEN_CHARS => return Err(StartError::WeakAdminToken),
         Some(token) => token,
         None => format!("{:032x}", rand::thread_rng().gen::<u128>()),
     };
-    let Opened { store, registry, host_id, cluster } = open_store(&config).await?;
+    // The first address others can reach this host at: another network's, else this machine's own.
+    let files_url =
+        shareable_addresses(local).first().map_or_else(|| format!("http://{local}/"), |a| format!("http://{a}/"));
+    let Opened { store, registry, host_id, cluster } = open_store(&config, files_url).await?;
     let limits = config.limits;
     let (files_root, ephemeral) = match &config.location {
         Location::Folder(folder) => (folder.join("files"), false),
@@ -293,7 +298,7 @@ pub async fn serve(
     config: HostConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    let built = build(config).await?;
+    let built = build(config, listener.local_addr()?).await?;
     Ok(serve_built(listener, built, shutdown).await?)
 }
 
@@ -473,7 +478,7 @@ pub struct HostHandle {
 /// Opens the host's store and starts the host on `listener` in a new task.
 pub async fn spawn(listener: TcpListener, config: HostConfig) -> Result<HostHandle, StartError> {
     let local_addr = listener.local_addr()?;
-    let built = build(config).await?;
+    let built = build(config, local_addr).await?;
     let hub = built.hub.clone();
     let io = built.io.clone();
     let (stop, stopped) = oneshot::channel::<()>();

@@ -443,6 +443,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Whether any kept file has the bytes with this SHA-256.
     async fn sha256_kept(&self, sha256: &str) -> Result<bool, StoreError>;
 
+    /// The base URL of the host that has a kept file's bytes, when that is another host than this one (a cluster's
+    /// hosts keep the bytes of the files sent through them); `None` on a host alone, or for bytes kept here.
+    async fn file_holder(&self, _id: &str) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+
     /// Forgets the files stored before `before` (ms since the epoch) that no message carries: uploads that were
     /// finished but never sent. Answers the SHA-256 of bytes no kept file shares any more, to remove from disk.
     async fn forget_unsent_files(&self, before: u64) -> Result<Vec<String>, StoreError>;

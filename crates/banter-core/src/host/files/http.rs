@@ -252,6 +252,9 @@ fn disposition(info: &FileInfo) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
+/// Marks a download one host of a cluster asks of another on a client's behalf.
+pub(super) const RELAYED: &str = "x-banter-relayed";
+
 /// Serves a kept file, with `Range` (a download resumes), as a download unless it is one of the safe images.
 async fn download(State(hub): State<Hub>, Path(id): Path<String>, request: Request) -> Response {
     let gone = || {
@@ -270,13 +273,13 @@ async fn download(State(hub): State<Hub>, Path(id): Path<String>, request: Reque
     };
     let blob = files.blob_path(&record.info.sha256);
     if !blob.is_file() {
-        // A cluster's hosts share files' records, not their bytes (docs/SCALING.md).
-        let error = ErrorBody::new(
-            ErrorKind::NotFound,
-            "This file's bytes are not on this host: it was deleted or evicted, or, in a chat served by several \
-             hosts, it was sent through another one, which has them.",
-        );
-        return error_response(StatusCode::NOT_FOUND, &error);
+        // A cluster's hosts share files' records, not their bytes: the host the file was sent through has them,
+        // and this one passes them on. A request it passed on is never passed on again.
+        let relayed = request.headers().contains_key(RELAYED);
+        if let (Ok(Some(holder)), false) = (hub.store().file_holder(&id).await, relayed) {
+            return super::relay::relay(&holder, &id, request.headers()).await;
+        }
+        return gone();
     }
     let mime = HeaderValue::from_str(&record.info.mime).unwrap_or(HeaderValue::from_static("application/octet-stream"));
     // tower-http answers `Range`, `If-Range`, `HEAD` and the conditional headers; the blob's own name says nothing of

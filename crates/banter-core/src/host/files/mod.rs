@@ -11,6 +11,7 @@
 
 mod dropped;
 pub mod http;
+mod relay;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -14,21 +14,66 @@ use crate::protocol::{Attachment, ErrorBody, NotifyLevel};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "do", rename_all = "snake_case")]
 pub(super) enum Command {
-    Append { posts: Vec<Post>, at: u64 },
-    MarkDirectRead { user: UserId, conversation: String, seq: Seq },
-    MarkRead { user: UserId, room: RoomKey, seq: Seq },
-    SetNotify { user: UserId, room: RoomKey, level: NotifyLevel },
-    CreateRoom { room: RoomRecord },
-    DeleteRoom { room: RoomKey },
-    AddMember { room: RoomKey, room_name: String, user: UserId, at: u64 },
-    RemoveMember { room: RoomKey, user: UserId },
-    BindName { binding: NameBinding },
-    ReleaseName { key: NameKey },
-    Ban { ban: BanRecord },
-    Unban { user: UserId },
-    PutAttachment { mime: String, at: u64 },
-    KeepFile { record: FileRecord },
-    ForgetUnsentFiles { before: u64 },
+    Append {
+        posts: Vec<Post>,
+        at: u64,
+    },
+    MarkDirectRead {
+        user: UserId,
+        conversation: String,
+        seq: Seq,
+    },
+    MarkRead {
+        user: UserId,
+        room: RoomKey,
+        seq: Seq,
+    },
+    SetNotify {
+        user: UserId,
+        room: RoomKey,
+        level: NotifyLevel,
+    },
+    CreateRoom {
+        room: RoomRecord,
+    },
+    DeleteRoom {
+        room: RoomKey,
+    },
+    AddMember {
+        room: RoomKey,
+        room_name: String,
+        user: UserId,
+        at: u64,
+    },
+    RemoveMember {
+        room: RoomKey,
+        user: UserId,
+    },
+    BindName {
+        binding: NameBinding,
+    },
+    ReleaseName {
+        key: NameKey,
+    },
+    Ban {
+        ban: BanRecord,
+    },
+    Unban {
+        user: UserId,
+    },
+    PutAttachment {
+        mime: String,
+        at: u64,
+    },
+    /// `holder`: the base URL of the host that has the bytes.
+    KeepFile {
+        record: FileRecord,
+        #[serde(default)]
+        holder: Option<String>,
+    },
+    ForgetUnsentFiles {
+        before: u64,
+    },
 }
 
 /// What applying a command answered, for the caller that wrote it.
@@ -56,6 +101,11 @@ pub enum Followed {
     NameReleased(NameBinding),
     Banned(BanRecord),
     Unbanned(UserId),
+    /// A file whose bytes are on the host at `holder` (a base URL).
+    FileKept {
+        id: String,
+        holder: String,
+    },
     /// Nothing a host holds in memory: read marks, settings, memberships, files' records, or a write that failed.
     Nothing,
 }
@@ -156,8 +206,12 @@ async fn run(
                 .ok_or_else(|| StoreError::Failed(format!("the log holds an attachment of unknown type {mime}")))?;
             Outcome::Attachment(replica.put_attachment_at(Bytes::from(bytes), mime, at).await?)
         }
-        Command::KeepFile { record } => {
+        Command::KeepFile { record, holder } => {
+            let id = record.info.id.clone();
             replica.keep_file(record).await?;
+            if let Some(holder) = holder {
+                *followed = Followed::FileKept { id, holder };
+            }
             Outcome::Done
         }
         Command::ForgetUnsentFiles { before } => Outcome::Freed(replica.forget_unsent_files(before).await?),

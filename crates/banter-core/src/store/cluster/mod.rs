@@ -85,6 +85,10 @@ pub struct ClusterStore {
     diverged: Arc<AtomicBool>,
     feed: Arc<std::sync::OnceLock<mpsc::Sender<Applied>>>,
     follower: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Which host has each kept file's bytes, by file id: the base URL its `KeepFile` named.
+    holders: Arc<Mutex<HashMap<String, String>>>,
+    /// This host's base URL, which the files kept through it name.
+    own_url: std::sync::OnceLock<String>,
 }
 
 fn unavailable(error: &redis::RedisError) -> StoreError {
@@ -107,6 +111,7 @@ struct Follower {
     waiting: Arc<Waiting>,
     diverged: Arc<AtomicBool>,
     feed: Arc<std::sync::OnceLock<mpsc::Sender<Applied>>>,
+    holders: Arc<Mutex<HashMap<String, String>>>,
 }
 
 impl Follower {
@@ -123,6 +128,9 @@ impl Follower {
         };
         if let Err(error) = &outcome {
             tracing::error!(id = %entry.id, %error, "applying the cluster's log failed");
+        }
+        if let Followed::FileKept { id, holder } = &followed {
+            self.holders.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(id.clone(), holder.clone());
         }
         let ours = entry.origin == self.origin;
         let waiter = if ours {
@@ -208,6 +216,7 @@ impl ClusterStore {
         let waiting = Arc::new(Waiting::default());
         let diverged = Arc::new(AtomicBool::new(false));
         let feed = Arc::new(std::sync::OnceLock::new());
+        let holders = Arc::new(Mutex::new(HashMap::new()));
         let follower = Follower {
             log: log.clone(),
             replica: Arc::clone(&replica),
@@ -215,6 +224,7 @@ impl ClusterStore {
             waiting: Arc::clone(&waiting),
             diverged: Arc::clone(&diverged),
             feed: Arc::clone(&feed),
+            holders: Arc::clone(&holders),
         };
         let after = follower.catch_up("0-0".to_owned()).await.map_err(|error| unavailable(&error))?;
         let follower = tokio::spawn(follower.follow(after));
@@ -229,7 +239,15 @@ impl ClusterStore {
             diverged,
             feed,
             follower: Mutex::new(Some(follower)),
+            holders,
+            own_url: std::sync::OnceLock::new(),
         })
+    }
+
+    /// This host's base URL, where the other hosts fetch the bytes of the files sent through it. Set once, before
+    /// the host serves.
+    pub fn serve_files_at(&self, url: String) {
+        let _ = self.own_url.set(url);
     }
 
     /// Every write applied from now on, in the log's order, for the host to deliver and follow; `None` if it was
@@ -423,7 +441,7 @@ impl Store for ClusterStore {
     }
 
     async fn keep_file(&self, record: FileRecord) -> Result<(), StoreError> {
-        self.done(Command::KeepFile { record }).await
+        self.done(Command::KeepFile { record, holder: self.own_url.get().cloned() }).await
     }
 
     async fn file(&self, id: &str) -> Result<Option<FileRecord>, StoreError> {
@@ -447,6 +465,11 @@ impl Store for ClusterStore {
 
     async fn attachment(&self, id: &str) -> Result<Option<(String, Bytes)>, StoreError> {
         self.replica.attachment(id).await
+    }
+
+    async fn file_holder(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let holder = self.holders.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(id).cloned();
+        Ok(holder.filter(|holder| Some(holder) != self.own_url.get()))
     }
 
     async fn close(&self) {
