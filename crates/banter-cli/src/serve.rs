@@ -147,6 +147,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
     say!("Banter host listening on {local}");
     say!("Data: {}", handle.data_location());
+    if let Some(durability) = handle.cluster_durability() {
+        say!("Durability: {durability}");
+    }
     say!("Fingerprint: {} (guests can check it with you to know they reached this host)", handle.fingerprint());
     match &advertised {
         Some(title) => say!("On the network as “{title}” (--no-discovery turns it off)"),

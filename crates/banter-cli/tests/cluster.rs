@@ -382,3 +382,57 @@ async fn a_server_restart_holds_sends_and_loses_nothing() {
     assert!(crossed.is_ok(), "a typing notice crossed hosts again after the restart");
     drop(server);
 }
+
+/// What `banter-cli serve --cluster` prints of its server, and the servers it refuses to start against, each with
+/// its reason; then `banter-cli join A,B` goes on to the host that answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_says_what_the_server_keeps_refuses_what_will_not_do_and_join_takes_several_addresses() {
+    let refused = async |url: &str| {
+        let home = Home::new();
+        let output = tokio::time::timeout(
+            Duration::from_secs(30),
+            banter_cli(&home)
+                .args(["serve", "--bind", "127.0.0.1", "--port", "0", "--ephemeral", "--cluster", url])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .output(),
+        )
+        .await
+        .expect("a refusal comes quickly")
+        .unwrap();
+        assert!(!output.status.success(), "{url} was refused");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let said = refused(&format!("redis://127.0.0.1:{dead}")).await;
+    assert!(said.contains("could not reach Valkey/Redis at 127.0.0.1"), "{said}");
+    let locked = valkey::Valkey::start(&["--requirepass", "sesame-0001"]).await;
+    let said = refused(&locked.url()).await;
+    assert!(said.contains("needs a password"), "{said}");
+    let said = refused(&format!("redis://:wrong@127.0.0.1:{}", locked.port)).await;
+    assert!(said.contains("refused the password"), "{said}");
+    let evicting = valkey::Valkey::start(&["--maxmemory-policy", "allkeys-lru"]).await;
+    let said = refused(&evicting.url()).await;
+    assert!(said.contains("maxmemory-policy noeviction"), "{said}");
+
+    // A server that keeps every write, and one that keeps about the last second: each host says which it got.
+    let every_second = valkey::Valkey::start(&["--appendfsync", "everysec"]).await;
+    let mut weak = Served::start_with(Home::new(), &["--ephemeral", "--cluster", &every_second.url()]).await;
+    let line = wait_for(&mut weak.stdout, |line| line.starts_with("Durability:")).await;
+    assert!(line.contains("about the last second"), "{line}");
+    let server = valkey::Valkey::start(&[]).await;
+    let url = format!("redis://:sesame-0001@127.0.0.1:{}", locked.port);
+    let mut host = Served::start_with(Home::new(), &["--ephemeral", "--cluster", &url]).await;
+    let data = wait_for(&mut host.stdout, |line| line.starts_with("Data:")).await;
+    assert!(data.contains(&format!("at 127.0.0.1:{}", locked.port)) && !data.contains("sesame"), "{data}");
+    let durability = wait_for(&mut host.stdout, |line| line.starts_with("Durability:")).await;
+    assert!(durability.contains("appendfsync always"), "{durability}");
+    drop(server);
+
+    // `join` with a dead address first goes on to the host that answers.
+    let mut cli = Joined::start(&format!("127.0.0.1:{dead},{}", host.address), &["--name", "terminal"]).await;
+    let mut other = Joined::start(&host.address, &["--name", "other"]).await;
+    cli.say("through the second address").await;
+    wait_for(&mut other.stdout, |line| line.contains("terminal: through the second address")).await;
+    drop(weak);
+}

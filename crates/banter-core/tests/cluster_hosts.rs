@@ -179,6 +179,15 @@ async fn presence_the_room_list_names_and_kicks_cross_hosts() {
     })
     .await;
 
+    // A third host agrees with the first on who is here and on the room list.
+    let c = start_cluster_host(&server.url()).await;
+    within_presence_time("three hosts agree", || {
+        let (on_a, on_c) = (a.hub().registry(), c.hub().registry());
+        on_a.users() == on_c.users() && on_a.room_list() == on_c.room_list()
+    })
+    .await;
+    c.shutdown().await.unwrap();
+
     // A host that stops takes its people out of the others' lists.
     b.shutdown().await.unwrap();
     within_presence_time("gus gone from host A", || a.hub().registry().users().iter().all(|u| u.name != "gus")).await;

@@ -147,6 +147,8 @@ struct Opened {
     host_id: String,
     /// A cluster's server and the writes its log carries, for the host to follow.
     cluster: Option<(redis::Client, tokio::sync::mpsc::Receiver<crate::store::cluster::Applied>)>,
+    /// What a cluster's server keeps of what it acknowledged, in words.
+    durability: Option<&'static str>,
 }
 
 /// Opens the store (off the runtime's workers: it reads and may upgrade the database) and loads what the host
@@ -169,24 +171,28 @@ async fn open_store(config: &HostConfig, files_url: String) -> Result<Opened, St
             let (client, server) = crate::cluster::probe(url, CLUSTER_CALLS)
                 .await
                 .map_err(|error| StartError::Cluster(error.to_string()))?;
-            tracing::info!(
-                software = %server.software,
-                version = %server.version,
-                "serving a cluster; its durability is the server's: {}",
-                server.durability.describe()
-            );
+            let durability = server.durability.describe();
+            if server.durability == crate::cluster::ClusterDurability::EveryWrite {
+                tracing::info!(software = %server.software, version = %server.version, "serving a cluster: {durability}");
+            } else {
+                tracing::warn!(software = %server.software, version = %server.version, "serving a cluster: {durability}");
+            }
             let described = format!("{} at {}", server.software, server.address);
             let store = ClusterStore::open(&client, &described, &store_config, CLUSTER_CALLS).await?;
             store.serve_files_at(files_url);
             // Taken before the snapshot, so that nothing another host changes meanwhile is missed.
             let feed = store.feed().ok_or_else(|| StartError::Cluster("the log is followed already".into()))?;
-            (Arc::new(store), Some((client, feed)))
+            (Arc::new(store), Some((client, feed, durability)))
         }
+    };
+    let (cluster, durability) = match cluster {
+        Some((client, feed, durability)) => (Some((client, feed)), Some(durability)),
+        None => (None, None),
     };
     let snapshot = store.snapshot().await?;
     let host_id = snapshot.host_id.clone();
     let registry = registry::Registry::new(config.limits.clone(), snapshot);
-    Ok(Opened { store, registry, host_id, cluster })
+    Ok(Opened { store, registry, host_id, cluster, durability })
 }
 
 /// The parts of a running host.
@@ -195,6 +201,7 @@ struct Built {
     io: Io,
     /// What a cluster's host follows of the log, and how it shares presence.
     cluster: Option<Following>,
+    durability: Option<&'static str>,
     hub: Hub,
     network: crate::limits::NetworkLimits,
     discovery: Option<Discovery>,
@@ -211,7 +218,7 @@ async fn build(config: HostConfig, local: SocketAddr) -> Result<Built, StartErro
     // The first address others can reach this host at: another network's, else this machine's own.
     let files_url =
         shareable_addresses(local).first().map_or_else(|| format!("http://{local}/"), |a| format!("http://{a}/"));
-    let Opened { store, registry, host_id, cluster } = open_store(&config, files_url).await?;
+    let Opened { store, registry, host_id, cluster, durability } = open_store(&config, files_url).await?;
     let limits = config.limits;
     let (files_root, ephemeral) = match &config.location {
         Location::Folder(folder) => (folder.join("files"), false),
@@ -276,7 +283,7 @@ async fn build(config: HostConfig, local: SocketAddr) -> Result<Built, StartErro
             axum::http::HeaderValue::from_static("nosniff"),
         ),
     );
-    Ok(Built { router, io, cluster, hub, network: limits.network, discovery: config.discovery, deliveries })
+    Ok(Built { router, io, cluster, durability, hub, network: limits.network, discovery: config.discovery, deliveries })
 }
 
 /// What a cluster's host follows: the log's writes, and the other hosts' people.
@@ -307,7 +314,7 @@ async fn serve_built(
     built: Built,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    let Built { router, io, cluster, hub, network, discovery, deliveries } = built;
+    let Built { router, io, cluster, hub, network, discovery, deliveries, .. } = built;
     with_io!(io, io => serve_with(listener, router, io, cluster, hub, network, discovery, deliveries, shutdown).await)
 }
 
@@ -471,6 +478,7 @@ pub struct HostHandle {
     local_addr: SocketAddr,
     hub: Hub,
     io: Io,
+    durability: Option<&'static str>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<io::Result<()>>,
 }
@@ -481,12 +489,13 @@ pub async fn spawn(listener: TcpListener, config: HostConfig) -> Result<HostHand
     let built = build(config, local_addr).await?;
     let hub = built.hub.clone();
     let io = built.io.clone();
+    let durability = built.durability;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve_built(listener, built, async move {
         // A dropped handle stops the host too: nothing could stop it otherwise.
         let _ = stopped.await;
     }));
-    Ok(HostHandle { local_addr, hub, io, stop: Some(stop), task })
+    Ok(HostHandle { local_addr, hub, io, durability, stop: Some(stop), task })
 }
 
 impl HostHandle {
@@ -522,6 +531,11 @@ impl HostHandle {
     /// Where the host keeps its data, for people.
     pub fn data_location(&self) -> String {
         self.hub.store().describe()
+    }
+
+    /// For a host of a cluster, what its server keeps of what it acknowledged, in words; `None` for a host alone.
+    pub fn cluster_durability(&self) -> Option<&'static str> {
+        self.durability
     }
 
     /// Bans the user who holds `name`, as the `/admin` namespace's `user:ban` does (for the desktop app's owner).
