@@ -49,6 +49,11 @@ pub struct Limits {
     /// Requests a socket may make in a burst, and per second after it (a token bucket).
     pub request_burst: u32,
     pub requests_per_second: u32,
+    /// Typing notices a socket may send in a burst, and per second after it: a budget of their own, so that a
+    /// fast typist's notices (one every few key presses) never make their messages wait. Past it, notices are
+    /// dropped; the next one a moment later says the same.
+    pub typing_burst: u32,
+    pub typing_per_second: u32,
     /// Bytes of one engine.io packet over HTTP long-polling, and of one WebSocket message. An attachment travels in
     /// one message, so this is the attachment limit plus room for the packet around it.
     pub max_payload_bytes: usize,
@@ -192,6 +197,8 @@ impl Default for Limits {
             max_rooms_per_connection: 50,
             request_burst: 30,
             requests_per_second: 10,
+            typing_burst: 10,
+            typing_per_second: 5,
             // Base64 over long-polling makes binary a third larger; 2 MiB covers a full attachment either way.
             max_payload_bytes: 2 * max_attachment_bytes,
             max_frame_bytes: 2 * max_attachment_bytes,

@@ -198,3 +198,35 @@ async fn a_few_guest_sockets_cannot_fill_the_room_directory() {
     let room = honest.create_room("planning").await.unwrap();
     assert_eq!(room.room, "planning");
 }
+
+/// Typing notices have a budget of their own: a burst of them (one per key press, at 7 messages a second, is
+/// about that) must not make the next message `rate_limited`; past their own budget they are dropped, and the
+/// room hears no more than that budget's worth.
+#[tokio::test]
+async fn typing_notices_do_not_spend_the_budget_of_messages() {
+    let host = start_host().await;
+    let typist =
+        RawSocket::connect(host.local_addr(), "/", Some(banter_auth("typist", "typist-key-0001"))).await.unwrap();
+    let (_reader, mut reader_events) = join(host.local_addr(), "reader").await;
+    let limits = banter_core::limits::Limits::default();
+    let sent = limits.request_burst + 10;
+    for n in 0..sent {
+        typist.emit("typing:set", serde_json::json!({ "room": LOBBY, "active": n % 2 == 0 })).await;
+    }
+    let answer = typist
+        .request("message:send", serde_json::json!({ "room": LOBBY, "text": "typed", "clientId": "after-typing" }))
+        .await;
+    assert!(answer["data"].is_object(), "the message is kept, not rate_limited: {answer}");
+    let mut heard = 0;
+    let mut typed = false;
+    while let Ok(Some(event)) = tokio::time::timeout(Duration::from_millis(500), reader_events.recv()).await {
+        heard += u32::from(matches!(event, ClientEvent::Typing(_)));
+        typed |= matches!(&event, ClientEvent::Message(message) if message.text == "typed");
+    }
+    assert!(typed, "the message reached the room");
+    assert!(
+        heard <= limits.typing_burst + 2,
+        "{heard} of {sent} typing notices went out: their own budget bounds them"
+    );
+    assert!(heard >= 1, "typing notices still go out");
+}

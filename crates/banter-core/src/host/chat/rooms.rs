@@ -261,7 +261,14 @@ async fn on_typing_set<A: Adapter>(
     ack: AckSender<A>,
 ) {
     let connection = socket.id.to_string();
-    let result = budget(&hub, &connection).and_then(|()| {
+    // Typing notices spend a budget of their own, never the one the socket's messages need.
+    // One statement each: the registry's guard of the first must be gone before the second takes it.
+    let spent = hub.registry().spend_typing(&connection, std::time::Instant::now());
+    let result = spent.and_then(|spent| {
+        if !spent {
+            let kind = crate::protocol::ErrorKind::RateLimited;
+            return Err(ErrorBody::new(kind, "Too many typing notices; this one was dropped."));
+        }
         let request = request.map_err(bad_request)?;
         let (room, user) = hub.registry().typing_in(&connection, &request.room)?;
         Ok(TypingUpdate { room, user, active: request.active })

@@ -274,12 +274,14 @@ impl Registry {
     ) -> Result<Admitted, ErrorBody> {
         let identity = self.identity(handshake)?;
         let budget = TokenBucket::new(self.limits.request_burst, self.limits.requests_per_second, now);
+        let typing = TokenBucket::new(self.limits.typing_burst, self.limits.typing_per_second, now);
         let entry = presence::Connection::new(
             identity.key.clone(),
             identity.user.clone(),
             dialect,
             from.map(Source::of),
             budget,
+            typing,
         );
         let (mut user, came_online) = self.presence.connect(connection, identity.name, entry);
         // Online on another host of the cluster already: more connections, not a newcomer.
@@ -308,6 +310,12 @@ impl Registry {
         let elsewhere = self.remote.connections(&gone.key);
         gone.user.connections += u32::try_from(elsewhere).unwrap_or(u32::MAX);
         Some(Departed { user: gone.user, went_offline: gone.went_offline && elsewhere == 0, left_rooms })
+    }
+
+    /// Spends one typing notice from the connection's own budget for them; `false` past it (the notice is dropped).
+    pub fn spend_typing(&mut self, connection: &ConnectionId, now: Instant) -> Result<bool, ErrorBody> {
+        let entry = self.presence.connection_mut(connection).ok_or_else(unknown_connection)?;
+        Ok(entry.typing.try_take(now))
     }
 
     /// Spends one request from the connection's budget.

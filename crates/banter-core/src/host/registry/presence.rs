@@ -44,6 +44,8 @@ pub(super) struct Connection {
     pub source: Option<Source>,
     pub rooms: BTreeSet<RoomKey>,
     pub budget: TokenBucket,
+    /// Typing notices have a budget of their own (`Limits::typing_burst`).
+    pub typing: TokenBucket,
     pub admitted_at: Instant,
 }
 
@@ -68,8 +70,9 @@ impl Connection {
         dialect: Dialect,
         source: Option<Source>,
         budget: TokenBucket,
+        typing: TokenBucket,
     ) -> Self {
-        Connection { user, id, dialect, source, rooms: BTreeSet::new(), budget, admitted_at: Instant::now() }
+        Connection { user, id, dialect, source, rooms: BTreeSet::new(), budget, typing, admitted_at: Instant::now() }
     }
 }
 
