@@ -77,17 +77,8 @@ impl WebDriver {
     /// on an element the UI replaced meanwhile (it re-renders lists on every event): WebDriver reports no error
     /// then, and nothing happens, so the click is made again, up to three times.
     pub async fn click_until_gone(&self, css: &str) {
-        for _ in 0..3 {
-            self.click_on(css).await;
-            let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
-            while tokio::time::Instant::now() < deadline {
-                if self.try_find(css).await.is_none() {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(150)).await;
-            }
-        }
-        panic!("{css} is still there after three clicks");
+        let gone = async || self.try_find(css).await.is_none();
+        assert!(self.click_until(css, gone, false).await, "{css} is still there after three clicks");
     }
 
     /// Clicks the element matching `css` until an element matches `appears` (a `<details>` opened by its summary):
@@ -95,43 +86,43 @@ impl WebDriver {
     /// a moment before, without an error. It is not clicked again once `appears` matches, since a second click on a
     /// summary would close what the first opened.
     pub async fn click_until_found(&self, css: &str, appears: &str) {
-        for _ in 0..3 {
-            if self.try_find(appears).await.is_some() {
-                return;
-            }
-            self.click_on(css).await;
-            let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
-            while tokio::time::Instant::now() < deadline {
-                if self.try_find(appears).await.is_some() {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(150)).await;
-            }
-        }
-        panic!("{appears} never appeared after three clicks on {css}");
+        let found = async || self.try_find(appears).await.is_some();
+        assert!(self.click_until(css, found, true).await, "{appears} never appeared after three clicks on {css}");
     }
 
     /// Clicks the element matching `css` until the element matching `shown_in` shows `text`, as opening a
     /// conversation changes the title. A click that lands on an element the UI has just replaced is lost without
     /// an error (see [`WebDriver::click_until_gone`]), so it is made again, up to three times.
     pub async fn click_until_text(&self, css: &str, shown_in: &str, text: &str) {
+        let shown = async || match self.try_find(shown_in).await {
+            Some(element) => {
+                self.try_text(&element).await.is_some_and(|shown| shown.to_lowercase().contains(&text.to_lowercase()))
+            }
+            None => false,
+        };
+        assert!(
+            self.click_until(css, shown, false).await,
+            "{shown_in} never showed {text:?} after three clicks on {css}"
+        );
+    }
+
+    /// Clicks `css` up to three times, each followed by up to 3 s of waiting for `done`; with `look_first`, a
+    /// `done` that holds already is not clicked at all. Answers whether `done` came to hold.
+    async fn click_until(&self, css: &str, done: impl AsyncFn() -> bool, look_first: bool) -> bool {
         for _ in 0..3 {
+            if look_first && done().await {
+                return true;
+            }
             self.click_on(css).await;
             let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
             while tokio::time::Instant::now() < deadline {
-                if let Some(element) = self.try_find(shown_in).await {
-                    if self
-                        .try_text(&element)
-                        .await
-                        .is_some_and(|shown| shown.to_lowercase().contains(&text.to_lowercase()))
-                    {
-                        return;
-                    }
+                if done().await {
+                    return true;
                 }
                 tokio::time::sleep(Duration::from_millis(150)).await;
             }
         }
-        panic!("{shown_in} never showed {text:?} after three clicks on {css}");
+        false
     }
 
     /// Waits until no element matches `css`.

@@ -45,6 +45,27 @@ fn config(addresses: &str, name: &str) -> ClientConfig {
     config
 }
 
+/// The test's seed, from BANTER_CLUSTER_SEED or new, printed under `what`.
+fn seed(what: &str) -> u64 {
+    let seed = std::env::var("BANTER_CLUSTER_SEED")
+        .ok()
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or_else(rand::random::<u64>);
+    eprintln!("{what} seed: {seed} (BANTER_CLUSTER_SEED={seed} repeats this run)");
+    seed
+}
+
+/// `count` hosts of the cluster on `url`, each keeping nothing of its own, with request budgets raised so that a
+/// run takes seconds: the faults do the damage.
+async fn cluster_hosts(url: &str, count: usize) -> Vec<Served> {
+    let mut hosts = Vec::new();
+    for _ in 0..count {
+        let args = ["--ephemeral", "--cluster", url, "--requests-per-second", "2000", "--request-burst", "2000"];
+        hosts.push(Served::start_with(Home::new(), &args).await);
+    }
+    hosts
+}
+
 /// What one writer sent, what the hosts acknowledged, and what it received of each room, in arrival order.
 #[derive(Debug, Default)]
 struct Writer {
@@ -128,19 +149,11 @@ async fn write(addresses: String, name: &'static str, seed: u64, count: usize, p
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_host_killed_mid_chat_loses_nothing_and_its_people_go_on_through_the_others() {
-    let seed = std::env::var("BANTER_CLUSTER_SEED")
-        .ok()
-        .and_then(|seed| seed.parse().ok())
-        .unwrap_or_else(rand::random::<u64>);
-    eprintln!("cluster crash test seed: {seed} (BANTER_CLUSTER_SEED={seed} repeats this run)");
+    let seed = seed("cluster crash test");
     let mut rng = StdRng::seed_from_u64(seed);
     let server = valkey::Valkey::start(&[]).await;
     let url = server.url();
-    let limits = ["--requests-per-second", "2000", "--request-burst", "2000"];
-    let mut hosts = Vec::new();
-    for _ in 0..3 {
-        hosts.push(Served::start_with(Home::new(), &[&["--ephemeral", "--cluster", &url], &limits[..]].concat()).await);
-    }
+    let mut hosts = cluster_hosts(&url, 3).await;
     let addresses: Vec<String> = hosts.iter().map(|host| host.address.clone()).collect();
 
     // Each writer starts on a host of its own and knows every host.
@@ -260,21 +273,14 @@ fn check(stored: &[Stored], done: &BTreeMap<&str, Writer>, seed: u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn links_that_flap_lose_nothing_and_duplicate_nothing() {
-    let seed = std::env::var("BANTER_CLUSTER_SEED")
-        .ok()
-        .and_then(|seed| seed.parse().ok())
-        .unwrap_or_else(rand::random::<u64>);
-    eprintln!("link flap test seed: {seed} (BANTER_CLUSTER_SEED={seed} repeats this run)");
+    let seed = seed("link flap test");
     let mut rng = StdRng::seed_from_u64(seed);
     let server = valkey::Valkey::start(&[]).await;
     let url = server.url();
-    let limits = ["--requests-per-second", "2000", "--request-burst", "2000"];
-    let mut hosts = Vec::new();
+    let hosts = cluster_hosts(&url, 3).await;
     let mut proxies = Vec::new();
-    for _ in 0..3 {
-        let host = Served::start_with(Home::new(), &[&["--ephemeral", "--cluster", &url], &limits[..]].concat()).await;
+    for host in &hosts {
         proxies.push(proxy::Proxy::start(host.address.parse().unwrap()).await);
-        hosts.push(host);
     }
     let addresses: Vec<String> = proxies.iter().map(|proxy| proxy.address.to_string()).collect();
     let writers: Vec<_> = WRITERS
@@ -317,19 +323,11 @@ async fn links_that_flap_lose_nothing_and_duplicate_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_restart_holds_sends_and_loses_nothing() {
-    let seed = std::env::var("BANTER_CLUSTER_SEED")
-        .ok()
-        .and_then(|seed| seed.parse().ok())
-        .unwrap_or_else(rand::random::<u64>);
-    eprintln!("server restart test seed: {seed} (BANTER_CLUSTER_SEED={seed} repeats this run)");
+    let seed = seed("server restart test");
     let mut rng = StdRng::seed_from_u64(seed);
     let mut server = valkey::Valkey::start(&[]).await;
     let url = server.url();
-    let limits = ["--requests-per-second", "2000", "--request-burst", "2000"];
-    let mut hosts = Vec::new();
-    for _ in 0..2 {
-        hosts.push(Served::start_with(Home::new(), &[&["--ephemeral", "--cluster", &url], &limits[..]].concat()).await);
-    }
+    let hosts = cluster_hosts(&url, 2).await;
     let addresses: Vec<String> = hosts.iter().map(|host| host.address.clone()).collect();
     let writers: Vec<_> = WRITERS
         .iter()

@@ -153,8 +153,9 @@ struct Opened {
 
 /// Opens the store (off the runtime's workers: it reads and may upgrade the database) and loads what the host
 /// keeps in memory. A cluster's server is checked first, and its durability logged.
-/// `files_url` is where the other hosts of a cluster fetch the bytes of the files sent through this one.
-async fn open_store(config: &HostConfig, files_url: String) -> Result<Opened, StartError> {
+/// `local` is where the host listens: a cluster's other hosts fetch the bytes of the files sent through this one
+/// at its first shareable address.
+async fn open_store(config: &HostConfig, local: SocketAddr) -> Result<Opened, StartError> {
     let store_config = StoreConfig {
         location: config.location.clone(),
         durability: config.durability,
@@ -179,7 +180,8 @@ async fn open_store(config: &HostConfig, files_url: String) -> Result<Opened, St
             }
             let described = format!("{} at {}", server.software, server.address);
             let store = ClusterStore::open(&client, &described, &store_config, CLUSTER_CALLS).await?;
-            store.serve_files_at(files_url);
+            let reachable = shareable_addresses(local).first().copied().unwrap_or(local);
+            store.serve_files_at(format!("http://{reachable}/"));
             // Taken before the snapshot, so that nothing another host changes meanwhile is missed.
             let feed = store.feed().ok_or_else(|| StartError::Cluster("the log is followed already".into()))?;
             (Arc::new(store), Some((client, feed, durability)))
@@ -215,10 +217,7 @@ async fn build(config: HostConfig, local: SocketAddr) -> Result<Built, StartErro
         Some(token) => token,
         None => format!("{:032x}", rand::thread_rng().gen::<u128>()),
     };
-    // The first address others can reach this host at: another network's, else this machine's own.
-    let files_url =
-        shareable_addresses(local).first().map_or_else(|| format!("http://{local}/"), |a| format!("http://{a}/"));
-    let Opened { store, registry, host_id, cluster, durability } = open_store(&config, files_url).await?;
+    let Opened { store, registry, host_id, cluster, durability } = open_store(&config, local).await?;
     let limits = config.limits;
     let (files_root, ephemeral) = match &config.location {
         Location::Folder(folder) => (folder.join("files"), false),
